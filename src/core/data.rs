@@ -1,0 +1,360 @@
+//! Datasets: seeded Gaussian clusters and low-rank matrices, or CSV files a user brings.
+//!
+//! Everything here is deterministic for a seed, and every CSV problem is reported with the file,
+//! the line and the cell, because users replay their own data through the tool and need to know
+//! exactly which cell to fix.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use nalgebra::DMatrix;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand_distr::{Distribution, StandardNormal, Uniform};
+
+/// Largest number of labelled points or matrix cells we accept, so a typo cannot exhaust memory.
+pub const MAX_CELLS: usize = 4_000_000;
+/// Largest CSV file we read, for the same reason.
+pub const MAX_CSV_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Labelled points for a linear classifier, stored row-major for a tight gradient loop.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinearData {
+    /// Number of features per point (d ≥ 1).
+    pub dim: usize,
+    /// Row-major n × d feature matrix.
+    pub points: Vec<f64>,
+    /// One label per point, each exactly −1 or +1.
+    pub labels: Vec<f64>,
+}
+
+impl LinearData {
+    /// Number of points.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// True when there are no points.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// Point `i` as a slice of `dim` features.
+    #[must_use]
+    pub fn point(&self, i: usize) -> &[f64] {
+        &self.points[i * self.dim..(i + 1) * self.dim]
+    }
+
+    /// Row-major rows zᵢ = yᵢ·xᵢ (with a trailing yᵢ when the model has a bias), so that the
+    /// margin of point i is simply ⟨θ, zᵢ⟩ for the parameter vector θ.
+    #[must_use]
+    pub fn signed_rows(&self, bias: bool) -> Vec<f64> {
+        let width = self.dim + usize::from(bias);
+        let mut rows = Vec::with_capacity(self.len() * width);
+        for (i, &y) in self.labels.iter().enumerate() {
+            rows.extend(self.point(i).iter().map(|&x| y * x));
+            if bias {
+                rows.push(y);
+            }
+        }
+        rows
+    }
+}
+
+/// A matrix-completion problem: the full target M* and the 0/1 mask of observed entries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatrixData {
+    /// The ground-truth matrix M*.
+    pub target: DMatrix<f64>,
+    /// 1.0 where an entry is observed, 0.0 where it is held out for the test error.
+    pub mask: DMatrix<f64>,
+}
+
+/// A problem with a data file or with generated-data parameters, named precisely for the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataError {
+    /// The file at fault, when the data came from a file.
+    pub path: Option<PathBuf>,
+    /// 1-based line in that file, when one line is at fault.
+    pub line: Option<usize>,
+    /// What is wrong and what would be accepted.
+    pub message: String,
+}
+
+impl DataError {
+    fn file(path: &Path, line: Option<usize>, message: impl Into<String>) -> Self {
+        Self { path: Some(path.to_path_buf()), line, message: message.into() }
+    }
+}
+
+impl fmt::Display for DataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.path, self.line) {
+            (Some(path), Some(line)) => write!(f, "{}:{line}: {}", path.display(), self.message),
+            (Some(path), None) => write!(f, "{}: {}", path.display(), self.message),
+            _ => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for DataError {}
+
+/// Two Gaussian clouds: `per_class` points around `center` labelled +1 and `per_class` around
+/// `−center` labelled −1, each coordinate with standard deviation `spread`. The positive class
+/// comes first, as in the article.
+#[must_use]
+pub fn gaussian_clusters(per_class: usize, spread: f64, center: &[f64], seed: u64) -> LinearData {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let dim = center.len();
+    let mut points = Vec::with_capacity(2 * per_class * dim);
+    let mut labels = Vec::with_capacity(2 * per_class);
+    for sign in [1.0, -1.0] {
+        for _ in 0..per_class {
+            for &c in center {
+                let noise: f64 = StandardNormal.sample(&mut rng);
+                points.push(noise * spread + sign * c);
+            }
+            labels.push(sign);
+        }
+    }
+    LinearData { dim, points, labels }
+}
+
+/// A seeded rank-`rank` `size`×`size` matrix U Vᵀ (standard normal factors) and a mask that
+/// observes each entry independently with probability `observed`.
+#[must_use]
+pub fn low_rank(size: usize, rank: usize, observed: f64, seed: u64) -> MatrixData {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let left = gaussian_matrix(size, rank, 1.0, &mut rng);
+    let right = gaussian_matrix(size, rank, 1.0, &mut rng);
+    let target = &left * right.transpose();
+    let uniform = Uniform::new(0.0, 1.0).expect("0 < 1 is a valid range");
+    let mask = DMatrix::from_fn(size, size, |_, _| {
+        if uniform.sample(&mut rng) < observed { 1.0 } else { 0.0 }
+    });
+    MatrixData { target, mask }
+}
+
+/// A `rows`×`cols` matrix of independent N(0, scale²) entries, filled row by row.
+pub fn gaussian_matrix(rows: usize, cols: usize, scale: f64, rng: &mut StdRng) -> DMatrix<f64> {
+    let values: Vec<f64> = (0..rows * cols)
+        .map(|_| {
+            let z: f64 = StandardNormal.sample(rng);
+            z * scale
+        })
+        .collect();
+    DMatrix::from_row_slice(rows, cols, &values)
+}
+
+/// Reads a whole CSV file as text, refusing missing, oversized, binary or empty files.
+fn read_csv_text(path: &Path) -> Result<String, DataError> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| DataError::file(path, None, format!("cannot read the file: {e}")))?;
+    if meta.len() > MAX_CSV_BYTES {
+        return Err(DataError::file(
+            path,
+            None,
+            format!("file is {} bytes; at most {MAX_CSV_BYTES} are accepted", meta.len()),
+        ));
+    }
+    let bytes = std::fs::read(path)
+        .map_err(|e| DataError::file(path, None, format!("cannot read the file: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        DataError::file(path, None, "not a text file (invalid UTF-8); expected a CSV of numbers")
+    })?;
+    if text.trim().is_empty() {
+        return Err(DataError::file(path, None, "the file is empty; expected CSV rows of numbers"));
+    }
+    Ok(text)
+}
+
+/// Non-blank lines with their 1-based line numbers (a trailing blank line is common and fine).
+fn numbered_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines()
+        .enumerate()
+        .map(|(i, line)| (i + 1, line.trim_start_matches('\u{feff}').trim()))
+        .filter(|(_, line)| !line.is_empty())
+}
+
+/// Parses one CSV cell as a finite number, naming the line and column when it is not one.
+fn parse_cell(path: &Path, line: usize, column: usize, cell: &str) -> Result<f64, DataError> {
+    let cell = cell.trim();
+    match cell.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        Ok(_) => Err(DataError::file(
+            path,
+            Some(line),
+            format!("column {column}: '{cell}' is not finite; use a finite number"),
+        )),
+        Err(_) => Err(DataError::file(
+            path,
+            Some(line),
+            format!("column {column}: '{cell}' is not a number"),
+        )),
+    }
+}
+
+/// Loads labelled points from a CSV with header `x1,...,xd,label` (d ≥ 1, labels −1 or 1).
+///
+/// # Errors
+/// Names the file and line for a missing file, a bad header, ragged rows, non-numeric cells,
+/// labels other than ±1, or too many points.
+pub fn load_labelled_csv(path: &Path) -> Result<LinearData, DataError> {
+    let text = read_csv_text(path)?;
+    let mut lines = numbered_lines(&text);
+    let (header_line, header) = lines.next().expect("a non-empty file has a non-blank line");
+    let names: Vec<&str> = header.split(',').map(str::trim).collect();
+    if names.len() < 2 || !names.last().is_some_and(|n| n.eq_ignore_ascii_case("label")) {
+        return Err(DataError::file(
+            path,
+            Some(header_line),
+            format!("header '{header}' must be x1,...,xd,label (features, then a label column)"),
+        ));
+    }
+    if names.iter().any(|n| n.parse::<f64>().is_ok()) {
+        return Err(DataError::file(
+            path,
+            Some(header_line),
+            "the first line holds numbers; add the header x1,...,xd,label",
+        ));
+    }
+    let dim = names.len() - 1;
+    let mut points = Vec::new();
+    let mut labels = Vec::new();
+    for (line, row) in lines {
+        let cells: Vec<&str> = row.split(',').collect();
+        if cells.len() != dim + 1 {
+            return Err(DataError::file(
+                path,
+                Some(line),
+                format!("{} cells, but the header has {} columns", cells.len(), dim + 1),
+            ));
+        }
+        for (column, cell) in cells[..dim].iter().enumerate() {
+            points.push(parse_cell(path, line, column + 1, cell)?);
+        }
+        let label = parse_cell(path, line, dim + 1, cells[dim])?;
+        if label != 1.0 && label != -1.0 {
+            return Err(DataError::file(
+                path,
+                Some(line),
+                format!("label '{}' must be -1 or 1", cells[dim].trim()),
+            ));
+        }
+        labels.push(label);
+        if points.len() > MAX_CELLS {
+            return Err(DataError::file(
+                path,
+                Some(line),
+                format!("more than {MAX_CELLS} feature cells; use a smaller data set"),
+            ));
+        }
+    }
+    if labels.is_empty() {
+        return Err(DataError::file(path, None, "no data rows after the header"));
+    }
+    Ok(LinearData { dim, points, labels })
+}
+
+/// Loads a numeric matrix from a CSV without header; every row must have the same length.
+///
+/// # Errors
+/// Names the file and line for a missing or empty file, ragged rows or non-numeric cells.
+pub fn load_matrix_csv(path: &Path) -> Result<DMatrix<f64>, DataError> {
+    let text = read_csv_text(path)?;
+    let mut values = Vec::new();
+    let mut cols = 0;
+    let mut rows = 0;
+    for (line, row) in numbered_lines(&text) {
+        let cells: Vec<&str> = row.split(',').collect();
+        if rows == 0 {
+            cols = cells.len();
+        } else if cells.len() != cols {
+            return Err(DataError::file(
+                path,
+                Some(line),
+                format!("{} cells, but the first row has {cols}; rows must be equal", cells.len()),
+            ));
+        }
+        for (column, cell) in cells.iter().enumerate() {
+            values.push(parse_cell(path, line, column + 1, cell)?);
+        }
+        rows += 1;
+        if values.len() > MAX_CELLS {
+            return Err(DataError::file(
+                path,
+                Some(line),
+                format!("more than {MAX_CELLS} cells; use a smaller matrix"),
+            ));
+        }
+    }
+    Ok(DMatrix::from_row_slice(rows, cols, &values))
+}
+
+/// Loads a 0/1 mask CSV and checks it has the target's shape.
+///
+/// # Errors
+/// As [`load_matrix_csv`], plus cells other than 0 or 1 and a shape unlike `shape`.
+pub fn load_mask_csv(path: &Path, shape: (usize, usize)) -> Result<DMatrix<f64>, DataError> {
+    let mask = load_matrix_csv(path)?;
+    if mask.shape() != shape {
+        return Err(DataError::file(
+            path,
+            None,
+            format!(
+                "mask is {}×{} but the matrix is {}×{}; they must have the same shape",
+                mask.nrows(),
+                mask.ncols(),
+                shape.0,
+                shape.1
+            ),
+        ));
+    }
+    if let Some((i, _)) = mask.row_iter().enumerate().find(|(_, row)| {
+        row.iter().any(|&v| v != 0.0 && v != 1.0)
+    }) {
+        return Err(DataError::file(
+            path,
+            Some(i + 1),
+            "mask cells must be 0 (hidden) or 1 (observed)",
+        ));
+    }
+    Ok(mask)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clusters_are_seeded_and_centred() {
+        let a = gaussian_clusters(200, 0.1, &[2.0, -1.0, 0.5], 7);
+        assert_eq!(a, gaussian_clusters(200, 0.1, &[2.0, -1.0, 0.5], 7));
+        assert_ne!(a, gaussian_clusters(200, 0.1, &[2.0, -1.0, 0.5], 8));
+        assert_eq!((a.dim, a.len()), (3, 400));
+        let mean_pos: f64 = (0..200).map(|i| a.point(i)[0]).sum::<f64>() / 200.0;
+        let mean_neg: f64 = (200..400).map(|i| a.point(i)[0]).sum::<f64>() / 200.0;
+        // Standard error of the mean is 0.1/√200 ≈ 0.007: 0.05 is seven of them.
+        assert!((mean_pos - 2.0).abs() < 0.05 && (mean_neg + 2.0).abs() < 0.05);
+        assert!(a.labels[..200].iter().all(|&y| y == 1.0));
+        assert!(a.labels[200..].iter().all(|&y| y == -1.0));
+    }
+
+    #[test]
+    fn signed_rows_carry_label_and_bias() {
+        let data = LinearData { dim: 2, points: vec![1.0, 2.0, 3.0, 4.0], labels: vec![1.0, -1.0] };
+        assert_eq!(data.signed_rows(false), vec![1.0, 2.0, -3.0, -4.0]);
+        assert_eq!(data.signed_rows(true), vec![1.0, 2.0, 1.0, -3.0, -4.0, -1.0]);
+    }
+
+    #[test]
+    fn low_rank_has_the_asked_rank() {
+        let data = low_rank(12, 2, 0.5, 3);
+        let sv = data.target.clone().singular_values();
+        assert!(sv[1] > 1e-6 && sv[2] < 1e-10 * sv[0], "{sv}");
+        let observed = data.mask.iter().sum::<f64>() / 144.0;
+        assert!(observed > 0.3 && observed < 0.7);
+    }
+}

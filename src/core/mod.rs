@@ -1,0 +1,8 @@
+//! The pure core: no terminal, no channels, no I/O beyond reading data files.
+
+pub mod data;
+pub mod experiment;
+pub mod history;
+pub mod model;
+pub mod optim;
+pub mod reference;

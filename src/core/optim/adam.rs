@@ -1,0 +1,56 @@
+//! Adam exactly as torch.optim.Adam (no weight decay, no amsgrad):
+//! m ← m + (1−β₁)(g − m); v ← β₂ v + (1−β₂) g²;
+//! θ ← θ − (η / (1−β₁ᵗ)) · m / (√v / √(1−β₂ᵗ) + ε).
+//! Its per-coordinate scaling makes it sign-like, which biases it towards the ℓ∞ max margin.
+
+use super::Optimizer;
+
+/// torch.optim.Adam state.
+#[derive(Debug, Clone)]
+pub struct Adam {
+    lr: f64,
+    beta1: f64,
+    beta2: f64,
+    eps: f64,
+    step: i32,
+    first_moment: Vec<f64>,
+    second_moment: Vec<f64>,
+}
+
+impl Adam {
+    /// Adam with learning rate `lr`, `betas` = (β₁, β₂) and `eps`.
+    #[must_use]
+    pub fn new(lr: f64, betas: (f64, f64), eps: f64, parameters: usize) -> Self {
+        Self {
+            lr,
+            beta1: betas.0,
+            beta2: betas.1,
+            eps,
+            step: 0,
+            first_moment: vec![0.0; parameters],
+            second_moment: vec![0.0; parameters],
+        }
+    }
+}
+
+impl Optimizer for Adam {
+    fn step(&mut self, params: &mut [f64], grad: &[f64]) {
+        self.step = self.step.saturating_add(1);
+        let bias_correction1 = 1.0 - self.beta1.powi(self.step);
+        let bias_correction2_sqrt = (1.0 - self.beta2.powi(self.step)).sqrt();
+        let step_size = self.lr / bias_correction1;
+        for (((p, &g), m), v) in
+            params.iter_mut().zip(grad).zip(&mut self.first_moment).zip(&mut self.second_moment)
+        {
+            // torch: exp_avg.lerp_(grad, 1 − β₁), i.e. m + (1 − β₁)(g − m).
+            *m += (1.0 - self.beta1) * (g - *m);
+            *v = *v * self.beta2 + (1.0 - self.beta2) * g * g;
+            let denom = v.sqrt() / bias_correction2_sqrt + self.eps;
+            *p -= step_size * (*m / denom);
+        }
+    }
+
+    fn at_rest(&self) -> bool {
+        self.first_moment.iter().all(|&m| m == 0.0)
+    }
+}

@@ -1,0 +1,163 @@
+//! Optimizers: one per file behind one trait, each holding only its own state.
+//!
+//! An optimizer sees a flat parameter vector and its gradient and nothing else, so the same code
+//! drives the linear classifier and the matrix factorisation. Every update rule follows the
+//! PyTorch formula it is named after, so a run can be replayed against a float64 torch loop.
+
+mod adagrad;
+mod adam;
+mod gd;
+mod momentum;
+mod normalized;
+mod rmsprop;
+mod sign;
+
+pub use adagrad::Adagrad;
+pub use adam::Adam;
+pub use gd::GradientDescent;
+pub use momentum::Momentum;
+pub use normalized::Normalized;
+pub use rmsprop::RmsProp;
+pub use sign::SignDescent;
+
+/// One update rule with its state.
+pub trait Optimizer: Send {
+    /// Applies one update to `params` given the gradient at `params`.
+    fn step(&mut self, params: &mut [f64], grad: &[f64]);
+
+    /// True when the rule has no memory: an update that leaves the parameters bit-identical will
+    /// do so for ever on the same (full-batch) gradient. That is how a frozen run is recognised.
+    fn is_memoryless(&self) -> bool {
+        false
+    }
+
+    /// True when, fed a zero gradient, the rule would not move the parameters any more (its
+    /// momentum or first moment has decayed to exactly zero).
+    fn at_rest(&self) -> bool {
+        true
+    }
+}
+
+/// Which update rule a run uses; the names are the preset's `optimizer` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptimizerKind {
+    /// Full-batch gradient descent.
+    Gd,
+    /// Stochastic gradient descent over mini-batches (full batch unless `batch` is set).
+    Sgd,
+    /// Heavy-ball momentum, or Nesterov's variant.
+    Momentum,
+    /// torch.optim.Adam.
+    Adam,
+    /// torch.optim.RMSprop.
+    RmsProp,
+    /// torch.optim.Adagrad.
+    Adagrad,
+    /// Sign descent: steepest descent for the ℓ∞ norm.
+    Sign,
+    /// Normalized gradient descent: steps of fixed length along −∇L/‖∇L‖.
+    Normalized,
+}
+
+impl OptimizerKind {
+    /// Every kind, in the order shown to users.
+    pub const ALL: [OptimizerKind; 8] = [
+        OptimizerKind::Gd,
+        OptimizerKind::Sgd,
+        OptimizerKind::Momentum,
+        OptimizerKind::Adam,
+        OptimizerKind::RmsProp,
+        OptimizerKind::Adagrad,
+        OptimizerKind::Sign,
+        OptimizerKind::Normalized,
+    ];
+
+    /// The name used in presets, JSON and on screen.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            OptimizerKind::Gd => "gd",
+            OptimizerKind::Sgd => "sgd",
+            OptimizerKind::Momentum => "momentum",
+            OptimizerKind::Adam => "adam",
+            OptimizerKind::RmsProp => "rmsprop",
+            OptimizerKind::Adagrad => "adagrad",
+            OptimizerKind::Sign => "sign",
+            OptimizerKind::Normalized => "normalized",
+        }
+    }
+
+    /// Parses a preset name.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+/// A checked optimizer configuration: every value finite and in range.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OptimizerSpec {
+    /// The update rule.
+    pub kind: OptimizerKind,
+    /// Learning rate η > 0.
+    pub lr: f64,
+    /// Adam's (β₁, β₂), each in [0, 1).
+    pub betas: (f64, f64),
+    /// Added to the denominator of adaptive methods.
+    pub eps: f64,
+    /// Momentum coefficient μ in [0, 1) for `momentum` and `sgd`.
+    pub momentum: f64,
+    /// Nesterov's variant of momentum.
+    pub nesterov: bool,
+    /// RMSprop's smoothing constant α in [0, 1).
+    pub alpha: f64,
+    /// Mini-batch size; `None` is the full batch.
+    pub batch: Option<usize>,
+}
+
+impl OptimizerSpec {
+    /// The defaults PyTorch uses for `kind` at learning rate `lr`.
+    #[must_use]
+    pub fn new(kind: OptimizerKind, lr: f64) -> Self {
+        Self {
+            kind,
+            lr,
+            betas: (0.9, 0.999),
+            eps: match kind {
+                OptimizerKind::Adagrad => 1e-10,
+                _ => 1e-8,
+            },
+            momentum: if kind == OptimizerKind::Momentum { 0.9 } else { 0.0 },
+            nesterov: false,
+            alpha: 0.99,
+            batch: None,
+        }
+    }
+
+    /// Fresh optimizer state for `parameters` parameters.
+    #[must_use]
+    pub fn build(&self, parameters: usize) -> Box<dyn Optimizer> {
+        match self.kind {
+            OptimizerKind::Gd => Box::new(GradientDescent::new(self.lr)),
+            OptimizerKind::Sgd | OptimizerKind::Momentum if self.momentum == 0.0 => {
+                Box::new(GradientDescent::new(self.lr))
+            }
+            OptimizerKind::Sgd | OptimizerKind::Momentum => {
+                Box::new(Momentum::new(self.lr, self.momentum, self.nesterov, parameters))
+            }
+            OptimizerKind::Adam => Box::new(Adam::new(self.lr, self.betas, self.eps, parameters)),
+            OptimizerKind::RmsProp => {
+                Box::new(RmsProp::new(self.lr, self.alpha, self.eps, parameters))
+            }
+            OptimizerKind::Adagrad => Box::new(Adagrad::new(self.lr, self.eps, parameters)),
+            OptimizerKind::Sign => Box::new(SignDescent::new(self.lr)),
+            OptimizerKind::Normalized => Box::new(Normalized::new(self.lr)),
+        }
+    }
+
+    /// A short label for screens and JSON, e.g. `adam lr=0.1`.
+    #[must_use]
+    pub fn label(&self) -> String {
+        format!("{} lr={}", self.kind.name(), self.lr)
+    }
+}

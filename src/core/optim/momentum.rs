@@ -1,0 +1,36 @@
+//! Heavy-ball momentum as torch.optim.SGD computes it: b ← μ b + g (b = g at the first step);
+//! θ ← θ − η b, or with Nesterov θ ← θ − η (g + μ b).
+
+use super::Optimizer;
+
+/// SGD with momentum μ, optionally Nesterov.
+#[derive(Debug, Clone)]
+pub struct Momentum {
+    lr: f64,
+    momentum: f64,
+    nesterov: bool,
+    buffer: Vec<f64>,
+}
+
+impl Momentum {
+    /// Momentum state for `parameters` parameters.
+    #[must_use]
+    pub fn new(lr: f64, momentum: f64, nesterov: bool, parameters: usize) -> Self {
+        Self { lr, momentum, nesterov, buffer: vec![0.0; parameters] }
+    }
+}
+
+impl Optimizer for Momentum {
+    fn step(&mut self, params: &mut [f64], grad: &[f64]) {
+        for ((p, &g), b) in params.iter_mut().zip(grad).zip(&mut self.buffer) {
+            // With b = 0 initially, μ·0 + g is torch's "first step: b = g" exactly.
+            *b = self.momentum * *b + g;
+            let direction = if self.nesterov { g + self.momentum * *b } else { *b };
+            *p -= self.lr * direction;
+        }
+    }
+
+    fn at_rest(&self) -> bool {
+        self.buffer.iter().all(|&b| b == 0.0)
+    }
+}

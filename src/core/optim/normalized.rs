@@ -1,0 +1,41 @@
+//! Normalized gradient descent: θ ← θ − η ∇L/‖∇L‖₂. The norm is taken after scaling by the
+//! largest |gᵢ|, so gradients of 1e200 or 1e-300 neither overflow nor underflow to a wrong step.
+//! A gradient of exactly zero gives no step.
+
+use super::Optimizer;
+
+/// Normalized gradient descent with step length `lr`.
+#[derive(Debug, Clone)]
+pub struct Normalized {
+    lr: f64,
+}
+
+impl Normalized {
+    /// Normalized GD with step length `lr`.
+    #[must_use]
+    pub fn new(lr: f64) -> Self {
+        Self { lr }
+    }
+}
+
+impl Optimizer for Normalized {
+    fn step(&mut self, params: &mut [f64], grad: &[f64]) {
+        let scale = grad.iter().fold(0.0_f64, |m, g| m.max(g.abs()));
+        if scale == 0.0 || !scale.is_finite() {
+            if !scale.is_finite() {
+                // An infinite or NaN gradient has no direction: poison the parameters so the
+                // run is reported as diverged rather than silently standing still.
+                params.iter_mut().for_each(|p| *p = f64::NAN);
+            }
+            return;
+        }
+        let norm = grad.iter().map(|g| (g / scale).powi(2)).sum::<f64>().sqrt();
+        for (p, g) in params.iter_mut().zip(grad) {
+            *p -= self.lr * ((g / scale) / norm);
+        }
+    }
+
+    fn is_memoryless(&self) -> bool {
+        true
+    }
+}

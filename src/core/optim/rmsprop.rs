@@ -1,0 +1,30 @@
+//! RMSprop as torch.optim.RMSprop (no momentum, not centred):
+//! v ← α v + (1−α) g²; θ ← θ − η g / (√v + ε).
+
+use super::Optimizer;
+
+/// torch.optim.RMSprop state.
+#[derive(Debug, Clone)]
+pub struct RmsProp {
+    lr: f64,
+    alpha: f64,
+    eps: f64,
+    square_avg: Vec<f64>,
+}
+
+impl RmsProp {
+    /// RMSprop with learning rate `lr`, smoothing `alpha` and `eps`.
+    #[must_use]
+    pub fn new(lr: f64, alpha: f64, eps: f64, parameters: usize) -> Self {
+        Self { lr, alpha, eps, square_avg: vec![0.0; parameters] }
+    }
+}
+
+impl Optimizer for RmsProp {
+    fn step(&mut self, params: &mut [f64], grad: &[f64]) {
+        for ((p, &g), v) in params.iter_mut().zip(grad).zip(&mut self.square_avg) {
+            *v = *v * self.alpha + (1.0 - self.alpha) * g * g;
+            *p -= self.lr * (g / (v.sqrt() + self.eps));
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! Sign descent: θ ← θ − η sign(∇L(θ)), with sign(0) = 0. It is steepest descent for the ℓ∞
+//! norm, so its implicit bias is the ℓ∞ max-margin direction (Adam without its averaging).
+
+use super::Optimizer;
+
+/// Sign descent with a constant step.
+#[derive(Debug, Clone)]
+pub struct SignDescent {
+    lr: f64,
+}
+
+impl SignDescent {
+    /// Sign descent with step `lr`.
+    #[must_use]
+    pub fn new(lr: f64) -> Self {
+        Self { lr }
+    }
+}
+
+impl Optimizer for SignDescent {
+    fn step(&mut self, params: &mut [f64], grad: &[f64]) {
+        for (p, &g) in params.iter_mut().zip(grad) {
+            if g > 0.0 {
+                *p -= self.lr;
+            } else if g < 0.0 {
+                *p += self.lr;
+            }
+        }
+    }
+
+    fn is_memoryless(&self) -> bool {
+        true
+    }
+}

@@ -1,0 +1,13 @@
+//! implicit-bias: watch how an optimizer picks one solution out of infinitely many.
+//!
+//! The crate is split so that the numerical heart never sees a terminal:
+//! - [`core`]: datasets, models, optimizers, exact reference solutions, experiments and bounded
+//!   histories. Pure computation, deterministic for a given seed.
+//! - [`preset`]: TOML presets turned into checked experiment specs, with errors that name the
+//!   file, the line or key, and the fix.
+//! - [`headless`]: the `run`, `check` and `presets` commands (JSON on stdout).
+//! - `tui` (feature `tui`, on by default): the live dashboard.
+
+pub mod core;
+pub mod headless;
+pub mod preset;
