@@ -6,6 +6,7 @@
 
 mod adagrad;
 mod adam;
+mod coordinate;
 mod gd;
 mod momentum;
 mod normalized;
@@ -14,6 +15,7 @@ mod sign;
 
 pub use adagrad::Adagrad;
 pub use adam::Adam;
+pub use coordinate::CoordinateDescent;
 pub use gd::GradientDescent;
 pub use momentum::Momentum;
 pub use normalized::Normalized;
@@ -57,11 +59,13 @@ pub enum OptimizerKind {
     Sign,
     /// Normalized gradient descent: steps of fixed length along −∇L/‖∇L‖.
     Normalized,
+    /// Greedy coordinate descent: steepest descent for the ℓ1 norm.
+    Coordinate,
 }
 
 impl OptimizerKind {
     /// Every kind, in the order shown to users.
-    pub const ALL: [OptimizerKind; 8] = [
+    pub const ALL: [OptimizerKind; 9] = [
         OptimizerKind::Gd,
         OptimizerKind::Sgd,
         OptimizerKind::Momentum,
@@ -70,6 +74,7 @@ impl OptimizerKind {
         OptimizerKind::Adagrad,
         OptimizerKind::Sign,
         OptimizerKind::Normalized,
+        OptimizerKind::Coordinate,
     ];
 
     /// The name used in presets, JSON and on screen.
@@ -84,6 +89,7 @@ impl OptimizerKind {
             OptimizerKind::Adagrad => "adagrad",
             OptimizerKind::Sign => "sign",
             OptimizerKind::Normalized => "normalized",
+            OptimizerKind::Coordinate => "coordinate",
         }
     }
 
@@ -152,6 +158,7 @@ impl OptimizerSpec {
             OptimizerKind::Adagrad => Box::new(Adagrad::new(self.lr, self.eps, parameters)),
             OptimizerKind::Sign => Box::new(SignDescent::new(self.lr)),
             OptimizerKind::Normalized => Box::new(Normalized::new(self.lr)),
+            OptimizerKind::Coordinate => Box::new(CoordinateDescent::new(self.lr)),
         }
     }
 

@@ -1,0 +1,42 @@
+//! Greedy coordinate descent: move only the coordinate with the largest |∂L/∂θⱼ|,
+//! θⱼ ← θⱼ − η ∂L/∂θⱼ (the first such coordinate on ties). This is steepest descent for the ℓ1
+//! norm, so its implicit bias is the ℓ1 max-margin direction (sparse weights), the counterpart
+//! of sign descent's ℓ∞.
+
+use super::Optimizer;
+
+/// Greedy (Gauss–Southwell) coordinate descent with step size `lr`.
+#[derive(Debug, Clone)]
+pub struct CoordinateDescent {
+    lr: f64,
+}
+
+impl CoordinateDescent {
+    /// Coordinate descent with learning rate `lr`.
+    #[must_use]
+    pub fn new(lr: f64) -> Self {
+        Self { lr }
+    }
+}
+
+impl Optimizer for CoordinateDescent {
+    fn step(&mut self, params: &mut [f64], grad: &[f64]) {
+        let mut best: Option<(usize, f64)> = None;
+        for (j, &g) in grad.iter().enumerate() {
+            if g.is_nan() {
+                params[j] = f64::NAN;
+                return;
+            }
+            if best.is_none_or(|(_, b)| g.abs() > b.abs()) {
+                best = Some((j, g));
+            }
+        }
+        if let Some((j, g)) = best {
+            params[j] -= self.lr * g;
+        }
+    }
+
+    fn is_memoryless(&self) -> bool {
+        true
+    }
+}
