@@ -107,9 +107,9 @@ fn status_warning(label: &str, status: RunStatus) -> Option<String> {
             "{label}: frozen at step {step}: the update changed nothing (gradient underflow); \
              the run can never move again"
         )),
-        RunStatus::Diverged { step } => {
-            Some(format!("{label}: diverged at step {step}: a value became NaN or infinite"))
-        }
+        RunStatus::Diverged { step } => Some(format!(
+            "{label}: diverged at step {step}: a value became NaN or infinite"
+        )),
     }
 }
 
@@ -131,7 +131,10 @@ fn linear_report(title: &str, steps: u64, s: &LinearSnapshot) -> LinearReport {
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            warnings.extend(status_warning(&format!("run {} ({})", i + 1, r.optimizer.label()), r.status));
+            warnings.extend(status_warning(
+                &format!("run {} ({})", i + 1, r.optimizer.label()),
+                r.status,
+            ));
             LinearRunReport {
                 optimizer: r.optimizer.kind.name(),
                 lr: r.optimizer.lr,
@@ -141,7 +144,12 @@ fn linear_report(title: &str, steps: u64, s: &LinearSnapshot) -> LinearReport {
                 bias: r.bias,
                 loss: r.loss,
                 margin: r.margin,
-                angles: OrderedMap(r.angles.iter().map(|(n, a)| (n.name().to_string(), *a)).collect()),
+                angles: OrderedMap(
+                    r.angles
+                        .iter()
+                        .map(|(n, a)| (n.name().to_string(), *a))
+                        .collect(),
+                ),
                 status: r.status.name(),
                 status_step: r.status.step(),
             }
@@ -167,7 +175,10 @@ fn matrix_report(title: &str, steps: u64, s: &MatrixSnapshot) -> MatrixReport {
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            warnings.extend(status_warning(&format!("run {} ({})", i + 1, r.optimizer.label()), r.status));
+            warnings.extend(status_warning(
+                &format!("run {} ({})", i + 1, r.optimizer.label()),
+                r.status,
+            ));
             MatrixRunReport {
                 optimizer: r.optimizer.kind.name(),
                 lr: r.optimizer.lr,
@@ -220,8 +231,12 @@ pub fn report_json(experiment: &Experiment) -> String {
     let snapshot = experiment.snapshot();
     let title = &experiment.spec().title;
     let text = match &snapshot.body {
-        SnapshotBody::Linear(s) => serde_json::to_string_pretty(&linear_report(title, snapshot.step, s)),
-        SnapshotBody::Matrix(s) => serde_json::to_string_pretty(&matrix_report(title, snapshot.step, s)),
+        SnapshotBody::Linear(s) => {
+            serde_json::to_string_pretty(&linear_report(title, snapshot.step, s))
+        }
+        SnapshotBody::Matrix(s) => {
+            serde_json::to_string_pretty(&matrix_report(title, snapshot.step, s))
+        }
     };
     text.expect("reports hold only strings, numbers and lists")
 }
@@ -356,12 +371,19 @@ impl std::error::Error for HeadlessError {}
 ///
 /// # Errors
 /// When the trace file cannot be created or written.
-pub fn run(spec: ExperimentSpec, steps: u64, trace: Option<&Path>) -> Result<String, HeadlessError> {
+pub fn run(
+    spec: ExperimentSpec,
+    steps: u64,
+    trace: Option<&Path>,
+) -> Result<String, HeadlessError> {
     let mut trace = match trace {
         None => None,
         Some(path) => Some(TraceWriter {
             out: BufWriter::new(File::create(path).map_err(|e| {
-                HeadlessError(format!("{}: cannot write the trace file: {e}", path.display()))
+                HeadlessError(format!(
+                    "{}: cannot write the trace file: {e}",
+                    path.display()
+                ))
             })?),
         }),
     };
@@ -428,7 +450,11 @@ pub fn describe(spec: &ExperimentSpec) -> String {
             },
             if p.bias { " with bias" } else { "" },
             p.runs.len(),
-            p.runs.iter().map(|r| r.optimizer.label()).collect::<Vec<_>>().join(", ")
+            p.runs
+                .iter()
+                .map(|r| r.optimizer.label())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         Problem::Matrix(p) => format!(
             "matrix, {}×{} with {} observed entries, width {}, {} run(s): {}",
@@ -450,5 +476,8 @@ pub fn describe(spec: &ExperimentSpec) -> String {
 /// The `presets` listing: one line per preset, `name<TAB>title`.
 #[must_use]
 pub fn presets_listing(presets: &[PresetInfo]) -> String {
-    presets.iter().map(|p| format!("{}\t{}\n", p.name, p.title)).collect()
+    presets
+        .iter()
+        .map(|p| format!("{}\t{}\n", p.name, p.title))
+        .collect()
 }

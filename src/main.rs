@@ -17,9 +17,15 @@ use implicit_bias::{headless, preset};
 
 /// Watch how an optimizer picks one solution out of infinitely many.
 #[derive(Debug, Parser)]
-#[command(name = "implicit-bias", version, args_conflicts_with_subcommands = true)]
-#[command(after_help = "Keys in the dashboard: space pause · n step · N 100 steps · +/- speed · \
-w warp · r reset · 1 2 3 presets · p picker · tab focus · ? help · q quit")]
+#[command(
+    name = "implicit-bias",
+    version,
+    args_conflicts_with_subcommands = true
+)]
+#[command(
+    after_help = "Keys in the dashboard: space pause · n step · N 100 steps · +/- speed · \
+w warp · r reset · 1 2 3 presets · p picker · tab focus · ? help · q quit"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -59,18 +65,30 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let dir = cli.presets.clone().unwrap_or_else(preset::default_dir);
     let result = match cli.command {
-        Some(Command::Run { preset, steps, trace }) => load(&preset, &dir).and_then(|spec| {
+        Some(Command::Run {
+            preset,
+            steps,
+            trace,
+        }) => load(&preset, &dir).and_then(|spec| {
             let steps = steps.unwrap_or(spec.horizon);
             if steps > preset::MAX_STEPS {
-                return Err(format!("--steps {steps} is too many; use at most {}", preset::MAX_STEPS));
+                return Err(format!(
+                    "--steps {steps} is too many; use at most {}",
+                    preset::MAX_STEPS
+                ));
             }
             headless::run(spec, steps, trace.as_deref()).map_err(|e| e.to_string())
         }),
-        Some(Command::Check { preset }) => load(&preset, &dir).map(|spec| headless::describe(&spec)),
+        Some(Command::Check { preset }) => {
+            load(&preset, &dir).map(|spec| headless::describe(&spec))
+        }
         Some(Command::Presets) => {
             let presets = preset::list(&dir);
             if presets.is_empty() {
-                Err(format!("{}: no presets (*.toml) found; pass --presets DIR", dir.display()))
+                Err(format!(
+                    "{}: no presets (*.toml) found; pass --presets DIR",
+                    dir.display()
+                ))
             } else {
                 Ok(headless::presets_listing(&presets).trim_end().to_string())
             }
@@ -92,7 +110,10 @@ fn main() -> ExitCode {
 }
 
 /// Resolves and checks a preset, wording any error for stderr.
-fn load(name: &str, dir: &std::path::Path) -> Result<implicit_bias::core::experiment::ExperimentSpec, String> {
+fn load(
+    name: &str,
+    dir: &std::path::Path,
+) -> Result<implicit_bias::core::experiment::ExperimentSpec, String> {
     let path = preset::resolve(name, dir).map_err(|e| e.to_string())?;
     preset::load(&path).map_err(|e| e.to_string())
 }
@@ -108,7 +129,11 @@ fn dashboard(name: &str, presets_dir: PathBuf, fps: u32) -> Result<(), String> {
              `implicit-bias run {name}`"
         ));
     }
-    implicit_bias::tui::run(implicit_bias::tui::DashboardOptions { preset: path, presets_dir, fps })
+    implicit_bias::tui::run(implicit_bias::tui::DashboardOptions {
+        preset: path,
+        presets_dir,
+        fps,
+    })
 }
 
 #[cfg(not(feature = "tui"))]

@@ -64,7 +64,12 @@ impl std::error::Error for PresetError {}
 
 impl From<DataError> for PresetError {
     fn from(e: DataError) -> Self {
-        Self { path: e.path.unwrap_or_default(), line: e.line, key: None, message: e.message }
+        Self {
+            path: e.path.unwrap_or_default(),
+            line: e.line,
+            key: None,
+            message: e.message,
+        }
     }
 }
 
@@ -175,10 +180,41 @@ struct RawShow {
 
 /// Every key a preset may hold, by table, for "did you mean" suggestions.
 const KEYS: &[&str] = &[
-    "title", "about", "experiment", "seed", "data", "model", "runs", "show", "source",
-    "per_class", "spread", "center", "path", "size", "rank", "observed", "matrix", "mask", "loss",
-    "bias", "width", "init_scale", "init", "optimizer", "lr", "betas", "eps", "momentum",
-    "nesterov", "alpha", "batch", "steps", "layout", "references", "svd_every",
+    "title",
+    "about",
+    "experiment",
+    "seed",
+    "data",
+    "model",
+    "runs",
+    "show",
+    "source",
+    "per_class",
+    "spread",
+    "center",
+    "path",
+    "size",
+    "rank",
+    "observed",
+    "matrix",
+    "mask",
+    "loss",
+    "bias",
+    "width",
+    "init_scale",
+    "init",
+    "optimizer",
+    "lr",
+    "betas",
+    "eps",
+    "momentum",
+    "nesterov",
+    "alpha",
+    "batch",
+    "steps",
+    "layout",
+    "references",
+    "svd_every",
 ];
 
 /// Common names from other tools, mapped to ours.
@@ -224,13 +260,22 @@ fn suggest(unknown: &str, candidates: &[&str]) -> Option<String> {
         .iter()
         .filter(|(synonym, key)| candidates.contains(key) && close(&lower, synonym))
         .map(|(_, key)| (*key).to_string())
-        .chain(candidates.iter().filter(|c| close(&lower, c)).map(|c| (*c).to_string()))
+        .chain(
+            candidates
+                .iter()
+                .filter(|c| close(&lower, c))
+                .map(|c| (*c).to_string()),
+        )
         .next()
 }
 
 /// 1-based line of byte offset `offset` in `source`.
 fn line_of(source: &str, offset: usize) -> usize {
-    source.as_bytes()[..offset.min(source.len())].iter().filter(|&&b| b == b'\n').count() + 1
+    source.as_bytes()[..offset.min(source.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// Everything the checks need to word an error.
@@ -241,7 +286,12 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
-    fn error(&self, span: Option<Range<usize>>, key: &str, message: impl Into<String>) -> PresetError {
+    fn error(
+        &self,
+        span: Option<Range<usize>>,
+        key: &str,
+        message: impl Into<String>,
+    ) -> PresetError {
         PresetError {
             path: self.path.to_path_buf(),
             line: span.map(|s| line_of(self.source, s.start)),
@@ -250,13 +300,27 @@ impl Checker<'_> {
         }
     }
 
-    fn float(&self, value: &Num, key: &str, range: &str, ok: impl Fn(f64) -> bool) -> Result<f64, PresetError> {
+    fn float(
+        &self,
+        value: &Num,
+        key: &str,
+        range: &str,
+        ok: impl Fn(f64) -> bool,
+    ) -> Result<f64, PresetError> {
         let v = value.get_ref().0;
         if !v.is_finite() {
-            return Err(self.error(Some(value.span()), key, format!("{v} is not finite; use a number {range}")));
+            return Err(self.error(
+                Some(value.span()),
+                key,
+                format!("{v} is not finite; use a number {range}"),
+            ));
         }
         if !ok(v) {
-            return Err(self.error(Some(value.span()), key, format!("{v} is out of range; use a number {range}")));
+            return Err(self.error(
+                Some(value.span()),
+                key,
+                format!("{v} is out of range; use a number {range}"),
+            ));
         }
         Ok(v)
     }
@@ -279,13 +343,26 @@ impl Checker<'_> {
 
     fn file(&self, value: &Text) -> PathBuf {
         let path = Path::new(value.get_ref());
-        if path.is_absolute() { path.to_path_buf() } else { self.dir.join(path) }
+        if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.dir.join(path)
+        }
     }
 
     /// An error for a key that the chosen source or experiment does not use.
-    fn not_for<T>(&self, value: Option<&Spanned<T>>, key: &str, context: &str) -> Result<(), PresetError> {
+    fn not_for<T>(
+        &self,
+        value: Option<&Spanned<T>>,
+        key: &str,
+        context: &str,
+    ) -> Result<(), PresetError> {
         match value {
-            Some(v) => Err(self.error(Some(v.span()), key, format!("does not apply to {context}; remove it"))),
+            Some(v) => Err(self.error(
+                Some(v.span()),
+                key,
+                format!("does not apply to {context}; remove it"),
+            )),
             None => Ok(()),
         }
     }
@@ -298,22 +375,37 @@ impl Checker<'_> {
 /// files, TOML syntax, unknown keys (with the near miss), wrong types, out-of-range or
 /// non-finite values, and bad data files.
 pub fn load(path: &Path) -> Result<ExperimentSpec, PresetError> {
-    let whole = |message: String| PresetError { path: path.to_path_buf(), line: None, key: None, message };
-    let meta = std::fs::metadata(path).map_err(|e| whole(format!("cannot read the preset: {e}")))?;
+    let whole = |message: String| PresetError {
+        path: path.to_path_buf(),
+        line: None,
+        key: None,
+        message,
+    };
+    let meta =
+        std::fs::metadata(path).map_err(|e| whole(format!("cannot read the preset: {e}")))?;
     if meta.is_dir() {
         return Err(whole("is a folder; give a .toml preset file".into()));
     }
     if meta.len() > MAX_PRESET_BYTES {
-        return Err(whole(format!("{} bytes is too large for a preset (at most {MAX_PRESET_BYTES})", meta.len())));
+        return Err(whole(format!(
+            "{} bytes is too large for a preset (at most {MAX_PRESET_BYTES})",
+            meta.len()
+        )));
     }
     let bytes = std::fs::read(path).map_err(|e| whole(format!("cannot read the preset: {e}")))?;
     let source = String::from_utf8(bytes)
         .map_err(|_| whole("not a text file (invalid UTF-8); a preset is TOML text".into()))?;
     if source.trim().is_empty() {
-        return Err(whole("the preset is empty; it needs at least `experiment` and [[runs]]".into()));
+        return Err(whole(
+            "the preset is empty; it needs at least `experiment` and [[runs]]".into(),
+        ));
     }
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let checker = Checker { path, source: &source, dir };
+    let checker = Checker {
+        path,
+        source: &source,
+        dir,
+    };
     let raw: RawPreset = toml::from_str(&source).map_err(|e| toml_error(&checker, &e))?;
     check(&checker, raw)
 }
@@ -325,7 +417,11 @@ fn toml_error(checker: &Checker<'_>, e: &toml::de::Error) -> PresetError {
     if let Some(rest) = message.strip_prefix("unknown field `") {
         let unknown = rest.split('`').next().unwrap_or_default().to_string();
         let expected: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
-        let candidates: Vec<&str> = if expected.is_empty() { KEYS.to_vec() } else { expected.clone() };
+        let candidates: Vec<&str> = if expected.is_empty() {
+            KEYS.to_vec()
+        } else {
+            expected.clone()
+        };
         let hint = match suggest(&unknown, &candidates) {
             Some(key) => format!("did you mean `{key}`?"),
             None => format!("expected one of: {}", expected.join(", ")),
@@ -343,26 +439,61 @@ fn toml_error(checker: &Checker<'_>, e: &toml::de::Error) -> PresetError {
 fn check(c: &Checker<'_>, raw: RawPreset) -> Result<ExperimentSpec, PresetError> {
     let seed = match &raw.seed {
         Some(s) if *s.get_ref() < 0 => {
-            return Err(c.error(Some(s.span()), "seed", format!("{} is negative; use a whole number ≥ 0", s.get_ref())));
+            return Err(c.error(
+                Some(s.span()),
+                "seed",
+                format!("{} is negative; use a whole number ≥ 0", s.get_ref()),
+            ));
         }
         Some(s) => *s.get_ref() as u64,
         None => 0,
     };
     let title = raw.title.as_ref().map_or_else(
-        || c.path.file_stem().map_or_else(String::new, |s| s.to_string_lossy().into_owned()),
+        || {
+            c.path
+                .file_stem()
+                .map_or_else(String::new, |s| s.to_string_lossy().into_owned())
+        },
         |t| t.get_ref().clone(),
     );
-    let about = raw.about.as_ref().map(|a| a.get_ref().clone()).unwrap_or_default();
+    let about = raw
+        .about
+        .as_ref()
+        .map(|a| a.get_ref().clone())
+        .unwrap_or_default();
     let Some(data) = &raw.data else {
-        return Err(c.error(None, "data", "missing [data] table; add one with `source = ...`"));
+        return Err(c.error(
+            None,
+            "data",
+            "missing [data] table; add one with `source = ...`",
+        ));
     };
     let runs = match &raw.runs {
         Some(runs) if !runs.get_ref().is_empty() => runs,
-        Some(runs) => return Err(c.error(Some(runs.span()), "runs", "no runs; add at least one [[runs]] with optimizer and lr")),
-        None => return Err(c.error(None, "runs", "no runs; add at least one [[runs]] with optimizer and lr")),
+        Some(runs) => {
+            return Err(c.error(
+                Some(runs.span()),
+                "runs",
+                "no runs; add at least one [[runs]] with optimizer and lr",
+            ));
+        }
+        None => {
+            return Err(c.error(
+                None,
+                "runs",
+                "no runs; add at least one [[runs]] with optimizer and lr",
+            ));
+        }
     };
     if runs.get_ref().len() > MAX_RUNS {
-        return Err(c.error(Some(runs.span()), "runs", format!("{} runs; at most {MAX_RUNS} are shown", runs.get_ref().len())));
+        return Err(c.error(
+            Some(runs.span()),
+            "runs",
+            format!(
+                "{} runs; at most {MAX_RUNS} are shown",
+                runs.get_ref().len()
+            ),
+        ));
     }
     let show = raw.show.as_ref();
     let horizon = match show.and_then(|s| s.steps.as_ref()) {
@@ -374,21 +505,33 @@ fn check(c: &Checker<'_>, raw: RawPreset) -> Result<ExperimentSpec, PresetError>
         Some(l) => match l.get_ref().as_str() {
             "overlay" => Layout::Overlay,
             "side-by-side" => Layout::SideBySide,
-            other => return Err(c.error(Some(l.span()), "show.layout", format!("'{other}' is not a layout; use \"overlay\" or \"side-by-side\""))),
+            other => {
+                return Err(c.error(
+                    Some(l.span()),
+                    "show.layout",
+                    format!("'{other}' is not a layout; use \"overlay\" or \"side-by-side\""),
+                ));
+            }
         },
     };
     let svd_every = match show.and_then(|s| s.svd_every.as_ref()) {
         Some(v) => c.count(v, "show.svd_every", 1, i64::MAX)? as u64,
         None => 100,
     };
-    let names: Option<Vec<&Text>> = show.and_then(|s| s.references.as_ref()).map(|r| r.get_ref().iter().collect());
+    let names: Option<Vec<&Text>> = show
+        .and_then(|s| s.references.as_ref())
+        .map(|r| r.get_ref().iter().collect());
     let experiment = raw.experiment.get_ref().as_str();
     let mut spec = ExperimentSpec {
         title,
         about,
         seed,
         problem: Problem::Linear(LinearProblem {
-            data: LinearData { dim: 0, points: vec![], labels: vec![] },
+            data: LinearData {
+                dim: 0,
+                points: vec![],
+                labels: vec![],
+            },
             loss: Loss::Exp,
             bias: false,
             runs: vec![],
@@ -417,7 +560,11 @@ fn check(c: &Checker<'_>, raw: RawPreset) -> Result<ExperimentSpec, PresetError>
         }
         "matrix" => {
             if let Some(l) = show.and_then(|s| s.layout.as_ref()) {
-                c.not_for(Some(l), "show.layout", "matrix experiments (runs are always listed)")?;
+                c.not_for(
+                    Some(l),
+                    "show.layout",
+                    "matrix experiments (runs are always listed)",
+                )?;
             }
             spec.problem = Problem::Matrix(check_matrix(c, data, raw.model.as_ref(), runs, seed)?);
             spec.nuclear_reference = match names {
@@ -433,7 +580,11 @@ fn check(c: &Checker<'_>, raw: RawPreset) -> Result<ExperimentSpec, PresetError>
             };
         }
         other => {
-            return Err(c.error(Some(raw.experiment.span()), "experiment", format!("'{other}' is not an experiment; use \"linear\" or \"matrix\"")));
+            return Err(c.error(
+                Some(raw.experiment.span()),
+                "experiment",
+                format!("'{other}' is not an experiment; use \"linear\" or \"matrix\""),
+            ));
         }
     }
     Ok(spec)
@@ -455,7 +606,11 @@ fn check_linear(
     c.not_for(d.mask.as_ref(), "data.mask", context)?;
     let points = match d.source.get_ref().as_str() {
         "clusters" => {
-            c.not_for(d.path.as_ref(), "data.path", "source = \"clusters\" (it is for \"csv\")")?;
+            c.not_for(
+                d.path.as_ref(),
+                "data.path",
+                "source = \"clusters\" (it is for \"csv\")",
+            )?;
             let per_class = match &d.per_class {
                 Some(n) => c.count(n, "data.per_class", 1, (MAX_CELLS / 2) as i64)?,
                 None => 10,
@@ -468,7 +623,11 @@ fn check_linear(
                 None => vec![1.5, 1.5],
                 Some(center) => {
                     if center.get_ref().is_empty() {
-                        return Err(c.error(Some(center.span()), "data.center", "is empty; give the positive class centre, e.g. [1.5, 1.5]"));
+                        return Err(c.error(
+                            Some(center.span()),
+                            "data.center",
+                            "is empty; give the positive class centre, e.g. [1.5, 1.5]",
+                        ));
                     }
                     center
                         .get_ref()
@@ -478,7 +637,15 @@ fn check_linear(
                 }
             };
             if per_class * 2 * center.len() > MAX_CELLS {
-                return Err(c.error(Some(data.span()), "data.per_class", format!("{} points × {} features exceeds the limit of {MAX_CELLS} cells", per_class * 2, center.len())));
+                return Err(c.error(
+                    Some(data.span()),
+                    "data.per_class",
+                    format!(
+                        "{} points × {} features exceeds the limit of {MAX_CELLS} cells",
+                        per_class * 2,
+                        center.len()
+                    ),
+                ));
             }
             data::gaussian_clusters(per_class, spread, &center, seed)
         }
@@ -487,12 +654,20 @@ fn check_linear(
             c.not_for(d.spread.as_ref(), "data.spread", "source = \"csv\"")?;
             c.not_for(d.center.as_ref(), "data.center", "source = \"csv\"")?;
             let Some(path) = &d.path else {
-                return Err(c.error(Some(d.source.span()), "data.path", "source = \"csv\" needs `path` to a CSV with header x1,...,xd,label"));
+                return Err(c.error(
+                    Some(d.source.span()),
+                    "data.path",
+                    "source = \"csv\" needs `path` to a CSV with header x1,...,xd,label",
+                ));
             };
             data::load_labelled_csv(&c.file(path))?
         }
         other => {
-            return Err(c.error(Some(d.source.span()), "data.source", format!("'{other}' is not a linear data source; use \"clusters\" or \"csv\"")));
+            return Err(c.error(
+                Some(d.source.span()),
+                "data.source",
+                format!("'{other}' is not a linear data source; use \"clusters\" or \"csv\""),
+            ));
         }
     };
     let (loss, bias) = match model {
@@ -500,14 +675,28 @@ fn check_linear(
         Some(m) => {
             let m = m.get_ref();
             c.not_for(m.width.as_ref(), "model.width", context)?;
-            c.not_for(m.init_scale.as_ref(), "model.init_scale", "linear experiments (give each run an `init` vector)")?;
-            c.not_for(m.init.as_ref(), "model.init", "linear experiments (give each run an `init` vector)")?;
+            c.not_for(
+                m.init_scale.as_ref(),
+                "model.init_scale",
+                "linear experiments (give each run an `init` vector)",
+            )?;
+            c.not_for(
+                m.init.as_ref(),
+                "model.init",
+                "linear experiments (give each run an `init` vector)",
+            )?;
             let loss = match &m.loss {
                 None => Loss::Exp,
                 Some(l) => match l.get_ref().as_str() {
                     "exp" => Loss::Exp,
                     "logistic" => Loss::Logistic,
-                    other => return Err(c.error(Some(l.span()), "model.loss", format!("'{other}' is not a loss; use \"exp\" or \"logistic\""))),
+                    other => {
+                        return Err(c.error(
+                            Some(l.span()),
+                            "model.loss",
+                            format!("'{other}' is not a loss; use \"exp\" or \"logistic\""),
+                        ));
+                    }
                 },
             };
             (loss, m.bias.as_ref().is_some_and(|b| *b.get_ref()))
@@ -522,7 +711,11 @@ fn check_linear(
             let key = format!("runs[{}]", i + 1);
             let optimizer = check_optimizer(c, run, &key, Some(points.len()))?;
             let r = run.get_ref();
-            c.not_for(r.init_scale.as_ref(), &format!("{key}.init_scale"), "linear experiments (use `init`)")?;
+            c.not_for(
+                r.init_scale.as_ref(),
+                &format!("{key}.init_scale"),
+                "linear experiments (use `init`)",
+            )?;
             let init = match &r.init {
                 None => vec![0.0; width],
                 Some(init) => {
@@ -540,7 +733,14 @@ fn check_linear(
                             } else {
                                 format!("{}", points.dim)
                             };
-                            return Err(c.error(Some(init.span()), &format!("{key}.init"), format!("has {n} values but the data has {} features; give {wanted}", points.dim)));
+                            return Err(c.error(
+                                Some(init.span()),
+                                &format!("{key}.init"),
+                                format!(
+                                    "has {n} values but the data has {} features; give {wanted}",
+                                    points.dim
+                                ),
+                            ));
                         }
                     }
                 }
@@ -548,7 +748,12 @@ fn check_linear(
             Ok(LinearRunSpec { optimizer, init })
         })
         .collect::<Result<Vec<_>, PresetError>>()?;
-    Ok(LinearProblem { data: points, loss, bias, runs })
+    Ok(LinearProblem {
+        data: points,
+        loss,
+        bias,
+        runs,
+    })
 }
 
 fn check_optimizer(
@@ -561,13 +766,27 @@ fn check_optimizer(
     let name = r.optimizer.get_ref();
     let Some(kind) = OptimizerKind::from_name(name) else {
         let all: Vec<&str> = OptimizerKind::ALL.iter().map(|k| k.name()).collect();
-        return Err(c.error(Some(r.optimizer.span()), &format!("{key}.optimizer"), format!("'{name}' is not an optimizer; use one of {}", all.join(", "))));
+        return Err(c.error(
+            Some(r.optimizer.span()),
+            &format!("{key}.optimizer"),
+            format!(
+                "'{name}' is not an optimizer; use one of {}",
+                all.join(", ")
+            ),
+        ));
     };
     let mut spec = OptimizerSpec::new(kind, c.positive(&r.lr, &format!("{key}.lr"))?);
     let only = |value: bool, option: &str, kinds: &[OptimizerKind]| -> Result<(), PresetError> {
         if value && !kinds.contains(&kind) {
             let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
-            return Err(c.error(Some(run.span()), &format!("{key}.{option}"), format!("does not apply to optimizer '{name}' (only to {}); remove it", names.join(", "))));
+            return Err(c.error(
+                Some(run.span()),
+                &format!("{key}.{option}"),
+                format!(
+                    "does not apply to optimizer '{name}' (only to {}); remove it",
+                    names.join(", ")
+                ),
+            ));
         }
         Ok(())
     };
@@ -577,10 +796,18 @@ fn check_optimizer(
     only(r.momentum.is_some(), "momentum", &[Momentum, Sgd])?;
     only(r.nesterov.is_some(), "nesterov", &[Momentum, Sgd])?;
     only(r.alpha.is_some(), "alpha", &[RmsProp])?;
-    let unit = |v: &Num, k: &str| c.float(v, &format!("{key}.{k}"), "in [0, 1)", |v| (0.0..1.0).contains(&v));
+    let unit = |v: &Num, k: &str| {
+        c.float(v, &format!("{key}.{k}"), "in [0, 1)", |v| {
+            (0.0..1.0).contains(&v)
+        })
+    };
     if let Some(betas) = &r.betas {
         let [b1, b2] = betas.get_ref().as_slice() else {
-            return Err(c.error(Some(betas.span()), &format!("{key}.betas"), "needs two numbers, e.g. [0.9, 0.999]"));
+            return Err(c.error(
+                Some(betas.span()),
+                &format!("{key}.betas"),
+                "needs two numbers, e.g. [0.9, 0.999]",
+            ));
         };
         spec.betas = (unit(b1, "betas")?, unit(b2, "betas")?);
     }
@@ -593,7 +820,11 @@ fn check_optimizer(
     if let Some(n) = &r.nesterov {
         spec.nesterov = *n.get_ref();
         if spec.nesterov && spec.momentum == 0.0 {
-            return Err(c.error(Some(n.span()), &format!("{key}.nesterov"), "needs momentum > 0; set `momentum`, e.g. 0.9"));
+            return Err(c.error(
+                Some(n.span()),
+                &format!("{key}.nesterov"),
+                "needs momentum > 0; set `momentum`, e.g. 0.9",
+            ));
         }
     }
     if let Some(a) = &r.alpha {
@@ -602,7 +833,13 @@ fn check_optimizer(
     if let Some(b) = &r.batch {
         match points {
             Some(n) => spec.batch = Some(c.count(b, &format!("{key}.batch"), 1, n as i64)?),
-            None => return Err(c.error(Some(b.span()), &format!("{key}.batch"), "mini-batches apply to linear experiments only; remove it")),
+            None => {
+                return Err(c.error(
+                    Some(b.span()),
+                    &format!("{key}.batch"),
+                    "mini-batches apply to linear experiments only; remove it",
+                ));
+            }
         }
     }
     Ok(spec)
@@ -620,11 +857,23 @@ fn check_matrix(
     c.not_for(d.per_class.as_ref(), "data.per_class", context)?;
     c.not_for(d.spread.as_ref(), "data.spread", context)?;
     c.not_for(d.center.as_ref(), "data.center", context)?;
-    c.not_for(d.path.as_ref(), "data.path", "matrix experiments (use `matrix` and `mask`)")?;
+    c.not_for(
+        d.path.as_ref(),
+        "data.path",
+        "matrix experiments (use `matrix` and `mask`)",
+    )?;
     let matrix = match d.source.get_ref().as_str() {
         "low-rank" => {
-            c.not_for(d.matrix.as_ref(), "data.matrix", "source = \"low-rank\" (it is for \"csv\")")?;
-            c.not_for(d.mask.as_ref(), "data.mask", "source = \"low-rank\" (it is for \"csv\")")?;
+            c.not_for(
+                d.matrix.as_ref(),
+                "data.matrix",
+                "source = \"low-rank\" (it is for \"csv\")",
+            )?;
+            c.not_for(
+                d.mask.as_ref(),
+                "data.mask",
+                "source = \"low-rank\" (it is for \"csv\")",
+            )?;
             let size = match &d.size {
                 Some(s) => c.count(s, "data.size", 1, MAX_MATRIX_SIZE as i64)?,
                 None => 20,
@@ -633,7 +882,11 @@ fn check_matrix(
                 Some(r) => {
                     let rank = c.count(r, "data.rank", 1, i64::MAX)?;
                     if rank > size {
-                        return Err(c.error(Some(r.span()), "data.rank", format!("{rank} exceeds size {size}; use a rank from 1 to {size}")));
+                        return Err(c.error(
+                            Some(r.span()),
+                            "data.rank",
+                            format!("{rank} exceeds size {size}; use a rank from 1 to {size}"),
+                        ));
                     }
                     rank
                 }
@@ -646,37 +899,73 @@ fn check_matrix(
             data::low_rank(size, rank, observed, seed)
         }
         "csv" => {
-            c.not_for(d.size.as_ref(), "data.size", "source = \"csv\" (the CSV sets the size)")?;
+            c.not_for(
+                d.size.as_ref(),
+                "data.size",
+                "source = \"csv\" (the CSV sets the size)",
+            )?;
             c.not_for(d.rank.as_ref(), "data.rank", "source = \"csv\"")?;
-            c.not_for(d.observed.as_ref(), "data.observed", "source = \"csv\" (the mask sets it)")?;
+            c.not_for(
+                d.observed.as_ref(),
+                "data.observed",
+                "source = \"csv\" (the mask sets it)",
+            )?;
             let (Some(matrix), Some(mask)) = (&d.matrix, &d.mask) else {
-                return Err(c.error(Some(d.source.span()), "data.matrix", "source = \"csv\" needs `matrix` and `mask` (CSV files without header)"));
+                return Err(c.error(
+                    Some(d.source.span()),
+                    "data.matrix",
+                    "source = \"csv\" needs `matrix` and `mask` (CSV files without header)",
+                ));
             };
             let target = data::load_matrix_csv(&c.file(matrix))?;
             if target.nrows() > MAX_MATRIX_SIZE || target.ncols() > MAX_MATRIX_SIZE {
-                return Err(c.error(Some(matrix.span()), "data.matrix", format!("{}×{} exceeds the limit of {MAX_MATRIX_SIZE} per side", target.nrows(), target.ncols())));
+                return Err(c.error(
+                    Some(matrix.span()),
+                    "data.matrix",
+                    format!(
+                        "{}×{} exceeds the limit of {MAX_MATRIX_SIZE} per side",
+                        target.nrows(),
+                        target.ncols()
+                    ),
+                ));
             }
             let mask = data::load_mask_csv(&c.file(mask), target.shape())?;
             MatrixData { target, mask }
         }
         other => {
-            return Err(c.error(Some(d.source.span()), "data.source", format!("'{other}' is not a matrix data source; use \"low-rank\" or \"csv\"")));
+            return Err(c.error(
+                Some(d.source.span()),
+                "data.source",
+                format!("'{other}' is not a matrix data source; use \"low-rank\" or \"csv\""),
+            ));
         }
     };
     let (rows, cols) = matrix.target.shape();
     let m = model.map(Spanned::get_ref);
     if let Some(m) = m {
-        c.not_for(m.loss.as_ref(), "model.loss", "matrix experiments (the loss is ½‖(UVᵀ − M*) ⊙ mask‖²)")?;
+        c.not_for(
+            m.loss.as_ref(),
+            "model.loss",
+            "matrix experiments (the loss is ½‖(UVᵀ − M*) ⊙ mask‖²)",
+        )?;
         c.not_for(m.bias.as_ref(), "model.bias", context)?;
     }
     let init_files = match m.and_then(|m| m.init.as_ref()) {
         None => None,
         Some(init) => {
             let [u, v] = init.get_ref().as_slice() else {
-                return Err(c.error(Some(init.span()), "model.init", "needs two CSV paths, [\"u0.csv\", \"v0.csv\"]"));
+                return Err(c.error(
+                    Some(init.span()),
+                    "model.init",
+                    "needs two CSV paths, [\"u0.csv\", \"v0.csv\"]",
+                ));
             };
             if let Some(s) = m.and_then(|m| m.init_scale.as_ref()) {
-                return Err(c.error(Some(s.span()), "model.init_scale", "conflicts with `init` files; keep one"));
+                return Err(c.error(
+                    Some(s.span()),
+                    "model.init_scale",
+                    "conflicts with `init` files; keep one",
+                ));
             }
             let u0 = data::load_matrix_csv(&c.file(u))?;
             let v0 = data::load_matrix_csv(&c.file(v))?;
@@ -688,14 +977,26 @@ fn check_matrix(
     };
     let width = match (m.and_then(|m| m.width.as_ref()), &init_files) {
         (Some(w), Some((u0, _))) if *w.get_ref() as usize != u0.ncols() => {
-            return Err(c.error(Some(w.span()), "model.width", format!("{} differs from the init files' width {}; remove `width` or make them agree", w.get_ref(), u0.ncols())));
+            return Err(c.error(
+                Some(w.span()),
+                "model.width",
+                format!(
+                    "{} differs from the init files' width {}; remove `width` or make them agree",
+                    w.get_ref(),
+                    u0.ncols()
+                ),
+            ));
         }
         (_, Some((u0, _))) => u0.ncols(),
         (Some(w), None) => c.count(w, "model.width", 1, MAX_MATRIX_SIZE as i64)?,
         (None, None) => rows.min(cols),
     };
     if (rows + cols) * width > MAX_CELLS {
-        return Err(c.error(Some(data.span()), "model.width", format!("({rows} + {cols}) × {width} parameters exceeds the limit of {MAX_CELLS}")));
+        return Err(c.error(
+            Some(data.span()),
+            "model.width",
+            format!("({rows} + {cols}) × {width} parameters exceeds the limit of {MAX_CELLS}"),
+        ));
     }
     let default_scale = match m.and_then(|m| m.init_scale.as_ref()) {
         Some(s) => c.positive(s, "model.init_scale")?,
@@ -713,23 +1014,48 @@ fn check_matrix(
             let key = format!("runs[{}]", i + 1);
             let optimizer = check_optimizer(c, run, &key, None)?;
             let r = run.get_ref();
-            c.not_for(r.init.as_ref(), &format!("{key}.init"), "matrix experiments (use `init_scale`, or [model] init files)")?;
-            let (init_scale, u0, v0): (f64, DMatrix<f64>, DMatrix<f64>) = match (&r.init_scale, &init_files) {
-                (Some(s), Some(_)) => return Err(c.error(Some(s.span()), &format!("{key}.init_scale"), "conflicts with [model] init files; remove one")),
-                (Some(s), None) => {
-                    let scale = c.positive(s, &format!("{key}.init_scale"))?;
-                    (scale, &noise_u * scale, &noise_v * scale)
-                }
-                (None, Some((u0, v0))) => {
-                    let scale = (u0.norm_squared() + v0.norm_squared()).sqrt() / (((rows + cols) * width) as f64).sqrt();
-                    (scale, u0.clone(), v0.clone())
-                }
-                (None, None) => (default_scale, &noise_u * default_scale, &noise_v * default_scale),
-            };
-            Ok(MatrixRunSpec { optimizer, init_scale, u0, v0 })
+            c.not_for(
+                r.init.as_ref(),
+                &format!("{key}.init"),
+                "matrix experiments (use `init_scale`, or [model] init files)",
+            )?;
+            let (init_scale, u0, v0): (f64, DMatrix<f64>, DMatrix<f64>) =
+                match (&r.init_scale, &init_files) {
+                    (Some(s), Some(_)) => {
+                        return Err(c.error(
+                            Some(s.span()),
+                            &format!("{key}.init_scale"),
+                            "conflicts with [model] init files; remove one",
+                        ));
+                    }
+                    (Some(s), None) => {
+                        let scale = c.positive(s, &format!("{key}.init_scale"))?;
+                        (scale, &noise_u * scale, &noise_v * scale)
+                    }
+                    (None, Some((u0, v0))) => {
+                        let scale = (u0.norm_squared() + v0.norm_squared()).sqrt()
+                            / (((rows + cols) * width) as f64).sqrt();
+                        (scale, u0.clone(), v0.clone())
+                    }
+                    (None, None) => (
+                        default_scale,
+                        &noise_u * default_scale,
+                        &noise_v * default_scale,
+                    ),
+                };
+            Ok(MatrixRunSpec {
+                optimizer,
+                init_scale,
+                u0,
+                v0,
+            })
         })
         .collect::<Result<Vec<_>, PresetError>>()?;
-    Ok(MatrixProblem { data: matrix, width, runs })
+    Ok(MatrixProblem {
+        data: matrix,
+        width,
+        runs,
+    })
 }
 
 /// The presets in `dir` (every `*.toml`), sorted by name; files that fail to parse are listed
@@ -744,12 +1070,19 @@ pub fn list(dir: &Path) -> Vec<PresetInfo> {
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
         .map(|path| {
-            let name = path.file_stem().map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+            let name = path
+                .file_stem()
+                .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
             let (title, about) = match header(&path) {
                 Ok(pair) => pair,
                 Err(e) => (format!("(unreadable: {e})"), String::new()),
             };
-            PresetInfo { name, title, about, path }
+            PresetInfo {
+                name,
+                title,
+                about,
+                path,
+            }
         })
         .collect();
     infos.sort_by(|a, b| a.name.cmp(&b.name));
@@ -765,7 +1098,10 @@ fn header(path: &Path) -> Result<(String, String), String> {
     }
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let header: Header = toml::from_str(&text).map_err(|e| e.message().to_string())?;
-    Ok((header.title.unwrap_or_default(), header.about.unwrap_or_default()))
+    Ok((
+        header.title.unwrap_or_default(),
+        header.about.unwrap_or_default(),
+    ))
 }
 
 /// The folder of shipped presets: `./presets` when it exists, else the one beside the sources
@@ -799,7 +1135,11 @@ pub fn resolve(name_or_path: &str, dir: &Path) -> Result<PathBuf, PresetError> {
         key: None,
         message: format!(
             "no such file or preset; give a .toml path or one of: {}",
-            if names.is_empty() { "(none found)".to_string() } else { names.join(", ") }
+            if names.is_empty() {
+                "(none found)".to_string()
+            } else {
+                names.join(", ")
+            }
         ),
     })
 }

@@ -85,7 +85,11 @@ pub struct DataError {
 
 impl DataError {
     fn file(path: &Path, line: Option<usize>, message: impl Into<String>) -> Self {
-        Self { path: Some(path.to_path_buf()), line, message: message.into() }
+        Self {
+            path: Some(path.to_path_buf()),
+            line,
+            message: message.into(),
+        }
     }
 }
 
@@ -119,7 +123,11 @@ pub fn gaussian_clusters(per_class: usize, spread: f64, center: &[f64], seed: u6
             labels.push(sign);
         }
     }
-    LinearData { dim, points, labels }
+    LinearData {
+        dim,
+        points,
+        labels,
+    }
 }
 
 /// A seeded rank-`rank` `size`×`size` matrix U Vᵀ (standard normal factors) and a mask that
@@ -132,7 +140,11 @@ pub fn low_rank(size: usize, rank: usize, observed: f64, seed: u64) -> MatrixDat
     let target = &left * right.transpose();
     let uniform = Uniform::new(0.0, 1.0).expect("0 < 1 is a valid range");
     let mask = DMatrix::from_fn(size, size, |_, _| {
-        if uniform.sample(&mut rng) < observed { 1.0 } else { 0.0 }
+        if uniform.sample(&mut rng) < observed {
+            1.0
+        } else {
+            0.0
+        }
     });
     MatrixData { target, mask }
 }
@@ -156,16 +168,27 @@ fn read_csv_text(path: &Path) -> Result<String, DataError> {
         return Err(DataError::file(
             path,
             None,
-            format!("file is {} bytes; at most {MAX_CSV_BYTES} are accepted", meta.len()),
+            format!(
+                "file is {} bytes; at most {MAX_CSV_BYTES} are accepted",
+                meta.len()
+            ),
         ));
     }
     let bytes = std::fs::read(path)
         .map_err(|e| DataError::file(path, None, format!("cannot read the file: {e}")))?;
     let text = String::from_utf8(bytes).map_err(|_| {
-        DataError::file(path, None, "not a text file (invalid UTF-8); expected a CSV of numbers")
+        DataError::file(
+            path,
+            None,
+            "not a text file (invalid UTF-8); expected a CSV of numbers",
+        )
     })?;
     if text.trim().is_empty() {
-        return Err(DataError::file(path, None, "the file is empty; expected CSV rows of numbers"));
+        return Err(DataError::file(
+            path,
+            None,
+            "the file is empty; expected CSV rows of numbers",
+        ));
     }
     Ok(text)
 }
@@ -206,7 +229,11 @@ pub fn load_labelled_csv(path: &Path) -> Result<LinearData, DataError> {
     let mut lines = numbered_lines(&text);
     let (header_line, header) = lines.next().expect("a non-empty file has a non-blank line");
     let names: Vec<&str> = header.split(',').map(str::trim).collect();
-    if names.len() < 2 || !names.last().is_some_and(|n| n.eq_ignore_ascii_case("label")) {
+    if names.len() < 2
+        || !names
+            .last()
+            .is_some_and(|n| n.eq_ignore_ascii_case("label"))
+    {
         return Err(DataError::file(
             path,
             Some(header_line),
@@ -229,7 +256,11 @@ pub fn load_labelled_csv(path: &Path) -> Result<LinearData, DataError> {
             return Err(DataError::file(
                 path,
                 Some(line),
-                format!("{} cells, but the header has {} columns", cells.len(), dim + 1),
+                format!(
+                    "{} cells, but the header has {} columns",
+                    cells.len(),
+                    dim + 1
+                ),
             ));
         }
         for (column, cell) in cells[..dim].iter().enumerate() {
@@ -255,7 +286,11 @@ pub fn load_labelled_csv(path: &Path) -> Result<LinearData, DataError> {
     if labels.is_empty() {
         return Err(DataError::file(path, None, "no data rows after the header"));
     }
-    Ok(LinearData { dim, points, labels })
+    Ok(LinearData {
+        dim,
+        points,
+        labels,
+    })
 }
 
 /// Loads a numeric matrix from a CSV without header; every row must have the same length.
@@ -275,7 +310,10 @@ pub fn load_matrix_csv(path: &Path) -> Result<DMatrix<f64>, DataError> {
             return Err(DataError::file(
                 path,
                 Some(line),
-                format!("{} cells, but the first row has {cols}; rows must be equal", cells.len()),
+                format!(
+                    "{} cells, but the first row has {cols}; rows must be equal",
+                    cells.len()
+                ),
             ));
         }
         for (column, cell) in cells.iter().enumerate() {
@@ -312,9 +350,11 @@ pub fn load_mask_csv(path: &Path, shape: (usize, usize)) -> Result<DMatrix<f64>,
             ),
         ));
     }
-    if let Some((i, _)) = mask.row_iter().enumerate().find(|(_, row)| {
-        row.iter().any(|&v| v != 0.0 && v != 1.0)
-    }) {
+    if let Some((i, _)) = mask
+        .row_iter()
+        .enumerate()
+        .find(|(_, row)| row.iter().any(|&v| v != 0.0 && v != 1.0))
+    {
         return Err(DataError::file(
             path,
             Some(i + 1),
@@ -344,9 +384,16 @@ mod tests {
 
     #[test]
     fn signed_rows_carry_label_and_bias() {
-        let data = LinearData { dim: 2, points: vec![1.0, 2.0, 3.0, 4.0], labels: vec![1.0, -1.0] };
+        let data = LinearData {
+            dim: 2,
+            points: vec![1.0, 2.0, 3.0, 4.0],
+            labels: vec![1.0, -1.0],
+        };
         assert_eq!(data.signed_rows(false), vec![1.0, 2.0, -3.0, -4.0]);
-        assert_eq!(data.signed_rows(true), vec![1.0, 2.0, 1.0, -3.0, -4.0, -1.0]);
+        assert_eq!(
+            data.signed_rows(true),
+            vec![1.0, 2.0, 1.0, -3.0, -4.0, -1.0]
+        );
     }
 
     #[test]

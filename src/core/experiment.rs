@@ -279,7 +279,11 @@ impl Experiment {
             Problem::Linear(problem) => Body::Linear(LinearExperiment::new(problem, &spec)),
             Problem::Matrix(problem) => Body::Matrix(MatrixExperiment::new(problem, &spec)),
         };
-        let mut experiment = Self { spec, step: 0, body };
+        let mut experiment = Self {
+            spec,
+            step: 0,
+            body,
+        };
         experiment.record();
         experiment
     }
@@ -330,7 +334,10 @@ impl Experiment {
             Body::Linear(e) => SnapshotBody::Linear(e.snapshot()),
             Body::Matrix(e) => SnapshotBody::Matrix(e.snapshot()),
         };
-        Snapshot { step: self.step, body }
+        Snapshot {
+            step: self.step,
+            body,
+        }
     }
 }
 
@@ -348,14 +355,18 @@ impl LinearExperiment {
             .enumerate()
             .map(|(i, run)| LinearRun {
                 state: RunState::new(&run.optimizer, run.init.clone()),
-                batcher: run.optimizer.batch.filter(|&b| b < problem.data.len()).map(|size| {
-                    Batcher {
+                batcher: run
+                    .optimizer
+                    .batch
+                    .filter(|&b| b < problem.data.len())
+                    .map(|size| Batcher {
                         order: (0..problem.data.len()).collect(),
                         position: usize::MAX / 2,
                         size,
-                        rng: StdRng::seed_from_u64(spec.seed ^ (0x9E37_79B9_7F4A_7C15 * (i as u64 + 1))),
-                    }
-                }),
+                        rng: StdRng::seed_from_u64(
+                            spec.seed ^ (0x9E37_79B9_7F4A_7C15 * (i as u64 + 1)),
+                        ),
+                    }),
                 trail: History::new(
                     problem.data.dim + 1,
                     TRAIL_CAPACITY,
@@ -364,14 +375,21 @@ impl LinearExperiment {
                 spec: run.clone(),
             })
             .collect();
-        Self { data: problem.data.clone(), model, runs, references }
+        Self {
+            data: problem.data.clone(),
+            model,
+            runs,
+            references,
+        }
     }
 
     fn l2_direction(&self) -> Option<&[f64]> {
-        self.references.iter().find_map(|(norm, r)| match (norm, r) {
-            (MarginNorm::L2, Ok(reference)) => Some(reference.direction.as_slice()),
-            _ => None,
-        })
+        self.references
+            .iter()
+            .find_map(|(norm, r)| match (norm, r) {
+                (MarginNorm::L2, Ok(reference)) => Some(reference.direction.as_slice()),
+                _ => None,
+            })
     }
 
     fn step(&mut self, start: u64, n: u64) {
@@ -384,7 +402,8 @@ impl LinearExperiment {
                 match &mut run.batcher {
                     Some(batcher) => {
                         let batch = batcher.next();
-                        self.model.batch_gradient(&run.state.params, batch, &mut run.state.grad);
+                        self.model
+                            .batch_gradient(&run.state.params, batch, &mut run.state.grad);
                     }
                     None => self.model.gradient(&run.state.params, &mut run.state.grad),
                 }
@@ -398,7 +417,12 @@ impl LinearExperiment {
                     run.batcher.is_some().then_some(&full_gradient_is_zero);
                 run.state.apply(step, check);
                 if run.trail.wants(step) {
-                    record_direction(&mut run.trail, step, &run.state.params[..dim], l2.as_deref());
+                    record_direction(
+                        &mut run.trail,
+                        step,
+                        &run.state.params[..dim],
+                        l2.as_deref(),
+                    );
                 }
             }
         }
@@ -408,7 +432,12 @@ impl LinearExperiment {
         let l2 = self.l2_direction().map(<[f64]>::to_vec);
         let dim = self.data.dim;
         for run in &mut self.runs {
-            record_direction(&mut run.trail, step, &run.state.params[..dim], l2.as_deref());
+            record_direction(
+                &mut run.trail,
+                step,
+                &run.state.params[..dim],
+                l2.as_deref(),
+            );
         }
     }
 
@@ -422,7 +451,11 @@ impl LinearExperiment {
                 let weights = &theta[..dim];
                 let norm = norm2(weights);
                 let direction = unit(weights);
-                let bias = if self.model.has_bias() { theta[dim] } else { 0.0 };
+                let bias = if self.model.has_bias() {
+                    theta[dim]
+                } else {
+                    0.0
+                };
                 let margin = (0..self.data.len())
                     .map(|i| {
                         self.data.labels[i] * (dot(&direction, self.data.point(i)) + bias / norm)
@@ -432,7 +465,9 @@ impl LinearExperiment {
                     .references
                     .iter()
                     .filter_map(|(norm, r)| {
-                        r.as_ref().ok().map(|r| (*norm, angle_degrees(&direction, &r.direction)))
+                        r.as_ref()
+                            .ok()
+                            .map(|r| (*norm, angle_degrees(&direction, &r.direction)))
                     })
                     .collect();
                 LinearRunSnapshot {
@@ -516,14 +551,24 @@ impl MatrixExperiment {
                     spectra: History::new(
                         kept,
                         SPECTRUM_CAPACITY,
-                        Spacing::Linear { stride: spec.svd_every.max(1) },
+                        Spacing::Linear {
+                            stride: spec.svd_every.max(1),
+                        },
                     ),
                     spec: run.clone(),
                 }
             })
             .collect();
-        let reference = spec.nuclear_reference.then(|| min_nuclear_norm(&problem.data));
-        Self { model, data: problem.data.clone(), runs, reference, svd_every: spec.svd_every.max(1) }
+        let reference = spec
+            .nuclear_reference
+            .then(|| min_nuclear_norm(&problem.data));
+        Self {
+            model,
+            data: problem.data.clone(),
+            runs,
+            reference,
+            svd_every: spec.svd_every.max(1),
+        }
     }
 
     fn step(&mut self, start: u64, n: u64) {

@@ -95,8 +95,12 @@ impl History {
         self.steps = steps;
         self.values = values;
         self.spacing = match self.spacing {
-            Spacing::Log { per_decade } => Spacing::Log { per_decade: per_decade / 2.0 },
-            Spacing::Linear { stride } => Spacing::Linear { stride: stride.saturating_mul(2) },
+            Spacing::Log { per_decade } => Spacing::Log {
+                per_decade: per_decade / 2.0,
+            },
+            Spacing::Linear { stride } => Spacing::Linear {
+                stride: stride.saturating_mul(2),
+            },
         };
     }
 
@@ -132,7 +136,10 @@ impl History {
 
     /// All `(step, record)` pairs, oldest first.
     pub fn iter(&self) -> impl Iterator<Item = (u64, &[f64])> + '_ {
-        self.steps.iter().copied().zip(self.values.chunks_exact(self.width.max(1)))
+        self.steps
+            .iter()
+            .copied()
+            .zip(self.values.chunks_exact(self.width.max(1)))
     }
 }
 
@@ -151,8 +158,11 @@ mod tests {
         assert_eq!(&grid[..5], &[0, 1, 2, 3, 4]);
         // ≈ 20 per decade after the dense start: far fewer than a million points.
         assert!(grid.len() < 20 * 6 + 20, "{}", grid.len());
-        let ratios: Vec<f64> =
-            grid.windows(2).filter(|w| w[0] > 1000).map(|w| w[1] as f64 / w[0] as f64).collect();
+        let ratios: Vec<f64> = grid
+            .windows(2)
+            .filter(|w| w[0] > 1000)
+            .map(|w| w[1] as f64 / w[0] as f64)
+            .collect();
         assert!(ratios.iter().all(|r| (r - 10f64.powf(0.05)).abs() < 1e-3));
     }
 
@@ -162,12 +172,22 @@ mod tests {
         let mut step = 0;
         while step < 1_000_000_000 {
             history.offer(step, &[step as f64]);
-            step = if history.wants(step + 1) { step + 1 } else { (step + 1).max(step * 11 / 10) };
+            step = if history.wants(step + 1) {
+                step + 1
+            } else {
+                (step + 1).max(step * 11 / 10)
+            };
         }
         assert!(history.len() <= 65);
         assert_eq!(history.step(0), 0);
         assert!(history.iter().all(|(s, r)| r[0] == s as f64));
-        assert!(history.iter().map(|(s, _)| s).collect::<Vec<_>>().is_sorted());
+        assert!(
+            history
+                .iter()
+                .map(|(s, _)| s)
+                .collect::<Vec<_>>()
+                .is_sorted()
+        );
     }
 
     #[test]

@@ -101,7 +101,9 @@ impl LinearModel {
 
     /// Margins ⟨θ, zᵢ⟩ of every point, in order.
     pub fn margins<'a>(&'a self, theta: &'a [f64]) -> impl Iterator<Item = f64> + 'a {
-        self.signed_rows.chunks_exact(self.width).map(move |z| dot(theta, z))
+        self.signed_rows
+            .chunks_exact(self.width)
+            .map(move |z| dot(theta, z))
     }
 
     /// Σᵢ ℓ(⟨θ, zᵢ⟩).
@@ -223,7 +225,11 @@ impl MatrixModel {
         v.transpose_to(&mut self.v_transposed);
         u.mul_to(&self.v_transposed, &mut self.residual);
         let mut loss = 0.0;
-        for ((r, &t), &m) in self.residual.iter_mut().zip(self.target.iter()).zip(self.mask.iter())
+        for ((r, &t), &m) in self
+            .residual
+            .iter_mut()
+            .zip(self.target.iter())
+            .zip(self.mask.iter())
         {
             *r = (*r - t) * m;
             loss += *r * *r;
@@ -265,7 +271,11 @@ pub fn held_out_error(product: &DMatrix<f64>, target: &DMatrix<f64>, mask: &DMat
         err += ((p - t) * hidden).powi(2);
         norm += (t * hidden).powi(2);
     }
-    if norm == 0.0 { err.sqrt() } else { (err / norm).sqrt() }
+    if norm == 0.0 {
+        err.sqrt()
+    } else {
+        (err / norm).sqrt()
+    }
 }
 
 #[cfg(test)]
@@ -284,7 +294,9 @@ mod tests {
     fn small_data() -> LinearData {
         LinearData {
             dim: 3,
-            points: vec![1.0, 0.5, -0.2, 0.3, 1.2, 0.7, -0.8, -0.1, 0.4, -0.5, -1.1, 0.2],
+            points: vec![
+                1.0, 0.5, -0.2, 0.3, 1.2, 0.7, -0.8, -0.1, 0.4, -0.5, -1.1, 0.2,
+            ],
             labels: vec![1.0, 1.0, -1.0, -1.0],
         }
     }
@@ -336,7 +348,9 @@ mod tests {
         let mask = DMatrix::from_row_slice(3, 2, &[1.0, 0.0, 1.0, 1.0, 0.0, 1.0]);
         let data = MatrixData { target, mask };
         let mut model = MatrixModel::new(&data, 2);
-        let params: Vec<f64> = (0..model.parameter_count()).map(|i| (i as f64 * 0.37).sin()).collect();
+        let params: Vec<f64> = (0..model.parameter_count())
+            .map(|i| (i as f64 * 0.37).sin())
+            .collect();
         let mut grad = vec![0.0; params.len()];
         let loss = model.gradient(&params, &mut grad);
         let reference = model.clone();

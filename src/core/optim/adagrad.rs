@@ -15,7 +15,11 @@ impl Adagrad {
     /// Adagrad with learning rate `lr` and `eps`.
     #[must_use]
     pub fn new(lr: f64, eps: f64, parameters: usize) -> Self {
-        Self { lr, eps, sum_squares: vec![0.0; parameters] }
+        Self {
+            lr,
+            eps,
+            sum_squares: vec![0.0; parameters],
+        }
     }
 }
 

@@ -39,8 +39,11 @@ impl Optimizer for Adam {
         let bias_correction1 = 1.0 - self.beta1.powi(self.step);
         let bias_correction2_sqrt = (1.0 - self.beta2.powi(self.step)).sqrt();
         let step_size = self.lr / bias_correction1;
-        for (((p, &g), m), v) in
-            params.iter_mut().zip(grad).zip(&mut self.first_moment).zip(&mut self.second_moment)
+        for (((p, &g), m), v) in params
+            .iter_mut()
+            .zip(grad)
+            .zip(&mut self.first_moment)
+            .zip(&mut self.second_moment)
         {
             // torch: exp_avg.lerp_(grad, 1 − β₁), i.e. m + (1 − β₁)(g − m).
             *m += (1.0 - self.beta1) * (g - *m);

@@ -133,7 +133,11 @@ impl OptimizerSpec {
                 OptimizerKind::Adagrad => 1e-10,
                 _ => 1e-8,
             },
-            momentum: if kind == OptimizerKind::Momentum { 0.9 } else { 0.0 },
+            momentum: if kind == OptimizerKind::Momentum {
+                0.9
+            } else {
+                0.0
+            },
             nesterov: false,
             alpha: 0.99,
             batch: None,
@@ -148,9 +152,12 @@ impl OptimizerSpec {
             OptimizerKind::Sgd | OptimizerKind::Momentum if self.momentum == 0.0 => {
                 Box::new(GradientDescent::new(self.lr))
             }
-            OptimizerKind::Sgd | OptimizerKind::Momentum => {
-                Box::new(Momentum::new(self.lr, self.momentum, self.nesterov, parameters))
-            }
+            OptimizerKind::Sgd | OptimizerKind::Momentum => Box::new(Momentum::new(
+                self.lr,
+                self.momentum,
+                self.nesterov,
+                parameters,
+            )),
             OptimizerKind::Adam => Box::new(Adam::new(self.lr, self.betas, self.eps, parameters)),
             OptimizerKind::RmsProp => {
                 Box::new(RmsProp::new(self.lr, self.alpha, self.eps, parameters))

@@ -16,7 +16,12 @@ impl Momentum {
     /// Momentum state for `parameters` parameters.
     #[must_use]
     pub fn new(lr: f64, momentum: f64, nesterov: bool, parameters: usize) -> Self {
-        Self { lr, momentum, nesterov, buffer: vec![0.0; parameters] }
+        Self {
+            lr,
+            momentum,
+            nesterov,
+            buffer: vec![0.0; parameters],
+        }
     }
 }
 
@@ -25,7 +30,11 @@ impl Optimizer for Momentum {
         for ((p, &g), b) in params.iter_mut().zip(grad).zip(&mut self.buffer) {
             // With b = 0 initially, μ·0 + g is torch's "first step: b = g" exactly.
             *b = self.momentum * *b + g;
-            let direction = if self.nesterov { g + self.momentum * *b } else { *b };
+            let direction = if self.nesterov {
+                g + self.momentum * *b
+            } else {
+                *b
+            };
             *p -= self.lr * direction;
         }
     }

@@ -16,7 +16,12 @@ impl RmsProp {
     /// RMSprop with learning rate `lr`, smoothing `alpha` and `eps`.
     #[must_use]
     pub fn new(lr: f64, alpha: f64, eps: f64, parameters: usize) -> Self {
-        Self { lr, alpha, eps, square_avg: vec![0.0; parameters] }
+        Self {
+            lr,
+            alpha,
+            eps,
+            square_avg: vec![0.0; parameters],
+        }
     }
 }
 
