@@ -11,3 +11,5 @@
 pub mod core;
 pub mod headless;
 pub mod preset;
+#[cfg(feature = "tui")]
+pub mod tui;

@@ -1,0 +1,375 @@
+//! The dashboard's state: [`App::update`] turns an [`Action`] into [`Command`]s for the worker,
+//! [`App::apply`] takes in what the worker sent.
+//!
+//! Nothing here touches the terminal or a clock, so every rule (a step while paused is exactly
+//! one step, speed bounds, preset switching, a bad preset keeping the current one) is tested
+//! directly. Preset files are read through a [`PresetSource`] so tests can supply their own.
+
+use std::path::{Path, PathBuf};
+
+use crate::core::experiment::{ExperimentSpec, Layout, SnapshotBody};
+
+use super::keymap::{Action, BUILTIN_PRESETS, KeyMode};
+use super::worker::{AutoPause, Command, MAX_FIXED_PACE, Pace, Report, WorkerMessage};
+
+/// One preset file as the picker lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresetEntry {
+    /// The file stem, e.g. `max-margin`.
+    pub name: String,
+    /// Its one-line title.
+    pub title: String,
+    /// Its paragraph on what to look for.
+    pub about: String,
+    /// Where it lives.
+    pub path: PathBuf,
+}
+
+/// Where presets come from: the real files in the dashboard, fixtures in tests.
+pub trait PresetSource {
+    /// Reads and checks one preset; the error is the short message shown to the user.
+    ///
+    /// # Errors
+    /// Any reason the file cannot become an experiment (missing, malformed, out of range).
+    fn load(&self, path: &Path) -> Result<ExperimentSpec, String>;
+    /// The presets in `dir`, sorted by name.
+    fn list(&self, dir: &Path) -> Vec<PresetEntry>;
+}
+
+/// What covers the dashboard, if anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    /// Nothing: the dashboard has the keyboard.
+    None,
+    /// The key help.
+    Help,
+    /// The preset picker with its entries and the selected row.
+    Picker {
+        /// The presets found.
+        entries: Vec<PresetEntry>,
+        /// The highlighted row.
+        selected: usize,
+    },
+}
+
+/// A pane that can take the focus (Tab); the focused one gets a highlighted border.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    /// A unit circle; the index is the run in side-by-side layout, 0 in overlay layout.
+    Circle(usize),
+    /// The per-run metrics table.
+    Metrics,
+    /// The angle gap to ℓ2 against log t.
+    Gap,
+    /// Sparklines of the top singular values.
+    Spectra,
+    /// The current spectrum beside the reference.
+    Bars,
+    /// The heat maps of M*, M and M − M*.
+    Heat,
+}
+
+/// Everything the views draw.
+pub struct App {
+    /// The preset's file stem (or path) for the status line.
+    pub preset_name: String,
+    /// The running spec's title.
+    pub title: String,
+    /// The running spec's about paragraph.
+    pub about: String,
+    /// The running spec's layout.
+    pub layout: Layout,
+    /// The running spec's horizon (`[show] steps`).
+    pub horizon: u64,
+    /// The newest report for the running preset.
+    pub report: Option<Report>,
+    /// Whether the user (or the worker) paused.
+    pub paused: bool,
+    /// The pace asked for.
+    pub pace: Pace,
+    /// The pace to return to when warp is switched off.
+    pace_before_warp: Pace,
+    /// Index into [`App::panes`] of the focused pane.
+    pub focus: usize,
+    /// The help or picker, when open.
+    pub overlay: Overlay,
+    /// A message the user must see (a preset that failed to load), until the next key.
+    pub notice: Option<String>,
+    /// The worker's panic message, once it crashed.
+    pub crashed: Option<String>,
+    /// Set by `Quit`; the loop ends after this frame.
+    pub should_quit: bool,
+    /// False under `NO_COLOR`: views then rely on glyphs and labels, never on colour alone.
+    pub color: bool,
+    /// The frame rate, used to turn steps/s into steps per frame.
+    pub fps: u32,
+    /// Counts loads, matching the worker's count so stale reports are dropped.
+    generation: u64,
+    presets_dir: PathBuf,
+    source: Box<dyn PresetSource>,
+}
+
+impl App {
+    /// A dashboard showing `spec` (loaded from `path`), choosing presets from `presets_dir`.
+    #[must_use]
+    pub fn new(
+        spec: &ExperimentSpec,
+        path: &Path,
+        presets_dir: PathBuf,
+        source: Box<dyn PresetSource>,
+    ) -> Self {
+        let mut app = Self {
+            preset_name: String::new(),
+            title: String::new(),
+            about: String::new(),
+            layout: Layout::Overlay,
+            horizon: 0,
+            report: None,
+            paused: false,
+            pace: Pace::Warp,
+            pace_before_warp: Pace::Max,
+            focus: 0,
+            overlay: Overlay::None,
+            notice: None,
+            crashed: None,
+            should_quit: false,
+            color: true,
+            fps: 30,
+            generation: 0,
+            presets_dir,
+            source,
+        };
+        app.show_spec(spec, path);
+        app
+    }
+
+    fn show_spec(&mut self, spec: &ExperimentSpec, path: &Path) {
+        self.preset_name = path.file_stem().map_or_else(
+            || path.display().to_string(),
+            |stem| stem.to_string_lossy().into_owned(),
+        );
+        self.title.clone_from(&spec.title);
+        self.about.clone_from(&spec.about);
+        self.layout = spec.layout;
+        self.horizon = spec.horizon;
+        self.report = None;
+        self.paused = false;
+        self.pace = Pace::Warp;
+        self.pace_before_warp = Pace::Max;
+        self.focus = 0;
+    }
+
+    /// Which overlay has the keyboard, for the keymap.
+    #[must_use]
+    pub fn key_mode(&self) -> KeyMode {
+        match self.overlay {
+            Overlay::None => KeyMode::Normal,
+            Overlay::Help => KeyMode::Help,
+            Overlay::Picker { .. } => KeyMode::Picker,
+        }
+    }
+
+    /// Steps taken, from the newest report (0 before the first).
+    #[must_use]
+    pub fn step(&self) -> u64 {
+        self.report.as_ref().map_or(0, |r| r.snapshot.step)
+    }
+
+    /// The panes on screen now, in Tab order.
+    #[must_use]
+    pub fn panes(&self) -> Vec<Pane> {
+        match self.report.as_ref().map(|r| &r.snapshot.body) {
+            Some(SnapshotBody::Matrix(_)) => {
+                vec![Pane::Spectra, Pane::Bars, Pane::Heat, Pane::Metrics]
+            }
+            Some(SnapshotBody::Linear(linear)) if self.layout == Layout::SideBySide => {
+                let mut panes: Vec<Pane> = (0..linear.runs.len()).map(Pane::Circle).collect();
+                panes.extend([Pane::Metrics, Pane::Gap]);
+                panes
+            }
+            _ => vec![Pane::Circle(0), Pane::Metrics, Pane::Gap],
+        }
+    }
+
+    /// The focused pane.
+    #[must_use]
+    pub fn focused(&self) -> Pane {
+        let panes = self.panes();
+        panes[self.focus % panes.len()]
+    }
+
+    /// Why the worker paused on its own, if it did and is still paused.
+    #[must_use]
+    pub fn auto_pause(&self) -> Option<AutoPause> {
+        self.report
+            .as_ref()
+            .filter(|r| !r.running)
+            .and_then(|r| r.auto_pause)
+    }
+
+    /// Applies one user action; returns the commands for the worker, in order.
+    pub fn update(&mut self, action: Action) -> Vec<Command> {
+        if !matches!(action, Action::PickerMove(_)) {
+            self.notice = None;
+        }
+        match action {
+            Action::TogglePause => {
+                self.paused = !self.paused;
+                vec![if self.paused {
+                    Command::Pause
+                } else {
+                    Command::Resume
+                }]
+            }
+            Action::Step(n) => {
+                self.paused = true;
+                vec![Command::Step(n)]
+            }
+            Action::Faster => self.set_pace(self.faster()),
+            Action::Slower => self.set_pace(self.slower()),
+            Action::ToggleWarp => {
+                if self.pace == Pace::Warp {
+                    self.set_pace(self.pace_before_warp)
+                } else {
+                    self.pace_before_warp = self.pace;
+                    self.set_pace(Pace::Warp)
+                }
+            }
+            Action::Reset => {
+                self.paused = false;
+                self.report = None;
+                vec![Command::Reset]
+            }
+            Action::LoadBuiltin(index) => match BUILTIN_PRESETS.get(index) {
+                Some(name) => {
+                    let path = self.presets_dir.join(format!("{name}.toml"));
+                    self.load(&path)
+                }
+                None => Vec::new(),
+            },
+            Action::TogglePicker => {
+                if matches!(self.overlay, Overlay::Picker { .. }) {
+                    self.overlay = Overlay::None;
+                } else {
+                    let entries = self.source.list(&self.presets_dir);
+                    let selected = entries
+                        .iter()
+                        .position(|e| e.name == self.preset_name)
+                        .unwrap_or(0);
+                    self.overlay = Overlay::Picker { entries, selected };
+                }
+                Vec::new()
+            }
+            Action::PickerMove(delta) => {
+                if let Overlay::Picker { entries, selected } = &mut self.overlay
+                    && !entries.is_empty()
+                {
+                    let last = entries.len() as i64 - 1;
+                    *selected = (*selected as i64 + i64::from(delta)).clamp(0, last) as usize;
+                }
+                Vec::new()
+            }
+            Action::PickerConfirm => {
+                let path = match &self.overlay {
+                    Overlay::Picker { entries, selected } => {
+                        entries.get(*selected).map(|e| e.path.clone())
+                    }
+                    _ => None,
+                };
+                self.overlay = Overlay::None;
+                path.map(|path| self.load(&path)).unwrap_or_default()
+            }
+            Action::FocusNext => {
+                self.focus = (self.focus + 1) % self.panes().len();
+                Vec::new()
+            }
+            Action::ToggleHelp => {
+                self.overlay = if self.overlay == Overlay::Help {
+                    Overlay::None
+                } else {
+                    Overlay::Help
+                };
+                Vec::new()
+            }
+            Action::CloseOverlay => {
+                self.overlay = Overlay::None;
+                Vec::new()
+            }
+            Action::Quit => {
+                self.should_quit = true;
+                vec![Command::Quit]
+            }
+        }
+    }
+
+    /// Loads a preset file; on failure the current preset keeps running and the message shows.
+    fn load(&mut self, path: &Path) -> Vec<Command> {
+        match self.source.load(path) {
+            Ok(spec) => {
+                self.generation += 1;
+                self.show_spec(&spec, path);
+                vec![Command::Load(Box::new(spec))]
+            }
+            Err(message) => {
+                self.notice = Some(message);
+                Vec::new()
+            }
+        }
+    }
+
+    fn set_pace(&mut self, pace: Pace) -> Vec<Command> {
+        self.pace = pace;
+        vec![Command::SetPace(pace)]
+    }
+
+    /// Steps per frame now: the fixed pace, or the measured rate for max and warp.
+    fn effective_per_frame(&self) -> u64 {
+        match self.pace {
+            Pace::Fixed(k) => k,
+            Pace::Max | Pace::Warp => {
+                let rate = self.report.as_ref().map_or(0.0, |r| r.steps_per_second);
+                (rate / f64::from(self.fps.max(1))).max(1.0) as u64
+            }
+        }
+    }
+
+    fn faster(&self) -> Pace {
+        match self.pace {
+            Pace::Max => Pace::Max,
+            Pace::Fixed(k) if k >= MAX_FIXED_PACE => Pace::Max,
+            Pace::Fixed(k) => Pace::Fixed(k * 2),
+            Pace::Warp => Pace::Fixed(
+                (power_of_two_at_most(self.effective_per_frame()) * 2).min(MAX_FIXED_PACE),
+            ),
+        }
+    }
+
+    fn slower(&self) -> Pace {
+        match self.pace {
+            Pace::Max => Pace::Fixed(MAX_FIXED_PACE),
+            Pace::Fixed(k) => Pace::Fixed((k / 2).max(1)),
+            Pace::Warp => {
+                Pace::Fixed((power_of_two_at_most(self.effective_per_frame()) / 2).max(1))
+            }
+        }
+    }
+
+    /// Takes in one worker message; reports about a preset already left are dropped.
+    pub fn apply(&mut self, message: WorkerMessage) {
+        match message {
+            WorkerMessage::Report(report) => {
+                if report.generation == self.generation {
+                    self.paused = !report.running;
+                    self.report = Some(*report);
+                }
+            }
+            WorkerMessage::Crashed(text) => self.crashed = Some(text),
+        }
+    }
+}
+
+/// The largest power of two ≤ n (1 for 0), capped at [`MAX_FIXED_PACE`].
+fn power_of_two_at_most(n: u64) -> u64 {
+    let n = n.clamp(1, MAX_FIXED_PACE);
+    1 << n.ilog2()
+}

@@ -1,0 +1,35 @@
+//! The `?` overlay: every key and what it does, centred over the dashboard.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+
+use super::super::keymap::HELP;
+use super::super::theme::Theme;
+
+/// Draws the help box over `area`.
+pub fn render(frame: &mut Frame, area: Rect, theme: Theme) {
+    let lines: Vec<Line> = HELP
+        .iter()
+        .map(|(key, what)| {
+            Line::from(vec![
+                Span::styled(format!(" {key:<8}"), theme.strong()),
+                Span::raw(*what),
+            ])
+        })
+        .collect();
+    let width = lines.iter().map(Line::width).max().unwrap_or(0) as u16 + 3;
+    let height = lines.len() as u16 + 2;
+    let [row] = Layout::vertical([Constraint::Length(height)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [box_area] = Layout::horizontal([Constraint::Length(width)])
+        .flex(Flex::Center)
+        .areas(row);
+    frame.render_widget(Clear, box_area);
+    let block = Block::bordered()
+        .title(" keys · ? or Esc closes ")
+        .border_style(theme.border(true));
+    frame.render_widget(Paragraph::new(lines).block(block), box_area);
+}

@@ -1,0 +1,238 @@
+//! Drawing: one pane per file, each a pure function of [`App`] and an area.
+//!
+//! ```text
+//! ┌ max-margin: four starts, one direction │ step 12345 │ 1.2M steps/s │ running │ speed warp ┐
+//! ┌ directions w/‖w‖ ─────┐┌ angle to ℓ2 (°) vs log t ───────────────────────┐
+//! │      ⣀⡠⠤⠤⠤⢄⣀   ℓ2    ││⠑⢄                                                │
+//! │   ⡠⠊  1 ─────▶ ⠑⢄    ││  ⠑⠢⣀                                             │
+//! │   ⢇    ⋅       ⡸    ││      ⠉⠒⠤⣀⣀                                       │
+//! │    ⠑⠤⣀⣀⣀⣀⡠⠤⠊     ││           ⠉⠉⠑⠒⠒⠤⠤⣀⣀⣀                              │
+//! └──────────────────────┘└1────10────1e2────1e3────1e4──────────────────────┘
+//! ┌ runs ──────────────────────────────────────────────────────────────────────┐
+//! │ run            loss      ‖w‖   margin   ∠ℓ2   ∠ℓ∞  status                 │
+//! └────────────────────────────────────────────────────────────────────────────┘
+//!  notes: horizon reached, bad preset, crash (one line, only when there is something to say)
+//! ```
+//!
+//! Linear `overlay` puts every run on one circle; `side-by-side` gives each run its own circle.
+//! Matrix experiments show singular-value sparklines, the spectrum against the reference, heat
+//! maps and the metrics. Every size works: below a readable minimum only the status line and a
+//! hint are drawn, and no pane is ever given a zero-sized area.
+
+mod circle;
+mod gap;
+mod heatmap;
+mod help;
+mod matrix_metrics;
+mod picker;
+mod runs;
+mod spectra;
+mod spectrum_bars;
+mod status;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+use super::app::{App, Overlay, Pane};
+use super::theme::Theme;
+use super::worker::AutoPause;
+use crate::core::experiment::{Layout as RunLayout, LinearSnapshot, MatrixSnapshot, SnapshotBody};
+
+/// Smallest body (below the status line) worth drawing panes into.
+const MIN_BODY: (u16, u16) = (24, 6);
+
+/// Draws the whole dashboard for `app` into `frame`.
+pub fn draw(frame: &mut Frame, app: &App) {
+    let area = frame.area();
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    let theme = Theme { color: app.color };
+    let banner = banner(app, theme);
+    let [status_area, body, banner_area] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(u16::from(banner.is_some() && area.height > 2)),
+    ])
+    .areas(area);
+    status::render(frame, status_area, app, theme);
+    if let Some(banner) = banner {
+        frame.render_widget(Paragraph::new(banner), banner_area);
+    }
+    if body.width < MIN_BODY.0 || body.height < MIN_BODY.1 {
+        let hint = Paragraph::new("enlarge the terminal (80×24 recommended) · q quits")
+            .wrap(Wrap { trim: true })
+            .style(theme.faint());
+        frame.render_widget(hint, body);
+        return;
+    }
+    match app.report.as_ref().map(|r| &r.snapshot.body) {
+        None => {
+            let text = vec![
+                Line::from(Span::styled(app.title.as_str(), theme.strong())),
+                Line::from("starting the experiment (computing exact references)…"),
+                Line::from(""),
+                Line::from(app.about.as_str()),
+            ];
+            frame.render_widget(
+                Paragraph::new(text)
+                    .wrap(Wrap { trim: true })
+                    .block(Block::bordered()),
+                body,
+            );
+        }
+        Some(SnapshotBody::Linear(linear)) => draw_linear(frame, body, app, linear, theme),
+        Some(SnapshotBody::Matrix(matrix)) => draw_matrix(frame, body, app, matrix, theme),
+    }
+    match &app.overlay {
+        Overlay::None => {}
+        Overlay::Help => help::render(frame, area, theme),
+        Overlay::Picker { entries, selected } => {
+            picker::render(frame, area, entries, *selected, theme);
+        }
+    }
+}
+
+/// The one-line note under the panes, when there is something the user must know.
+fn banner(app: &App, theme: Theme) -> Option<Line<'static>> {
+    if let Some(text) = &app.crashed {
+        return Some(Line::styled(
+            format!("experiment thread crashed: {text} · the dashboard still answers · q quits"),
+            theme.bad(),
+        ));
+    }
+    if let Some(text) = &app.notice {
+        return Some(Line::styled(
+            format!(
+                "preset not loaded, still showing {}: {text}",
+                app.preset_name
+            ),
+            theme.bad(),
+        ));
+    }
+    match app.auto_pause() {
+        Some(AutoPause::Horizon(step)) => Some(Line::styled(
+            format!("paused at the preset's horizon (step {step}): space runs on, r resets"),
+            theme.note(),
+        )),
+        Some(AutoPause::AllStopped) => Some(Line::styled(
+            "every run has stopped (frozen or diverged): r resets, 1-3 or p switch presets",
+            theme.note(),
+        )),
+        None => None,
+    }
+}
+
+/// Linear experiments: circles, the angle-gap chart, the run table.
+fn draw_linear(frame: &mut Frame, area: Rect, app: &App, linear: &LinearSnapshot, theme: Theme) {
+    let focused = app.focused();
+    let table_height = (linear.runs.len() as u16 + 3).min(area.height / 3).max(3);
+    let [top, table] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(table_height)]).areas(area);
+    runs::render(frame, table, linear, focused == Pane::Metrics, theme);
+    match app.layout {
+        RunLayout::Overlay => {
+            // The circle takes a round share (cells are about twice as tall as wide).
+            let circle_width = (top.height * 2 + 2)
+                .min(top.width * 3 / 5)
+                .max(top.width / 3);
+            let [circle_area, gap_area] =
+                Layout::horizontal([Constraint::Length(circle_width), Constraint::Fill(1)])
+                    .areas(top);
+            let all: Vec<usize> = (0..linear.runs.len()).collect();
+            circle::render(
+                frame,
+                circle_area,
+                linear,
+                &all,
+                focused == Pane::Circle(0),
+                theme,
+            );
+            gap::render(frame, gap_area, linear, focused == Pane::Gap, theme);
+        }
+        RunLayout::SideBySide => {
+            let runs = linear.runs.len().max(1);
+            let wide = top.width >= 150 || top.height < 14;
+            let (circles_area, gap_area) = if wide {
+                let [c, g] =
+                    Layout::horizontal([Constraint::Fill(2), Constraint::Fill(1)]).areas(top);
+                (c, g)
+            } else {
+                let [c, g] =
+                    Layout::vertical([Constraint::Fill(2), Constraint::Fill(1)]).areas(top);
+                (c, g)
+            };
+            let panes = Layout::horizontal(vec![Constraint::Fill(1); runs]).split(circles_area);
+            for (index, pane) in panes.iter().enumerate().take(linear.runs.len()) {
+                let focus = focused == Pane::Circle(index);
+                circle::render(frame, *pane, linear, &[index], focus, theme);
+            }
+            gap::render(frame, gap_area, linear, focused == Pane::Gap, theme);
+        }
+    }
+}
+
+/// Matrix experiments: sparklines and spectrum bars on top, heat maps and metrics below.
+fn draw_matrix(frame: &mut Frame, area: Rect, app: &App, matrix: &MatrixSnapshot, theme: Theme) {
+    let focused = app.focused();
+    let metrics_height = (matrix.runs.len() as u16 + 4).min(area.height / 3).max(3);
+    let heat_height = if area.height >= 30 {
+        13
+    } else {
+        (area.height / 3).max(4)
+    };
+    let [top, heat_area, metrics_area] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(heat_height),
+        Constraint::Length(metrics_height),
+    ])
+    .areas(area);
+    let [spectra_area, bars_area] =
+        Layout::horizontal([Constraint::Fill(3), Constraint::Fill(2)]).areas(top);
+    spectra::render(frame, spectra_area, matrix, focused == Pane::Spectra, theme);
+    spectrum_bars::render(frame, bars_area, matrix, focused == Pane::Bars, theme);
+    heatmap::render(frame, heat_area, matrix, focused == Pane::Heat, theme);
+    matrix_metrics::render(frame, metrics_area, matrix, focused == Pane::Metrics, theme);
+}
+
+/// A number in at most ~9 characters: 4 significant digits, scientific when very large or small.
+#[must_use]
+pub fn number(x: f64) -> String {
+    if x.is_nan() {
+        return "nan".to_owned();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 {
+            "inf".to_owned()
+        } else {
+            "-inf".to_owned()
+        };
+    }
+    let magnitude = x.abs();
+    if magnitude == 0.0 {
+        "0".to_owned()
+    } else if (1e-3..1e5).contains(&magnitude) {
+        let decimals = (3 - magnitude.log10().floor() as i32).clamp(0, 6) as usize;
+        format!("{x:.decimals$}")
+    } else {
+        format!("{x:.2e}")
+    }
+}
+
+/// A rate such as `1.25M`, `830k`, `42`.
+#[must_use]
+pub fn rate(x: f64) -> String {
+    if !x.is_finite() || x < 0.5 {
+        "0".to_owned()
+    } else if x >= 1e9 {
+        format!("{:.2}G", x / 1e9)
+    } else if x >= 1e6 {
+        format!("{:.2}M", x / 1e6)
+    } else if x >= 1e4 {
+        format!("{:.0}k", x / 1e3)
+    } else {
+        format!("{x:.0}")
+    }
+}

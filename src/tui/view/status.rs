@@ -1,0 +1,90 @@
+//! The status line: preset title, `step N`, steps/s, running or paused, speed, `? help`.
+//!
+//! It is always drawn, at every width: pieces are kept by importance (`step N` and the run state
+//! first, the title shortened last) so the counter a researcher watches never disappears.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::super::app::App;
+use super::super::theme::Theme;
+use super::super::worker::AutoPause;
+use super::rate;
+
+const SEPARATOR: &str = " │ ";
+
+/// Draws the status line into `area` (one row).
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let state = if app.crashed.is_some() {
+        "crashed"
+    } else if !app.paused {
+        "running"
+    } else {
+        match app.auto_pause() {
+            Some(AutoPause::Horizon(_)) => "paused (horizon)",
+            Some(AutoPause::AllStopped) => "stopped",
+            None => "paused",
+        }
+    };
+    let state_style = if app.paused {
+        theme.note().patch(theme.strong())
+    } else {
+        theme.strong()
+    };
+    let steps_per_second = app.report.as_ref().map_or(0.0, |r| r.steps_per_second);
+    // (display order, priority: lower is kept first, text, style)
+    let mut pieces: Vec<(usize, usize, String, Style)> = vec![
+        (1, 0, format!("step {}", app.step()), theme.strong()),
+        (3, 1, state.to_owned(), state_style),
+        (
+            2,
+            3,
+            format!("{} steps/s", rate(steps_per_second)),
+            Style::new(),
+        ),
+        (4, 4, format!("speed {}", app.pace.label()), Style::new()),
+        (5, 5, "? help".to_owned(), theme.faint()),
+    ];
+    let width = area.width as usize;
+    let fixed: usize = pieces.iter().map(|p| p.2.chars().count() + 3).sum();
+    // The title gets what is left (at least a few characters), else it is dropped.
+    let room = width.saturating_sub(fixed + 1);
+    let title = format!("{}: {}", app.preset_name, app.title);
+    if room >= 8 {
+        pieces.push((0, 2, shorten(&title, room), theme.strong()));
+    } else {
+        pieces.push((0, 2, shorten(&app.preset_name, room.max(6)), theme.strong()));
+    }
+    pieces.sort_by_key(|p| p.1);
+    let mut kept = Vec::new();
+    let mut used = 1;
+    for piece in pieces {
+        let cost = piece.2.chars().count() + if kept.is_empty() { 0 } else { 3 };
+        if used + cost <= width || kept.is_empty() {
+            used += cost;
+            kept.push(piece);
+        }
+    }
+    kept.sort_by_key(|p| p.0);
+    let mut spans = vec![Span::raw(" ")];
+    for (i, (_, _, text, style)) in kept.into_iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(SEPARATOR, theme.faint()));
+        }
+        spans.push(Span::styled(text, style));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// `text` cut to `width` characters with an ellipsis when it had to be cut.
+fn shorten(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}

@@ -1,0 +1,464 @@
+//! The thread that owns the experiment: [`Command`]s in, [`WorkerMessage`]s out.
+//!
+//! Stepping and drawing never wait for each other. The worker steps in time-sliced batches of a
+//! few milliseconds, answers commands between batches, and offers the UI at most one report per
+//! frame interval through a tiny bounded channel: when the UI is slow (a stalled SSH link) a
+//! report is skipped rather than queued, so memory stays flat and the optimizer keeps its pace.
+//! When paused with nothing to do it blocks on the command channel and spends no CPU.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Mutex;
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError, TrySendError};
+
+use crate::core::experiment::{Experiment, ExperimentSpec, Snapshot};
+
+/// Name of the worker thread; the panic hook recognises it so a worker panic never tears the
+/// terminal down under a UI that is still drawing.
+pub const WORKER_THREAD_NAME: &str = "implicit-bias-worker";
+
+/// Largest fixed pace (steps per frame) before `+` switches to flat out.
+pub const MAX_FIXED_PACE: u64 = 1 << 24;
+
+/// How fast the warp clock runs: t doubles every this many seconds, so 1 → 10⁹ takes ≈ 30 s
+/// (log₂ 10⁹ ≈ 30) whatever the frame rate.
+pub const WARP_DOUBLING_SECONDS: f64 = 1.0;
+
+/// Target duration of one batch of steps: long enough to amortise the clock reads, short enough
+/// that a key press is answered well within a frame.
+const BATCH_TARGET: Duration = Duration::from_millis(2);
+
+/// How many steps the worker takes per frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pace {
+    /// Exactly this many steps per frame (a power of two from 1 to [`MAX_FIXED_PACE`]).
+    Fixed(u64),
+    /// Flat out: as many steps as the machine can do.
+    Max,
+    /// Steps per frame grow with t so that log t advances at a constant rate: the early path is
+    /// drawn step by step and a billion steps are still reached in half a minute (when the
+    /// machine is fast enough; otherwise it runs flat out).
+    Warp,
+}
+
+impl Pace {
+    /// A short label for the status line: `×64/frame`, `max`, `warp`.
+    #[must_use]
+    pub fn label(self) -> String {
+        match self {
+            Pace::Fixed(k) => format!("×{k}/frame"),
+            Pace::Max => "max".to_owned(),
+            Pace::Warp => "warp".to_owned(),
+        }
+    }
+}
+
+/// What the UI asks of the worker.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Stop stepping (the worker then blocks).
+    Pause,
+    /// Start stepping at the current pace; past the horizon it runs on indefinitely.
+    Resume,
+    /// Pause, then take exactly this many steps and report.
+    Step(u64),
+    /// Change the pace.
+    SetPace(Pace),
+    /// Rebuild the current experiment from its spec and run it from step 0.
+    Reset,
+    /// Replace the experiment with a new one (a preset switch) and run it from step 0.
+    Load(Box<ExperimentSpec>),
+    /// End the thread.
+    Quit,
+}
+
+/// Why the worker paused on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AutoPause {
+    /// It reached the preset's `[show] steps`; space continues indefinitely.
+    Horizon(u64),
+    /// Every run froze or diverged, so stepping would change nothing.
+    AllStopped,
+}
+
+/// One picture of the worker's state, sent at most once per frame.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// Counts `Load` commands, so the UI can drop reports about a preset it already left.
+    pub generation: u64,
+    /// The experiment's owned summary.
+    pub snapshot: Snapshot,
+    /// Whether the worker is stepping.
+    pub running: bool,
+    /// The pace in force.
+    pub pace: Pace,
+    /// Measured steps per second (smoothed; 0 when paused).
+    pub steps_per_second: f64,
+    /// Set when the worker paused on its own.
+    pub auto_pause: Option<AutoPause>,
+}
+
+/// What the worker sends to the UI.
+#[derive(Debug, Clone)]
+pub enum WorkerMessage {
+    /// The newest state.
+    Report(Box<Report>),
+    /// The worker panicked; the text is the panic message. The UI shows it and keeps running.
+    Crashed(String),
+}
+
+/// The UI's handle on the worker thread.
+pub struct WorkerHandle {
+    /// Commands to the worker.
+    pub commands: Sender<Command>,
+    /// Reports from the worker.
+    pub messages: Receiver<WorkerMessage>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl WorkerHandle {
+    /// Starts a worker that builds the experiment for `spec` (its exact references may take a
+    /// moment, so not on the UI thread), owns it, and reports every `frame`.
+    ///
+    /// # Errors
+    /// When the operating system refuses to start a thread.
+    pub fn spawn(spec: ExperimentSpec, frame: Duration) -> std::io::Result<Self> {
+        let (command_tx, command_rx) = crossbeam_channel::unbounded();
+        // Two slots: one report can wait while the next is produced; more would only queue
+        // stale pictures behind a slow terminal.
+        let (message_tx, message_rx) = crossbeam_channel::bounded(2);
+        let thread = thread::Builder::new()
+            .name(WORKER_THREAD_NAME.to_owned())
+            .spawn(move || {
+                let crash_tx = message_tx.clone();
+                let outcome = catch_unwind(AssertUnwindSafe(move || {
+                    Worker::new(Experiment::new(spec), frame, command_rx, message_tx).run();
+                }));
+                if let Err(payload) = outcome {
+                    let text =
+                        take_panic_location().unwrap_or_else(|| panic_text(payload.as_ref()));
+                    // The UI drains this channel every frame; give up if it is gone.
+                    let _ =
+                        crash_tx.send_timeout(WorkerMessage::Crashed(text), Duration::from_secs(2));
+                }
+            })?;
+        Ok(Self {
+            commands: command_tx,
+            messages: message_rx,
+            thread: Some(thread),
+        })
+    }
+
+    /// Asks the worker to stop and waits for it (it answers within one batch).
+    pub fn shutdown(&mut self) {
+        let _ = self.commands.send(Command::Quit);
+        // Draining lets a worker blocked on a full report channel see the quit.
+        while self.messages.try_recv().is_ok() {}
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for WorkerHandle {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// The newest worker panic with its location, stashed by the panic hook (which stays silent for
+/// the worker so nothing is printed over the dashboard).
+static WORKER_PANIC: Mutex<Option<String>> = Mutex::new(None);
+
+/// Called by the panic hook on the worker thread: keeps `message at file:line` for the UI.
+pub fn stash_panic(info: &std::panic::PanicHookInfo<'_>) {
+    let text = panic_text(info.payload());
+    let text = match info.location() {
+        Some(at) => format!("{text} at {}:{}", at.file(), at.line()),
+        None => text,
+    };
+    if let Ok(mut slot) = WORKER_PANIC.lock() {
+        *slot = Some(text);
+    }
+}
+
+fn take_panic_location() -> Option<String> {
+    WORKER_PANIC.lock().ok().and_then(|mut slot| slot.take())
+}
+
+/// The panic message carried by a payload, or a generic one.
+#[must_use]
+pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "unknown panic".to_owned()
+    }
+}
+
+/// The worker's private state.
+struct Worker {
+    experiment: Experiment,
+    frame: Duration,
+    commands: Receiver<Command>,
+    messages: Sender<WorkerMessage>,
+    generation: u64,
+    running: bool,
+    pace: Pace,
+    /// Steps still owed in the current frame (running) — reset, not accumulated, each frame.
+    allowance: u64,
+    /// Steps asked for with `Step` and not yet taken.
+    pending: u64,
+    /// The horizon still ahead, if any: reaching it pauses the worker once.
+    horizon: Option<u64>,
+    auto_pause: Option<AutoPause>,
+    batch: u64,
+    next_tick: Instant,
+    rate_mark: (Instant, u64),
+    steps_per_second: f64,
+    /// A report is due as soon as possible (after a command, or one that did not fit).
+    report_due: bool,
+}
+
+/// What handling a command means for the loop.
+enum Flow {
+    Continue,
+    Quit,
+}
+
+impl Worker {
+    fn new(
+        experiment: Experiment,
+        frame: Duration,
+        commands: Receiver<Command>,
+        messages: Sender<WorkerMessage>,
+    ) -> Self {
+        let now = Instant::now();
+        let horizon = Some(experiment.spec().horizon);
+        let steps = experiment.steps_done();
+        Self {
+            experiment,
+            frame: frame.max(Duration::from_millis(1)),
+            commands,
+            messages,
+            generation: 0,
+            running: true,
+            pace: Pace::Warp,
+            allowance: 1,
+            pending: 0,
+            horizon,
+            auto_pause: None,
+            batch: 1,
+            next_tick: now,
+            rate_mark: (now, steps),
+            steps_per_second: 0.0,
+            report_due: true,
+        }
+    }
+
+    fn run(mut self) {
+        loop {
+            // Commands first, so a key is answered within one batch.
+            loop {
+                match self.commands.try_recv() {
+                    Ok(command) => {
+                        if let Flow::Quit = self.handle(command) {
+                            return;
+                        }
+                    }
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => return,
+                }
+            }
+            let now = Instant::now();
+            if now >= self.next_tick {
+                self.tick(now);
+            }
+            if self.report_due && !self.send_report() {
+                return;
+            }
+            let work = self.work_available();
+            if work > 0 {
+                self.step_batch(work);
+                continue;
+            }
+            // Nothing to do until the next frame or the next command.
+            let waited = if self.running || self.report_due {
+                let timeout = self.next_tick.saturating_duration_since(Instant::now());
+                match self.commands.recv_timeout(timeout) {
+                    Ok(command) => Ok(Some(command)),
+                    Err(RecvTimeoutError::Timeout) => Ok(None),
+                    Err(RecvTimeoutError::Disconnected) => Err(()),
+                }
+            } else {
+                // Paused and everything reported: block, spending no CPU.
+                self.commands.recv().map(Some).map_err(|_| ())
+            };
+            match waited {
+                Ok(Some(command)) => {
+                    if let Flow::Quit = self.handle(command) {
+                        return;
+                    }
+                }
+                Ok(None) => {}
+                Err(()) => return,
+            }
+        }
+    }
+
+    /// Steps that may be taken now: pending single steps first, then the frame's allowance,
+    /// never crossing the horizon while running.
+    fn work_available(&self) -> u64 {
+        if self.pending > 0 {
+            return self.pending;
+        }
+        if !self.running {
+            return 0;
+        }
+        let done = self.experiment.steps_done();
+        match self.horizon {
+            Some(horizon) => self.allowance.min(horizon.saturating_sub(done)),
+            None => self.allowance,
+        }
+    }
+
+    /// Takes one time-sliced batch of at most `work` steps and adapts the batch size.
+    fn step_batch(&mut self, work: u64) {
+        let n = self.batch.min(work);
+        let started = Instant::now();
+        self.experiment.step(n);
+        let elapsed = started.elapsed();
+        if self.pending > 0 {
+            self.pending -= n;
+            if self.pending == 0 {
+                self.report_due = true;
+            }
+        } else {
+            self.allowance = self.allowance.saturating_sub(n);
+        }
+        if n == self.batch {
+            if elapsed < BATCH_TARGET / 2 {
+                self.batch = self.batch.saturating_mul(2);
+            } else if elapsed > BATCH_TARGET * 2 && self.batch > 1 {
+                self.batch /= 2;
+            }
+        }
+        let done = self.experiment.steps_done();
+        if let Some(horizon) = self.horizon
+            && done >= horizon
+        {
+            self.horizon = None;
+            if self.running && self.pending == 0 {
+                self.running = false;
+                self.auto_pause = Some(AutoPause::Horizon(horizon));
+                self.report_due = true;
+            }
+        }
+        if self.experiment.all_stopped() && self.running {
+            self.running = false;
+            self.auto_pause = Some(AutoPause::AllStopped);
+            self.report_due = true;
+        }
+    }
+
+    /// The frame boundary: measure the rate, grant the next frame's steps, report.
+    fn tick(&mut self, now: Instant) {
+        let done = self.experiment.steps_done();
+        let (mark_time, mark_steps) = self.rate_mark;
+        let elapsed = now.duration_since(mark_time).as_secs_f64();
+        if elapsed >= 0.25 {
+            let rate = done.saturating_sub(mark_steps) as f64 / elapsed;
+            self.steps_per_second = if self.running { rate } else { 0.0 };
+            self.rate_mark = (now, done);
+        }
+        self.allowance = match self.pace {
+            Pace::Fixed(k) => k,
+            Pace::Max => u64::MAX,
+            Pace::Warp => {
+                let growth = 2f64.powf(self.frame.as_secs_f64() / WARP_DOUBLING_SECONDS) - 1.0;
+                ((done as f64 * growth).ceil() as u64).max(1)
+            }
+        };
+        self.next_tick = (self.next_tick + self.frame).max(now);
+        if self.running {
+            self.report_due = true;
+        }
+    }
+
+    /// Offers a report; false when the UI has gone (the worker should end).
+    fn send_report(&mut self) -> bool {
+        let report = Report {
+            generation: self.generation,
+            snapshot: self.experiment.snapshot(),
+            running: self.running,
+            pace: self.pace,
+            steps_per_second: self.steps_per_second,
+            auto_pause: self.auto_pause,
+        };
+        match self
+            .messages
+            .try_send(WorkerMessage::Report(Box::new(report)))
+        {
+            Ok(()) => {
+                self.report_due = false;
+                true
+            }
+            // The UI has not drained the last ones yet: try again next frame.
+            Err(TrySendError::Full(_)) => true,
+            Err(TrySendError::Disconnected(_)) => false,
+        }
+    }
+
+    fn restart(&mut self, experiment: Experiment) {
+        self.horizon = Some(experiment.spec().horizon);
+        self.experiment = experiment;
+        self.running = true;
+        self.pending = 0;
+        self.auto_pause = None;
+        self.allowance = 1;
+        self.steps_per_second = 0.0;
+        self.rate_mark = (Instant::now(), 0);
+    }
+
+    fn handle(&mut self, command: Command) -> Flow {
+        match command {
+            Command::Pause => {
+                self.running = false;
+                self.steps_per_second = 0.0;
+            }
+            Command::Resume => {
+                self.running = true;
+                self.auto_pause = None;
+                self.rate_mark = (Instant::now(), self.experiment.steps_done());
+            }
+            Command::Step(n) => {
+                self.running = false;
+                self.steps_per_second = 0.0;
+                self.pending = self.pending.saturating_add(n);
+            }
+            Command::SetPace(pace) => {
+                self.pace = pace;
+                self.allowance = match pace {
+                    Pace::Fixed(k) => k.min(self.allowance),
+                    Pace::Max => u64::MAX,
+                    Pace::Warp => self.allowance.min(1),
+                };
+            }
+            Command::Reset => {
+                let spec = self.experiment.spec().clone();
+                self.restart(Experiment::new(spec));
+            }
+            Command::Load(spec) => {
+                self.generation += 1;
+                self.restart(Experiment::new(*spec));
+            }
+            Command::Quit => return Flow::Quit,
+        }
+        self.report_due = true;
+        Flow::Continue
+    }
+}

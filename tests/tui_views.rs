@@ -1,0 +1,535 @@
+//! The dashboard's views rendered into ratatui `TestBackend` buffers at fixed sizes.
+//!
+//! Assertions are about what a user reads: labels, braille cells on the circle, arrows, `step N`,
+//! statuses and notes, for each layout at 80×24 and 200×60, and that no size (down to 1×1) and
+//! no overlay panics. Snapshots come from real experiments with fixed seeds; the references are
+//! injected by hand so these tests do not depend on the solver, and no clock text is shown.
+#![cfg(feature = "tui")]
+
+use std::path::{Path, PathBuf};
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Color;
+
+use implicit_bias::core::data::{gaussian_clusters, gaussian_matrix, low_rank};
+use implicit_bias::core::experiment::{
+    Experiment, ExperimentSpec, Layout, LinearProblem, LinearRunSpec, MatrixProblem, MatrixRunSpec,
+    Problem, RunStatus, Snapshot, SnapshotBody, angle_degrees, unit,
+};
+use implicit_bias::core::model::Loss;
+use implicit_bias::core::optim::{OptimizerKind, OptimizerSpec};
+use implicit_bias::core::reference::{
+    MarginNorm, MaxMarginReference, NuclearReference, ReferenceError,
+};
+use implicit_bias::tui::app::{App, PresetEntry, PresetSource};
+use implicit_bias::tui::keymap::Action;
+use implicit_bias::tui::view;
+use implicit_bias::tui::worker::{AutoPause, Pace, Report, WorkerMessage};
+
+/// A preset source with one good and one broken preset.
+struct Fixtures;
+
+impl PresetSource for Fixtures {
+    fn load(&self, path: &Path) -> Result<ExperimentSpec, String> {
+        if path.ends_with("broken.toml") {
+            Err("broken.toml:3: lr: must be > 0, got -1".to_owned())
+        } else {
+            Ok(linear_spec(
+                Layout::Overlay,
+                &[[-2.0, 4.0]],
+                OptimizerKind::Gd,
+                0.01,
+            ))
+        }
+    }
+
+    fn list(&self, _dir: &Path) -> Vec<PresetEntry> {
+        ["broken", "max-margin"]
+            .iter()
+            .map(|name| PresetEntry {
+                name: (*name).to_owned(),
+                title: format!("title of {name}"),
+                about: format!("about {name}: what to look for"),
+                path: PathBuf::from(format!("presets/{name}.toml")),
+            })
+            .collect()
+    }
+}
+
+fn linear_spec(layout: Layout, inits: &[[f64; 2]], kind: OptimizerKind, lr: f64) -> ExperimentSpec {
+    ExperimentSpec {
+        title: "Max margin: GD from four starts".to_owned(),
+        about: "w/‖w‖ drifts to the ℓ2 max-margin direction.".to_owned(),
+        seed: 42,
+        problem: Problem::Linear(LinearProblem {
+            data: gaussian_clusters(10, 0.5, &[1.5, 1.5], 42),
+            loss: Loss::Exp,
+            bias: false,
+            runs: inits
+                .iter()
+                .map(|init| LinearRunSpec {
+                    optimizer: OptimizerSpec::new(kind, lr),
+                    init: init.to_vec(),
+                })
+                .collect(),
+        }),
+        horizon: 50_000,
+        layout,
+        references: vec![MarginNorm::L2, MarginNorm::Linf],
+        nuclear_reference: false,
+        svd_every: 100,
+    }
+}
+
+/// Replaces the solver's references by fixed ones (and the run angles to match).
+fn inject_references(snapshot: &mut Snapshot) {
+    let SnapshotBody::Linear(linear) = &mut snapshot.body else {
+        panic!("linear expected")
+    };
+    let refs = [
+        (MarginNorm::L2, unit(&[1.0, 1.0])),
+        (MarginNorm::Linf, unit(&[1.0, 0.6])),
+    ];
+    linear.references = refs
+        .iter()
+        .map(|(norm, direction)| {
+            let reference = MaxMarginReference {
+                norm: *norm,
+                direction: direction.clone(),
+                solution: direction.clone(),
+                margin: 1.0,
+            };
+            (*norm, Ok(reference))
+        })
+        .collect();
+    for run in &mut linear.runs {
+        run.angles = refs
+            .iter()
+            .map(|(norm, d)| (*norm, angle_degrees(&run.direction, d)))
+            .collect();
+    }
+}
+
+fn report(snapshot: Snapshot, generation: u64) -> WorkerMessage {
+    WorkerMessage::Report(Box::new(Report {
+        generation,
+        snapshot,
+        running: true,
+        pace: Pace::Warp,
+        steps_per_second: 0.0,
+        auto_pause: None,
+    }))
+}
+
+fn app_for(spec: &ExperimentSpec, steps: u64, edit: impl FnOnce(&mut Snapshot)) -> App {
+    let mut experiment = Experiment::new(spec.clone());
+    experiment.step(steps);
+    let mut snapshot = experiment.snapshot();
+    edit(&mut snapshot);
+    let mut app = App::new(
+        spec,
+        Path::new("presets/max-margin.toml"),
+        PathBuf::from("presets"),
+        Box::new(Fixtures),
+    );
+    app.apply(report(snapshot, 0));
+    app
+}
+
+fn overlay_app() -> App {
+    let inits = [[-2.0, 4.0], [4.0, -1.0], [-3.0, -3.0], [1.0, 5.0]];
+    app_for(
+        &linear_spec(Layout::Overlay, &inits, OptimizerKind::Gd, 0.01),
+        3000,
+        inject_references,
+    )
+}
+
+fn side_by_side_app() -> App {
+    let mut spec = linear_spec(Layout::SideBySide, &[[-2.0, -0.5]], OptimizerKind::Sgd, 0.1);
+    let Problem::Linear(problem) = &mut spec.problem else {
+        unreachable!()
+    };
+    problem.runs.push(LinearRunSpec {
+        optimizer: OptimizerSpec::new(OptimizerKind::Adam, 0.1),
+        init: vec![-2.0, -0.5],
+    });
+    app_for(&spec, 2000, inject_references)
+}
+
+fn matrix_spec() -> ExperimentSpec {
+    let mut rng = StdRng::seed_from_u64(7);
+    ExperimentSpec {
+        title: "Low rank: GD on U Vᵀ".to_owned(),
+        about: "One singular value wins.".to_owned(),
+        seed: 7,
+        problem: Problem::Matrix(MatrixProblem {
+            data: low_rank(20, 1, 0.6, 7),
+            width: 20,
+            runs: vec![MatrixRunSpec {
+                optimizer: OptimizerSpec::new(OptimizerKind::Gd, 0.01),
+                init_scale: 1e-3,
+                u0: gaussian_matrix(20, 20, 1e-3, &mut rng),
+                v0: gaussian_matrix(20, 20, 1e-3, &mut rng),
+            }],
+        }),
+        horizon: 20_000,
+        layout: Layout::Overlay,
+        references: vec![],
+        nuclear_reference: true,
+        svd_every: 100,
+    }
+}
+
+fn matrix_app(converged: bool) -> App {
+    app_for(&matrix_spec(), 3000, |snapshot| {
+        let SnapshotBody::Matrix(matrix) = &mut snapshot.body else {
+            panic!("matrix expected")
+        };
+        let mut singular_values = vec![0.0; 20];
+        singular_values[0] = matrix.runs[0].singular_values[0];
+        matrix.reference = Some(NuclearReference {
+            completion: matrix.target.clone(),
+            singular_values,
+            test_error: 0.01,
+            nuclear_norm: matrix.runs[0].singular_values[0],
+            converged,
+            iterations: 100,
+            primal_residual: 1e-9,
+            dual_residual: 1e-9,
+        });
+    })
+}
+
+fn render(app: &App, width: u16, height: u16) -> Buffer {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
+    terminal.draw(|frame| view::draw(frame, app)).expect("draw");
+    terminal.backend().buffer().clone()
+}
+
+fn text(buffer: &Buffer) -> String {
+    let area = buffer.area;
+    let mut out = String::new();
+    for y in 0..area.height {
+        for x in 0..area.width {
+            out.push_str(buffer[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn is_braille(symbol: &str) -> bool {
+    symbol
+        .chars()
+        .any(|c| ('\u{2801}'..='\u{28FF}').contains(&c))
+}
+
+/// Braille cells in columns `x0..x1` (all rows).
+fn braille_between(buffer: &Buffer, x0: u16, x1: u16) -> usize {
+    let mut count = 0;
+    for y in 0..buffer.area.height {
+        for x in x0..x1.min(buffer.area.width) {
+            count += usize::from(is_braille(buffer[(x, y)].symbol()));
+        }
+    }
+    count
+}
+
+#[test]
+fn overlay_layout_shows_circle_arrows_runs_and_counter() {
+    let app = overlay_app();
+    for (width, height) in [(80, 24), (200, 60)] {
+        let buffer = render(&app, width, height);
+        let screen = text(&buffer);
+        assert!(
+            screen.lines().next().unwrap().contains("step 3000"),
+            "{screen}"
+        );
+        for label in [
+            "directions w/‖w‖",
+            "ℓ2",
+            "ℓ∞",
+            "angle to ℓ2",
+            "loss",
+            "‖w‖",
+            "margin",
+        ] {
+            assert!(
+                screen.contains(label),
+                "{label} missing at {width}×{height}:\n{screen}"
+            );
+        }
+        for head in ["1", "2", "3", "4", "○"] {
+            assert!(screen.contains(head), "{head} missing:\n{screen}");
+        }
+        // The circle pane is on the left: its braille outline and trails.
+        assert!(
+            braille_between(&buffer, 0, width / 2) > 40,
+            "no circle:\n{screen}"
+        );
+        // The gap chart on the right is braille too, with decade ticks.
+        assert!(
+            braille_between(&buffer, width / 2, width) > 10,
+            "no chart:\n{screen}"
+        );
+        assert!(screen.contains("1e3"), "no log ticks:\n{screen}");
+    }
+}
+
+#[test]
+fn circle_is_drawn_where_the_unit_circle_is() {
+    let app = overlay_app();
+    let buffer = render(&app, 200, 60);
+    // Find the circle pane by its title and check braille at its top (the circle's north pole):
+    // the pane is square in dots, so the middle column at a couple of rows below the border.
+    let screen = text(&buffer);
+    let row = screen
+        .lines()
+        .position(|l| l.contains("directions w/‖w‖"))
+        .unwrap() as u16;
+    let right_border = (1..buffer.area.width)
+        .find(|&x| buffer[(x, row)].symbol() == "┐")
+        .unwrap();
+    let middle = right_border / 2;
+    let column_has_braille = |y0: u16, y1: u16| {
+        (y0..y1).any(|y| (middle - 1..=middle + 1).any(|x| is_braille(buffer[(x, y)].symbol())))
+    };
+    assert!(
+        column_has_braille(row + 1, row + 8),
+        "no braille at the circle's top:\n{screen}"
+    );
+}
+
+#[test]
+fn side_by_side_gives_each_run_a_pane_with_the_references() {
+    let app = side_by_side_app();
+    for (width, height) in [(80, 24), (200, 60)] {
+        let screen = text(&render(&app, width, height));
+        assert!(screen.contains("run 1: sgd lr=0.1"), "{screen}");
+        assert!(screen.contains("run 2: adam lr=0.1"), "{screen}");
+        assert!(screen.matches("ℓ∞").count() >= 2, "{screen}");
+        assert!(screen.contains("step 2000"), "{screen}");
+    }
+}
+
+#[test]
+fn matrix_layout_shows_spectra_bars_metrics_and_heat_maps() {
+    let app = matrix_app(true);
+    for (width, height) in [(80, 24), (200, 60)] {
+        let buffer = render(&app, width, height);
+        let screen = text(&buffer);
+        for label in [
+            "σ1",
+            "σ2",
+            "singular values",
+            "min-‖·‖* reference",
+            "test error",
+            "eff. rank",
+        ] {
+            assert!(
+                screen.contains(label),
+                "{label} missing at {width}×{height}:\n{screen}"
+            );
+        }
+        assert!(screen.contains("step 3000"), "{screen}");
+        assert!(
+            screen.contains('▀'),
+            "no heat map at {width}×{height}:\n{screen}"
+        );
+        assert!(screen.contains('█'), "no bars:\n{screen}");
+    }
+    let big = text(&render(&app, 200, 60));
+    for label in ["σ5", "M*", "M − M*", "converged"] {
+        assert!(big.contains(label), "{label} missing:\n{big}");
+    }
+}
+
+#[test]
+fn unconverged_nuclear_reference_says_so() {
+    let screen = text(&render(&matrix_app(false), 120, 40));
+    assert!(screen.contains("not converged"), "{screen}");
+}
+
+#[test]
+fn missing_references_show_a_note_while_runs_continue() {
+    let inits = [[-2.0, 4.0]];
+    let app = app_for(
+        &linear_spec(Layout::Overlay, &inits, OptimizerKind::Gd, 0.01),
+        100,
+        |s| {
+            let SnapshotBody::Linear(linear) = &mut s.body else {
+                unreachable!()
+            };
+            linear.references = vec![(
+                MarginNorm::L2,
+                Err(ReferenceError::NotSeparable("classes overlap".to_owned())),
+            )];
+        },
+    );
+    let screen = text(&render(&app, 100, 30));
+    assert!(screen.contains("not separable"), "{screen}");
+    assert!(screen.contains("angle gap cannot"), "{screen}");
+    assert!(screen.contains("step 100"), "{screen}");
+}
+
+#[test]
+fn stopped_runs_and_auto_pauses_are_reported() {
+    let inits = [[-2.0, 4.0], [4.0, -1.0]];
+    let spec = linear_spec(Layout::Overlay, &inits, OptimizerKind::Gd, 0.01);
+    let mut app = app_for(&spec, 10, |s| {
+        let SnapshotBody::Linear(linear) = &mut s.body else {
+            unreachable!()
+        };
+        linear.runs[0].status = RunStatus::Frozen { step: 7 };
+        linear.runs[1].status = RunStatus::Diverged { step: 9 };
+    });
+    let screen = text(&render(&app, 100, 30));
+    assert!(
+        screen.contains("frozen @ 7") && screen.contains("diverged @ 9"),
+        "{screen}"
+    );
+    let mut experiment = Experiment::new(spec);
+    experiment.step(500);
+    app.apply(WorkerMessage::Report(Box::new(Report {
+        generation: 0,
+        snapshot: experiment.snapshot(),
+        running: false,
+        pace: Pace::Warp,
+        steps_per_second: 0.0,
+        auto_pause: Some(AutoPause::Horizon(500)),
+    })));
+    let screen = text(&render(&app, 100, 30));
+    assert!(screen.contains("paused (horizon)"), "{screen}");
+    assert!(screen.contains("horizon (step 500)"), "{screen}");
+}
+
+#[test]
+fn bad_preset_message_and_crash_are_shown() {
+    let mut app = overlay_app();
+    app.update(Action::TogglePicker);
+    app.update(Action::PickerMove(-1));
+    let picker = text(&render(&app, 100, 30));
+    assert!(
+        picker.contains("title of max-margin") && picker.contains("about broken"),
+        "{picker}"
+    );
+    let commands = app.update(Action::PickerConfirm);
+    assert!(commands.is_empty());
+    let screen = text(&render(&app, 100, 30));
+    assert!(screen.contains("lr: must be > 0"), "{screen}");
+    assert!(
+        screen.contains("step 3000"),
+        "the old preset stays:\n{screen}"
+    );
+    app.apply(WorkerMessage::Crashed("index out of bounds".to_owned()));
+    let screen = text(&render(&app, 100, 30));
+    assert!(screen.contains("crashed: index out of bounds"), "{screen}");
+}
+
+#[test]
+fn help_overlay_lists_the_keys() {
+    let mut app = overlay_app();
+    app.update(Action::ToggleHelp);
+    let screen = text(&render(&app, 80, 24));
+    for key in [
+        "space",
+        "warp",
+        "reset",
+        "preset picker",
+        "quit",
+        "100 steps",
+    ] {
+        assert!(screen.contains(key), "{key} missing:\n{screen}");
+    }
+}
+
+#[test]
+fn no_color_draws_without_colours() {
+    let mut app = overlay_app();
+    app.color = false;
+    let buffer = render(&app, 120, 40);
+    for cell in buffer.content() {
+        assert_eq!(cell.fg, Color::Reset, "coloured cell {cell:?}");
+        assert_eq!(cell.bg, Color::Reset, "coloured cell {cell:?}");
+    }
+    let mut matrix = matrix_app(true);
+    matrix.color = false;
+    let buffer = render(&matrix, 120, 40);
+    assert!(
+        buffer
+            .content()
+            .iter()
+            .all(|c| c.fg == Color::Reset && c.bg == Color::Reset)
+    );
+}
+
+#[test]
+fn every_size_renders_without_panicking() {
+    let mut apps = vec![overlay_app(), side_by_side_app(), matrix_app(false)];
+    let mut with_picker = overlay_app();
+    with_picker.update(Action::TogglePicker);
+    apps.push(with_picker);
+    let mut with_help = matrix_app(true);
+    with_help.update(Action::ToggleHelp);
+    apps.push(with_help);
+    for app in &apps {
+        for width in (1..=50).step_by(4).chain([79, 80, 81, 200]) {
+            for height in (1..=16).step_by(2).chain([23, 24, 25, 60]) {
+                let screen = text(&render(app, width, height));
+                if width >= 20 {
+                    assert!(screen.contains("step"), "{width}×{height}:\n{screen}");
+                }
+            }
+        }
+    }
+    let screen = text(&render(&apps[0], 10, 3));
+    assert!(screen.contains("step 3000"), "{screen}");
+}
+
+#[test]
+fn before_the_first_report_the_title_shows() {
+    let spec = linear_spec(Layout::Overlay, &[[1.0, 1.0]], OptimizerKind::Gd, 0.01);
+    let app = App::new(
+        &spec,
+        Path::new("presets/x.toml"),
+        PathBuf::from("presets"),
+        Box::new(Fixtures),
+    );
+    let screen = text(&render(&app, 80, 24));
+    assert!(
+        screen.contains("step 0") && screen.contains("starting the experiment"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn projection_is_labelled_for_more_than_two_dimensions() {
+    let mut spec = linear_spec(Layout::Overlay, &[[1.0, 1.0]], OptimizerKind::Gd, 0.01);
+    let Problem::Linear(problem) = &mut spec.problem else {
+        unreachable!()
+    };
+    problem.runs[0].init = vec![1.0, 1.0, 0.5];
+    problem.data = gaussian_clusters(10, 0.5, &[1.5, 1.5, 0.5], 3);
+    let app = app_for(&spec, 200, |_| {});
+    let screen = text(&render(&app, 120, 40));
+    assert!(screen.contains("projection on w₁,w₂"), "{screen}");
+}
+
+#[test]
+#[ignore = "prints the screens for a human to look at"]
+fn show_screens() {
+    for (app, w, h) in [
+        (overlay_app(), 80, 24),
+        (overlay_app(), 200, 60),
+        (side_by_side_app(), 80, 24),
+        (matrix_app(false), 80, 24),
+        (matrix_app(true), 120, 40),
+    ] {
+        println!("{}", text(&render(&app, w, h)));
+    }
+}
