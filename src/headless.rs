@@ -104,8 +104,8 @@ fn status_warning(label: &str, status: RunStatus) -> Option<String> {
     match status {
         RunStatus::Ok => None,
         RunStatus::Frozen { step } => Some(format!(
-            "{label}: frozen at step {step}: the update changed nothing (gradient underflow); \
-             the run can never move again"
+            "{label}: frozen at step {step}: the update left the parameters bit-identical \
+             (the gradient underflowed, or a floating-point fixed point); it can never move again"
         )),
         RunStatus::Diverged { step } => Some(format!(
             "{label}: diverged at step {step}: a value became NaN or infinite"
