@@ -183,7 +183,7 @@ impl RunState {
     /// that: a memoryless rule on the full batch will compute the same gradient and the same
     /// no-op for ever; any other rule must also be at rest with a zero full gradient. For
     /// mini-batches `full_gradient_is_zero` computes that full gradient (only in this rare case).
-    fn apply(&mut self, step: u64, full_gradient_is_zero: Option<&dyn Fn(&[f64]) -> bool>) {
+    fn apply(&mut self, step: u64, full_gradient_is_zero: Option<ZeroGradientCheck<'_>>) {
         self.before.copy_from_slice(&self.params);
         self.optimizer.step(&mut self.params, &self.grad);
         let mut unchanged = true;
@@ -208,6 +208,9 @@ impl RunState {
         }
     }
 }
+
+/// Computes whether the full-batch gradient at some parameters is exactly zero.
+type ZeroGradientCheck<'a> = &'a dyn Fn(&[f64]) -> bool;
 
 /// Shuffled mini-batches, reshuffled every epoch, as a torch DataLoader with `shuffle=True`.
 struct Batcher {
@@ -261,7 +264,7 @@ struct MatrixExperiment {
 
 enum Body {
     Linear(LinearExperiment),
-    Matrix(MatrixExperiment),
+    Matrix(Box<MatrixExperiment>),
 }
 
 /// A running experiment: every run advances in lock-step, one global step counter.
@@ -277,7 +280,9 @@ impl Experiment {
     pub fn new(spec: ExperimentSpec) -> Self {
         let body = match &spec.problem {
             Problem::Linear(problem) => Body::Linear(LinearExperiment::new(problem, &spec)),
-            Problem::Matrix(problem) => Body::Matrix(MatrixExperiment::new(problem, &spec)),
+            Problem::Matrix(problem) => {
+                Body::Matrix(Box::new(MatrixExperiment::new(problem, &spec)))
+            }
         };
         let mut experiment = Self {
             spec,
@@ -413,7 +418,7 @@ impl LinearExperiment {
                     model.gradient(params, &mut grad);
                     grad.iter().all(|&g| g == 0.0)
                 };
-                let check: Option<&dyn Fn(&[f64]) -> bool> =
+                let check: Option<ZeroGradientCheck<'_>> =
                     run.batcher.is_some().then_some(&full_gradient_is_zero);
                 run.state.apply(step, check);
                 if run.trail.wants(step) {
@@ -582,7 +587,7 @@ impl MatrixExperiment {
                     break;
                 }
                 run.state.apply(step, None);
-                if step % self.svd_every == 0 && run.spectra.wants(step) {
+                if step.is_multiple_of(self.svd_every) && run.spectra.wants(step) {
                     let spectrum = spectrum(&self.model, &run.state.params, run.spectra.width());
                     run.spectra.offer(step, &spectrum);
                 }

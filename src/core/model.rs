@@ -309,9 +309,9 @@ mod tests {
                 let theta: Vec<f64> = [0.3, -0.7, 0.2, 0.4][..model.width()].to_vec();
                 let mut grad = vec![0.0; model.width()];
                 model.gradient(&theta, &mut grad);
-                for j in 0..model.width() {
+                for (j, g) in grad.iter().enumerate() {
                     let fd = finite_difference(&|t| model.loss(t), &theta, j);
-                    assert!((grad[j] - fd).abs() < 1e-7, "{loss:?} bias={bias} j={j}");
+                    assert!((g - fd).abs() < 1e-7, "{loss:?} bias={bias} j={j}");
                 }
             }
         }
@@ -356,9 +356,9 @@ mod tests {
         let reference = model.clone();
         let f = |p: &[f64]| reference.train_loss(&reference.product(p));
         assert!((loss - f(&params)).abs() < 1e-14);
-        for j in 0..params.len() {
+        for (j, g) in grad.iter().enumerate() {
             let fd = finite_difference(&f, &params, j);
-            assert!((grad[j] - fd).abs() < 1e-7, "j={j}: {} vs {fd}", grad[j]);
+            assert!((g - fd).abs() < 1e-7, "j={j}: {g} vs {fd}");
         }
     }
 

@@ -7,7 +7,7 @@ use super::Optimizer;
 #[derive(Debug, Clone)]
 pub struct Momentum {
     lr: f64,
-    momentum: f64,
+    mu: f64,
     nesterov: bool,
     buffer: Vec<f64>,
 }
@@ -18,7 +18,7 @@ impl Momentum {
     pub fn new(lr: f64, momentum: f64, nesterov: bool, parameters: usize) -> Self {
         Self {
             lr,
-            momentum,
+            mu: momentum,
             nesterov,
             buffer: vec![0.0; parameters],
         }
@@ -29,12 +29,8 @@ impl Optimizer for Momentum {
     fn step(&mut self, params: &mut [f64], grad: &[f64]) {
         for ((p, &g), b) in params.iter_mut().zip(grad).zip(&mut self.buffer) {
             // With b = 0 initially, μ·0 + g is torch's "first step: b = g" exactly.
-            *b = self.momentum * *b + g;
-            let direction = if self.nesterov {
-                g + self.momentum * *b
-            } else {
-                *b
-            };
+            *b = self.mu * *b + g;
+            let direction = if self.nesterov { g + self.mu * *b } else { *b };
             *p -= self.lr * direction;
         }
     }

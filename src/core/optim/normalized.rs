@@ -25,7 +25,7 @@ impl Optimizer for Normalized {
             if !scale.is_finite() {
                 // An infinite or NaN gradient has no direction: poison the parameters so the
                 // run is reported as diverged rather than silently standing still.
-                params.iter_mut().for_each(|p| *p = f64::NAN);
+                params.fill(f64::NAN);
             }
             return;
         }
