@@ -293,6 +293,7 @@ fn measure_bytes_per_second_and_steps_per_second() {
     let bytes = session.raw.lock().unwrap().len() - before;
     let seconds = started.elapsed().as_secs_f64();
     println!("warp: {:.0} bytes/s at 120×40", bytes as f64 / seconds);
+    println!("{}", session.screen());
 
     // Full speed: `w` leaves warp for flat out; continue past the horizon.
     session.press("w");

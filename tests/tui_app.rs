@@ -1,0 +1,428 @@
+//! The dashboard's state without a terminal: keys → actions → commands, and the worker thread.
+//!
+//! Covers what the issue promises: only key presses count; a step while paused advances exactly
+//! the stated number of steps; speed and warp stay within bounds; switching presets drops stale
+//! reports; a bad preset keeps the current one; the worker pauses at the horizon, blocks when
+//! paused, and reports a panic instead of taking the UI down.
+#![cfg(feature = "tui")]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use implicit_bias::core::data::gaussian_clusters;
+use implicit_bias::core::experiment::{
+    Experiment, ExperimentSpec, Layout, LinearProblem, LinearRunSpec, Problem,
+};
+use implicit_bias::core::model::Loss;
+use implicit_bias::core::optim::{OptimizerKind, OptimizerSpec};
+use implicit_bias::core::reference::MarginNorm;
+use implicit_bias::tui::app::{App, Overlay, Pane, PresetEntry, PresetSource};
+use implicit_bias::tui::keymap::{Action, KeyMode, action_for};
+use implicit_bias::tui::worker::{
+    AutoPause, Command, MAX_FIXED_PACE, Pace, Report, WorkerHandle, WorkerMessage,
+};
+
+fn spec(title: &str, horizon: u64) -> ExperimentSpec {
+    ExperimentSpec {
+        title: title.to_owned(),
+        about: String::new(),
+        seed: 1,
+        problem: Problem::Linear(LinearProblem {
+            data: gaussian_clusters(10, 0.5, &[1.5, 1.5], 42),
+            loss: Loss::Exp,
+            bias: false,
+            runs: vec![
+                LinearRunSpec {
+                    optimizer: OptimizerSpec::new(OptimizerKind::Gd, 0.01),
+                    init: vec![-2.0, 4.0],
+                },
+                LinearRunSpec {
+                    optimizer: OptimizerSpec::new(OptimizerKind::Gd, 0.01),
+                    init: vec![4.0, -1.0],
+                },
+            ],
+        }),
+        horizon,
+        layout: Layout::Overlay,
+        references: vec![MarginNorm::L2],
+        nuclear_reference: false,
+        svd_every: 100,
+    }
+}
+
+/// `presets/<name>.toml` loads as a spec titled `<name>`, except `broken`.
+struct Fixtures;
+
+impl PresetSource for Fixtures {
+    fn load(&self, path: &Path) -> Result<ExperimentSpec, String> {
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        if name == "broken" {
+            Err("broken.toml:2: lr: must be finite, got nan".to_owned())
+        } else {
+            Ok(spec(&name, 1000))
+        }
+    }
+
+    fn list(&self, _dir: &Path) -> Vec<PresetEntry> {
+        ["broken", "low-rank", "max-margin"]
+            .iter()
+            .map(|name| PresetEntry {
+                name: (*name).to_owned(),
+                title: (*name).to_owned(),
+                about: String::new(),
+                path: PathBuf::from(format!("presets/{name}.toml")),
+            })
+            .collect()
+    }
+}
+
+fn app() -> App {
+    App::new(
+        &spec("max-margin", 1000),
+        Path::new("presets/max-margin.toml"),
+        PathBuf::from("presets"),
+        Box::new(Fixtures),
+    )
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn report(generation: u64, running: bool) -> WorkerMessage {
+    let experiment = Experiment::new(spec("x", 1000));
+    WorkerMessage::Report(Box::new(Report {
+        generation,
+        snapshot: experiment.snapshot(),
+        running,
+        pace: Pace::Warp,
+        steps_per_second: 0.0,
+        auto_pause: None,
+    }))
+}
+
+#[test]
+fn keys_map_to_actions_and_only_presses_count() {
+    let normal = KeyMode::Normal;
+    let cases = [
+        (KeyCode::Char(' '), Action::TogglePause),
+        (KeyCode::Char('n'), Action::Step(1)),
+        (KeyCode::Char('.'), Action::Step(1)),
+        (KeyCode::Char('N'), Action::Step(100)),
+        (KeyCode::Char('+'), Action::Faster),
+        (KeyCode::Char('-'), Action::Slower),
+        (KeyCode::Char('w'), Action::ToggleWarp),
+        (KeyCode::Char('r'), Action::Reset),
+        (KeyCode::Char('1'), Action::LoadBuiltin(0)),
+        (KeyCode::Char('2'), Action::LoadBuiltin(1)),
+        (KeyCode::Char('3'), Action::LoadBuiltin(2)),
+        (KeyCode::Char('p'), Action::TogglePicker),
+        (KeyCode::Tab, Action::FocusNext),
+        (KeyCode::Char('?'), Action::ToggleHelp),
+        (KeyCode::Char('q'), Action::Quit),
+        (KeyCode::Esc, Action::Quit),
+    ];
+    for (code, action) in cases {
+        assert_eq!(action_for(key(code), normal), Some(action), "{code:?}");
+    }
+    assert_eq!(action_for(key(KeyCode::Char('x')), normal), None);
+    assert_eq!(action_for(key(KeyCode::Char('4')), normal), None);
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert_eq!(action_for(ctrl_c, KeyMode::Picker), Some(Action::Quit));
+    let mut release = key(KeyCode::Char(' '));
+    release.kind = KeyEventKind::Release;
+    assert_eq!(action_for(release, normal), None);
+    release.kind = KeyEventKind::Repeat;
+    assert_eq!(action_for(release, normal), None);
+    // Overlays: Esc closes instead of quitting; the picker takes the arrows and Enter.
+    assert_eq!(
+        action_for(key(KeyCode::Esc), KeyMode::Help),
+        Some(Action::CloseOverlay)
+    );
+    assert_eq!(
+        action_for(key(KeyCode::Esc), KeyMode::Picker),
+        Some(Action::CloseOverlay)
+    );
+    assert_eq!(
+        action_for(key(KeyCode::Down), KeyMode::Picker),
+        Some(Action::PickerMove(1))
+    );
+    assert_eq!(
+        action_for(key(KeyCode::Enter), KeyMode::Picker),
+        Some(Action::PickerConfirm)
+    );
+    assert_eq!(
+        action_for(key(KeyCode::Char(' ')), KeyMode::Help),
+        Some(Action::TogglePause)
+    );
+}
+
+#[test]
+fn pause_step_and_quit_become_commands() {
+    let mut app = app();
+    assert_eq!(app.update(Action::TogglePause), vec![Command::Pause]);
+    assert!(app.paused);
+    assert_eq!(app.update(Action::Step(1)), vec![Command::Step(1)]);
+    assert_eq!(app.update(Action::Step(100)), vec![Command::Step(100)]);
+    assert_eq!(app.update(Action::TogglePause), vec![Command::Resume]);
+    assert!(!app.paused);
+    // A step while running pauses first (the worker's Step implies a pause).
+    assert_eq!(app.update(Action::Step(1)), vec![Command::Step(1)]);
+    assert!(app.paused);
+    assert_eq!(app.update(Action::Reset), vec![Command::Reset]);
+    assert!(!app.paused);
+    assert_eq!(app.update(Action::Quit), vec![Command::Quit]);
+    assert!(app.should_quit);
+}
+
+#[test]
+fn speed_is_bounded_and_warp_returns_to_the_previous_pace() {
+    let mut app = app();
+    assert_eq!(app.pace, Pace::Warp, "a new preset starts on the log clock");
+    assert_eq!(
+        app.update(Action::ToggleWarp),
+        vec![Command::SetPace(Pace::Max)]
+    );
+    // Down from flat out to the largest fixed pace, then halving to 1 and no further.
+    assert_eq!(
+        app.update(Action::Slower),
+        vec![Command::SetPace(Pace::Fixed(MAX_FIXED_PACE))]
+    );
+    for _ in 0..40 {
+        app.update(Action::Slower);
+    }
+    assert_eq!(app.pace, Pace::Fixed(1));
+    assert_eq!(
+        app.update(Action::Faster),
+        vec![Command::SetPace(Pace::Fixed(2))]
+    );
+    for _ in 0..40 {
+        app.update(Action::Faster);
+    }
+    assert_eq!(app.pace, Pace::Max);
+    app.update(Action::Slower);
+    app.update(Action::Slower);
+    assert_eq!(app.pace, Pace::Fixed(MAX_FIXED_PACE / 2));
+    assert_eq!(
+        app.update(Action::ToggleWarp),
+        vec![Command::SetPace(Pace::Warp)]
+    );
+    assert_eq!(
+        app.update(Action::ToggleWarp),
+        vec![Command::SetPace(Pace::Fixed(MAX_FIXED_PACE / 2))]
+    );
+    // From warp, + and - start from the measured steps per frame (1 before any report).
+    app.update(Action::ToggleWarp);
+    assert_eq!(
+        app.update(Action::Faster),
+        vec![Command::SetPace(Pace::Fixed(2))]
+    );
+    app.update(Action::ToggleWarp);
+    assert_eq!(
+        app.update(Action::Slower),
+        vec![Command::SetPace(Pace::Fixed(1))]
+    );
+}
+
+#[test]
+fn switching_presets_loads_and_drops_stale_reports() {
+    let mut app = app();
+    app.apply(report(0, true));
+    assert!(app.report.is_some());
+    let commands = app.update(Action::LoadBuiltin(1));
+    assert!(matches!(commands.as_slice(), [Command::Load(spec)] if spec.title == "low-rank"));
+    assert_eq!(app.title, "low-rank");
+    assert_eq!(app.preset_name, "low-rank");
+    assert!(app.report.is_none(), "the old preset's picture is gone");
+    app.apply(report(0, true));
+    assert!(
+        app.report.is_none(),
+        "a report about the old preset is dropped"
+    );
+    app.apply(report(1, false));
+    assert!(app.report.is_some());
+    assert!(app.paused, "the worker's word on running wins");
+    assert_eq!(app.update(Action::LoadBuiltin(7)), vec![]);
+}
+
+#[test]
+fn a_bad_preset_keeps_the_current_one_and_says_why() {
+    let mut app = app();
+    app.update(Action::TogglePicker);
+    let Overlay::Picker { selected, entries } = &app.overlay else {
+        panic!("no picker")
+    };
+    assert_eq!(entries.len(), 3);
+    assert_eq!(*selected, 2, "the picker opens on the running preset");
+    app.update(Action::PickerMove(-10));
+    let Overlay::Picker { selected, .. } = &app.overlay else {
+        panic!("no picker")
+    };
+    assert_eq!(*selected, 0, "moves are clamped");
+    assert_eq!(app.update(Action::PickerConfirm), vec![]);
+    assert_eq!(app.title, "max-margin");
+    assert!(app.notice.as_deref().unwrap().contains("must be finite"));
+    assert_eq!(app.overlay, Overlay::None);
+    // Any next key clears the note.
+    app.update(Action::FocusNext);
+    assert!(app.notice.is_none());
+    // A good pick from the picker loads.
+    app.update(Action::TogglePicker);
+    app.update(Action::PickerMove(-1));
+    let commands = app.update(Action::PickerConfirm);
+    assert!(matches!(commands.as_slice(), [Command::Load(spec)] if spec.title == "low-rank"));
+}
+
+#[test]
+fn tab_cycles_the_panes_and_overlays_toggle() {
+    let mut app = app();
+    app.apply(report(0, true));
+    assert_eq!(app.panes(), vec![Pane::Circle(0), Pane::Metrics, Pane::Gap]);
+    assert_eq!(app.focused(), Pane::Circle(0));
+    app.update(Action::FocusNext);
+    assert_eq!(app.focused(), Pane::Metrics);
+    app.update(Action::FocusNext);
+    app.update(Action::FocusNext);
+    assert_eq!(app.focused(), Pane::Circle(0));
+    app.update(Action::ToggleHelp);
+    assert_eq!(app.key_mode(), KeyMode::Help);
+    app.update(Action::CloseOverlay);
+    assert_eq!(app.key_mode(), KeyMode::Normal);
+}
+
+/// Receives reports until `done` holds for one; panics after 10 s.
+fn until(worker: &WorkerHandle, done: impl Fn(&Report) -> bool) -> Report {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match worker.messages.recv_timeout(left) {
+            Ok(WorkerMessage::Report(report)) if done(&report) => return *report,
+            Ok(WorkerMessage::Report(_)) => {}
+            Ok(WorkerMessage::Crashed(text)) => panic!("worker crashed: {text}"),
+            Err(e) => panic!("no matching report: {e}"),
+        }
+    }
+}
+
+/// The newest report: everything queued is drained (as the UI does each frame).
+fn newest(worker: &WorkerHandle) -> Report {
+    let mut last = until(worker, |_| true);
+    while let Ok(WorkerMessage::Report(report)) = worker.messages.try_recv() {
+        last = *report;
+    }
+    last
+}
+
+const FRAME: Duration = Duration::from_millis(10);
+
+#[test]
+fn a_step_while_paused_advances_exactly_the_stated_number() {
+    let mut worker = WorkerHandle::spawn(spec("x", 1_000_000_000), FRAME).expect("worker");
+    until(&worker, |r| r.snapshot.step > 0);
+    worker.commands.send(Command::Pause).unwrap();
+    let paused = until(&worker, |r| !r.running);
+    // Reports leave the worker in order, so every later one is paused at this step.
+    let mut before = paused.snapshot.step;
+    for n in [1, 1, 100, 7] {
+        worker.commands.send(Command::Step(n)).unwrap();
+        let after = until(&worker, |r| r.snapshot.step != before);
+        assert_eq!(after.snapshot.step, before + n);
+        assert!(!after.running);
+        before = after.snapshot.step;
+    }
+    // Paused: nothing more arrives (the worker blocks on its command channel).
+    while worker.messages.try_recv().is_ok() {}
+    assert!(
+        worker
+            .messages
+            .recv_timeout(Duration::from_millis(200))
+            .is_err()
+    );
+    worker.shutdown();
+}
+
+#[test]
+fn the_worker_pauses_at_the_horizon_then_runs_on() {
+    let mut worker = WorkerHandle::spawn(spec("x", 300), FRAME).expect("worker");
+    worker.commands.send(Command::SetPace(Pace::Max)).unwrap();
+    let stopped = until(&worker, |r| !r.running);
+    assert_eq!(
+        stopped.snapshot.step, 300,
+        "never runs past the horizon silently"
+    );
+    assert_eq!(stopped.auto_pause, Some(AutoPause::Horizon(300)));
+    worker.commands.send(Command::Resume).unwrap();
+    let beyond = until(&worker, |r| r.snapshot.step > 10_000);
+    assert!(beyond.running);
+    worker.commands.send(Command::Reset).unwrap();
+    let reset = until(&worker, |r| r.snapshot.step <= 300 && r.running);
+    assert!(reset.auto_pause.is_none());
+    worker.shutdown();
+}
+
+#[test]
+fn fixed_pace_takes_that_many_steps_per_frame() {
+    let mut worker = WorkerHandle::spawn(spec("x", 1_000_000_000), FRAME).expect("worker");
+    worker.commands.send(Command::Pause).unwrap();
+    until(&worker, |r| !r.running);
+    worker
+        .commands
+        .send(Command::SetPace(Pace::Fixed(4)))
+        .unwrap();
+    worker.commands.send(Command::Resume).unwrap();
+    let start = Instant::now();
+    let first = until(&worker, |r| r.running).snapshot.step;
+    std::thread::sleep(Duration::from_millis(300));
+    let last = newest(&worker).snapshot.step;
+    let frames = start.elapsed().as_secs_f64() / FRAME.as_secs_f64();
+    // At most 4 per frame (plus one frame of slack), and it does move.
+    assert!(last > first, "{first} → {last}");
+    assert!(
+        (last - first) as f64 <= 4.0 * (frames + 2.0),
+        "{first} → {last} in {frames} frames"
+    );
+    worker.shutdown();
+}
+
+#[test]
+fn switching_the_experiment_bumps_the_generation() {
+    let mut worker = WorkerHandle::spawn(spec("x", 1000), FRAME).expect("worker");
+    until(&worker, |r| r.generation == 0);
+    worker
+        .commands
+        .send(Command::Load(Box::new(spec("y", 50))))
+        .unwrap();
+    let loaded = until(&worker, |r| r.generation == 1);
+    assert!(loaded.snapshot.step <= 50);
+    worker.shutdown();
+}
+
+#[test]
+fn a_worker_panic_is_reported_not_fatal() {
+    let mut bad = spec("bad", 1000);
+    let Problem::Linear(problem) = &mut bad.problem else {
+        unreachable!()
+    };
+    // A start shorter than the data's dimension cannot be stepped: the core panics.
+    problem.runs[0].init = vec![1.0];
+    let mut worker = WorkerHandle::spawn(spec("x", 1000), FRAME).expect("worker");
+    until(&worker, |_| true);
+    worker.commands.send(Command::Load(Box::new(bad))).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match worker
+            .messages
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
+            Ok(WorkerMessage::Crashed(text)) => {
+                assert!(!text.is_empty());
+                break;
+            }
+            Ok(WorkerMessage::Report(_)) => {}
+            Err(e) => panic!("no crash report: {e}"),
+        }
+    }
+    worker.shutdown();
+}
