@@ -24,7 +24,7 @@ fn nonzero(n: u16) -> NonZeroU16 {
 /// A running dashboard with its screen.
 struct Session {
     child: Box<dyn Child + Send + Sync>,
-    _master: Box<dyn MasterPty + Send>,
+    master: Box<dyn MasterPty + Send>,
     writer: Box<dyn Write + Send>,
     parser: Arc<Mutex<vt100::Parser>>,
     raw: Arc<Mutex<Vec<u8>>>,
@@ -71,7 +71,7 @@ impl Session {
         });
         Self {
             child,
-            _master: pair.master,
+            master: pair.master,
             writer,
             parser,
             raw,
@@ -120,6 +120,34 @@ impl Session {
             }
             thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// Resizes the pty (the kernel sends SIGWINCH) and the screen model with it.
+    fn resize(&self, cols: u16, rows: u16) {
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("resize");
+        self.parser
+            .lock()
+            .unwrap()
+            .screen_mut()
+            .set_size(nonzero(rows), nonzero(cols));
+    }
+
+    /// CPU seconds the process has used (Linux: utime + stime from /proc).
+    #[cfg(target_os = "linux")]
+    fn cpu_seconds(&self) -> f64 {
+        let pid = self.child.process_id().expect("pid");
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
+        // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+        let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+        let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+        ticks / 100.0
     }
 
     fn signal(&self, name: &str) {
@@ -211,6 +239,30 @@ fn pause_step_switch_and_quit() {
         Some(step + 1),
         "n must take exactly one step"
     );
+
+    // Paused means idle: the worker blocks and the UI sleeps in poll.
+    #[cfg(target_os = "linux")]
+    {
+        let before = session.cpu_seconds();
+        thread::sleep(Duration::from_secs(2));
+        let used = session.cpu_seconds() - before;
+        assert!(
+            used < 0.1,
+            "a paused dashboard used {used} CPU seconds in 2 s"
+        );
+    }
+
+    // A resize storm, down to 10×3 and 1×1, never panics; the last size is redrawn.
+    for _ in 0..5 {
+        for (cols, rows) in [(10, 3), (200, 60), (1, 1), (80, 24), (33, 7), (120, 40)] {
+            session.resize(cols, rows);
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+    session.resize(100, 30);
+    session.wait_for("a redraw after resizing", |s| {
+        s.contains("directions") && step_of(s) == Some(step + 1)
+    });
 
     session.press("2");
     session.wait_for("the low-rank preset", |s| {
