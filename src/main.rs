@@ -46,7 +46,7 @@ enum Command {
         /// A .toml path or a preset name.
         preset: String,
         /// Steps to run (default: the preset's `[show] steps`).
-        #[arg(long, value_name = "N", allow_negative_numbers = true)]
+        #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_steps)]
         steps: Option<u64>,
         /// Also write metrics at log-spaced steps to this CSV file.
         #[arg(long, value_name = "FILE.csv")]
@@ -106,6 +106,22 @@ fn main() -> ExitCode {
             eprintln!("implicit-bias: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `--steps`: a whole number from 0 to [`preset::MAX_STEPS`], refused with the range otherwise
+/// (clap's own message for `-5` would be "invalid digit found in string").
+fn parse_steps(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<i128>() {
+        Ok(n) if (0..=i128::from(preset::MAX_STEPS)).contains(&n) => Ok(n as u64),
+        Ok(_) => Err(format!(
+            "out of range; use a whole number of steps from 0 to {}",
+            preset::MAX_STEPS
+        )),
+        Err(_) => Err(format!(
+            "not a whole number; use a number of steps from 0 to {}",
+            preset::MAX_STEPS
+        )),
     }
 }
 

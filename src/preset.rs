@@ -271,11 +271,7 @@ fn suggest(unknown: &str, candidates: &[&str]) -> Option<String> {
 
 /// 1-based line of byte offset `offset` in `source`.
 fn line_of(source: &str, offset: usize) -> usize {
-    source.as_bytes()[..offset.min(source.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+    source[..boundary(source, offset)].matches('\n').count() + 1
 }
 
 /// Everything the checks need to word an error.
@@ -300,6 +296,11 @@ impl Checker<'_> {
         }
     }
 
+    /// The value at `span` as the user wrote it, for quoting.
+    fn written(&self, span: &Range<usize>) -> String {
+        quote_source(self.source, span)
+    }
+
     fn float(
         &self,
         value: &Num,
@@ -308,18 +309,24 @@ impl Checker<'_> {
         ok: impl Fn(f64) -> bool,
     ) -> Result<f64, PresetError> {
         let v = value.get_ref().0;
+        let written = self.written(&value.span());
+        let range = if range.is_empty() {
+            String::new()
+        } else {
+            format!(" {range}")
+        };
         if !v.is_finite() {
             return Err(self.error(
                 Some(value.span()),
                 key,
-                format!("{v} is not finite; use a number {range}"),
+                format!("{written} is not finite; use a finite number{range}"),
             ));
         }
         if !ok(v) {
             return Err(self.error(
                 Some(value.span()),
                 key,
-                format!("{v} is out of range; use a number {range}"),
+                format!("{written} is out of range; use a number{range}"),
             ));
         }
         Ok(v)
@@ -332,13 +339,75 @@ impl Checker<'_> {
     fn count(&self, value: &Int, key: &str, min: i64, max: i64) -> Result<usize, PresetError> {
         let v = *value.get_ref();
         if v < min || v > max {
+            let range = if max == i64::MAX {
+                format!("≥ {min}")
+            } else {
+                format!("from {min} to {max}")
+            };
             return Err(self.error(
                 Some(value.span()),
                 key,
-                format!("{v} is out of range; use a whole number from {min} to {max}"),
+                format!(
+                    "{} is out of range; use a whole number {range}",
+                    self.written(&value.span())
+                ),
             ));
         }
         Ok(v as usize)
+    }
+
+    /// A name that is not one of `names`, quoted as written, with the near miss if there is one.
+    fn unknown_name(&self, value: &Text, key: &str, what: &str, names: &[&str]) -> PresetError {
+        let hint = suggest(value.get_ref(), names)
+            .map(|near| format!("did you mean \"{near}\"? "))
+            .unwrap_or_default();
+        let verb = match (hint.is_empty(), names.len()) {
+            (true, 1) => "use",
+            (true, _) => "use one of",
+            (false, _) => "accepted:",
+        };
+        let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+        self.error(
+            Some(value.span()),
+            key,
+            format!(
+                "{} is not {what}; {hint}{verb} {}",
+                self.written(&value.span()),
+                quoted.join(", ")
+            ),
+        )
+    }
+
+    /// Loads the data file named by `value` (key `key`). A problem with the whole file (missing,
+    /// empty, wrong shape) is reported at the preset line that names it; a problem on one line of
+    /// the CSV is reported at that line of the CSV.
+    fn data_file<T>(
+        &self,
+        value: &Text,
+        key: &str,
+        load: impl FnOnce(&Path) -> Result<T, DataError>,
+    ) -> Result<T, PresetError> {
+        let path = self.file(value);
+        load(&path).map_err(|e| {
+            if e.line.is_some() {
+                return PresetError::from(e);
+            }
+            let relative = if Path::new(value.get_ref()).is_relative() {
+                " (paths are relative to the preset's folder)"
+            } else {
+                ""
+            };
+            let hint = if e.message.starts_with("no such file") {
+                relative
+            } else {
+                ""
+            };
+            self.error(
+                Some(value.span()),
+                key,
+                format!("{}: {}{hint}", path.display(), e.message),
+            )
+        })
     }
 
     fn file(&self, value: &Text) -> PathBuf {
@@ -406,14 +475,31 @@ pub fn load(path: &Path) -> Result<ExperimentSpec, PresetError> {
         source: &source,
         dir,
     };
-    let raw: RawPreset = toml::from_str(&source).map_err(|e| toml_error(&checker, &e))?;
-    check(&checker, raw)
+    // Syntax first (the whole file as plain TOML), then the shape, so each error is worded
+    // for what it is.
+    source
+        .parse::<toml::Table>()
+        .map_err(|e| toml_error(&checker, &e, true))?;
+    let raw: RawPreset = toml::from_str(&source).map_err(|e| toml_error(&checker, &e, false))?;
+    check(&checker, &raw)
 }
 
-/// Words a serde/TOML error in one line, with a suggestion for an unknown key.
-fn toml_error(checker: &Checker<'_>, e: &toml::de::Error) -> PresetError {
+/// Words a TOML syntax error or a serde shape error in one line, naming the key with its table
+/// (`runs[2].lr`), quoting the value as written and saying what would be accepted.
+fn toml_error(checker: &Checker<'_>, e: &toml::de::Error, syntax: bool) -> PresetError {
     let span = e.span();
+    let source = checker.source;
+    let offset = span.as_ref().map_or(0, |s| s.start);
     let message = e.message().trim().replace('\n', " ");
+    if syntax && !message.starts_with("invalid type: ") {
+        let key = key_at(source, offset).unwrap_or_default();
+        let hint = if message.starts_with("duplicate key") {
+            "; keep one"
+        } else {
+            ""
+        };
+        return checker.error(span, &key, format!("TOML syntax: {message}{hint}"));
+    }
     if let Some(rest) = message.strip_prefix("unknown field `") {
         let unknown = rest.split('`').next().unwrap_or_default().to_string();
         let expected: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
@@ -426,17 +512,276 @@ fn toml_error(checker: &Checker<'_>, e: &toml::de::Error) -> PresetError {
             Some(key) => format!("did you mean `{key}`?"),
             None => format!("expected one of: {}", expected.join(", ")),
         };
-        return checker.error(span, &unknown, format!("unknown key; {hint}"));
+        // On a header line (`[plot]`) the unknown key is the table itself.
+        let key = if line_before(source, offset)
+            .trim()
+            .trim_start_matches('[')
+            .is_empty()
+            && lines_before(source, offset)
+                .last()
+                .is_some_and(|l| l.trim_start().starts_with('['))
+        {
+            table_at(source, offset)
+        } else {
+            join_key(&container_at(source, offset), &shorten(&unknown))
+        };
+        return checker.error(span, &key, format!("unknown key; {hint}"));
     }
     if let Some(rest) = message.strip_prefix("missing field `") {
-        let key = rest.split('`').next().unwrap_or_default();
-        return checker.error(span, key, "is required here; add it");
+        let field = rest.split('`').next().unwrap_or_default();
+        // `experiment` is the only required top-level key; the others belong to the table the
+        // span starts in (`[data]`, `[[runs]]`).
+        let table = if field == "experiment" {
+            String::new()
+        } else {
+            table_at(source, offset)
+        };
+        let example = match field {
+            "experiment" => "experiment = \"linear\" or \"matrix\"",
+            "source" => {
+                "source = \"clusters\" or \"csv\" (linear), \"low-rank\" or \"csv\" (matrix)"
+            }
+            "optimizer" => "optimizer = \"gd\" (or sgd, momentum, adam, rmsprop, adagrad, ...)",
+            "lr" => "lr = 0.01 (any number > 0)",
+            _ => "it",
+        };
+        return checker.error(
+            span,
+            &join_key(&table, field),
+            format!("is required here; add {example}"),
+        );
     }
-    checker.error(span, "", message)
+    shape_error(checker, span, &message)
+}
+
+/// Words serde's "invalid type" and "invalid length" errors with the key, the value as written
+/// and what the key accepts.
+fn shape_error(checker: &Checker<'_>, span: Option<Range<usize>>, message: &str) -> PresetError {
+    let source = checker.source;
+    let offset = span.as_ref().map_or(0, |s| s.start);
+    let key = key_at(source, offset).unwrap_or_default();
+    let written = span.as_ref().map(|s| quote_source(source, s));
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        let (found, expected) = rest.rsplit_once(", expected ").unwrap_or((rest, "?"));
+        let what = written.unwrap_or_else(|| found.to_string());
+        if found.ends_with(" as i128") || found.ends_with(" as u128") {
+            return checker.error(
+                span,
+                &key,
+                format!("{what} is too large; use a whole number up to {}", i64::MAX),
+            );
+        }
+        let kind = match found.split(' ').next().unwrap_or_default() {
+            "string" => "text",
+            "integer" => "a whole number",
+            "floating" => "a fractional number",
+            "boolean" => "true/false",
+            "map" => "a table",
+            "sequence" => "an array",
+            _ => "of the wrong type",
+        };
+        let mut wanted = accepted(expected, &key);
+        if found.starts_with("string") && expected == "a number" {
+            wanted.push_str(" (without quotes)");
+        }
+        if key == "runs" && found == "map" {
+            wanted = "[[runs]] (double brackets) for each run".to_string();
+        }
+        return checker.error(span, &key, format!("{what} is {kind}; use {wanted}"));
+    }
+    if let Some(rest) = message.strip_prefix("invalid length ") {
+        let expected = rest.split_once(", expected ").map_or("?", |(_, e)| e);
+        let what = written.unwrap_or_default();
+        return checker.error(
+            span,
+            &key,
+            format!("{what} is an array; use {}", accepted(expected, &key)),
+        );
+    }
+    checker.error(span, &key, message)
+}
+
+/// What serde's `expected ...` means in a preset's words, with an example for `key`.
+fn accepted(expected: &str, key: &str) -> String {
+    let leaf = key.rsplit('.').next().unwrap_or_default();
+    let example = match leaf {
+        "betas" => "[0.9, 0.999]",
+        "center" => "[1.5, 1.5]",
+        "init" if key.starts_with("model") => "[\"u0.csv\", \"v0.csv\"]",
+        "init" => "[0.0, 0.0]",
+        "references" => "[\"l2\", \"linf\"]",
+        "title" | "about" => "\"My experiment\"",
+        "experiment" => "\"linear\"",
+        "optimizer" => "\"gd\"",
+        "source" => "\"csv\"",
+        "layout" => "\"overlay\"",
+        "loss" => "\"exp\"",
+        "path" | "matrix" | "mask" => "\"data/file.csv\"",
+        "lr" | "eps" | "spread" | "init_scale" | "momentum" | "alpha" | "observed" => "0.5",
+        _ => "",
+    };
+    let kind = match expected {
+        "a number" => "a number",
+        "i64" | "u64" => "a whole number",
+        "a string" => "quoted text",
+        "a boolean" => return "true or false".into(),
+        "a sequence" => "an array",
+        s if s.starts_with("struct Raw") => {
+            return format!("a table, e.g. [{leaf}] on a line of its own, then its keys");
+        }
+        other => other,
+    };
+    let example = match (example, kind) {
+        ("", "a number") => "0.5",
+        ("", "a whole number") => "100",
+        ("", "quoted text") => "\"text\"",
+        ("", "an array") => "[1.0, 2.0]",
+        (e, _) => e,
+    };
+    format!("{kind}, e.g. {example}")
+}
+
+/// At most 40 characters of `text`, so a pasted megabyte cannot flood the terminal.
+fn shorten(text: &str) -> String {
+    let mut chars = text.chars();
+    let head: String = chars.by_ref().take(40).collect();
+    if chars.next().is_some() {
+        format!("{head}…")
+    } else {
+        head
+    }
+}
+
+/// The value at `span` as the user wrote it (first line, shortened), for quoting in messages.
+fn quote_source(source: &str, span: &Range<usize>) -> String {
+    let text = source.get(span.clone()).unwrap_or_default();
+    let first = text.lines().next().unwrap_or_default().trim();
+    if text.trim().lines().nth(1).is_some() {
+        format!("{}…", shorten(first))
+    } else {
+        shorten(first)
+    }
+}
+
+/// `table.key`, or `key` at the top level.
+fn join_key(table: &str, key: &str) -> String {
+    if table.is_empty() {
+        key.to_string()
+    } else {
+        format!("{table}.{key}")
+    }
+}
+
+/// `offset` moved back to a character boundary, so slicing cannot panic.
+fn boundary(source: &str, offset: usize) -> usize {
+    let mut offset = offset.min(source.len());
+    while !source.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// Lines up to and including the one holding `offset`, skipping the insides of multi-line
+/// strings (an `about` text may hold a line that starts with `[`).
+fn lines_before(source: &str, offset: usize) -> Vec<&str> {
+    let offset = boundary(source, offset);
+    let end = source[offset..]
+        .find('\n')
+        .map_or(source.len(), |i| offset + i);
+    let mut in_string = false;
+    let mut lines = vec![];
+    for line in source[..end].lines() {
+        let was_in_string = in_string;
+        if (line.matches("\"\"\"").count() + line.matches("'''").count()) % 2 == 1 {
+            in_string = !in_string;
+        }
+        if !was_in_string {
+            lines.push(line);
+        }
+    }
+    lines
+}
+
+/// The table holding byte `offset`: `""` at the top level, `data`, `show`, or `runs[2]` for the
+/// second `[[runs]]` (1-based, as the checks name runs).
+fn table_at(source: &str, offset: usize) -> String {
+    let mut table = String::new();
+    let mut counts: Vec<(String, usize)> = vec![];
+    for line in lines_before(source, offset) {
+        let line = line.trim();
+        if let Some(name) = line.strip_prefix("[[").and_then(|l| l.split("]]").next()) {
+            let name = shorten(name.trim());
+            let count = if let Some((_, c)) = counts.iter_mut().find(|(n, _)| *n == name) {
+                *c += 1;
+                *c
+            } else {
+                counts.push((name.clone(), 1));
+                1
+            };
+            table = format!("{name}[{count}]");
+        } else if let Some(name) = line.strip_prefix('[').and_then(|l| l.split(']').next()) {
+            table = shorten(name.trim());
+        }
+    }
+    table
+}
+
+/// A key as written, without quotes or spaces.
+fn clean_key(key: &str) -> String {
+    shorten(key.trim().trim_matches(['"', '\'']))
+}
+
+/// The line holding `offset`, up to `offset`.
+fn line_before(source: &str, offset: usize) -> &str {
+    let offset = boundary(source, offset);
+    let start = source[..offset].rfind('\n').map_or(0, |i| i + 1);
+    &source[start..offset]
+}
+
+/// The table holding byte `offset`, including an inline table: `data` inside
+/// `data = { source = "csv", ... }` as well as under `[data]`.
+fn container_at(source: &str, offset: usize) -> String {
+    let table = table_at(source, offset);
+    let before = line_before(source, offset);
+    match before.split_once('=') {
+        Some((lead, rest)) if rest.contains('{') && !rest.contains('}') => {
+            join_key(&table, &clean_key(lead))
+        }
+        _ => table,
+    }
+}
+
+/// The full key whose value holds byte `offset`, e.g. `runs[1].lr` for `lr = "x"` under the
+/// first `[[runs]]`, or `data.spread` inside `data = { spread = "x" }`; the table alone on a
+/// header line or inside a multi-line array.
+fn key_at(source: &str, offset: usize) -> Option<String> {
+    let container = container_at(source, offset);
+    let before = line_before(source, offset);
+    let key = match before.rsplit_once('=') {
+        Some((lead, _)) if !before.trim_start().starts_with('[') => {
+            let name = lead.rsplit([',', '{']).next().unwrap_or_default();
+            join_key(&container, &clean_key(name))
+        }
+        // At the start of a line (a duplicate key): the key that follows.
+        None if before.trim().is_empty() => {
+            let rest = &source[boundary(source, offset)..];
+            let line = rest.lines().next().unwrap_or_default();
+            match line.split_once('=') {
+                Some((name, _)) if !line.trim_start().starts_with('[') => {
+                    join_key(&container, &clean_key(name))
+                }
+                _ => container,
+            }
+        }
+        _ => container,
+    };
+    (!key.is_empty()).then_some(key)
 }
 
 /// Turns the raw file into a checked spec, loading data files.
-fn check(c: &Checker<'_>, raw: RawPreset) -> Result<ExperimentSpec, PresetError> {
+// One straight run of checks per key reads best top to bottom, like the preset it checks.
+#[allow(clippy::too_many_lines)]
+fn check(c: &Checker<'_>, raw: &RawPreset) -> Result<ExperimentSpec, PresetError> {
     let seed = match &raw.seed {
         Some(s) if *s.get_ref() < 0 => {
             return Err(c.error(
@@ -490,7 +835,7 @@ fn check(c: &Checker<'_>, raw: RawPreset) -> Result<ExperimentSpec, PresetError>
             Some(runs.span()),
             "runs",
             format!(
-                "{} runs; at most {MAX_RUNS} are shown",
+                "{} runs; at most {MAX_RUNS} are allowed, remove some",
                 runs.get_ref().len()
             ),
         ));
@@ -505,11 +850,12 @@ fn check(c: &Checker<'_>, raw: RawPreset) -> Result<ExperimentSpec, PresetError>
         Some(l) => match l.get_ref().as_str() {
             "overlay" => Layout::Overlay,
             "side-by-side" => Layout::SideBySide,
-            other => {
-                return Err(c.error(
-                    Some(l.span()),
+            _ => {
+                return Err(c.unknown_name(
+                    l,
                     "show.layout",
-                    format!("'{other}' is not a layout; use \"overlay\" or \"side-by-side\""),
+                    "a layout",
+                    &["overlay", "side-by-side"],
                 ));
             }
         },
@@ -551,7 +897,8 @@ fn check(c: &Checker<'_>, raw: RawPreset) -> Result<ExperimentSpec, PresetError>
                     .into_iter()
                     .map(|n| {
                         MarginNorm::from_name(n.get_ref()).ok_or_else(|| {
-                            c.error(Some(n.span()), "show.references", format!("'{}' is not a linear reference; use any of \"l2\", \"l2-intercept\", \"linf\", \"l1\"", n.get_ref()))
+                            let all: Vec<&str> = MarginNorm::ALL.iter().map(|m| m.name()).collect();
+                            c.unknown_name(n, "show.references", "a linear reference", &all)
                         })
                     })
                     .collect::<Result<_, _>>()?,
@@ -572,24 +919,34 @@ fn check(c: &Checker<'_>, raw: RawPreset) -> Result<ExperimentSpec, PresetError>
                 Some(names) => {
                     for n in &names {
                         if n.get_ref() != NUCLEAR_REFERENCE {
-                            return Err(c.error(Some(n.span()), "show.references", format!("'{}' is not a matrix reference; use \"{NUCLEAR_REFERENCE}\" or []", n.get_ref())));
+                            return Err(c.error(
+                                Some(n.span()),
+                                "show.references",
+                                format!(
+                                    "{} is not a matrix reference; use [\"{NUCLEAR_REFERENCE}\"] \
+                                     or []",
+                                    c.written(&n.span())
+                                ),
+                            ));
                         }
                     }
                     !names.is_empty()
                 }
             };
         }
-        other => {
-            return Err(c.error(
-                Some(raw.experiment.span()),
+        _ => {
+            return Err(c.unknown_name(
+                &raw.experiment,
                 "experiment",
-                format!("'{other}' is not an experiment; use \"linear\" or \"matrix\""),
+                "an experiment",
+                &["linear", "matrix"],
             ));
         }
     }
     Ok(spec)
 }
 
+#[allow(clippy::too_many_lines)] // as `check`: one check per key, in file order
 fn check_linear(
     c: &Checker<'_>,
     data: &Spanned<RawData>,
@@ -632,7 +989,7 @@ fn check_linear(
                     center
                         .get_ref()
                         .iter()
-                        .map(|v| c.float(v, "data.center", "(finite)", |_| true))
+                        .map(|v| c.float(v, "data.center", "", |_| true))
                         .collect::<Result<Vec<_>, _>>()?
                 }
             };
@@ -660,13 +1017,14 @@ fn check_linear(
                     "source = \"csv\" needs `path` to a CSV with header x1,...,xd,label",
                 ));
             };
-            data::load_labelled_csv(&c.file(path))?
+            c.data_file(path, "data.path", data::load_labelled_csv)?
         }
-        other => {
-            return Err(c.error(
-                Some(d.source.span()),
+        _ => {
+            return Err(c.unknown_name(
+                &d.source,
                 "data.source",
-                format!("'{other}' is not a linear data source; use \"clusters\" or \"csv\""),
+                "a linear data source",
+                &["clusters", "csv"],
             ));
         }
     };
@@ -690,11 +1048,12 @@ fn check_linear(
                 Some(l) => match l.get_ref().as_str() {
                     "exp" => Loss::Exp,
                     "logistic" => Loss::Logistic,
-                    other => {
-                        return Err(c.error(
-                            Some(l.span()),
+                    _ => {
+                        return Err(c.unknown_name(
+                            l,
                             "model.loss",
-                            format!("'{other}' is not a loss; use \"exp\" or \"logistic\""),
+                            "a loss",
+                            &["exp", "logistic"],
                         ));
                     }
                 },
@@ -722,7 +1081,7 @@ fn check_linear(
                     let values = init
                         .get_ref()
                         .iter()
-                        .map(|v| c.float(v, &format!("{key}.init"), "(finite)", |_| true))
+                        .map(|v| c.float(v, &format!("{key}.init"), "", |_| true))
                         .collect::<Result<Vec<_>, _>>()?;
                     match values.len() {
                         n if n == width => values,
@@ -762,40 +1121,53 @@ fn check_optimizer(
     key: &str,
     points: Option<usize>,
 ) -> Result<OptimizerSpec, PresetError> {
+    use OptimizerKind::{Adagrad, Adam, Momentum, RmsProp, Sgd};
     let r = run.get_ref();
     let name = r.optimizer.get_ref();
     let Some(kind) = OptimizerKind::from_name(name) else {
         let all: Vec<&str> = OptimizerKind::ALL.iter().map(|k| k.name()).collect();
-        return Err(c.error(
-            Some(r.optimizer.span()),
+        return Err(c.unknown_name(
+            &r.optimizer,
             &format!("{key}.optimizer"),
-            format!(
-                "'{name}' is not an optimizer; use one of {}",
-                all.join(", ")
-            ),
+            "an optimizer",
+            &all,
         ));
     };
     let mut spec = OptimizerSpec::new(kind, c.positive(&r.lr, &format!("{key}.lr"))?);
-    let only = |value: bool, option: &str, kinds: &[OptimizerKind]| -> Result<(), PresetError> {
-        if value && !kinds.contains(&kind) {
+    let only = |span: Option<Range<usize>>,
+                option: &str,
+                kinds: &[OptimizerKind]|
+     -> Result<(), PresetError> {
+        if span.is_some() && !kinds.contains(&kind) {
             let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
             return Err(c.error(
-                Some(run.span()),
+                span,
                 &format!("{key}.{option}"),
                 format!(
-                    "does not apply to optimizer '{name}' (only to {}); remove it",
+                    "does not apply to optimizer \"{name}\" (only to {}); remove it",
                     names.join(", ")
                 ),
             ));
         }
         Ok(())
     };
-    use OptimizerKind::{Adagrad, Adam, Momentum, RmsProp, Sgd};
-    only(r.betas.is_some(), "betas", &[Adam])?;
-    only(r.eps.is_some(), "eps", &[Adam, RmsProp, Adagrad])?;
-    only(r.momentum.is_some(), "momentum", &[Momentum, Sgd])?;
-    only(r.nesterov.is_some(), "nesterov", &[Momentum, Sgd])?;
-    only(r.alpha.is_some(), "alpha", &[RmsProp])?;
+    only(r.betas.as_ref().map(Spanned::span), "betas", &[Adam])?;
+    only(
+        r.eps.as_ref().map(Spanned::span),
+        "eps",
+        &[Adam, RmsProp, Adagrad],
+    )?;
+    only(
+        r.momentum.as_ref().map(Spanned::span),
+        "momentum",
+        &[Momentum, Sgd],
+    )?;
+    only(
+        r.nesterov.as_ref().map(Spanned::span),
+        "nesterov",
+        &[Momentum, Sgd],
+    )?;
+    only(r.alpha.as_ref().map(Spanned::span), "alpha", &[RmsProp])?;
     let unit = |v: &Num, k: &str| {
         c.float(v, &format!("{key}.{k}"), "in [0, 1)", |v| {
             (0.0..1.0).contains(&v)
@@ -845,6 +1217,7 @@ fn check_optimizer(
     Ok(spec)
 }
 
+#[allow(clippy::too_many_lines)] // as `check`: one check per key, in file order
 fn check_matrix(
     c: &Checker<'_>,
     data: &Spanned<RawData>,
@@ -879,17 +1252,17 @@ fn check_matrix(
                 None => 20,
             };
             let rank = match &d.rank {
-                Some(r) => {
-                    let rank = c.count(r, "data.rank", 1, i64::MAX)?;
-                    if rank > size {
-                        return Err(c.error(
-                            Some(r.span()),
-                            "data.rank",
-                            format!("{rank} exceeds size {size}; use a rank from 1 to {size}"),
-                        ));
-                    }
-                    rank
+                Some(r) if *r.get_ref() > size as i64 => {
+                    return Err(c.error(
+                        Some(r.span()),
+                        "data.rank",
+                        format!(
+                            "{} exceeds size {size}; use a rank from 1 to {size}",
+                            c.written(&r.span())
+                        ),
+                    ));
                 }
+                Some(r) => c.count(r, "data.rank", 1, size as i64)?,
                 None => 1,
             };
             let observed = match &d.observed {
@@ -917,7 +1290,7 @@ fn check_matrix(
                     "source = \"csv\" needs `matrix` and `mask` (CSV files without header)",
                 ));
             };
-            let target = data::load_matrix_csv(&c.file(matrix))?;
+            let target = c.data_file(matrix, "data.matrix", data::load_matrix_csv)?;
             if target.nrows() > MAX_MATRIX_SIZE || target.ncols() > MAX_MATRIX_SIZE {
                 return Err(c.error(
                     Some(matrix.span()),
@@ -929,14 +1302,16 @@ fn check_matrix(
                     ),
                 ));
             }
-            let mask = data::load_mask_csv(&c.file(mask), target.shape())?;
+            let shape = target.shape();
+            let mask = c.data_file(mask, "data.mask", |p| data::load_mask_csv(p, shape))?;
             MatrixData { target, mask }
         }
-        other => {
-            return Err(c.error(
-                Some(d.source.span()),
+        _ => {
+            return Err(c.unknown_name(
+                &d.source,
                 "data.source",
-                format!("'{other}' is not a matrix data source; use \"low-rank\" or \"csv\""),
+                "a matrix data source",
+                &["low-rank", "csv"],
             ));
         }
     };
@@ -967,8 +1342,8 @@ fn check_matrix(
                     "conflicts with `init` files; keep one",
                 ));
             }
-            let u0 = data::load_matrix_csv(&c.file(u))?;
-            let v0 = data::load_matrix_csv(&c.file(v))?;
+            let u0 = c.data_file(u, "model.init", data::load_matrix_csv)?;
+            let v0 = c.data_file(v, "model.init", data::load_matrix_csv)?;
             if u0.nrows() != rows || v0.nrows() != cols || u0.ncols() != v0.ncols() {
                 return Err(c.error(Some(init.span()), "model.init", format!("U₀ is {}×{} and V₀ is {}×{}; for a {rows}×{cols} matrix they must be {rows}×k and {cols}×k", u0.nrows(), u0.ncols(), v0.nrows(), v0.ncols())));
             }

@@ -132,6 +132,9 @@ pub fn gaussian_clusters(per_class: usize, spread: f64, center: &[f64], seed: u6
 
 /// A seeded rank-`rank` `size`×`size` matrix U Vᵀ (standard normal factors) and a mask that
 /// observes each entry independently with probability `observed`.
+///
+/// # Panics
+/// Never: the only `expect` is on the constant range 0..1.
 #[must_use]
 pub fn low_rank(size: usize, rank: usize, observed: f64, seed: u64) -> MatrixData {
     let mut rng = StdRng::seed_from_u64(seed);
@@ -162,8 +165,18 @@ pub fn gaussian_matrix(rows: usize, cols: usize, scale: f64, rng: &mut StdRng) -
 
 /// Reads a whole CSV file as text, refusing missing, oversized, binary or empty files.
 fn read_csv_text(path: &Path) -> Result<String, DataError> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| DataError::file(path, None, format!("cannot read the file: {e}")))?;
+    let unreadable = |e: std::io::Error| {
+        let message = if e.kind() == std::io::ErrorKind::NotFound {
+            "no such file".to_string()
+        } else {
+            format!("cannot read the file: {e}")
+        };
+        DataError::file(path, None, message)
+    };
+    let meta = std::fs::metadata(path).map_err(unreadable)?;
+    if meta.is_dir() {
+        return Err(DataError::file(path, None, "is a folder; give a CSV file"));
+    }
     if meta.len() > MAX_CSV_BYTES {
         return Err(DataError::file(
             path,
@@ -174,8 +187,7 @@ fn read_csv_text(path: &Path) -> Result<String, DataError> {
             ),
         ));
     }
-    let bytes = std::fs::read(path)
-        .map_err(|e| DataError::file(path, None, format!("cannot read the file: {e}")))?;
+    let bytes = std::fs::read(path).map_err(unreadable)?;
     let text = String::from_utf8(bytes).map_err(|_| {
         DataError::file(
             path,
@@ -201,22 +213,67 @@ fn numbered_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
         .filter(|(_, line)| !line.is_empty())
 }
 
+/// At most 40 characters of `text`, so a pasted megabyte cannot flood the terminal.
+fn shorten(text: &str) -> String {
+    let mut chars = text.chars();
+    let head: String = chars.by_ref().take(40).collect();
+    if chars.next().is_some() {
+        format!("{head}…")
+    } else {
+        head
+    }
+}
+
 /// Parses one CSV cell as a finite number, naming the line and column when it is not one.
 fn parse_cell(path: &Path, line: usize, column: usize, cell: &str) -> Result<f64, DataError> {
     let cell = cell.trim();
+    let error = |message: String| DataError::file(path, Some(line), message);
     match cell.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(v),
-        Ok(_) => Err(DataError::file(
-            path,
-            Some(line),
-            format!("column {column}: '{cell}' is not finite; use a finite number"),
-        )),
-        Err(_) => Err(DataError::file(
-            path,
-            Some(line),
-            format!("column {column}: '{cell}' is not a number"),
-        )),
+        Ok(_) => Err(error(format!(
+            "column {column}: '{cell}' is not finite; use a finite number"
+        ))),
+        Err(_) if cell.is_empty() => Err(error(format!(
+            "column {column}: the cell is empty; use a number, e.g. 0.5"
+        ))),
+        Err(_) => Err(error(format!(
+            "column {column}: '{}' is not a number; use one like -1.5 or 2e-3",
+            shorten(cell)
+        ))),
     }
+}
+
+/// Parses one CSV row into `values`, checking its length against `expected` (when known) before
+/// anything is stored and the running total against [`MAX_CELLS`], so that a single gigantic
+/// line cannot exhaust memory. Returns the number of cells.
+fn parse_row(
+    path: &Path,
+    line: usize,
+    row: &str,
+    expected: Option<(usize, &str)>,
+    values: &mut Vec<f64>,
+) -> Result<usize, DataError> {
+    let cells = row.split(',').count();
+    if let Some((wanted, what)) = expected
+        && cells != wanted
+    {
+        return Err(DataError::file(
+            path,
+            Some(line),
+            format!("{cells} cells, but {what} has {wanted}; every row needs {wanted}"),
+        ));
+    }
+    if values.len() + cells > MAX_CELLS {
+        return Err(DataError::file(
+            path,
+            Some(line),
+            format!("more than {MAX_CELLS} cells in all; use a smaller data set"),
+        ));
+    }
+    for (column, cell) in row.split(',').enumerate() {
+        values.push(parse_cell(path, line, column + 1, cell)?);
+    }
+    Ok(cells)
 }
 
 /// Loads labelled points from a CSV with header `x1,...,xd,label` (d ≥ 1, labels −1 or 1).
@@ -227,8 +284,21 @@ fn parse_cell(path: &Path, line: usize, column: usize, cell: &str) -> Result<f64
 pub fn load_labelled_csv(path: &Path) -> Result<LinearData, DataError> {
     let text = read_csv_text(path)?;
     let mut lines = numbered_lines(&text);
-    let (header_line, header) = lines.next().expect("a non-empty file has a non-blank line");
+    let Some((header_line, header)) = lines.next() else {
+        return Err(DataError::file(
+            path,
+            None,
+            "the file is empty; expected CSV rows of numbers",
+        ));
+    };
     let names: Vec<&str> = header.split(',').map(str::trim).collect();
+    if names.iter().all(|n| n.parse::<f64>().is_ok()) {
+        return Err(DataError::file(
+            path,
+            Some(header_line),
+            "the first line holds numbers, not the header; add a first line x1,...,xd,label",
+        ));
+    }
     if names.len() < 2
         || !names
             .last()
@@ -237,54 +307,54 @@ pub fn load_labelled_csv(path: &Path) -> Result<LinearData, DataError> {
         return Err(DataError::file(
             path,
             Some(header_line),
-            format!("header '{header}' must be x1,...,xd,label (features, then a label column)"),
-        ));
-    }
-    if names.iter().any(|n| n.parse::<f64>().is_ok()) {
-        return Err(DataError::file(
-            path,
-            Some(header_line),
-            "the first line holds numbers; add the header x1,...,xd,label",
+            format!(
+                "header '{}' must be x1,...,xd,label (features, then a label column)",
+                shorten(header)
+            ),
         ));
     }
     let dim = names.len() - 1;
     let mut points = Vec::new();
     let mut labels = Vec::new();
+    let mut row_values = Vec::with_capacity(dim + 1);
     for (line, row) in lines {
-        let cells: Vec<&str> = row.split(',').collect();
-        if cells.len() != dim + 1 {
-            return Err(DataError::file(
-                path,
-                Some(line),
-                format!(
-                    "{} cells, but the header has {} columns",
-                    cells.len(),
-                    dim + 1
-                ),
-            ));
-        }
-        for (column, cell) in cells[..dim].iter().enumerate() {
-            points.push(parse_cell(path, line, column + 1, cell)?);
-        }
-        let label = parse_cell(path, line, dim + 1, cells[dim])?;
-        if label != 1.0 && label != -1.0 {
-            return Err(DataError::file(
-                path,
-                Some(line),
-                format!("label '{}' must be -1 or 1", cells[dim].trim()),
-            ));
-        }
-        labels.push(label);
-        if points.len() > MAX_CELLS {
+        row_values.clear();
+        if points.len() + dim > MAX_CELLS {
             return Err(DataError::file(
                 path,
                 Some(line),
                 format!("more than {MAX_CELLS} feature cells; use a smaller data set"),
             ));
         }
+        parse_row(
+            path,
+            line,
+            row,
+            Some((dim + 1, "the header")),
+            &mut row_values,
+        )?;
+        let label = row_values[dim];
+        if label != 1.0 && label != -1.0 {
+            let written = row.rsplit(',').next().unwrap_or_default().trim();
+            return Err(DataError::file(
+                path,
+                Some(line),
+                format!(
+                    "column {}: label '{}' must be -1 or 1",
+                    dim + 1,
+                    shorten(written)
+                ),
+            ));
+        }
+        points.extend_from_slice(&row_values[..dim]);
+        labels.push(label);
     }
     if labels.is_empty() {
-        return Err(DataError::file(path, None, "no data rows after the header"));
+        return Err(DataError::file(
+            path,
+            None,
+            "no data rows after the header; add rows like 1.0,2.0,1",
+        ));
     }
     Ok(LinearData {
         dim,
@@ -298,37 +368,21 @@ pub fn load_labelled_csv(path: &Path) -> Result<LinearData, DataError> {
 /// # Errors
 /// Names the file and line for a missing or empty file, ragged rows or non-numeric cells.
 pub fn load_matrix_csv(path: &Path) -> Result<DMatrix<f64>, DataError> {
+    load_matrix_lines(path).map(|(matrix, _)| matrix)
+}
+
+/// [`load_matrix_csv`], also returning the file line of each matrix row.
+fn load_matrix_lines(path: &Path) -> Result<(DMatrix<f64>, Vec<usize>), DataError> {
     let text = read_csv_text(path)?;
     let mut values = Vec::new();
     let mut cols = 0;
-    let mut rows = 0;
+    let mut lines = Vec::new();
     for (line, row) in numbered_lines(&text) {
-        let cells: Vec<&str> = row.split(',').collect();
-        if rows == 0 {
-            cols = cells.len();
-        } else if cells.len() != cols {
-            return Err(DataError::file(
-                path,
-                Some(line),
-                format!(
-                    "{} cells, but the first row has {cols}; rows must be equal",
-                    cells.len()
-                ),
-            ));
-        }
-        for (column, cell) in cells.iter().enumerate() {
-            values.push(parse_cell(path, line, column + 1, cell)?);
-        }
-        rows += 1;
-        if values.len() > MAX_CELLS {
-            return Err(DataError::file(
-                path,
-                Some(line),
-                format!("more than {MAX_CELLS} cells; use a smaller matrix"),
-            ));
-        }
+        let expected = (!lines.is_empty()).then_some((cols, "the first row"));
+        cols = parse_row(path, line, row, expected, &mut values)?;
+        lines.push(line);
     }
-    Ok(DMatrix::from_row_slice(rows, cols, &values))
+    Ok((DMatrix::from_row_slice(lines.len(), cols, &values), lines))
 }
 
 /// Loads a 0/1 mask CSV and checks it has the target's shape.
@@ -336,7 +390,7 @@ pub fn load_matrix_csv(path: &Path) -> Result<DMatrix<f64>, DataError> {
 /// # Errors
 /// As [`load_matrix_csv`], plus cells other than 0 or 1 and a shape unlike `shape`.
 pub fn load_mask_csv(path: &Path, shape: (usize, usize)) -> Result<DMatrix<f64>, DataError> {
-    let mask = load_matrix_csv(path)?;
+    let (mask, lines) = load_matrix_lines(path)?;
     if mask.shape() != shape {
         return Err(DataError::file(
             path,
@@ -350,16 +404,18 @@ pub fn load_mask_csv(path: &Path, shape: (usize, usize)) -> Result<DMatrix<f64>,
             ),
         ));
     }
-    if let Some((i, _)) = mask
-        .row_iter()
-        .enumerate()
-        .find(|(_, row)| row.iter().any(|&v| v != 0.0 && v != 1.0))
-    {
-        return Err(DataError::file(
-            path,
-            Some(i + 1),
-            "mask cells must be 0 (hidden) or 1 (observed)",
-        ));
+    for (i, row) in mask.row_iter().enumerate() {
+        if let Some((j, v)) = row
+            .iter()
+            .enumerate()
+            .find(|(_, v)| **v != 0.0 && **v != 1.0)
+        {
+            return Err(DataError::file(
+                path,
+                Some(lines[i]),
+                format!("column {}: {v} is not 0 (hidden) or 1 (observed)", j + 1),
+            ));
+        }
     }
     Ok(mask)
 }
