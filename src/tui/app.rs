@@ -236,8 +236,8 @@ impl App {
                 }
             }
             Action::Reset => {
+                // The old picture stays until the fresh one arrives (within a frame): no flicker.
                 self.paused = false;
-                self.report = None;
                 vec![Command::Reset]
             }
             Action::LoadBuiltin(index) => match BUILTIN_PRESETS.get(index) {

@@ -218,6 +218,8 @@ struct Worker {
     auto_pause: Option<AutoPause>,
     batch: u64,
     next_tick: Instant,
+    /// Running reports wait until then (see `send_report`).
+    next_report: Instant,
     rate_mark: (Instant, u64),
     steps_per_second: f64,
     /// A report is due as soon as possible (after a command, or one that did not fit).
@@ -254,6 +256,7 @@ impl Worker {
             auto_pause: None,
             batch: 1,
             next_tick: now,
+            next_report: now,
             rate_mark: (now, steps),
             steps_per_second: 0.0,
             report_due: true,
@@ -354,12 +357,14 @@ impl Worker {
             self.horizon = None;
             if self.running && self.pending == 0 {
                 self.running = false;
+                self.steps_per_second = 0.0;
                 self.auto_pause = Some(AutoPause::Horizon(horizon));
                 self.report_due = true;
             }
         }
         if self.experiment.all_stopped() && self.running {
             self.running = false;
+            self.steps_per_second = 0.0;
             self.auto_pause = Some(AutoPause::AllStopped);
             self.report_due = true;
         }
@@ -384,16 +389,21 @@ impl Worker {
             }
         };
         self.next_tick = (self.next_tick + self.frame).max(now);
-        if self.running {
+        if self.running && now >= self.next_report {
             self.report_due = true;
         }
     }
 
     /// Offers a report; false when the UI has gone (the worker should end).
     fn send_report(&mut self) -> bool {
+        let started = Instant::now();
+        let snapshot = self.experiment.snapshot();
+        // A snapshot of a large matrix (an SVD) may cost more than a frame: then report less
+        // often, so pictures never take more than a fifth of the worker's time.
+        self.next_report = started + started.elapsed() * 4;
         let report = Report {
             generation: self.generation,
-            snapshot: self.experiment.snapshot(),
+            snapshot,
             running: self.running,
             pace: self.pace,
             steps_per_second: self.steps_per_second,
