@@ -307,6 +307,7 @@ impl App {
         match self.source.load(path) {
             Ok(spec) => {
                 self.generation += 1;
+                self.overlay = Overlay::None;
                 self.show_spec(&spec, path);
                 vec![Command::Load(Box::new(spec))]
             }

@@ -151,13 +151,27 @@ impl WorkerHandle {
         })
     }
 
-    /// Asks the worker to stop and waits for it (it answers within one batch).
+    /// Asks the worker to stop and waits for it, but not for long: it answers within one batch,
+    /// except while building a new experiment (an exact reference can take seconds), and quitting
+    /// must not wait for that. A worker still busy after the grace period is left to the
+    /// process exit.
     pub fn shutdown(&mut self) {
+        let Some(thread) = self.thread.take() else {
+            return;
+        };
         let _ = self.commands.send(Command::Quit);
-        // Draining lets a worker blocked on a full report channel see the quit.
-        while self.messages.try_recv().is_ok() {}
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+        let deadline = Instant::now() + Duration::from_millis(500);
+        // Draining also lets a worker blocked on a full report channel see the quit; the
+        // channel disconnects when the thread has ended.
+        loop {
+            match self.messages.recv_deadline(deadline) {
+                Ok(_) => {}
+                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
+                    let _ = thread.join();
+                    return;
+                }
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => return,
+            }
         }
     }
 }
