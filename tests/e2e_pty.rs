@@ -332,39 +332,38 @@ fn closing_the_pty_ends_the_process() {
     );
 }
 
+/// Bytes written per second and steps per second over `seconds`, with the screen at the end.
+fn sample(session: &Session, seconds: u64) -> (f64, f64) {
+    let bytes_before = session.raw.lock().unwrap().len();
+    let steps_before = step_of(&session.screen()).unwrap();
+    let started = Instant::now();
+    thread::sleep(Duration::from_secs(seconds));
+    let steps = step_of(&session.screen()).unwrap() - steps_before;
+    let bytes = session.raw.lock().unwrap().len() - bytes_before;
+    let elapsed = started.elapsed().as_secs_f64();
+    (bytes as f64 / elapsed, steps as f64 / elapsed)
+}
+
 #[test]
 #[ignore = "a measurement: run with --ignored --nocapture"]
 fn measure_bytes_per_second_and_steps_per_second() {
-    let mut session = Session::start(&["max-margin"], 120, 40);
-    session.wait_for("the dashboard", |s| step_of(s).is_some() && has_braille(s));
-    // Steady state at the default pace (warp) first: bytes written per second.
-    thread::sleep(Duration::from_secs(3));
-    let before = session.raw.lock().unwrap().len();
-    let started = Instant::now();
-    thread::sleep(Duration::from_secs(10));
-    let bytes = session.raw.lock().unwrap().len() - before;
-    let seconds = started.elapsed().as_secs_f64();
-    println!("warp: {:.0} bytes/s at 120×40", bytes as f64 / seconds);
-    println!("{}", session.screen());
-
-    // Full speed: `w` leaves warp for flat out; continue past the horizon.
-    session.press("w");
-    session.wait_for("the horizon", |s| s.contains("horizon"));
-    session.press(" ");
-    thread::sleep(Duration::from_secs(2));
-    let before = session.raw.lock().unwrap().len();
-    let first = step_of(&session.screen()).unwrap();
-    let started = Instant::now();
-    thread::sleep(Duration::from_secs(10));
-    let last = step_of(&session.screen()).unwrap();
-    let seconds = started.elapsed().as_secs_f64();
-    let bytes = session.raw.lock().unwrap().len() - before;
-    println!("max: {:.0} bytes/s at 120×40", bytes as f64 / seconds);
-    println!(
-        "max: {:.0} steps/s in the dashboard",
-        (last - first) as f64 / seconds
-    );
-    session.press("q");
-    let (_, status) = session.wait_exit(Duration::from_secs(5));
-    assert!(status.success());
+    for preset in ["max-margin", "low-rank"] {
+        let mut session = Session::start(&[preset], 120, 40);
+        session.wait_for("the dashboard", |s| step_of(s).is_some() && s.contains("┌"));
+        // The default pace (warp), after the first seconds.
+        thread::sleep(Duration::from_secs(2));
+        let (bytes, _) = sample(&session, 8);
+        println!("{preset} warp: {bytes:.0} bytes/s at 120×40");
+        // Full speed: `w` leaves warp for flat out; space runs on past the horizon.
+        session.press("w");
+        session.wait_for("the horizon", |s| s.contains("horizon"));
+        session.press(" ");
+        thread::sleep(Duration::from_secs(2));
+        let (bytes, steps) = sample(&session, 10);
+        println!("{preset} max: {bytes:.0} bytes/s at 120×40, {steps:.0} steps/s");
+        println!("{}", session.screen());
+        session.press("q");
+        let (_, status) = session.wait_exit(Duration::from_secs(5));
+        assert!(status.success());
+    }
 }
