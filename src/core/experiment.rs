@@ -244,8 +244,11 @@ struct LinearExperiment {
     data: LinearData,
     model: LinearModel,
     runs: Vec<LinearRun>,
-    references: Vec<(MarginNorm, Result<MaxMarginReference, ReferenceError>)>,
+    references: Vec<LinearReference>,
 }
+
+/// A selected max-margin reference, or why it does not exist.
+pub type LinearReference = (MarginNorm, Result<MaxMarginReference, ReferenceError>);
 
 struct MatrixRun {
     spec: MatrixRunSpec,
@@ -388,17 +391,8 @@ impl LinearExperiment {
         }
     }
 
-    fn l2_direction(&self) -> Option<&[f64]> {
-        self.references
-            .iter()
-            .find_map(|(norm, r)| match (norm, r) {
-                (MarginNorm::L2, Ok(reference)) => Some(reference.direction.as_slice()),
-                _ => None,
-            })
-    }
-
     fn step(&mut self, start: u64, n: u64) {
-        let l2 = self.l2_direction().map(<[f64]>::to_vec);
+        let l2 = l2_direction(&self.references);
         let dim = self.data.dim;
         for run in &mut self.runs {
             let mut step = start;
@@ -422,27 +416,17 @@ impl LinearExperiment {
                     run.batcher.is_some().then_some(&full_gradient_is_zero);
                 run.state.apply(step, check);
                 if run.trail.wants(step) {
-                    record_direction(
-                        &mut run.trail,
-                        step,
-                        &run.state.params[..dim],
-                        l2.as_deref(),
-                    );
+                    record_direction(&mut run.trail, step, &run.state.params[..dim], l2);
                 }
             }
         }
     }
 
     fn record_all(&mut self, step: u64) {
-        let l2 = self.l2_direction().map(<[f64]>::to_vec);
+        let l2 = l2_direction(&self.references);
         let dim = self.data.dim;
         for run in &mut self.runs {
-            record_direction(
-                &mut run.trail,
-                step,
-                &run.state.params[..dim],
-                l2.as_deref(),
-            );
+            record_direction(&mut run.trail, step, &run.state.params[..dim], l2);
         }
     }
 
@@ -497,6 +481,14 @@ impl LinearExperiment {
             runs,
         }
     }
+}
+
+/// The `l2` reference direction, when it was selected and exists.
+fn l2_direction(references: &[LinearReference]) -> Option<&[f64]> {
+    references.iter().find_map(|(norm, r)| match (norm, r) {
+        (MarginNorm::L2, Ok(reference)) => Some(reference.direction.as_slice()),
+        _ => None,
+    })
 }
 
 /// Records w/‖w‖ and its angle to `l2` (NaN when there is no such reference or w = 0).
@@ -695,7 +687,7 @@ pub struct LinearSnapshot {
     /// Whether the model has an intercept.
     pub bias: bool,
     /// Each selected reference, or why it does not exist.
-    pub references: Vec<(MarginNorm, Result<MaxMarginReference, ReferenceError>)>,
+    pub references: Vec<LinearReference>,
     /// One entry per run, in preset order.
     pub runs: Vec<LinearRunSnapshot>,
 }
