@@ -315,6 +315,10 @@ fn side_by_side_gives_each_run_a_pane_with_the_references() {
         assert!(screen.matches("ℓ∞").count() >= 2, "{screen}");
         assert!(screen.contains("step 2000"), "{screen}");
     }
+    // SGD at lr 0.1 freezes on its first steps: its own pane says so.
+    let screen = text(&render(&app, 120, 40));
+    let title = screen.lines().find(|l| l.contains("run 1: sgd")).unwrap();
+    assert!(title.contains("frozen @ "), "{screen}");
 }
 
 #[test]

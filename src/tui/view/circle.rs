@@ -15,7 +15,7 @@ use ratatui::widgets::Block;
 use ratatui::widgets::canvas::{Canvas, Circle, Context, Line};
 
 use super::super::theme::{Theme, reference_label};
-use crate::core::experiment::LinearSnapshot;
+use crate::core::experiment::{LinearSnapshot, RunStatus};
 use crate::core::reference::ReferenceError;
 
 /// Canvas half-height in data units: the circle (radius 1) plus room for labels.
@@ -42,6 +42,21 @@ pub fn render(
     let mut block = Block::bordered()
         .title(title)
         .border_style(theme.border(focused));
+    // In a run's own pane, a stopped run says so where the eye is.
+    if let [one] = runs
+        && let Some(run) = linear.runs.get(*one)
+        && let Some(step) = run.status.step()
+    {
+        let style = if matches!(run.status, RunStatus::Diverged { .. }) {
+            theme.bad()
+        } else {
+            theme.note()
+        };
+        block = block.title(TextLine::styled(
+            format!(" {} @ {step} ", run.status.name()),
+            style,
+        ));
+    }
     if let Some(note) = reference_note(linear) {
         block = block.title_bottom(TextLine::styled(note, theme.note()));
     }
