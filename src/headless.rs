@@ -194,6 +194,7 @@ fn matrix_report(title: &str, steps: u64, s: &MatrixSnapshot) -> MatrixReport {
         })
         .collect();
     let mut references = vec![];
+    warnings.extend(s.reference_note.clone());
     if let Some(r) = &s.reference {
         if !r.converged {
             warnings.push(format!(

@@ -21,6 +21,9 @@ use super::reference::{
 
 /// Most points a trail keeps per run (log-spaced, thinned when full).
 pub const TRAIL_CAPACITY: usize = 600;
+/// Largest matrix side for which the min-nuclear-norm reference is computed: its solver takes
+/// about a second at 200×200 and grows with the cube of the side.
+pub const NUCLEAR_REFERENCE_MAX_SIDE: usize = 200;
 /// Most spectra a matrix run keeps (every `svd_every` steps, halved when full).
 pub const SPECTRUM_CAPACITY: usize = 400;
 
@@ -262,6 +265,7 @@ struct MatrixExperiment {
     data: MatrixData,
     runs: Vec<MatrixRun>,
     reference: Option<NuclearReference>,
+    reference_note: Option<String>,
     svd_every: u64,
 }
 
@@ -556,14 +560,22 @@ impl MatrixExperiment {
                 }
             })
             .collect();
-        let reference = spec
-            .nuclear_reference
-            .then(|| min_nuclear_norm(&problem.data));
+        let too_large = m.max(n) > NUCLEAR_REFERENCE_MAX_SIDE;
+        let reference =
+            (spec.nuclear_reference && !too_large).then(|| min_nuclear_norm(&problem.data));
+        let reference_note = (spec.nuclear_reference && too_large).then(|| {
+            format!(
+                "min-nuclear-norm: skipped, the matrix is {m}×{n} and the exact solver is only \
+                 run up to {NUCLEAR_REFERENCE_MAX_SIDE} per side (it would take minutes); set \
+                 [show] references = [] to silence this"
+            )
+        });
         Self {
             model,
             data: problem.data.clone(),
             runs,
             reference,
+            reference_note,
             svd_every: spec.svd_every.max(1),
         }
     }
@@ -619,6 +631,7 @@ impl MatrixExperiment {
             target: self.data.target.clone(),
             mask: self.data.mask.clone(),
             reference: self.reference.clone(),
+            reference_note: self.reference_note.clone(),
             runs,
         }
     }
@@ -726,6 +739,8 @@ pub struct MatrixSnapshot {
     pub mask: DMatrix<f64>,
     /// The min-nuclear-norm completion, when asked for.
     pub reference: Option<NuclearReference>,
+    /// Why an asked-for reference is missing (a matrix too large to solve exactly).
+    pub reference_note: Option<String>,
     /// One entry per run.
     pub runs: Vec<MatrixRunSnapshot>,
 }
