@@ -16,6 +16,7 @@ use crate::core::experiment::{
     Experiment, ExperimentSpec, LinearSnapshot, MatrixSnapshot, Problem, RunStatus, SnapshotBody,
 };
 use crate::core::history::next_log_step;
+use crate::core::optim::OptimizerSpec;
 use crate::preset::{self, PresetInfo};
 
 /// Trace rows per run on the log grid: 50 per decade.
@@ -99,8 +100,9 @@ struct NuclearReport {
     converged: bool,
 }
 
-/// One line per run that stopped, for the `warnings` list.
-fn status_warning(label: &str, status: RunStatus) -> Option<String> {
+/// One line for run `index` (0-based) if it stopped, for the `warnings` list.
+fn status_warning(index: usize, optimizer: &OptimizerSpec, status: RunStatus) -> Option<String> {
+    let label = format!("run {} ({})", index + 1, optimizer.label());
     match status {
         RunStatus::Ok => None,
         RunStatus::Frozen { step } => Some(format!(
@@ -131,10 +133,7 @@ fn linear_report(title: &str, steps: u64, s: &LinearSnapshot) -> LinearReport {
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            warnings.extend(status_warning(
-                &format!("run {} ({})", i + 1, r.optimizer.label()),
-                r.status,
-            ));
+            warnings.extend(status_warning(i, &r.optimizer, r.status));
             LinearRunReport {
                 optimizer: r.optimizer.kind.name(),
                 lr: r.optimizer.lr,
@@ -175,10 +174,7 @@ fn matrix_report(title: &str, steps: u64, s: &MatrixSnapshot) -> MatrixReport {
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            warnings.extend(status_warning(
-                &format!("run {} ({})", i + 1, r.optimizer.label()),
-                r.status,
-            ));
+            warnings.extend(status_warning(i, &r.optimizer, r.status));
             MatrixRunReport {
                 optimizer: r.optimizer.kind.name(),
                 lr: r.optimizer.lr,
