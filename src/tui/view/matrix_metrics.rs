@@ -2,7 +2,9 @@
 //!
 //! Each run's row sits above the min-nuclear-norm reference row, so "GD found the low-rank
 //! completion" is read off directly: same nuclear norm, same test error, effective rank near the
-//! true rank. A reference that did not converge is labelled so rather than trusted silently.
+//! true rank. A reference that did not converge is labelled so rather than trusted silently, and
+//! one skipped because the matrix is too large keeps its row, marked `skipped`, with the reason
+//! (shortened) in the bottom border.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -35,7 +37,7 @@ pub fn render(frame: &mut Frame, area: Rect, matrix: &MatrixSnapshot, focused: b
                 Span::raw(format!(
                     "{} init {}",
                     run.optimizer.label(),
-                    number(run.init_scale)
+                    short_scale(run.init_scale)
                 )),
             ]);
             Row::new([
@@ -56,28 +58,87 @@ pub fn render(frame: &mut Frame, area: Rect, matrix: &MatrixSnapshot, focused: b
         };
         rows.push(Row::new([
             Cell::from("min-‖·‖* reference"),
-            Cell::from("0 (exact fit)"),
+            Cell::from("0 (exact)"),
             Cell::from(number(reference.test_error)),
             Cell::from(number(reference.nuclear_norm)),
             Cell::from(number(effective_rank(&reference.singular_values))),
             status,
         ]));
+    } else if matrix.reference_note.is_some() {
+        rows.push(Row::new([
+            Cell::from("min-‖·‖* reference"),
+            Cell::from("–"),
+            Cell::from("–"),
+            Cell::from("–"),
+            Cell::from("–"),
+            Cell::from("skipped").style(theme.note()),
+        ]));
     }
     let widths = [
         Constraint::Fill(1),
-        Constraint::Length(13),
         Constraint::Length(10),
-        Constraint::Length(9),
+        Constraint::Length(10),
+        Constraint::Length(8),
         Constraint::Length(9),
         Constraint::Length(13),
     ];
     let (m, n) = matrix.target.shape();
     let observed = matrix.mask.iter().filter(|&&v| v != 0.0).count();
     let title = format!(" matrix completion · {m}×{n} · {observed} observed entries ");
-    let table = Table::new(rows, widths).header(header).block(
-        Block::bordered()
-            .title(title)
-            .border_style(theme.border(focused)),
-    );
+    let mut block = Block::bordered()
+        .title(title)
+        .border_style(theme.border(focused));
+    if let Some(note) = &matrix.reference_note {
+        block = block.title_bottom(Line::styled(
+            format!(
+                " {} ",
+                shorten(note, usize::from(area.width.saturating_sub(6)))
+            ),
+            theme.note(),
+        ));
+    }
+    let table = Table::new(rows, widths).header(header).block(block);
     frame.render_widget(table, area);
+}
+
+/// An init scale to one significant digit, as presets write it: `1e-3` (also for a measured
+/// 9.99e-4), `0.5`, `2`. It is a label; the exact start is in the preset.
+fn short_scale(x: f64) -> String {
+    if x != 0.0 && (x.abs() < 0.01 || x.abs() >= 1e4) {
+        format!("{x:.0e}")
+    } else {
+        let text = format!("{x:.2}");
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    }
+}
+
+/// The note up to its first parenthesis or semicolon (the reason, not the advice), cut to `width`
+/// characters with an ellipsis.
+fn shorten(note: &str, width: usize) -> String {
+    let reason = note.split(['(', ';']).next().unwrap_or(note).trim_end();
+    if reason.chars().count() <= width {
+        return reason.to_owned();
+    }
+    let mut cut: String = reason.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{short_scale, shorten};
+
+    #[test]
+    fn scales_and_notes_are_short() {
+        assert_eq!(short_scale(1e-3), "1e-3");
+        assert_eq!(short_scale(9.99e-4), "1e-3");
+        assert_eq!(short_scale(0.5), "0.5");
+        let note =
+            "min-nuclear-norm: skipped, the matrix is 300×300 (it would take minutes); set x";
+        assert_eq!(
+            shorten(note, 80),
+            "min-nuclear-norm: skipped, the matrix is 300×300"
+        );
+        assert_eq!(shorten(note, 10), "min-nucle…");
+    }
 }

@@ -62,7 +62,12 @@ pub fn draw(frame: &mut Frame, app: &App) {
         frame.render_widget(Paragraph::new(banner), banner_area);
     }
     if body.width < MIN_BODY.0 || body.height < MIN_BODY.1 {
-        let hint = Paragraph::new("enlarge the terminal (80×24 recommended) · q quits")
+        let text = if body.width >= 30 {
+            "enlarge the terminal (80×24 recommended) · q quits"
+        } else {
+            "too small · q quits"
+        };
+        let hint = Paragraph::new(text)
             .wrap(Wrap { trim: true })
             .style(theme.faint());
         frame.render_widget(hint, body);
@@ -131,7 +136,14 @@ fn draw_linear(frame: &mut Frame, area: Rect, app: &App, linear: &LinearSnapshot
     let table_height = (linear.runs.len() as u16 + 3).min(area.height / 3).max(3);
     let [top, table] =
         Layout::vertical([Constraint::Fill(1), Constraint::Length(table_height)]).areas(area);
-    runs::render(frame, table, linear, focused == Pane::Metrics, theme);
+    runs::render(
+        frame,
+        table,
+        linear,
+        app.step(),
+        focused == Pane::Metrics,
+        theme,
+    );
     match app.layout {
         RunLayout::Overlay => {
             // The circle takes a round share (cells are about twice as tall as wide).
@@ -160,8 +172,11 @@ fn draw_linear(frame: &mut Frame, area: Rect, app: &App, linear: &LinearSnapshot
                     Layout::horizontal([Constraint::Fill(2), Constraint::Fill(1)]).areas(top);
                 (c, g)
             } else {
+                // The chart needs about five plot rows (plus axis and borders) to show a curve.
+                let chart_rows = (top.height / 3).max(8).min(top.height / 2);
                 let [c, g] =
-                    Layout::vertical([Constraint::Fill(2), Constraint::Fill(1)]).areas(top);
+                    Layout::vertical([Constraint::Fill(1), Constraint::Length(chart_rows)])
+                        .areas(top);
                 (c, g)
             };
             let panes = Layout::horizontal(vec![Constraint::Fill(1); runs]).split(circles_area);
@@ -197,7 +212,8 @@ fn draw_matrix(frame: &mut Frame, area: Rect, app: &App, matrix: &MatrixSnapshot
     matrix_metrics::render(frame, metrics_area, matrix, focused == Pane::Metrics, theme);
 }
 
-/// A number in at most ~9 characters: 4 significant digits, scientific when very large or small.
+/// A number in at most ~9 characters: 4 significant digits, scientific when very large or below
+/// 0.01 (`1.35e-3` reads faster than `0.001351`).
 #[must_use]
 pub fn number(x: f64) -> String {
     if x.is_nan() {
@@ -213,7 +229,7 @@ pub fn number(x: f64) -> String {
     let magnitude = x.abs();
     if magnitude == 0.0 {
         "0".to_owned()
-    } else if (1e-3..1e5).contains(&magnitude) {
+    } else if (1e-2..1e5).contains(&magnitude) {
         let decimals = (3 - magnitude.log10().floor() as i32).clamp(0, 6) as usize;
         format!("{x:.decimals$}")
     } else {

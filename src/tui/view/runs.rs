@@ -1,7 +1,12 @@
-//! The run table of a linear experiment: loss, ‖w‖, margin, angle to each reference, status.
+//! The run table of a linear experiment: loss, ‖w‖, margin, angle to each reference, gap·ln t,
+//! status.
 //!
 //! The numbers behind the picture: ‖w‖ growing like log t while the loss falls and the angle to
-//! ℓ2 shrinks is the theorem in one row. A frozen or diverged run says so with its step.
+//! ℓ2 shrinks is the theorem in one row. `gap·ln t` (the angle to ℓ2 in radians times ln t) is the
+//! theorem's rate made checkable: Soudry et al. give w(t) = ŵ·ln t + ρ(t) with ρ bounded, so the
+//! angle decays like C/ln t and this product levels off at C for a run on that rate. A frozen or
+//! diverged run says so with its step. Narrow terminals drop the least telling columns first
+//! (margin, then ‖w‖, then loss) so angles, the rate and the status always stay.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -12,6 +17,7 @@ use ratatui::widgets::{Block, Cell, Row, Table};
 use super::super::theme::{Theme, reference_label};
 use super::number;
 use crate::core::experiment::{LinearSnapshot, RunStatus};
+use crate::core::reference::MarginNorm;
 
 /// The status cell: `ok`, `frozen @ 1234`, `diverged @ 56`, styled by severity.
 #[must_use]
@@ -23,61 +29,186 @@ pub fn status_cell(status: RunStatus, theme: Theme) -> Cell<'static> {
     }
 }
 
-/// Draws the table.
-pub fn render(frame: &mut Frame, area: Rect, linear: &LinearSnapshot, focused: bool, theme: Theme) {
+/// One column: its header, width, and how early it is dropped when space runs out (higher
+/// `drop_rank` goes first; 0 never goes).
+struct Column<'a> {
+    header: String,
+    width: u16,
+    drop_rank: u8,
+    cells: Vec<Cell<'a>>,
+}
+
+/// The angle to ℓ2 in radians times ln t, when it means something (a moving run, t ≥ 2).
+#[must_use]
+pub fn gap_times_log_t(angle_degrees: f64, step: u64, status: RunStatus) -> Option<f64> {
+    (status.is_ok() && step >= 2 && angle_degrees.is_finite())
+        .then(|| angle_degrees.to_radians() * (step as f64).ln())
+}
+
+/// Three significant digits, no exponent for the range this product lives in.
+fn compact(x: f64) -> String {
+    if !x.is_finite() {
+        return "–".to_owned();
+    }
+    let magnitude = x.abs();
+    if magnitude >= 1000.0 || (magnitude < 0.01 && magnitude > 0.0) {
+        format!("{x:.1e}")
+    } else if magnitude >= 100.0 {
+        format!("{x:.0}")
+    } else if magnitude >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+/// Every column the table could show, before any is dropped for width.
+fn all_columns(linear: &LinearSnapshot, step: u64, theme: Theme) -> Vec<Column<'static>> {
     let references: Vec<_> = linear
         .references
         .iter()
         .filter(|(_, r)| r.is_ok())
         .map(|(norm, _)| *norm)
         .collect();
-    let mut header = vec![
-        Cell::from("run"),
-        Cell::from("loss"),
-        Cell::from("‖w‖"),
-        Cell::from("margin"),
+    let runs = &linear.runs;
+    let names: Vec<String> = runs.iter().map(|r| r.optimizer.label()).collect();
+    let name_width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0) + 3;
+    let mut columns = vec![
+        Column {
+            header: "run".to_owned(),
+            width: name_width.max(6) as u16,
+            drop_rank: 0,
+            cells: runs
+                .iter()
+                .zip(&names)
+                .enumerate()
+                .map(|(index, (_, name))| {
+                    Cell::from(Line::from(vec![
+                        Span::styled(format!("■{} ", index + 1), theme.run(index)),
+                        Span::raw(name.clone()),
+                    ]))
+                })
+                .collect(),
+        },
+        Column {
+            header: "loss".to_owned(),
+            width: 9,
+            drop_rank: 1,
+            cells: runs.iter().map(|r| Cell::from(number(r.loss))).collect(),
+        },
+        Column {
+            header: "‖w‖".to_owned(),
+            width: 8,
+            drop_rank: 2,
+            cells: runs.iter().map(|r| Cell::from(number(r.norm))).collect(),
+        },
+        Column {
+            header: "margin".to_owned(),
+            width: 9,
+            drop_rank: 3,
+            cells: runs.iter().map(|r| Cell::from(number(r.margin))).collect(),
+        },
     ];
-    header.extend(
-        references
+    let angle_to = |run: &crate::core::experiment::LinearRunSnapshot, norm: MarginNorm| {
+        run.angles
             .iter()
-            .map(|norm| Cell::from(format!("∠{}", reference_label(*norm)))),
-    );
-    header.push(Cell::from("status"));
-    let rows: Vec<Row> = linear
-        .runs
+            .find(|(n, _)| *n == norm)
+            .map_or(f64::NAN, |a| a.1)
+    };
+    for norm in &references {
+        columns.push(Column {
+            header: format!("∠{}", reference_label(*norm)),
+            width: 7,
+            drop_rank: 0,
+            cells: runs
+                .iter()
+                .map(|r| Cell::from(format!("{}°", number(angle_to(r, *norm)))))
+                .collect(),
+        });
+    }
+    if references.contains(&MarginNorm::L2) {
+        columns.push(Column {
+            header: "gap·ln t".to_owned(),
+            width: 8,
+            drop_rank: 0,
+            cells: runs
+                .iter()
+                .map(|r| {
+                    gap_times_log_t(angle_to(r, MarginNorm::L2), step, r.status)
+                        .map_or_else(|| Cell::from("–"), |v| Cell::from(compact(v)))
+                })
+                .collect(),
+        });
+    }
+    let status_width = runs
         .iter()
-        .enumerate()
-        .map(|(index, run)| {
-            let name = Line::from(vec![
-                Span::styled(format!("■{} ", index + 1), theme.run(index)),
-                Span::raw(run.optimizer.label()),
-            ]);
-            let mut cells = vec![
-                Cell::from(name),
-                Cell::from(number(run.loss)),
-                Cell::from(number(run.norm)),
-                Cell::from(number(run.margin)),
-            ];
-            cells.extend(references.iter().map(|norm| {
-                let angle = run
-                    .angles
-                    .iter()
-                    .find(|(n, _)| n == norm)
-                    .map_or(f64::NAN, |a| a.1);
-                Cell::from(format!("{}°", number(angle)))
-            }));
-            cells.push(status_cell(run.status, theme));
-            Row::new(cells)
+        .map(|r| match r.status.step() {
+            Some(s) => r.status.name().len() + 3 + s.to_string().len(),
+            None => 2,
+        })
+        .max()
+        .unwrap_or(2)
+        .max(6) as u16;
+    columns.push(Column {
+        header: "status".to_owned(),
+        width: status_width,
+        drop_rank: 0,
+        cells: runs.iter().map(|r| status_cell(r.status, theme)).collect(),
+    });
+    columns
+}
+
+/// Draws the table; `step` is the experiment's step (for ln t).
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    linear: &LinearSnapshot,
+    step: u64,
+    focused: bool,
+    theme: Theme,
+) {
+    let runs = &linear.runs;
+    let mut columns = all_columns(linear, step, theme);
+    // Drop columns, least telling first, until the row fits inside the borders.
+    let available = area.width.saturating_sub(2);
+    let needed = |columns: &[Column]| -> u16 {
+        columns.iter().map(|c| c.width).sum::<u16>() + columns.len().saturating_sub(1) as u16
+    };
+    while needed(&columns) > available {
+        let Some(worst) = columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.drop_rank > 0)
+            .max_by_key(|(_, c)| c.drop_rank)
+            .map(|(i, _)| i)
+        else {
+            break;
+        };
+        columns.remove(worst);
+    }
+    let header: Vec<Cell> = columns
+        .iter()
+        .map(|c| Cell::from(c.header.clone()))
+        .collect();
+    let mut widths: Vec<Constraint> = columns
+        .iter()
+        .map(|c| Constraint::Length(c.width))
+        .collect();
+    // The status takes what is left over, so the numbers stay next to the run names.
+    let last = widths.len() - 1;
+    widths[last] = Constraint::Min(columns[last].width);
+    let mut cells: Vec<std::vec::IntoIter<Cell>> =
+        columns.into_iter().map(|c| c.cells.into_iter()).collect();
+    let rows: Vec<Row> = (0..runs.len())
+        .map(|_| {
+            Row::new(
+                cells
+                    .iter_mut()
+                    .filter_map(Iterator::next)
+                    .collect::<Vec<_>>(),
+            )
         })
         .collect();
-    let mut widths = vec![
-        Constraint::Min(14),
-        Constraint::Length(9),
-        Constraint::Length(9),
-        Constraint::Length(9),
-    ];
-    widths.extend(references.iter().map(|_| Constraint::Length(8)));
-    widths.push(Constraint::Min(8));
     let title = format!(
         " runs · {} loss{} ",
         linear.loss.name(),
@@ -97,4 +228,19 @@ pub fn render(frame: &mut Frame, area: Rect, linear: &LinearSnapshot, focused: b
         )
         .style(Style::new());
     frame.render_widget(table, area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gap_times_log_t_is_radians_times_ln_t_for_moving_runs_only() {
+        let v = gap_times_log_t(180.0 / std::f64::consts::PI, 1000, RunStatus::Ok).unwrap();
+        assert!((v - 1000_f64.ln()).abs() < 1e-12);
+        assert!(gap_times_log_t(10.0, 1, RunStatus::Ok).is_none());
+        assert!(gap_times_log_t(10.0, 100, RunStatus::Frozen { step: 3 }).is_none());
+        assert_eq!(compact(2.3456), "2.35");
+        assert_eq!(compact(23.456), "23.5");
+    }
 }

@@ -18,20 +18,7 @@ const RESOLUTION: u64 = 1000;
 
 /// Draws one group of sparklines per run (as many σ rows as fit).
 pub fn render(frame: &mut Frame, area: Rect, matrix: &MatrixSnapshot, focused: bool, theme: Theme) {
-    let first_step = matrix
-        .runs
-        .first()
-        .and_then(|r| r.spectra.iter().next())
-        .map(|(s, _)| s);
-    let last_step = matrix
-        .runs
-        .first()
-        .and_then(|r| r.spectra.iter().last())
-        .map(|(s, _)| s);
-    let span = match (first_step, last_step) {
-        (Some(a), Some(b)) => format!(" steps {a} → {b} "),
-        _ => String::new(),
-    };
+    let span = step_range(matrix).map_or_else(String::new, |(a, b)| format!(" steps {a} → {b} "));
     let block = Block::bordered()
         .title(" singular values of M over time ")
         .title_bottom(Line::from(span).style(theme.faint()))
@@ -100,6 +87,20 @@ pub fn render(frame: &mut Frame, area: Rect, matrix: &MatrixSnapshot, focused: b
             frame.render_widget(Paragraph::new(format!(" {}", number(current))), value);
         }
     }
+}
+
+/// The steps the sparklines cover (earliest and newest record over all runs), when there are
+/// at least two different ones: a single record is no range.
+fn step_range(matrix: &MatrixSnapshot) -> Option<(u64, u64)> {
+    let steps = || {
+        matrix
+            .runs
+            .iter()
+            .flat_map(|r| r.spectra.iter().map(|(s, _)| s))
+    };
+    let first = steps().min()?;
+    let last = steps().max()?;
+    (last > first).then_some((first, last))
 }
 
 /// Column `sigma` of `history`, picked evenly to `width` points and scaled to the resolution.

@@ -2,7 +2,8 @@
 //!
 //! Gunasekar et al.'s claim made checkable: with a small start the bars of U Vᵀ line up with the
 //! convex min-‖·‖* completion's. Horizontal bars with eighth-block ends keep small singular
-//! values visible; a reference whose solver did not converge says "not converged".
+//! values visible; a reference whose solver did not converge says "not converged", and one that
+//! was skipped (a matrix too large for the exact solver) says so where the reference would be.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -19,13 +20,27 @@ const EIGHTHS: [&str; 8] = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"]
 /// Draws the bars (σ1 first, as many as fit).
 pub fn render(frame: &mut Frame, area: Rect, matrix: &MatrixSnapshot, focused: bool, theme: Theme) {
     let mut block = Block::bordered().border_style(theme.border(focused));
+    let with_reference = if area.width >= 40 {
+        " spectrum now vs min-‖·‖* reference "
+    } else {
+        " σ now vs min-‖·‖* ref "
+    };
     block = match &matrix.reference {
         Some(reference) if !reference.converged => block
-            .title(" spectrum now vs min-‖·‖* reference ")
+            .title(with_reference)
             .title_bottom(Line::styled(" reference not converged ", theme.note())),
-        Some(_) => block.title(" spectrum now vs min-‖·‖* reference "),
+        Some(_) => block.title(with_reference),
         None => block.title(" spectrum now "),
     };
+    if matrix.reference.is_none() && matrix.reference_note.is_some() {
+        let (m, n) = matrix.target.shape();
+        let note = if area.width >= 44 {
+            format!(" min-‖·‖* reference skipped: {m}×{n} too large ")
+        } else {
+            " reference skipped: too large ".to_owned()
+        };
+        block = block.title_bottom(Line::styled(note, theme.note()));
+    }
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.width < 16 || inner.height == 0 {

@@ -36,8 +36,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     };
     let steps_per_second = app.report.as_ref().map_or(0.0, |r| r.steps_per_second);
     // (display order, priority: lower is kept first, text, style)
+    let width = area.width as usize;
+    // Never cut the counter: below "step N" it is the bare number.
+    let step_text = if width >= app.step().to_string().len() + "step ".len() {
+        format!("step {}", app.step())
+    } else {
+        app.step().to_string()
+    };
     let mut pieces: Vec<(usize, usize, String, Style)> = vec![
-        (1, 0, format!("step {}", app.step()), theme.strong()),
+        (1, 0, step_text, theme.strong()),
         (3, 1, state.to_owned(), state_style),
         (
             2,
@@ -48,7 +55,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         (4, 4, format!("speed {}", app.pace.label()), Style::new()),
         (5, 5, "? help".to_owned(), theme.faint()),
     ];
-    let width = area.width as usize;
     let fixed: usize = pieces.iter().map(|p| p.2.chars().count() + 3).sum();
     // The title gets what is left (at least a few characters), else it is dropped.
     let room = width.saturating_sub(fixed + 1);
@@ -69,7 +75,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         }
     }
     kept.sort_by_key(|p| p.0);
-    let mut spans = vec![Span::raw(" ")];
+    // A tiny terminal loses the margin before the counter loses a digit.
+    let step_fits_with_margin =
+        kept.iter().map(|p| p.2.chars().count() + 3).sum::<usize>() - 2 <= width;
+    let mut spans = vec![Span::raw(if step_fits_with_margin { " " } else { "" })];
     for (i, (_, _, text, style)) in kept.into_iter().enumerate() {
         if i > 0 {
             spans.push(Span::styled(SEPARATOR, theme.faint()));

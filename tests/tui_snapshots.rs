@@ -1,0 +1,279 @@
+//! Snapshots of what a user reads: the dashboard rendered into a `TestBackend` and kept as plain
+//! text in `tests/snapshots/`, one file per screen. Reviewing a `.snap` diff is reviewing the UI.
+//!
+//! Everything on screen is fixed: the shipped presets' data and starts, a fixed number of steps,
+//! a fixed steps/s in the report (never measured), and reference directions injected by hand (the
+//! values the exact solvers give on these data, to 4 digits) so no solver runs here. New or
+//! changed snapshots are written with `INSTA_UPDATE=always cargo test --test tui_snapshots`; under
+//! `CI=true` insta refuses to write, so every snapshot must be committed.
+#![cfg(feature = "tui")]
+
+use std::path::{Path, PathBuf};
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use implicit_bias::core::experiment::{
+    Experiment, ExperimentSpec, NUCLEAR_REFERENCE_MAX_SIDE, Snapshot, SnapshotBody, angle_degrees,
+    unit,
+};
+use implicit_bias::core::reference::{MarginNorm, MaxMarginReference, NuclearReference};
+use implicit_bias::preset;
+use implicit_bias::tui::app::{App, PresetEntry, PresetSource};
+use implicit_bias::tui::keymap::Action;
+use implicit_bias::tui::view;
+use implicit_bias::tui::worker::{Pace, Report, WorkerMessage};
+
+/// A fixed list of presets for the picker (the real folder grows; snapshots must not).
+struct Fixtures;
+
+impl PresetSource for Fixtures {
+    fn load(&self, path: &Path) -> Result<ExperimentSpec, String> {
+        Err(format!("{}: not loaded in snapshot tests", path.display()))
+    }
+
+    fn list(&self, _dir: &Path) -> Vec<PresetEntry> {
+        [
+            ("geometry", "Geometry: GD → ℓ2, sign → ℓ∞, coordinate → ℓ1"),
+            ("low-rank", "Low rank: GD on U Vᵀ from a tiny init"),
+            (
+                "max-margin",
+                "Max margin: GD on exponential loss from four starts",
+            ),
+            ("sgd-vs-adam", "Geometry: SGD vs Adam from one start"),
+        ]
+        .iter()
+        .map(|(name, title)| PresetEntry {
+            name: (*name).to_owned(),
+            title: (*title).to_owned(),
+            about: format!("What to look for in {name}: the direction each optimizer picks."),
+            path: PathBuf::from(format!("presets/{name}.toml")),
+        })
+        .collect()
+    }
+}
+
+/// A shipped preset with its solvers switched off (references are injected instead).
+fn shipped(name: &str) -> ExperimentSpec {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("presets/{name}.toml"));
+    let mut spec = preset::load(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+    spec.references.clear();
+    spec.nuclear_reference = false;
+    spec
+}
+
+/// The max-margin directions on the presets' data, as the exact solver gives them.
+fn reference_direction(norm: MarginNorm, preset: &str) -> Vec<f64> {
+    match (preset, norm) {
+        ("geometry", MarginNorm::L2) => unit(&[0.9244, 0.3814]),
+        (_, MarginNorm::L2) => unit(&[0.7210, 0.6929]),
+        (_, MarginNorm::L2Intercept) => unit(&[0.7089, 0.7053]),
+        (_, MarginNorm::Linf) => unit(&[1.0, 1.0]),
+        (_, MarginNorm::L1) => vec![1.0, 0.0],
+    }
+}
+
+/// Puts the references (and each run's angles to them) into a linear snapshot.
+fn inject(snapshot: &mut Snapshot, preset: &str, norms: &[MarginNorm]) {
+    let SnapshotBody::Linear(linear) = &mut snapshot.body else {
+        panic!("linear expected")
+    };
+    let refs: Vec<(MarginNorm, Vec<f64>)> = norms
+        .iter()
+        .map(|&n| (n, reference_direction(n, preset)))
+        .collect();
+    linear.references = refs
+        .iter()
+        .map(|(norm, direction)| {
+            let reference = MaxMarginReference {
+                norm: *norm,
+                direction: direction.clone(),
+                solution: direction.clone(),
+                margin: 1.0,
+            };
+            (*norm, Ok(reference))
+        })
+        .collect();
+    for run in &mut linear.runs {
+        run.angles = refs
+            .iter()
+            .map(|(norm, d)| (*norm, angle_degrees(&run.direction, d)))
+            .collect();
+    }
+}
+
+/// An app showing `spec` after `steps` steps, running at a fixed 1.23M steps/s.
+fn app_for(spec: &ExperimentSpec, name: &str, steps: u64, edit: impl FnOnce(&mut Snapshot)) -> App {
+    let mut experiment = Experiment::new(spec.clone());
+    experiment.step(steps);
+    let mut snapshot = experiment.snapshot();
+    edit(&mut snapshot);
+    let mut app = App::new(
+        spec,
+        Path::new(&format!("presets/{name}.toml")),
+        PathBuf::from("presets"),
+        Box::new(Fixtures),
+    );
+    app.apply(WorkerMessage::Report(Box::new(Report {
+        generation: 0,
+        snapshot,
+        running: true,
+        pace: Pace::Warp,
+        steps_per_second: 1_234_567.0,
+        auto_pause: None,
+    })));
+    app
+}
+
+fn max_margin() -> App {
+    let norms = [MarginNorm::L2, MarginNorm::L2Intercept];
+    app_for(&shipped("max-margin"), "max-margin", 20_000, |s| {
+        inject(s, "max-margin", &norms);
+    })
+}
+
+fn sgd_vs_adam() -> App {
+    let norms = [MarginNorm::L2, MarginNorm::Linf];
+    app_for(&shipped("sgd-vs-adam"), "sgd-vs-adam", 2000, |s| {
+        inject(s, "sgd-vs-adam", &norms);
+    })
+}
+
+fn geometry() -> App {
+    let norms = [MarginNorm::L2, MarginNorm::Linf, MarginNorm::L1];
+    app_for(&shipped("geometry"), "geometry", 20_000, |s| {
+        inject(s, "geometry", &norms);
+    })
+}
+
+/// The low-rank preset with a reference shaped like the solver's (σ1 of the truth, the rest 0).
+fn low_rank(steps: u64) -> App {
+    app_for(&shipped("low-rank"), "low-rank", steps, |snapshot| {
+        let SnapshotBody::Matrix(matrix) = &mut snapshot.body else {
+            panic!("matrix expected")
+        };
+        let mut singular_values = vec![0.0; 20];
+        singular_values[0] = 18.65;
+        matrix.reference = Some(NuclearReference {
+            completion: matrix.target.clone(),
+            singular_values,
+            test_error: 6.1e-10,
+            nuclear_norm: 18.65,
+            converged: true,
+            iterations: 12,
+            primal_residual: 1e-9,
+            dual_residual: 1e-9,
+        });
+    })
+}
+
+/// The low-rank preset as if the matrix were too large for the exact solver.
+fn low_rank_skipped() -> App {
+    app_for(&shipped("low-rank"), "low-rank", 3000, |snapshot| {
+        let SnapshotBody::Matrix(matrix) = &mut snapshot.body else {
+            panic!("matrix expected")
+        };
+        matrix.reference = None;
+        matrix.reference_note = Some(format!(
+            "min-nuclear-norm: skipped, the matrix is 300×300 and the exact solver is only run up \
+             to {NUCLEAR_REFERENCE_MAX_SIDE} per side (it would take minutes); set [show] \
+             references = [] to silence this"
+        ));
+    })
+}
+
+/// The screen as text: one line per row, trailing blanks trimmed.
+fn screen(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
+    terminal.draw(|frame| view::draw(frame, app)).expect("draw");
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..height {
+        let line: String = (0..width).map(|x| buffer[(x, y)].symbol()).collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn max_margin_overlay() {
+    let app = max_margin();
+    insta::assert_snapshot!("max_margin_80x24", screen(&app, 80, 24));
+    insta::assert_snapshot!("max_margin_200x60", screen(&app, 200, 60));
+}
+
+#[test]
+fn sgd_vs_adam_side_by_side() {
+    let app = sgd_vs_adam();
+    insta::assert_snapshot!("sgd_vs_adam_80x24", screen(&app, 80, 24));
+    insta::assert_snapshot!("sgd_vs_adam_200x60", screen(&app, 200, 60));
+}
+
+#[test]
+fn geometry_side_by_side() {
+    let app = geometry();
+    insta::assert_snapshot!("geometry_80x24", screen(&app, 80, 24));
+    insta::assert_snapshot!("geometry_120x40", screen(&app, 120, 40));
+}
+
+#[test]
+fn low_rank_matrix() {
+    let app = low_rank(3000);
+    insta::assert_snapshot!("low_rank_80x24", screen(&app, 80, 24));
+    insta::assert_snapshot!("low_rank_200x60", screen(&app, 200, 60));
+    insta::assert_snapshot!(
+        "low_rank_skipped_80x24",
+        screen(&low_rank_skipped(), 80, 24)
+    );
+}
+
+#[test]
+fn help_overlay() {
+    let mut app = max_margin();
+    app.update(Action::ToggleHelp);
+    insta::assert_snapshot!("help_80x24", screen(&app, 80, 24));
+    insta::assert_snapshot!("help_200x60", screen(&app, 200, 60));
+}
+
+#[test]
+fn preset_picker() {
+    let mut app = max_margin();
+    app.update(Action::TogglePicker);
+    app.update(Action::PickerMove(1));
+    insta::assert_snapshot!("picker_80x24", screen(&app, 80, 24));
+    insta::assert_snapshot!("picker_200x60", screen(&app, 200, 60));
+}
+
+#[test]
+fn tiny_terminal() {
+    insta::assert_snapshot!("tiny_10x3", screen(&max_margin(), 10, 3));
+}
+
+#[test]
+fn spectrum_pane_shows_the_steps_its_series_covers() {
+    // svd_every = 100: at step 117 the series holds steps 0 and 100; at step 50 only step 0.
+    let early = screen(&low_rank(117), 120, 40);
+    assert!(early.contains("steps 0 → 100"), "{early}");
+    let first = screen(&low_rank(50), 120, 40);
+    assert!(
+        !first.contains("steps 0 → 0") && !first.contains(" steps "),
+        "{first}"
+    );
+}
+
+#[test]
+fn near_references_both_stay_readable() {
+    // ℓ2 and ℓ2+b are about 1° apart on the article's data.
+    for (width, height) in [(80, 24), (120, 40), (200, 60)] {
+        let text = screen(&max_margin(), width, height);
+        let circle: String = text
+            .lines()
+            .skip(1)
+            .take_while(|l| !l.contains("runs ·"))
+            .collect();
+        let plus_b = circle.matches("ℓ2+b").count();
+        let plain = circle.matches("ℓ2").count() - plus_b;
+        assert!(plus_b >= 1 && plain >= 2, "{width}×{height}:\n{text}");
+    }
+}
