@@ -94,6 +94,8 @@ pub fn render(frame: &mut Frame, area: Rect, matrix: &MatrixSnapshot, focused: b
         }
         if let Some(reference) = reference {
             let value = reference.get(sigma).copied().unwrap_or(0.0);
+            // The solver's zeros come out as 1e-15-ish noise: show them as the 0 they are.
+            let value = if value.abs() < top * 1e-9 { 0.0 } else { value };
             let label = if matrix.runs.is_empty() {
                 format!("σ{:<3}", sigma + 1)
             } else {
