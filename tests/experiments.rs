@@ -291,3 +291,31 @@ init = [1.0, -1.0]
     assert_ne!(mini, gd);
     assert_eq!(direction(5).0, mini);
 }
+
+#[test]
+fn article_references_match_cvxpy_and_sklearn() {
+    let experiment = Experiment::new(shipped("max-margin"));
+    let s = linear(&experiment);
+    // cvxpy (Clarabel, tolerances 1e-12) on the article's data: the homogeneous SVM, and the SVM
+    // with intercept (sklearn's SVC with C = 1e10 agrees with the latter to 1e-8).
+    let expected = [
+        (
+            MarginNorm::L2,
+            [0.721_015_052_714_938_6, 0.692_919_399_178_919_3],
+        ),
+        (
+            MarginNorm::L2Intercept,
+            [0.708_929_428_644_399, 0.705_279_423_492_509_2],
+        ),
+    ];
+    for (norm, want) in expected {
+        let got = &s.references.iter().find(|(n, _)| *n == norm).unwrap().1;
+        let got = &got
+            .as_ref()
+            .expect("the article's data are separable")
+            .direction;
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() < 1e-9, "{norm:?}: {got:?} vs {want:?}");
+        }
+    }
+}
