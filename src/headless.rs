@@ -241,7 +241,8 @@ pub fn report_json(experiment: &Experiment) -> String {
     text.expect("reports hold only strings, numbers and lists")
 }
 
-/// Writes trace rows (one per run) at the steps a [`TraceSchedule`] picks.
+/// Writes trace rows (one per run) at the steps a [`TraceSchedule`] picks. Numbers use Rust's
+/// shortest round-trip form (`{:?}`), so 1e-177 stays short and every value reads back exactly.
 struct TraceWriter {
     out: BufWriter<File>,
 }
@@ -277,7 +278,7 @@ impl TraceWriter {
             SnapshotBody::Linear(s) => {
                 for (i, r) in s.runs.iter().enumerate() {
                     let mut row = format!(
-                        "{step},{},{},{},{},{},{}",
+                        "{step},{},{},{:?},{:?},{:?},{}",
                         i + 1,
                         r.optimizer.kind.name(),
                         r.loss,
@@ -289,11 +290,11 @@ impl TraceWriter {
                         let angle = r.angles.iter().find(|(n, _)| n == norm).map(|(_, a)| *a);
                         row.push(',');
                         if let Some(angle) = angle {
-                            write!(row, "{angle}").ok();
+                            write!(row, "{angle:?}").ok();
                         }
                     }
                     for v in &r.direction {
-                        write!(row, ",{v}").ok();
+                        write!(row, ",{v:?}").ok();
                     }
                     writeln!(self.out, "{row}")?;
                 }
@@ -301,7 +302,7 @@ impl TraceWriter {
             SnapshotBody::Matrix(s) => {
                 for (i, r) in s.runs.iter().enumerate() {
                     let mut row = format!(
-                        "{step},{},{},{},{},{},{},{}",
+                        "{step},{},{},{:?},{:?},{:?},{:?},{}",
                         i + 1,
                         r.optimizer.kind.name(),
                         r.train_loss,
@@ -311,7 +312,7 @@ impl TraceWriter {
                         r.status.name()
                     );
                     for v in &r.singular_values {
-                        write!(row, ",{v}").ok();
+                        write!(row, ",{v:?}").ok();
                     }
                     writeln!(self.out, "{row}")?;
                 }
