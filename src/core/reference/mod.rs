@@ -1,0 +1,26 @@
+//! Exact reference solutions the optimizers are measured against: max-margin directions and the
+//! least-nuclear-norm matrix completion.
+//!
+//! The dashboard's whole point is to show that an optimizer converges to one particular solution
+//! among infinitely many, so the reference must be trustworthy to far below what a plot can show
+//! (users compare against cvxpy to about 1e-7). Each solver therefore certifies its answer
+//! (KKT conditions, primal and dual residuals) and, when that is out of reach, says so instead of
+//! being quietly wrong.
+//!
+//! - `margin`: the max-margin LPs and QPs, solved by clarabel and polished on the active set.
+//! - `nuclear`: the least-nuclear-norm completion, by ADMM, a small interior point and Newton.
+//! - `svd`: the checked SVD both of them factor with.
+
+mod margin;
+mod nuclear;
+mod svd;
+
+pub use margin::{MarginNorm, MaxMarginReference, ReferenceError, max_margin};
+pub use nuclear::{NuclearReference, min_nuclear_norm};
+
+/// Plain ‖a‖₂ = √(Σ aᵢ²). Deliberately not [`crate::core::experiment::norm2`], which rescales
+/// by the largest entry first and so rounds differently; the solvers' tolerances were set
+/// against this one.
+fn norm2(a: &[f64]) -> f64 {
+    a.iter().map(|v| v * v).sum::<f64>().sqrt()
+}
