@@ -323,7 +323,7 @@ impl TraceWriter {
 }
 
 /// Which steps a trace records: a log grid, plus every `svd_every` steps for matrices (widened
-/// so that no run writes more than [`TRACE_MAX_LINEAR_ROWS`] of those).
+/// so that no run writes more than `TRACE_MAX_LINEAR_ROWS` of those).
 #[derive(Debug, Clone, Copy)]
 pub struct TraceSchedule {
     stride: Option<u64>,

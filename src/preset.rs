@@ -1,7 +1,7 @@
 //! TOML presets: the file a user writes, checked into an [`ExperimentSpec`] the core can run.
 //!
 //! Two stages, as linfa does for hyper-parameters: serde checks the shape (unknown keys and wrong
-//! types are refused, with the near miss suggested), then [`check`] checks ranges, finiteness
+//! types are refused, with the near miss suggested), then `check` checks ranges, finiteness
 //! (TOML accepts `nan` and `inf`) and consistency, loading any CSV files the preset names. Every
 //! error names the file, the line, the key and what would be accepted, in one or two lines.
 
