@@ -426,3 +426,69 @@ fn a_worker_panic_is_reported_not_fatal() {
     }
     worker.shutdown();
 }
+
+#[test]
+fn a_zero_horizon_pauses_at_once_and_space_runs_on() {
+    // `[show] steps = 0`: the experiment starts at its horizon, so the worker shows the horizon
+    // state straight away rather than claiming to run while taking no steps.
+    let mut worker = WorkerHandle::spawn(spec("x", 0), FRAME).expect("worker");
+    let first = until(&worker, |_| true);
+    assert!(!first.running, "starts paused at the horizon");
+    assert_eq!(first.auto_pause, Some(AutoPause::Horizon(0)));
+    assert_eq!(first.snapshot.step, 0);
+    worker.commands.send(Command::Resume).unwrap();
+    let moving = until(&worker, |r| r.snapshot.step > 0);
+    assert!(moving.running);
+    // A reset and a load of such a preset pause at the horizon again.
+    worker.commands.send(Command::Reset).unwrap();
+    let reset = until(&worker, |r| r.snapshot.step == 0);
+    assert!(!reset.running);
+    assert_eq!(reset.auto_pause, Some(AutoPause::Horizon(0)));
+    worker.commands.send(Command::Resume).unwrap();
+    until(&worker, |r| r.snapshot.step > 0);
+    worker
+        .commands
+        .send(Command::Load(Box::new(spec("y", 0))))
+        .unwrap();
+    let loaded = until(&worker, |r| r.snapshot.step == 0);
+    assert!(!loaded.running);
+    assert_eq!(loaded.auto_pause, Some(AutoPause::Horizon(0)));
+    worker.shutdown();
+}
+
+#[test]
+fn a_load_starts_app_and_worker_on_the_same_pace() {
+    // The app shows a freshly loaded preset at the start pace; the worker must run it so.
+    let mut app = app();
+    app.update(Action::ToggleWarp);
+    app.update(Action::Slower);
+    app.update(Action::Slower);
+    assert_ne!(app.pace, Pace::Warp);
+    let commands = app.update(Action::LoadBuiltin(0));
+    assert_eq!(app.pace, Pace::Warp);
+
+    let mut worker = WorkerHandle::spawn(spec("x", 1_000_000_000), FRAME).expect("worker");
+    worker
+        .commands
+        .send(Command::SetPace(Pace::Fixed(1)))
+        .unwrap();
+    until(&worker, |r| r.pace == Pace::Fixed(1));
+    for command in commands {
+        worker.commands.send(command).unwrap();
+    }
+    let loaded = until(&worker, |r| r.snapshot.step > 0 && r.generation >= 1);
+    assert_eq!(
+        loaded.pace, app.pace,
+        "the worker agrees with the status line"
+    );
+    // A reset keeps the pace on both sides.
+    let mut worker_pace = app.update(Action::Slower);
+    worker_pace.extend(app.update(Action::Reset));
+    let slow = app.pace;
+    for command in worker_pace {
+        worker.commands.send(command).unwrap();
+    }
+    let reset = until(&worker, |r| r.pace == slow);
+    assert_eq!(reset.pace, slow);
+    worker.shutdown();
+}

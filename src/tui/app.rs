@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use crate::core::experiment::{ExperimentSpec, Layout, SnapshotBody};
 
 use super::keymap::{Action, BUILTIN_PRESETS, KeyMode};
-use super::worker::{AutoPause, Command, MAX_FIXED_PACE, Pace, Report, WorkerMessage};
+use super::worker::{
+    AutoPause, Command, MAX_FIXED_PACE, Pace, Report, START_PACE, WorkerMessage,
+};
 
 /// One preset file as the picker lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,7 +128,7 @@ impl App {
             horizon: 0,
             report: None,
             paused: false,
-            pace: Pace::Warp,
+            pace: START_PACE,
             pace_before_warp: Pace::Max,
             focus: 0,
             overlay: Overlay::None,
@@ -154,7 +156,8 @@ impl App {
         self.horizon = spec.horizon;
         self.report = None;
         self.paused = false;
-        self.pace = Pace::Warp;
+        // The worker restarts a loaded preset at the same pace (see `Command::Load`).
+        self.pace = START_PACE;
         self.pace_before_warp = Pace::Max;
         self.focus = 0;
     }

@@ -26,6 +26,10 @@ pub const MAX_FIXED_PACE: u64 = 1 << 24;
 /// (log₂ 10⁹ ≈ 30) whatever the frame rate.
 pub const WARP_DOUBLING_SECONDS: f64 = 1.0;
 
+/// The pace a new experiment starts at, in the worker and on the status line: the worker
+/// returns to it on every `Load`, and the app shows it for every loaded preset.
+pub const START_PACE: Pace = Pace::Warp;
+
 /// Target duration of one batch of steps: long enough to amortise the clock reads, short enough
 /// that a key press is answered well within a frame.
 const BATCH_TARGET: Duration = Duration::from_millis(2);
@@ -68,7 +72,8 @@ pub enum Command {
     SetPace(Pace),
     /// Rebuild the current experiment from its spec and run it from step 0.
     Reset,
-    /// Replace the experiment with a new one (a preset switch) and run it from step 0.
+    /// Replace the experiment with a new one (a preset switch) and run it from step 0 at
+    /// [`START_PACE`], as a freshly started worker would.
     Load(Box<ExperimentSpec>),
     /// End the thread.
     Quit,
@@ -256,14 +261,14 @@ impl Worker {
         let now = Instant::now();
         let horizon = Some(experiment.spec().horizon);
         let steps = experiment.steps_done();
-        Self {
+        let mut worker = Self {
             experiment,
             frame: frame.max(Duration::from_millis(1)),
             commands,
             messages,
             generation: 0,
             running: true,
-            pace: Pace::Warp,
+            pace: START_PACE,
             allowance: 1,
             pending: 0,
             horizon,
@@ -274,7 +279,9 @@ impl Worker {
             rate_mark: (now, steps),
             steps_per_second: 0.0,
             report_due: true,
-        }
+        };
+        worker.pause_at_horizon();
+        worker
     }
 
     fn run(mut self) {
@@ -364,22 +371,30 @@ impl Worker {
                 self.batch /= 2;
             }
         }
-        let done = self.experiment.steps_done();
-        if let Some(horizon) = self.horizon
-            && done >= horizon
-        {
-            self.horizon = None;
-            if self.running && self.pending == 0 {
-                self.running = false;
-                self.steps_per_second = 0.0;
-                self.auto_pause = Some(AutoPause::Horizon(horizon));
-                self.report_due = true;
-            }
-        }
+        self.pause_at_horizon();
         if self.experiment.all_stopped() && self.running {
             self.running = false;
             self.steps_per_second = 0.0;
             self.auto_pause = Some(AutoPause::AllStopped);
+            self.report_due = true;
+        }
+    }
+
+    /// Pauses once at the horizon, when stepping reached it or when a (re)started experiment is
+    /// already there (`[show] steps = 0`): the horizon is then cleared, so space runs on. Without
+    /// the second case such a preset would claim to run while `work_available` grants nothing.
+    fn pause_at_horizon(&mut self) {
+        let Some(horizon) = self.horizon else {
+            return;
+        };
+        if self.experiment.steps_done() < horizon {
+            return;
+        }
+        self.horizon = None;
+        if self.running && self.pending == 0 {
+            self.running = false;
+            self.steps_per_second = 0.0;
+            self.auto_pause = Some(AutoPause::Horizon(horizon));
             self.report_due = true;
         }
     }
@@ -446,6 +461,7 @@ impl Worker {
         self.allowance = 1;
         self.steps_per_second = 0.0;
         self.rate_mark = (Instant::now(), 0);
+        self.pause_at_horizon();
     }
 
     fn handle(&mut self, command: Command) -> Flow {
@@ -478,6 +494,10 @@ impl Worker {
             }
             Command::Load(spec) => {
                 self.generation += 1;
+                // A new preset may cost far more (or less) per step than the old one: start
+                // over from one-step batches as well as from the start pace.
+                self.pace = START_PACE;
+                self.batch = 1;
                 self.restart(Experiment::new(*spec));
             }
             Command::Quit => return Flow::Quit,
