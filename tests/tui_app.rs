@@ -476,7 +476,8 @@ fn a_load_starts_app_and_worker_on_the_same_pace() {
     for command in commands {
         worker.commands.send(command).unwrap();
     }
-    let loaded = until(&worker, |r| r.snapshot.step > 0 && r.generation >= 1);
+    // Two commands so far (the pace, then the load): reports from after the load.
+    let loaded = until(&worker, |r| r.snapshot.step > 0 && r.generation == 2);
     assert_eq!(
         loaded.pace, app.pace,
         "the worker agrees with the status line"
@@ -490,5 +491,46 @@ fn a_load_starts_app_and_worker_on_the_same_pace() {
     }
     let reset = until(&worker, |r| r.pace == slow);
     assert_eq!(reset.pace, slow);
+    worker.shutdown();
+}
+
+#[test]
+fn a_stale_report_never_undoes_a_reset_or_a_pause() {
+    let mut app = app();
+    let horizon_report = |generation| {
+        let WorkerMessage::Report(mut report) = report(generation, false) else {
+            unreachable!()
+        };
+        report.auto_pause = Some(AutoPause::Horizon(1000));
+        WorkerMessage::Report(report)
+    };
+    // Reset while paused at the horizon: a report still in the channel must not pause again.
+    app.apply(horizon_report(0));
+    assert!(app.paused);
+    assert_eq!(app.update(Action::Reset), vec![Command::Reset]);
+    app.apply(horizon_report(0));
+    assert!(!app.paused, "a report from before the reset is dropped");
+    assert_eq!(app.auto_pause(), None, "no horizon banner after a reset");
+    // Pause while running: a queued `running` report must not make the next space pause again.
+    assert_eq!(app.update(Action::TogglePause), vec![Command::Pause]);
+    app.apply(report(1, true));
+    assert!(app.paused);
+    assert_eq!(app.update(Action::TogglePause), vec![Command::Resume]);
+}
+
+#[test]
+fn every_command_bumps_the_worker_generation() {
+    // The worker counts commands as the app does, so the app can tell fresh reports from stale.
+    let mut worker = WorkerHandle::spawn(spec("x", 1_000_000_000), FRAME).expect("worker");
+    until(&worker, |r| r.generation == 0);
+    worker.commands.send(Command::Reset).unwrap();
+    let reset = until(&worker, |r| r.generation == 1);
+    assert!(reset.running);
+    worker.commands.send(Command::Pause).unwrap();
+    let paused = until(&worker, |r| r.generation == 2);
+    assert!(
+        !paused.running,
+        "the first report after a pause says paused"
+    );
     worker.shutdown();
 }

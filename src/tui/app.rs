@@ -105,7 +105,8 @@ pub struct App {
     pub color: bool,
     /// The frame rate, used to turn steps/s into steps per frame.
     pub fps: u32,
-    /// Counts loads, matching the worker's count so stale reports are dropped.
+    /// Counts the commands sent, matching the worker's count, so reports from before the newest
+    /// command are dropped (see `Report::generation`).
     generation: u64,
     presets_dir: PathBuf,
     source: Box<dyn PresetSource>,
@@ -201,17 +202,25 @@ impl App {
         panes[self.focus % panes.len()]
     }
 
-    /// Why the worker paused on its own, if it did and is still paused.
+    /// Why the worker paused on its own, if it did and is still paused (not once space or `r`
+    /// asked it to run, even before the worker's next report arrives).
     #[must_use]
     pub fn auto_pause(&self) -> Option<AutoPause> {
         self.report
             .as_ref()
-            .filter(|r| !r.running)
+            .filter(|r| self.paused && !r.running)
             .and_then(|r| r.auto_pause)
     }
 
-    /// Applies one user action; returns the commands for the worker, in order.
+    /// Applies one user action; returns the commands for the worker, in order. The caller must
+    /// send every one of them: reports are matched to the commands counted here.
     pub fn update(&mut self, action: Action) -> Vec<Command> {
+        let commands = self.commands_for(action);
+        self.generation += commands.len() as u64;
+        commands
+    }
+
+    fn commands_for(&mut self, action: Action) -> Vec<Command> {
         if !matches!(action, Action::PickerMove(_)) {
             self.notice = None;
         }
@@ -309,7 +318,6 @@ impl App {
     fn load(&mut self, path: &Path) -> Vec<Command> {
         match self.source.load(path) {
             Ok(spec) => {
-                self.generation += 1;
                 self.overlay = Overlay::None;
                 self.show_spec(&spec, path);
                 vec![Command::Load(Box::new(spec))]
@@ -358,7 +366,7 @@ impl App {
         }
     }
 
-    /// Takes in one worker message; reports about a preset already left are dropped.
+    /// Takes in one worker message; reports from before the newest command are dropped.
     pub fn apply(&mut self, message: WorkerMessage) {
         match message {
             WorkerMessage::Report(report) => {

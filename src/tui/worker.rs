@@ -91,7 +91,9 @@ pub enum AutoPause {
 /// One picture of the worker's state, sent at most once per frame.
 #[derive(Debug, Clone)]
 pub struct Report {
-    /// Counts `Load` commands, so the UI can drop reports about a preset it already left.
+    /// How many commands the worker had taken in when it made this report. The UI counts the
+    /// commands it sends and drops older reports, so a picture taken before a key (a `running`
+    /// from before a pause or a reset, an old preset's picture after a load) never undoes it.
     pub generation: u64,
     /// The experiment's owned summary.
     pub snapshot: Snapshot,
@@ -465,6 +467,8 @@ impl Worker {
     }
 
     fn handle(&mut self, command: Command) -> Flow {
+        // Every command, as the app counts them (see `Report::generation`).
+        self.generation += 1;
         match command {
             Command::Pause => {
                 self.running = false;
@@ -493,7 +497,6 @@ impl Worker {
                 self.restart(Experiment::new(spec));
             }
             Command::Load(spec) => {
-                self.generation += 1;
                 // A new preset may cost far more (or less) per step than the old one: start
                 // over from one-step batches as well as from the start pace.
                 self.pace = START_PACE;
