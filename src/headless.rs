@@ -411,6 +411,7 @@ pub fn run(
     });
     let chunk = (steps / PROGRESS_UPDATES).max(1);
     let mut next_record = schedule.next(0);
+    let mut last_recorded = 0;
     while experiment.steps_done() < steps {
         let done = experiment.steps_done();
         let mut target = steps.min(done.saturating_add(chunk));
@@ -422,6 +423,7 @@ pub fn run(
             && target == next_record
         {
             t.rows(&experiment).map_err(trace_error)?;
+            last_recorded = target;
             next_record = schedule.next(target);
         }
         if let Some(bar) = &progress {
@@ -432,7 +434,7 @@ pub fn run(
         bar.finish_and_clear();
     }
     if let Some(mut t) = trace {
-        if next_record != steps && steps > 0 {
+        if last_recorded != steps {
             t.rows(&experiment).map_err(trace_error)?;
         }
         t.out.flush().map_err(trace_error)?;
@@ -448,10 +450,7 @@ pub fn describe(spec: &ExperimentSpec) -> String {
             "linear, {} points in {} dimensions, {} loss{}, {} run(s): {}",
             p.data.len(),
             p.data.dim,
-            match p.loss {
-                crate::core::model::Loss::Exp => "exp",
-                crate::core::model::Loss::Logistic => "logistic",
-            },
+            p.loss.name(),
             if p.bias { " with bias" } else { "" },
             p.runs.len(),
             p.runs

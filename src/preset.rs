@@ -893,17 +893,25 @@ fn check(c: &Checker<'_>, raw: &RawPreset) -> Result<ExperimentSpec, PresetError
             spec.problem = Problem::Linear(check_linear(c, data, raw.model.as_ref(), runs, seed)?);
             spec.references = match names {
                 None => MarginNorm::ALL.to_vec(),
-                Some(names) => names
-                    .into_iter()
-                    .map(|n| {
-                        MarginNorm::from_name(n.get_ref()).ok_or_else(|| {
+                Some(names) => {
+                    let mut chosen = Vec::with_capacity(names.len());
+                    for n in names {
+                        let norm = MarginNorm::from_name(n.get_ref()).ok_or_else(|| {
                             let all: Vec<&str> = MarginNorm::ALL.iter().map(|m| m.name()).collect();
                             c.unknown_name(n, "show.references", "a linear reference", &all)
-                        })
-                    })
-                    .collect::<Result<_, _>>()?,
+                        })?;
+                        if chosen.contains(&norm) {
+                            return Err(c.error(
+                                Some(n.span()),
+                                "show.references",
+                                format!("\"{}\" is listed twice; keep one", n.get_ref()),
+                            ));
+                        }
+                        chosen.push(norm);
+                    }
+                    chosen
+                }
             };
-            spec.references.dedup();
         }
         "matrix" => {
             if let Some(l) = show.and_then(|s| s.layout.as_ref()) {
@@ -1315,6 +1323,19 @@ fn check_matrix(
             ));
         }
     };
+    if !matrix.mask.iter().any(|&m| m == 1.0) {
+        // Nothing to fit: every run would stand still and the reference would be zero.
+        let (key, span, fix) = match (&d.mask, &d.observed) {
+            (Some(mask), _) => ("data.mask", mask.span(), "mark at least one cell 1"),
+            (None, Some(observed)) => (
+                "data.observed",
+                observed.span(),
+                "raise it (or the size, or change the seed)",
+            ),
+            (None, None) => ("data.source", d.source.span(), "set `observed` higher"),
+        };
+        return Err(c.error(Some(span), key, format!("no entry is observed; {fix}")));
+    }
     let (rows, cols) = matrix.target.shape();
     let m = model.map(Spanned::get_ref);
     if let Some(m) = m {

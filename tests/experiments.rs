@@ -319,3 +319,135 @@ fn article_references_match_cvxpy_and_sklearn() {
         }
     }
 }
+
+#[test]
+fn a_non_finite_gradient_is_divergence_for_every_rule() {
+    // From θ₀ = (−300, −300) every exp(−margin) overflows: the gradient is infinite at step 1.
+    // Sign, normalized and coordinate descent would take a finite step anyway; the run must
+    // still be reported diverged, not carry on or pass for frozen.
+    for optimizer in ["gd", "sign", "normalized", "coordinate", "adam"] {
+        let spec = from_toml(
+            &format!("inf-{optimizer}"),
+            &format!(
+                r#"
+experiment = "linear"
+[data]
+source = "clusters"
+center = [1.0, 1.0]
+[[runs]]
+optimizer = "{optimizer}"
+lr = 0.1
+init = [-300.0, -300.0]
+"#
+            ),
+            &[],
+        );
+        let mut experiment = Experiment::new(spec);
+        experiment.step(10);
+        let s = linear(&experiment);
+        assert_eq!(
+            s.runs[0].status,
+            RunStatus::Diverged { step: 1 },
+            "{optimizer}"
+        );
+    }
+}
+
+#[test]
+fn momentum_with_an_underflowed_gradient_is_frozen_once_its_buffer_is_spent() {
+    // The article's experiment 3 start with heavy-ball momentum: the first step overshoots,
+    // every exp(−margin) underflows, and the buffer decays geometrically until it can no longer
+    // move anything (it sticks at the smallest subnormal, never exactly 0).
+    let spec = from_toml(
+        "momentum-freeze",
+        r#"
+experiment = "linear"
+[data]
+source = "csv"
+path = "points.csv"
+[[runs]]
+optimizer = "momentum"
+lr = 0.1
+init = [-2.0, -0.5]
+"#,
+        &[(
+            "points.csv",
+            &std::fs::read_to_string(
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("presets/data/article-clusters.csv"),
+            )
+            .unwrap(),
+        )],
+    );
+    let mut experiment = Experiment::new(spec);
+    experiment.step(20_000);
+    let s = linear(&experiment);
+    assert!(
+        matches!(s.runs[0].status, RunStatus::Frozen { step } if step > 2),
+        "{:?}",
+        s.runs[0].status
+    );
+}
+
+#[test]
+fn a_zero_weight_vector_has_no_margin_and_no_angles() {
+    let spec = from_toml(
+        "zero",
+        r#"
+experiment = "linear"
+[data]
+source = "clusters"
+[[runs]]
+optimizer = "gd"
+lr = 0.1
+"#,
+        &[],
+    );
+    let s = linear(&Experiment::new(spec));
+    assert!(s.runs[0].margin.is_nan());
+    assert!(s.runs[0].angles.is_empty());
+    assert_eq!(s.runs[0].direction, vec![0.0, 0.0]);
+}
+
+#[test]
+fn every_mini_batch_run_gets_its_own_stream_and_traces_end_once() {
+    let spec = from_toml(
+        "batches",
+        r#"
+experiment = "linear"
+seed = 9
+[data]
+source = "clusters"
+per_class = 5
+[[runs]]
+optimizer = "sgd"
+lr = 0.05
+batch = 3
+init = [1.0, -1.0]
+[[runs]]
+optimizer = "sgd"
+lr = 0.05
+batch = 3
+init = [1.0, -1.0]
+"#,
+        &[],
+    );
+    let mut experiment = Experiment::new(spec.clone());
+    experiment.step(50);
+    let s = linear(&experiment);
+    assert_ne!(
+        s.runs[0].direction, s.runs[1].direction,
+        "runs draw different batches"
+    );
+
+    let trace = std::env::temp_dir().join(format!("ib-trace-{}.csv", std::process::id()));
+    headless::run(spec, 10, Some(&trace)).expect("runs");
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let steps: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    // Steps 0..=10 are all on the log grid: each appears once per run, the last one too.
+    assert_eq!(steps.len(), 2 * 11, "{text}");
+    assert_eq!(steps.iter().filter(|&&s| s == "10").count(), 2);
+}

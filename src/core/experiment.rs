@@ -125,9 +125,10 @@ pub enum RunStatus {
         /// The step whose update changed nothing.
         step: u64,
     },
-    /// A parameter or the loss became NaN or infinite at this step.
+    /// Computing this step met a NaN or infinite value: in the gradient or loss at the step's
+    /// starting point, or in the parameters it produced. The run stops there.
     Diverged {
-        /// The step that produced the non-finite value.
+        /// The step whose computation met the non-finite value.
         step: u64,
     },
 }
@@ -191,9 +192,11 @@ impl RunState {
         self.optimizer.step(&mut self.params, &self.grad);
         let mut unchanged = true;
         let mut finite = true;
-        for (new, old) in self.params.iter().zip(&self.before) {
+        for ((new, old), g) in self.params.iter().zip(&self.before).zip(&self.grad) {
             unchanged &= new.to_bits() == old.to_bits();
-            finite &= new.is_finite();
+            // A NaN or infinite gradient is divergence even when the rule ignores it (sign(NaN)
+            // moves nothing): the run must not pass for frozen.
+            finite &= new.is_finite() && g.is_finite();
         }
         if !finite {
             self.status = RunStatus::Diverged { step };
@@ -215,7 +218,8 @@ impl RunState {
 /// Computes whether the full-batch gradient at some parameters is exactly zero.
 type ZeroGradientCheck<'a> = &'a dyn Fn(&[f64]) -> bool;
 
-/// Shuffled mini-batches, reshuffled every epoch, as a torch DataLoader with `shuffle=True`.
+/// Shuffled mini-batches, reshuffled every epoch, as a torch DataLoader with `shuffle=True` and
+/// `drop_last=False`: an epoch's last batch is short when the batch size does not divide n.
 struct Batcher {
     order: Vec<usize>,
     position: usize,
@@ -225,12 +229,13 @@ struct Batcher {
 
 impl Batcher {
     fn next(&mut self) -> &[usize] {
-        if self.position + self.size > self.order.len() {
+        if self.position >= self.order.len() {
             self.order.shuffle(&mut self.rng);
             self.position = 0;
         }
-        let batch = &self.order[self.position..self.position + self.size];
-        self.position += self.size;
+        let end = (self.position + self.size).min(self.order.len());
+        let batch = &self.order[self.position..end];
+        self.position = end;
         batch
     }
 }
@@ -239,7 +244,7 @@ struct LinearRun {
     spec: LinearRunSpec,
     state: RunState,
     batcher: Option<Batcher>,
-    /// Per record: the unit weight direction (dim values), then the angle to `l2` in degrees.
+    /// Per record: the unit weight direction w/‖w‖ (dim values).
     trail: History,
 }
 
@@ -373,14 +378,14 @@ impl LinearExperiment {
                     .filter(|&b| b < problem.data.len())
                     .map(|size| Batcher {
                         order: (0..problem.data.len()).collect(),
-                        position: usize::MAX / 2,
+                        position: usize::MAX,
                         size,
                         rng: StdRng::seed_from_u64(
-                            spec.seed ^ (0x9E37_79B9_7F4A_7C15 * (i as u64 + 1)),
+                            spec.seed ^ 0x9E37_79B9_7F4A_7C15_u64.wrapping_mul(i as u64 + 1),
                         ),
                     }),
                 trail: History::new(
-                    problem.data.dim + 1,
+                    problem.data.dim,
                     TRAIL_CAPACITY,
                     Spacing::Log { per_decade: 60.0 },
                 ),
@@ -396,7 +401,6 @@ impl LinearExperiment {
     }
 
     fn step(&mut self, start: u64, n: u64) {
-        let l2 = l2_direction(&self.references);
         let dim = self.data.dim;
         for run in &mut self.runs {
             let mut step = start;
@@ -419,18 +423,19 @@ impl LinearExperiment {
                 let check: Option<ZeroGradientCheck<'_>> =
                     run.batcher.is_some().then_some(&full_gradient_is_zero);
                 run.state.apply(step, check);
-                if run.trail.wants(step) {
-                    record_direction(&mut run.trail, step, &run.state.params[..dim], l2);
+                // A diverged step has no direction worth drawing; a frozen one still has one.
+                let diverged = matches!(run.state.status, RunStatus::Diverged { .. });
+                if !diverged && run.trail.wants(step) {
+                    run.trail.offer(step, &unit(&run.state.params[..dim]));
                 }
             }
         }
     }
 
     fn record_all(&mut self, step: u64) {
-        let l2 = l2_direction(&self.references);
         let dim = self.data.dim;
         for run in &mut self.runs {
-            record_direction(&mut run.trail, step, &run.state.params[..dim], l2);
+            run.trail.offer(step, &unit(&run.state.params[..dim]));
         }
     }
 
@@ -449,14 +454,22 @@ impl LinearExperiment {
                 } else {
                     0.0
                 };
-                let margin = (0..self.data.len())
-                    .map(|i| {
-                        self.data.labels[i] * (dot(&direction, self.data.point(i)) + bias / norm)
-                    })
-                    .fold(f64::INFINITY, f64::min);
+                // w = 0 (or a diverged w) has no direction: no margin, no angles.
+                let has_direction = norm > 0.0 && norm.is_finite();
+                let margin = if has_direction {
+                    (0..self.data.len())
+                        .map(|i| {
+                            self.data.labels[i]
+                                * (dot(&direction, self.data.point(i)) + bias / norm)
+                        })
+                        .fold(f64::INFINITY, f64::min)
+                } else {
+                    f64::NAN
+                };
                 let angles = self
                     .references
                     .iter()
+                    .filter(|_| has_direction)
                     .filter_map(|(norm, r)| {
                         r.as_ref()
                             .ok()
@@ -487,28 +500,12 @@ impl LinearExperiment {
     }
 }
 
-/// The `l2` reference direction, when it was selected and exists.
-fn l2_direction(references: &[LinearReference]) -> Option<&[f64]> {
-    references.iter().find_map(|(norm, r)| match (norm, r) {
-        (MarginNorm::L2, Ok(reference)) => Some(reference.direction.as_slice()),
-        _ => None,
-    })
-}
-
-/// Records w/‖w‖ and its angle to `l2` (NaN when there is no such reference or w = 0).
-fn record_direction(trail: &mut History, step: u64, weights: &[f64], l2: Option<&[f64]>) {
-    let mut record = unit(weights);
-    let angle = match l2 {
-        Some(l2) if record.iter().any(|&v| v != 0.0) => angle_degrees(&record, l2),
-        _ => f64::NAN,
-    };
-    record.push(angle);
-    trail.offer(step, &record);
-}
-
 /// ‖v‖₂ without overflow or underflow for extreme magnitudes.
 #[must_use]
 pub fn norm2(v: &[f64]) -> f64 {
+    if v.iter().any(|x| x.is_nan()) {
+        return f64::NAN;
+    }
     let scale = v.iter().fold(0.0_f64, |m, x| m.max(x.abs()));
     if scale == 0.0 || !scale.is_finite() {
         return scale;
@@ -516,12 +513,15 @@ pub fn norm2(v: &[f64]) -> f64 {
     scale * v.iter().map(|x| (x / scale).powi(2)).sum::<f64>().sqrt()
 }
 
-/// v/‖v‖₂ (the zero vector stays zero).
+/// v/‖v‖₂; the zero vector stays zero and a non-finite one gives NaNs (no direction to show).
 #[must_use]
 pub fn unit(v: &[f64]) -> Vec<f64> {
     let norm = norm2(v);
-    if norm == 0.0 || !norm.is_finite() {
-        return v.iter().map(|_| 0.0).collect();
+    if norm == 0.0 {
+        return vec![0.0; v.len()];
+    }
+    if !norm.is_finite() {
+        return vec![f64::NAN; v.len()];
     }
     v.iter().map(|x| x / norm).collect()
 }
@@ -656,11 +656,15 @@ pub fn singular_values(m: &DMatrix<f64>) -> Vec<f64> {
 }
 
 /// Roy and Vetterli's effective rank exp(H(p)), pᵢ = σᵢ/Σσ: 1 for a rank-1 matrix, r for r
-/// equal singular values, and continuous in between (0 for the zero matrix).
+/// equal singular values, and continuous in between (0 for the zero matrix, NaN for a diverged
+/// one).
 #[must_use]
 pub fn effective_rank(singular_values: &[f64]) -> f64 {
     let total: f64 = singular_values.iter().sum();
-    if total <= 0.0 || !total.is_finite() {
+    if !total.is_finite() {
+        return f64::NAN;
+    }
+    if total <= 0.0 {
         return 0.0;
     }
     let entropy: f64 = singular_values
@@ -720,13 +724,14 @@ pub struct LinearRunSnapshot {
     pub bias: Option<f64>,
     /// Σᵢ ℓ(yᵢ f(xᵢ)).
     pub loss: f64,
-    /// minᵢ yᵢ(⟨w/‖w‖, xᵢ⟩ + b/‖w‖): the geometric margin of the current classifier.
+    /// minᵢ yᵢ(⟨w/‖w‖, xᵢ⟩ + b/‖w‖): the geometric margin of the current classifier (NaN when
+    /// w = 0 or diverged).
     pub margin: f64,
-    /// Angle in degrees from `direction` to each reference that exists.
+    /// Angle in degrees from `direction` to each reference that exists (none when w = 0).
     pub angles: Vec<(MarginNorm, f64)>,
     /// Moving, frozen or diverged.
     pub status: RunStatus,
-    /// Log-spaced history: each record is the direction (dim values) then the angle to `l2`.
+    /// Log-spaced history of the direction w/‖w‖ (dim values per record).
     pub trail: History,
 }
 
@@ -768,4 +773,41 @@ pub struct MatrixRunSnapshot {
     pub spectra: History,
     /// The current M.
     pub product: DMatrix<f64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_epoch_serves_every_point_once_with_a_short_last_batch() {
+        let mut batcher = Batcher {
+            order: (0..10).collect(),
+            position: usize::MAX,
+            size: 3,
+            rng: StdRng::seed_from_u64(1),
+        };
+        for _ in 0..3 {
+            let mut seen: Vec<usize> = Vec::new();
+            let sizes: Vec<usize> = (0..4)
+                .map(|_| {
+                    let batch = batcher.next();
+                    seen.extend_from_slice(batch);
+                    batch.len()
+                })
+                .collect();
+            assert_eq!(sizes, [3, 3, 3, 1]);
+            seen.sort_unstable();
+            assert_eq!(seen, (0..10).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn norms_and_ranks_of_diverged_values_are_nan() {
+        assert!(norm2(&[1.0, f64::NAN]).is_nan());
+        assert!(effective_rank(&[1.0, f64::NAN]).is_nan());
+        assert_eq!(effective_rank(&[0.0, 0.0]), 0.0);
+        assert!((effective_rank(&[2.0, 2.0]) - 2.0).abs() < 1e-15);
+        assert!(unit(&[f64::INFINITY, 1.0]).iter().all(|v| v.is_nan()));
+    }
 }

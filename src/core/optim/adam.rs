@@ -54,6 +54,9 @@ impl Optimizer for Adam {
     }
 
     fn at_rest(&self) -> bool {
-        self.first_moment.iter().all(|&m| m == 0.0)
+        // As for momentum: a subnormal first moment is spent, it never decays to exactly 0.
+        self.first_moment
+            .iter()
+            .all(|m| m.abs() < f64::MIN_POSITIVE)
     }
 }

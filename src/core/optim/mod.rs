@@ -34,7 +34,7 @@ pub trait Optimizer: Send {
     }
 
     /// True when, fed a zero gradient, the rule would not move the parameters any more (its
-    /// momentum or first moment has decayed to exactly zero).
+    /// momentum or first moment has decayed to zero or to a subnormal).
     fn at_rest(&self) -> bool {
         true
     }
@@ -172,6 +172,6 @@ impl OptimizerSpec {
     /// A short label for screens and JSON, e.g. `adam lr=0.1`.
     #[must_use]
     pub fn label(&self) -> String {
-        format!("{} lr={}", self.kind.name(), self.lr)
+        format!("{} lr={:?}", self.kind.name(), self.lr)
     }
 }

@@ -36,6 +36,8 @@ impl Optimizer for Momentum {
     }
 
     fn at_rest(&self) -> bool {
-        self.buffer.iter().all(|&b| b == 0.0)
+        // μ·b stops decaying at the smallest subnormal (0.9 · 5e-324 rounds back up), so a
+        // subnormal buffer counts as spent: η·b cannot move a parameter of normal size.
+        self.buffer.iter().all(|b| b.abs() < f64::MIN_POSITIVE)
     }
 }
