@@ -134,19 +134,13 @@ fn load(
     preset::load(&path).map_err(|e| e.to_string())
 }
 
+/// Resolves the preset; `tui::run` loads it and checks for a terminal (once each).
 #[cfg(feature = "tui")]
 fn dashboard(name: &str, presets_dir: PathBuf, fps: u32) -> Result<(), String> {
-    use std::io::IsTerminal;
     let path = preset::resolve(name, &presets_dir).map_err(|e| e.to_string())?;
-    preset::load(&path).map_err(|e| e.to_string())?;
-    if !std::io::stdout().is_terminal() {
-        return Err(format!(
-            "the dashboard needs a terminal (stdout is not one); for results without one use \
-             `implicit-bias run {name}`"
-        ));
-    }
     implicit_bias::tui::run(implicit_bias::tui::DashboardOptions {
         preset: path,
+        preset_arg: name.to_owned(),
         presets_dir,
         fps,
     })

@@ -367,3 +367,40 @@ fn measure_bytes_per_second_and_steps_per_second() {
         assert!(status.success());
     }
 }
+
+#[test]
+fn the_preset_and_its_data_are_read_once_at_start_up() {
+    // The data file is a named pipe that yields its rows to one reader only: a second read (the
+    // preset loaded twice) would block for ever and the dashboard would never draw.
+    let dir = std::env::temp_dir().join(format!("implicit-bias-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let preset = std::fs::read_to_string(root.join("presets/max-margin.toml")).expect("preset");
+    let csv = std::fs::read(root.join("presets/data/article-clusters.csv")).expect("data");
+    assert!(preset.contains("data/article-clusters.csv"));
+    let preset = preset.replace("data/article-clusters.csv", "clusters.csv");
+    let preset_path = dir.join("once.toml");
+    std::fs::write(&preset_path, preset).expect("write the preset");
+    let fifo = dir.join("clusters.csv");
+    let _ = std::fs::remove_file(&fifo);
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let feeder = fifo.clone();
+    // Opening blocks until the dashboard opens the pipe; dropping the file ends the one read.
+    thread::spawn(move || {
+        if let Ok(mut pipe) = std::fs::OpenOptions::new().write(true).open(&feeder) {
+            let _ = pipe.write_all(&csv);
+        }
+    });
+    let mut session = Session::start(&[preset_path.to_str().unwrap()], 100, 30);
+    session.wait_for("the dashboard on the piped data", |s| {
+        has_braille(s) && step_of(s).is_some()
+    });
+    session.press("q");
+    let (_, status) = session.wait_exit(Duration::from_secs(5));
+    assert!(status.success(), "exit status {status:?}");
+    std::fs::remove_dir_all(&dir).ok();
+}

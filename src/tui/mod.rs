@@ -41,8 +41,11 @@ use worker::{WORKER_THREAD_NAME, WorkerHandle};
 
 /// Options the dashboard starts with.
 pub struct DashboardOptions {
-    /// The preset file to open.
+    /// The preset file to open (resolved, not yet loaded: [`run`] loads it, once).
     pub preset: PathBuf,
+    /// The preset as the user named it, for the hint `implicit-bias run NAME` when stdout is
+    /// not a terminal.
+    pub preset_arg: String,
     /// The folder `1` `2` `3` and the picker read presets from.
     pub presets_dir: PathBuf,
     /// Frames per second (the redraw cap; stepping is independent of it).
@@ -78,23 +81,26 @@ impl PresetSource for FilePresets {
 /// Runs the dashboard until the user quits. Err(message) for anything the user must see
 /// (message printed by main to stderr, exit 1).
 ///
+/// The preset is loaded (with its data files) before the terminal is checked, so a bad preset
+/// is reported the same way with or without one, and exactly once.
+///
 /// # Errors
-/// Not a terminal, an unreadable preset, a terminal that refuses raw mode, a worker that could
-/// not start or crashed (after the user quit).
+/// An unreadable preset (`file:line: key: message`), not a terminal, a terminal that refuses raw
+/// mode, a worker that could not start or crashed (after the user quit).
 pub fn run(options: DashboardOptions) -> Result<(), String> {
     let DashboardOptions {
         preset,
+        preset_arg,
         presets_dir,
         fps,
     } = options;
+    let spec = FilePresets.load(&preset)?;
     if !io::stdout().is_terminal() {
         return Err(format!(
-            "the dashboard needs a terminal and stdout is not one; for results without one use \
-             `implicit-bias run {}`",
-            preset.display()
+            "the dashboard needs a terminal (stdout is not one); for results without one use \
+             `implicit-bias run {preset_arg}`"
         ));
     }
-    let spec = FilePresets.load(&preset)?;
     let fps = fps.clamp(1, 240);
     let frame = Duration::from_secs_f64(1.0 / f64::from(fps));
     let mut app = App::new(&spec, &preset, presets_dir, Box::new(FilePresets));
