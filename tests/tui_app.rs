@@ -18,6 +18,7 @@ use implicit_bias::core::experiment::{
 use implicit_bias::core::model::Loss;
 use implicit_bias::core::optim::{OptimizerKind, OptimizerSpec};
 use implicit_bias::core::reference::MarginNorm;
+use implicit_bias::tui::FPS_RANGE;
 use implicit_bias::tui::app::{App, Overlay, Pane, PresetEntry, PresetSource};
 use implicit_bias::tui::keymap::{Action, KeyMode, action_for};
 use implicit_bias::tui::worker::{
@@ -533,4 +534,25 @@ fn every_command_bumps_the_worker_generation() {
         "the first report after a pause says paused"
     );
     worker.shutdown();
+}
+
+#[test]
+fn the_fps_range_is_the_command_lines() {
+    // `--fps` at the ends of FPS_RANGE passes clap (then stops at "needs a terminal": exit 1,
+    // stdout is piped here); one past either end is a usage error (exit 2).
+    let status = |fps: u32| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_implicit-bias"))
+            .args(["--fps", &fps.to_string(), "max-margin"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run the binary")
+            .status
+            .code()
+    };
+    let (low, high) = (*FPS_RANGE.start(), *FPS_RANGE.end());
+    assert_eq!(status(low), Some(1));
+    assert_eq!(status(high), Some(1));
+    assert_eq!(status(low - 1), Some(2));
+    assert_eq!(status(high + 1), Some(2));
 }
