@@ -490,7 +490,8 @@ fn a_load_starts_app_and_worker_on_the_same_pace() {
     for command in worker_pace {
         worker.commands.send(command).unwrap();
     }
-    let reset = until(&worker, |r| r.pace == slow);
+    // Four commands now (pace, load, pace, reset): a report from after the reset.
+    let reset = until(&worker, |r| r.generation == 4);
     assert_eq!(reset.pace, slow);
     worker.shutdown();
 }
