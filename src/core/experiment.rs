@@ -190,14 +190,20 @@ impl RunState {
     fn apply(&mut self, step: u64, full_gradient_is_zero: Option<ZeroGradientCheck<'_>>) {
         self.before.copy_from_slice(&self.params);
         self.optimizer.step(&mut self.params, &self.grad);
-        let mut unchanged = true;
-        let mut finite = true;
-        for ((new, old), g) in self.params.iter().zip(&self.before).zip(&self.grad) {
-            unchanged &= new.to_bits() == old.to_bits();
-            // A NaN or infinite gradient is divergence even when the rule ignores it (sign(NaN)
-            // moves nothing): the run must not pass for frozen.
-            finite &= new.is_finite() && g.is_finite();
-        }
+        // Almost every step moves the first parameter, so this usually stops at once.
+        let unchanged = self
+            .params
+            .iter()
+            .zip(&self.before)
+            .all(|(new, old)| new.to_bits() == old.to_bits());
+        // A NaN or infinite gradient is divergence even when the rule ignores it (sign(NaN)
+        // moves nothing): the run must not pass for frozen. Folded without short-circuit so
+        // the loop vectorises.
+        let finite = self
+            .params
+            .iter()
+            .zip(&self.grad)
+            .fold(true, |all, (p, g)| all & p.is_finite() & g.is_finite());
         if !finite {
             self.status = RunStatus::Diverged { step };
         } else if unchanged {
