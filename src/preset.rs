@@ -15,7 +15,7 @@ use rand::rngs::StdRng;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::core::data::{self, DataError, LinearData, MAX_CELLS, MatrixData};
+use crate::core::data::{self, DataError, LinearData, MAX_CELLS, MatrixData, shorten};
 use crate::core::experiment::{
     ExperimentSpec, Layout, LinearProblem, LinearRunSpec, MatrixProblem, MatrixRunSpec, Problem,
 };
@@ -639,17 +639,6 @@ fn accepted(expected: &str, key: &str) -> String {
         (e, _) => e,
     };
     format!("{kind}, e.g. {example}")
-}
-
-/// At most 40 characters of `text`, so a pasted megabyte cannot flood the terminal.
-fn shorten(text: &str) -> String {
-    let mut chars = text.chars();
-    let head: String = chars.by_ref().take(40).collect();
-    if chars.next().is_some() {
-        format!("{head}…")
-    } else {
-        head
-    }
 }
 
 /// The value at `span` as the user wrote it (first line, shortened), for quoting in messages.

@@ -214,7 +214,7 @@ fn numbered_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
 }
 
 /// At most 40 characters of `text`, so a pasted megabyte cannot flood the terminal.
-fn shorten(text: &str) -> String {
+pub(crate) fn shorten(text: &str) -> String {
     let mut chars = text.chars();
     let head: String = chars.by_ref().take(40).collect();
     if chars.next().is_some() {

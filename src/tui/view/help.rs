@@ -1,7 +1,7 @@
 //! The `?` overlay: every key and what it does, centred over the dashboard.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
@@ -21,12 +21,7 @@ pub fn render(frame: &mut Frame, area: Rect, theme: Theme) {
         .collect();
     let width = lines.iter().map(Line::width).max().unwrap_or(0) as u16 + 3;
     let height = lines.len() as u16 + 2;
-    let [row] = Layout::vertical([Constraint::Length(height)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [box_area] = Layout::horizontal([Constraint::Length(width)])
-        .flex(Flex::Center)
-        .areas(row);
+    let box_area = area.centered(Constraint::Length(width), Constraint::Length(height));
     frame.render_widget(Clear, box_area);
     let block = Block::bordered()
         .title(" keys · ? or Esc closes ")

@@ -2,7 +2,7 @@
 //! preset's `about`, so a researcher can choose an experiment without leaving the dashboard.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph, Wrap};
@@ -20,12 +20,7 @@ pub fn render(
 ) {
     let width = area.width.saturating_sub(4).min(90);
     let height = area.height.saturating_sub(2).min(entries.len() as u16 + 9);
-    let [row] = Layout::vertical([Constraint::Length(height)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [box_area] = Layout::horizontal([Constraint::Length(width)])
-        .flex(Flex::Center)
-        .areas(row);
+    let box_area = area.centered(Constraint::Length(width), Constraint::Length(height));
     frame.render_widget(Clear, box_area);
     let block = Block::bordered()
         .title(" presets · ↑↓ choose · Enter loads · Esc closes ")
