@@ -8,16 +8,17 @@
 //! `CI=true` insta refuses to write, so every snapshot must be committed.
 #![cfg(feature = "tui")]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use implicit_bias::core::experiment::{
-    Experiment, ExperimentSpec, NUCLEAR_REFERENCE_MAX_SIDE, Snapshot, SnapshotBody, angle_degrees,
-    unit,
+    Experiment, ExperimentSpec, NUCLEAR_REFERENCE_MAX_SIDE, Snapshot, SnapshotBody, unit,
 };
-use implicit_bias::core::reference::{MarginNorm, MaxMarginReference, NuclearReference};
+use implicit_bias::core::reference::{MarginNorm, NuclearReference};
 use implicit_bias::preset;
 use implicit_bias::tui::app::{App, PresetEntry, PresetSource};
 use implicit_bias::tui::keymap::Action;
@@ -75,31 +76,11 @@ fn reference_direction(norm: MarginNorm, preset: &str) -> Vec<f64> {
 
 /// Puts the references (and each run's angles to them) into a linear snapshot.
 fn inject(snapshot: &mut Snapshot, preset: &str, norms: &[MarginNorm]) {
-    let SnapshotBody::Linear(linear) = &mut snapshot.body else {
-        panic!("linear expected")
-    };
     let refs: Vec<(MarginNorm, Vec<f64>)> = norms
         .iter()
         .map(|&n| (n, reference_direction(n, preset)))
         .collect();
-    linear.references = refs
-        .iter()
-        .map(|(norm, direction)| {
-            let reference = MaxMarginReference {
-                norm: *norm,
-                direction: direction.clone(),
-                solution: direction.clone(),
-                margin: 1.0,
-            };
-            (*norm, Ok(reference))
-        })
-        .collect();
-    for run in &mut linear.runs {
-        run.angles = refs
-            .iter()
-            .map(|(norm, d)| (*norm, angle_degrees(&run.direction, d)))
-            .collect();
-    }
+    common::set_references(snapshot, &refs);
 }
 
 /// An app showing `spec` after `steps` steps, running at a fixed 1.23M steps/s.

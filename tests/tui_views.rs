@@ -6,6 +6,8 @@
 //! injected by hand so these tests do not depend on the solver, and no clock text is shown.
 #![cfg(feature = "tui")]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use rand::SeedableRng;
@@ -18,13 +20,11 @@ use ratatui::style::Color;
 use implicit_bias::core::data::{gaussian_clusters, gaussian_matrix, low_rank};
 use implicit_bias::core::experiment::{
     Experiment, ExperimentSpec, Layout, LinearProblem, LinearRunSpec, MatrixProblem, MatrixRunSpec,
-    Problem, RunStatus, Snapshot, SnapshotBody, angle_degrees, unit,
+    Problem, RunStatus, Snapshot, SnapshotBody, unit,
 };
 use implicit_bias::core::model::Loss;
 use implicit_bias::core::optim::{OptimizerKind, OptimizerSpec};
-use implicit_bias::core::reference::{
-    MarginNorm, MaxMarginReference, NuclearReference, ReferenceError,
-};
+use implicit_bias::core::reference::{MarginNorm, NuclearReference, ReferenceError};
 use implicit_bias::tui::app::{App, PresetEntry, PresetSource};
 use implicit_bias::tui::keymap::Action;
 use implicit_bias::tui::view;
@@ -87,31 +87,11 @@ fn linear_spec(layout: Layout, inits: &[[f64; 2]], kind: OptimizerKind, lr: f64)
 
 /// Replaces the solver's references by fixed ones (and the run angles to match).
 fn inject_references(snapshot: &mut Snapshot) {
-    let SnapshotBody::Linear(linear) = &mut snapshot.body else {
-        panic!("linear expected")
-    };
     let refs = [
         (MarginNorm::L2, unit(&[1.0, 1.0])),
         (MarginNorm::Linf, unit(&[1.0, 0.6])),
     ];
-    linear.references = refs
-        .iter()
-        .map(|(norm, direction)| {
-            let reference = MaxMarginReference {
-                norm: *norm,
-                direction: direction.clone(),
-                solution: direction.clone(),
-                margin: 1.0,
-            };
-            (*norm, Ok(reference))
-        })
-        .collect();
-    for run in &mut linear.runs {
-        run.angles = refs
-            .iter()
-            .map(|(norm, d)| (*norm, angle_degrees(&run.direction, d)))
-            .collect();
-    }
+    common::set_references(snapshot, &refs);
 }
 
 fn report(snapshot: Snapshot, generation: u64) -> WorkerMessage {
