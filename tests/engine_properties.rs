@@ -1,0 +1,190 @@
+//! Whatever experiment a valid preset describes, building it (exact references included),
+//! stepping it and reporting it never panics, and every run's status tells the truth: `ok` runs
+//! have finite parameters, and a stopped run stays stopped at the step it stopped.
+//!
+//! The data, optimizers and learning rates are random over wide ranges (lr from 1e-6 to 1e6,
+//! starts up to ±1e3, one to five features, a single point, one class only, a mask of any
+//! density) — the places where overflow, underflow and degenerate references live.
+
+use implicit_bias::core::data::{LinearData, MatrixData};
+use implicit_bias::core::experiment::{
+    Experiment, ExperimentSpec, Layout, LinearProblem, LinearRunSpec, MatrixProblem, MatrixRunSpec,
+    Problem, RunStatus, SnapshotBody,
+};
+use implicit_bias::core::model::Loss;
+use implicit_bias::core::optim::{OptimizerKind, OptimizerSpec};
+use implicit_bias::core::reference::MarginNorm;
+use implicit_bias::headless;
+use nalgebra::DMatrix;
+use proptest::prelude::*;
+use proptest::test_runner::Config;
+
+fn optimizer() -> impl Strategy<Value = OptimizerSpec> {
+    (
+        0..OptimizerKind::ALL.len(),
+        -6.0..6.0_f64,
+        any::<bool>(),
+        proptest::option::of(1..8_usize),
+    )
+        .prop_map(|(kind, log_lr, nesterov, batch)| {
+            let kind = OptimizerKind::ALL[kind];
+            let mut spec = OptimizerSpec::new(kind, 10f64.powf(log_lr));
+            if kind == OptimizerKind::Momentum {
+                spec.nesterov = nesterov;
+            }
+            spec.batch = batch;
+            spec
+        })
+}
+
+fn spec(problem: Problem) -> ExperimentSpec {
+    ExperimentSpec {
+        title: "property".into(),
+        about: String::new(),
+        seed: 1,
+        problem,
+        horizon: 100,
+        layout: Layout::Overlay,
+        references: MarginNorm::ALL.to_vec(),
+        nuclear_reference: true,
+        svd_every: 7,
+    }
+}
+
+fn linear_problem() -> impl Strategy<Value = Problem> {
+    (1..6_usize, 1..12_usize, any::<bool>(), any::<bool>()).prop_flat_map(
+        |(dim, n, logistic, bias)| {
+            let width = dim + usize::from(bias);
+            (
+                proptest::collection::vec(-5.0..5.0_f64, n * dim),
+                proptest::collection::vec(any::<bool>(), n),
+                proptest::collection::vec(
+                    (optimizer(), proptest::collection::vec(-1e3..1e3_f64, width)),
+                    1..4,
+                ),
+            )
+                .prop_map(move |(points, labels, runs)| {
+                    let labels = labels
+                        .into_iter()
+                        .map(|y| if y { 1.0 } else { -1.0 })
+                        .collect();
+                    let runs = runs
+                        .into_iter()
+                        .map(|(mut optimizer, init)| {
+                            optimizer.batch = optimizer.batch.filter(|&b| b <= n);
+                            LinearRunSpec { optimizer, init }
+                        })
+                        .collect();
+                    Problem::Linear(LinearProblem {
+                        data: LinearData {
+                            dim,
+                            points,
+                            labels,
+                        },
+                        loss: if logistic { Loss::Logistic } else { Loss::Exp },
+                        bias,
+                        runs,
+                    })
+                })
+        },
+    )
+}
+
+fn matrix_problem() -> impl Strategy<Value = Problem> {
+    (1..6_usize, 1..6_usize, 1..6_usize).prop_flat_map(|(rows, cols, width)| {
+        (
+            proptest::collection::vec(-3.0..3.0_f64, rows * cols),
+            proptest::collection::vec(any::<bool>(), rows * cols),
+            proptest::collection::vec((optimizer(), -4.0..0.5_f64), 1..3),
+        )
+            .prop_map(move |(target, mask, runs)| {
+                let mut mask: Vec<f64> = mask.into_iter().map(|m| f64::from(u8::from(m))).collect();
+                mask[0] = 1.0; // presets refuse a mask that observes nothing
+                let runs = runs
+                    .into_iter()
+                    .map(|(mut optimizer, log_scale)| {
+                        optimizer.batch = None;
+                        let scale = 10f64.powf(log_scale);
+                        MatrixRunSpec {
+                            optimizer,
+                            init_scale: scale,
+                            u0: DMatrix::from_fn(rows, width, |i, j| {
+                                scale * ((i * 7 + j * 3) as f64).sin()
+                            }),
+                            v0: DMatrix::from_fn(cols, width, |i, j| {
+                                scale * ((i * 5 + j * 11) as f64).cos()
+                            }),
+                        }
+                    })
+                    .collect();
+                Problem::Matrix(MatrixProblem {
+                    data: MatrixData {
+                        target: DMatrix::from_row_slice(rows, cols, &target),
+                        mask: DMatrix::from_row_slice(rows, cols, &mask),
+                    },
+                    width,
+                    runs,
+                })
+            })
+    })
+}
+
+/// Steps in two halves and checks the statuses are honest and sticky.
+fn exercise(problem: Problem) {
+    let mut experiment = Experiment::new(spec(problem));
+    experiment.step(40);
+    let first = experiment.snapshot();
+    experiment.step(40);
+    let second = experiment.snapshot();
+    let statuses = |s: &implicit_bias::core::experiment::Snapshot| -> Vec<RunStatus> {
+        match &s.body {
+            SnapshotBody::Linear(l) => l.runs.iter().map(|r| r.status).collect(),
+            SnapshotBody::Matrix(m) => m.runs.iter().map(|r| r.status).collect(),
+        }
+    };
+    for (before, after) in statuses(&first).into_iter().zip(statuses(&second)) {
+        if before != RunStatus::Ok {
+            assert_eq!(
+                before, after,
+                "a stopped run stays stopped where it stopped"
+            );
+        }
+        if let Some(step) = after.step() {
+            assert!((1..=80).contains(&step));
+        }
+    }
+    if let SnapshotBody::Linear(l) = &second.body {
+        for run in &l.runs {
+            if run.status == RunStatus::Ok {
+                // Parameters of a moving run are finite (its loss may still overflow at this
+                // point: the next step's gradient will then mark it diverged).
+                assert!(run.norm.is_finite(), "{:?}", run.status);
+            }
+            for (_, angle) in &run.angles {
+                assert!((0.0..=180.0).contains(angle), "{angle}");
+            }
+        }
+        for (_, reference) in &l.references {
+            if let Ok(r) = reference {
+                let norm: f64 = r.direction.iter().map(|v| v * v).sum::<f64>().sqrt();
+                assert!((norm - 1.0).abs() < 1e-9, "references are unit vectors");
+            }
+        }
+    }
+    let json = headless::report_json(&experiment);
+    assert!(json.starts_with('{') && json.ends_with('}'));
+}
+
+proptest! {
+    #![proptest_config(Config { cases: 48, failure_persistence: None, ..Config::default() })]
+
+    #[test]
+    fn linear_experiments_never_panic_and_report_honest_statuses(problem in linear_problem()) {
+        exercise(problem);
+    }
+
+    #[test]
+    fn matrix_experiments_never_panic_and_report_honest_statuses(problem in matrix_problem()) {
+        exercise(problem);
+    }
+}
