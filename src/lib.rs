@@ -8,6 +8,13 @@
 //! - [`headless`]: the `run`, `check` and `presets` commands (JSON on stdout).
 //! - `tui` (feature `tui`, on by default): the live dashboard.
 
+use std::ops::RangeInclusive;
+
+/// The frame rates the dashboard accepts: the command line's `--fps` range (here, outside the
+/// `tui` feature, because the flag exists in every build). The dashboard clamps to it as well,
+/// so a library caller asking for more (or 0) gets the nearest accepted rate.
+pub const FPS_RANGE: RangeInclusive<u32> = 1..=120;
+
 pub mod core;
 pub mod headless;
 pub mod preset;

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use implicit_bias::{headless, preset};
+use implicit_bias::{FPS_RANGE, headless, preset};
 
 /// Watch how an optimizer picks one solution out of infinitely many.
 #[derive(Debug, Parser)]
@@ -32,7 +32,12 @@ struct Cli {
     /// Preset to open in the dashboard: a .toml path or a name from `implicit-bias presets`.
     preset: Option<String>,
     /// Dashboard frames per second (1-120).
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=120))]
+    #[arg(
+        long,
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u32)
+            .range(i64::from(*FPS_RANGE.start())..=i64::from(*FPS_RANGE.end()))
+    )]
     fps: u32,
     /// Folder of presets for names, the picker and `presets` (default: ./presets).
     #[arg(long, global = true, value_name = "DIR")]

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use implicit_bias::FPS_RANGE;
 use implicit_bias::core::data::gaussian_clusters;
 use implicit_bias::core::experiment::{
     Experiment, ExperimentSpec, Layout, LinearProblem, LinearRunSpec, Problem,
@@ -18,7 +19,6 @@ use implicit_bias::core::experiment::{
 use implicit_bias::core::model::Loss;
 use implicit_bias::core::optim::{OptimizerKind, OptimizerSpec};
 use implicit_bias::core::reference::MarginNorm;
-use implicit_bias::tui::FPS_RANGE;
 use implicit_bias::tui::app::{App, Overlay, Pane, PresetEntry, PresetSource};
 use implicit_bias::tui::keymap::{Action, KeyMode, action_for};
 use implicit_bias::tui::worker::{

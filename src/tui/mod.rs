@@ -17,7 +17,6 @@ pub mod view;
 pub mod worker;
 
 use std::io::{self, BufWriter, IsTerminal, Stdout, Write};
-use std::ops::RangeInclusive;
 use std::panic::{self, PanicHookInfo};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -40,10 +39,6 @@ use app::{App, PresetEntry, PresetSource};
 use keymap::action_for;
 use worker::{WORKER_THREAD_NAME, WorkerHandle};
 
-/// The frame rates the dashboard accepts: the command line's `--fps` range. [`run`] clamps to
-/// it as well, so a library caller asking for more (or 0) gets the nearest accepted rate.
-pub const FPS_RANGE: RangeInclusive<u32> = 1..=120;
-
 /// Options the dashboard starts with.
 pub struct DashboardOptions {
     /// The preset file to open (resolved, not yet loaded: [`run`] loads it, once).
@@ -54,7 +49,7 @@ pub struct DashboardOptions {
     /// The folder `1` `2` `3` and the picker read presets from.
     pub presets_dir: PathBuf,
     /// Frames per second (the redraw cap; stepping is independent of it), clamped to
-    /// [`FPS_RANGE`].
+    /// [`crate::FPS_RANGE`].
     pub fps: u32,
 }
 
@@ -107,7 +102,7 @@ pub fn run(options: DashboardOptions) -> Result<(), String> {
              `implicit-bias run {preset_arg}`"
         ));
     }
-    let fps = fps.clamp(*FPS_RANGE.start(), *FPS_RANGE.end());
+    let fps = fps.clamp(*crate::FPS_RANGE.start(), *crate::FPS_RANGE.end());
     let frame = Duration::from_secs_f64(1.0 / f64::from(fps));
     let mut app = App::new(&spec, &preset, presets_dir, Box::new(FilePresets));
     app.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
