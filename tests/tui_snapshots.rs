@@ -16,14 +16,13 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use implicit_bias::core::experiment::{
-    Experiment, ExperimentSpec, NUCLEAR_REFERENCE_MAX_SIDE, Snapshot, SnapshotBody, unit,
+    ExperimentSpec, NUCLEAR_REFERENCE_MAX_SIDE, Snapshot, SnapshotBody, unit,
 };
 use implicit_bias::core::reference::{MarginNorm, NuclearReference};
 use implicit_bias::preset;
 use implicit_bias::tui::app::{App, PresetEntry, PresetSource};
 use implicit_bias::tui::keymap::Action;
 use implicit_bias::tui::view;
-use implicit_bias::tui::worker::{Pace, Report, WorkerMessage};
 
 /// A fixed list of presets for the picker (the real folder grows; snapshots must not).
 struct Fixtures;
@@ -85,25 +84,7 @@ fn inject(snapshot: &mut Snapshot, preset: &str, norms: &[MarginNorm]) {
 
 /// An app showing `spec` after `steps` steps, running at a fixed 1.23M steps/s.
 fn app_for(spec: &ExperimentSpec, name: &str, steps: u64, edit: impl FnOnce(&mut Snapshot)) -> App {
-    let mut experiment = Experiment::new(spec.clone());
-    experiment.step(steps);
-    let mut snapshot = experiment.snapshot();
-    edit(&mut snapshot);
-    let mut app = App::new(
-        spec,
-        Path::new(&format!("presets/{name}.toml")),
-        PathBuf::from("presets"),
-        Box::new(Fixtures),
-    );
-    app.apply(WorkerMessage::Report(Box::new(Report {
-        generation: 0,
-        snapshot,
-        running: true,
-        pace: Pace::Warp,
-        steps_per_second: 1_234_567.0,
-        auto_pause: None,
-    })));
-    app
+    common::app_after(spec, name, Box::new(Fixtures), steps, 1_234_567.0, edit)
 }
 
 fn max_margin() -> App {

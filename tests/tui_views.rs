@@ -94,30 +94,8 @@ fn inject_references(snapshot: &mut Snapshot) {
     common::set_references(snapshot, &refs);
 }
 
-fn report(snapshot: Snapshot, generation: u64) -> WorkerMessage {
-    WorkerMessage::Report(Box::new(Report {
-        generation,
-        snapshot,
-        running: true,
-        pace: Pace::Warp,
-        steps_per_second: 0.0,
-        auto_pause: None,
-    }))
-}
-
 fn app_for(spec: &ExperimentSpec, steps: u64, edit: impl FnOnce(&mut Snapshot)) -> App {
-    let mut experiment = Experiment::new(spec.clone());
-    experiment.step(steps);
-    let mut snapshot = experiment.snapshot();
-    edit(&mut snapshot);
-    let mut app = App::new(
-        spec,
-        Path::new("presets/max-margin.toml"),
-        PathBuf::from("presets"),
-        Box::new(Fixtures),
-    );
-    app.apply(report(snapshot, 0));
-    app
+    common::app_after(spec, "max-margin", Box::new(Fixtures), steps, 0.0, edit)
 }
 
 fn overlay_app() -> App {

@@ -1,8 +1,51 @@
-//! Helpers shared by the dashboard's view tests: fixed references typed into a snapshot, so a
-//! screen depends only on the run, not on the solvers.
+//! Helpers shared by the dashboard's view tests: an app showing a run after a fixed number of
+//! steps, and fixed references typed into a snapshot, so a screen depends only on the run, not on
+//! the solvers or the clock.
 
-use implicit_bias::core::experiment::{Snapshot, SnapshotBody, angle_degrees};
+use std::path::{Path, PathBuf};
+
+use implicit_bias::core::experiment::{
+    Experiment, ExperimentSpec, Snapshot, SnapshotBody, angle_degrees,
+};
 use implicit_bias::core::reference::{MarginNorm, MaxMarginReference};
+use implicit_bias::tui::app::{App, PresetSource};
+use implicit_bias::tui::worker::{Pace, Report, WorkerMessage};
+
+/// A running report of `snapshot` with a fixed steps/s, as the worker would send it.
+pub fn report(snapshot: Snapshot, generation: u64, steps_per_second: f64) -> WorkerMessage {
+    WorkerMessage::Report(Box::new(Report {
+        generation,
+        snapshot,
+        running: true,
+        pace: Pace::Warp,
+        steps_per_second,
+        auto_pause: None,
+    }))
+}
+
+/// An app for `spec` (opened from `preset`) showing it after `steps` steps, the snapshot first
+/// passed through `edit`.
+pub fn app_after(
+    spec: &ExperimentSpec,
+    preset: &str,
+    source: Box<dyn PresetSource>,
+    steps: u64,
+    steps_per_second: f64,
+    edit: impl FnOnce(&mut Snapshot),
+) -> App {
+    let mut experiment = Experiment::new(spec.clone());
+    experiment.step(steps);
+    let mut snapshot = experiment.snapshot();
+    edit(&mut snapshot);
+    let mut app = App::new(
+        spec,
+        Path::new(&format!("presets/{preset}.toml")),
+        PathBuf::from("presets"),
+        source,
+    );
+    app.apply(report(snapshot, 0, steps_per_second));
+    app
+}
 
 /// Replaces a linear snapshot's references by `refs` and sets each run's angles to them.
 ///
