@@ -19,24 +19,18 @@ fn spec(name: &str) -> ExperimentSpec {
 
 /// One GD run on the article's 20 points: the cost per step per run.
 fn linear_gd_step(c: &mut Criterion) {
-    let mut spec = spec("logistic");
-    if let implicit_bias::core::experiment::Problem::Linear(p) = &mut spec.problem {
-        p.runs.truncate(1);
+    for (preset, name) in [
+        ("logistic", "linear_gd_step_20pts_2d"),
+        ("max-margin", "linear_gd_step_20pts_2d_exp_loss"),
+    ] {
+        let mut spec = spec(preset);
+        if let implicit_bias::core::experiment::Problem::Linear(p) = &mut spec.problem {
+            p.runs.truncate(1);
+        }
+        spec.references.clear();
+        let mut experiment = Experiment::new(spec);
+        c.bench_function(name, |b| b.iter(|| experiment.step(black_box(1))));
     }
-    spec.references.clear();
-    let mut experiment = Experiment::new(spec);
-    c.bench_function("linear_gd_step_20pts_2d", |b| {
-        b.iter(|| experiment.step(black_box(1)));
-    });
-    let mut exp_spec = self::spec("max-margin");
-    if let implicit_bias::core::experiment::Problem::Linear(p) = &mut exp_spec.problem {
-        p.runs.truncate(1);
-    }
-    exp_spec.references.clear();
-    let mut experiment = Experiment::new(exp_spec);
-    c.bench_function("linear_gd_step_20pts_2d_exp_loss", |b| {
-        b.iter(|| experiment.step(black_box(1)));
-    });
 }
 
 /// One GD step of U Vᵀ at N = k = 20, amortising the SVD taken every 100 steps.
