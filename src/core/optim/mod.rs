@@ -10,6 +10,7 @@ mod coordinate;
 mod gd;
 mod momentum;
 mod normalized;
+mod options;
 mod rmsprop;
 mod sign;
 
@@ -19,6 +20,7 @@ pub use coordinate::CoordinateDescent;
 pub use gd::GradientDescent;
 pub use momentum::Momentum;
 pub use normalized::Normalized;
+pub use options::{Accepted, OptimizerError, OptimizerField, OptimizerOptions, OptimizerProblem};
 pub use rmsprop::RmsProp;
 pub use sign::SignDescent;
 
