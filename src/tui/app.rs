@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use crate::core::experiment::{ExperimentSpec, Layout, SnapshotBody};
 
 use super::keymap::{Action, BUILTIN_PRESETS, KeyMode};
-use super::worker::{AutoPause, Command, MAX_FIXED_PACE, Pace, Report, START_PACE, WorkerMessage};
+use super::protocol::{
+    AutoPause, Command, MAX_FIXED_PACE, Pace, Report, START_PACE, WorkerMessage,
+};
 
 /// One preset file as the picker lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]

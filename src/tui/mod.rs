@@ -12,6 +12,7 @@
 
 pub mod app;
 pub mod keymap;
+pub mod protocol;
 pub mod theme;
 pub mod view;
 pub mod worker;

@@ -36,8 +36,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::app::{App, Overlay, Pane};
+use super::protocol::AutoPause;
 use super::theme::Theme;
-use super::worker::AutoPause;
 use crate::core::experiment::{Layout as RunLayout, LinearSnapshot, MatrixSnapshot, SnapshotBody};
 
 /// Smallest body (below the status line) worth drawing panes into.

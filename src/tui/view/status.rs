@@ -10,8 +10,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::super::app::App;
+use super::super::protocol::AutoPause;
 use super::super::theme::Theme;
-use super::super::worker::AutoPause;
 use super::rate;
 
 const SEPARATOR: &str = " │ ";
