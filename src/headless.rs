@@ -13,7 +13,8 @@ use serde::Serialize;
 use serde::ser::SerializeMap;
 
 use crate::core::experiment::{
-    Experiment, ExperimentSpec, LinearSnapshot, MatrixSnapshot, Problem, RunStatus, SnapshotBody,
+    Experiment, ExperimentSpec, LinearSnapshot, MatrixSnapshot, NuclearReferenceStatus, Problem,
+    RunStatus, SnapshotBody,
 };
 use crate::core::history::next_log_step;
 use crate::core::optim::OptimizerSpec;
@@ -190,8 +191,20 @@ fn matrix_report(title: &str, steps: u64, s: &MatrixSnapshot) -> MatrixReport {
         })
         .collect();
     let mut references = vec![];
-    warnings.extend(s.reference_note.clone());
-    if let Some(r) = &s.reference {
+    if let NuclearReferenceStatus::Skipped {
+        rows,
+        cols,
+        max_side,
+    } = s.reference
+    {
+        warnings.push(format!(
+            "{}: skipped, the matrix is {rows}×{cols} and the exact solver is only run up to \
+             {max_side} per side (it would take minutes); set [show] references = [] to silence \
+             this",
+            preset::NUCLEAR_REFERENCE
+        ));
+    }
+    if let Some(r) = s.reference.solved() {
         if !r.converged {
             warnings.push(format!(
                 "{}: not converged after {} iterations (residuals {:.1e}, {:.1e}); its numbers are \

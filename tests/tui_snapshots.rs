@@ -16,7 +16,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use implicit_bias::core::experiment::{
-    ExperimentSpec, NUCLEAR_REFERENCE_MAX_SIDE, Snapshot, SnapshotBody, unit,
+    ExperimentSpec, NUCLEAR_REFERENCE_MAX_SIDE, NuclearReferenceStatus, Snapshot, SnapshotBody,
+    unit,
 };
 use implicit_bias::core::reference::{MarginNorm, NuclearReference};
 use implicit_bias::preset;
@@ -116,7 +117,7 @@ fn low_rank(steps: u64) -> App {
         };
         let mut singular_values = vec![0.0; 20];
         singular_values[0] = 18.65;
-        matrix.reference = Some(NuclearReference {
+        matrix.reference = NuclearReferenceStatus::Solved(NuclearReference {
             completion: matrix.target.clone(),
             singular_values,
             test_error: 6.1e-10,
@@ -135,12 +136,11 @@ fn low_rank_skipped() -> App {
         let SnapshotBody::Matrix(matrix) = &mut snapshot.body else {
             panic!("matrix expected")
         };
-        matrix.reference = None;
-        matrix.reference_note = Some(format!(
-            "min-nuclear-norm: skipped, the matrix is 300×300 and the exact solver is only run up \
-             to {NUCLEAR_REFERENCE_MAX_SIDE} per side (it would take minutes); set [show] \
-             references = [] to silence this"
-        ));
+        matrix.reference = NuclearReferenceStatus::Skipped {
+            rows: 300,
+            cols: 300,
+            max_side: NUCLEAR_REFERENCE_MAX_SIDE,
+        };
     })
 }
 

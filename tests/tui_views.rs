@@ -20,7 +20,7 @@ use ratatui::style::Color;
 use implicit_bias::core::data::{gaussian_clusters, gaussian_matrix, low_rank};
 use implicit_bias::core::experiment::{
     Experiment, ExperimentSpec, Layout, LinearProblem, LinearRunSpec, MatrixProblem, MatrixRunSpec,
-    Problem, RunStatus, Snapshot, SnapshotBody, unit,
+    NuclearReferenceStatus, Problem, RunStatus, Snapshot, SnapshotBody, unit,
 };
 use implicit_bias::core::model::Loss;
 use implicit_bias::core::optim::{OptimizerKind, OptimizerSpec};
@@ -150,7 +150,7 @@ fn matrix_app(converged: bool) -> App {
         };
         let mut singular_values = vec![0.0; 20];
         singular_values[0] = matrix.runs[0].singular_values[0];
-        matrix.reference = Some(NuclearReference {
+        matrix.reference = NuclearReferenceStatus::Solved(NuclearReference {
             completion: matrix.target.clone(),
             singular_values,
             test_error: 0.01,

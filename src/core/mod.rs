@@ -3,6 +3,7 @@
 pub mod data;
 pub mod experiment;
 pub mod history;
+pub mod linalg;
 pub mod model;
 pub mod optim;
 pub mod reference;

@@ -14,7 +14,7 @@ use ratatui::widgets::{Block, Cell, Row, Table};
 use super::super::theme::Theme;
 use super::number;
 use super::runs::status_cell;
-use crate::core::experiment::{MatrixSnapshot, effective_rank};
+use crate::core::experiment::{MatrixSnapshot, NuclearReferenceStatus, effective_rank};
 
 /// Draws the table.
 pub fn render(frame: &mut Frame, area: Rect, matrix: &MatrixSnapshot, focused: bool, theme: Theme) {
@@ -50,7 +50,7 @@ pub fn render(frame: &mut Frame, area: Rect, matrix: &MatrixSnapshot, focused: b
             ])
         })
         .collect();
-    if let Some(reference) = &matrix.reference {
+    if let Some(reference) = matrix.reference.solved() {
         let status = if reference.converged {
             Cell::from("converged")
         } else {
@@ -64,7 +64,7 @@ pub fn render(frame: &mut Frame, area: Rect, matrix: &MatrixSnapshot, focused: b
             Cell::from(number(effective_rank(&reference.singular_values))),
             status,
         ]));
-    } else if matrix.reference_note.is_some() {
+    } else if matrix.reference.is_skipped() {
         rows.push(Row::new([
             Cell::from("min-‖·‖* reference"),
             Cell::from("–"),
@@ -88,17 +88,34 @@ pub fn render(frame: &mut Frame, area: Rect, matrix: &MatrixSnapshot, focused: b
     let mut block = Block::bordered()
         .title(title)
         .border_style(theme.border(focused));
-    if let Some(note) = &matrix.reference_note {
+    if let Some(note) = skipped_note(&matrix.reference) {
         block = block.title_bottom(Line::styled(
             format!(
                 " {} ",
-                shorten(note, usize::from(area.width.saturating_sub(6)))
+                shorten(&note, usize::from(area.width.saturating_sub(6)))
             ),
             theme.note(),
         ));
     }
     let table = Table::new(rows, widths).header(header).block(block);
     frame.render_widget(table, area);
+}
+
+/// Why the reference row is empty, for the bottom border (shortened to fit there).
+fn skipped_note(reference: &NuclearReferenceStatus) -> Option<String> {
+    let NuclearReferenceStatus::Skipped {
+        rows,
+        cols,
+        max_side,
+    } = reference
+    else {
+        return None;
+    };
+    Some(format!(
+        "min-nuclear-norm: skipped, the matrix is {rows}×{cols} and the exact solver is only run \
+         up to {max_side} per side (it would take minutes); set [show] references = [] to \
+         silence this"
+    ))
 }
 
 /// An init scale to one significant digit, as presets write it: `1e-3` (also for a measured

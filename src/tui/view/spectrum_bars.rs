@@ -25,14 +25,14 @@ pub fn render(frame: &mut Frame, area: Rect, matrix: &MatrixSnapshot, focused: b
     } else {
         " σ now vs min-‖·‖* ref "
     };
-    block = match &matrix.reference {
+    block = match matrix.reference.solved() {
         Some(reference) if !reference.converged => block
             .title(with_reference)
             .title_bottom(Line::styled(" reference not converged ", theme.note())),
         Some(_) => block.title(with_reference),
         None => block.title(" spectrum now "),
     };
-    if matrix.reference.is_none() && matrix.reference_note.is_some() {
+    if matrix.reference.is_skipped() {
         let (m, n) = matrix.target.shape();
         let note = if area.width >= 44 {
             format!(" min-‖·‖* reference skipped: {m}×{n} too large ")
@@ -48,7 +48,7 @@ pub fn render(frame: &mut Frame, area: Rect, matrix: &MatrixSnapshot, focused: b
     }
     let reference = matrix
         .reference
-        .as_ref()
+        .solved()
         .map(|r| r.singular_values.as_slice());
     let per_sigma = matrix.runs.len() + usize::from(reference.is_some());
     let available = inner.height as usize / per_sigma.max(1);

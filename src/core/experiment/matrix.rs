@@ -1,0 +1,247 @@
+//! The matrix experiment kind: completion of a partly observed M* with M = U Vᵀ, its runs, the
+//! min-nuclear-norm reference and the snapshot the front ends draw (the article's experiment 2).
+
+use nalgebra::DMatrix;
+
+use crate::core::data::MatrixData;
+use crate::core::history::{History, Spacing};
+use crate::core::linalg::{effective_rank, singular_values};
+use crate::core::model::MatrixModel;
+use crate::core::optim::OptimizerSpec;
+use crate::core::reference::{NuclearReference, min_nuclear_norm};
+
+use super::run::{RunState, RunStatus};
+use super::{Engine, ExperimentSpec};
+
+/// Largest matrix side for which the min-nuclear-norm reference is computed: its solver takes
+/// about a second at 200×200 and grows with the cube of the side.
+pub const NUCLEAR_REFERENCE_MAX_SIDE: usize = 200;
+/// Most spectra a matrix run keeps (every `svd_every` steps, halved when full).
+pub const SPECTRUM_CAPACITY: usize = 400;
+
+/// Matrix completion: the data, the factor width and the runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatrixProblem {
+    /// M* and the mask.
+    pub data: MatrixData,
+    /// Inner width k of U (m×k) and V (n×k).
+    pub width: usize,
+    /// The runs: optimizer and start (U₀, V₀).
+    pub runs: Vec<MatrixRunSpec>,
+}
+
+/// One matrix run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatrixRunSpec {
+    /// The optimizer.
+    pub optimizer: OptimizerSpec,
+    /// The scale the start was drawn at (for labels; the start itself is below).
+    pub init_scale: f64,
+    /// U₀ (m×k).
+    pub u0: DMatrix<f64>,
+    /// V₀ (n×k).
+    pub v0: DMatrix<f64>,
+}
+
+/// The min-nuclear-norm reference of a matrix experiment, or why there is none. A value, not a
+/// sentence: each front end words it (the JSON's warning, the dashboard's short note).
+#[derive(Debug, Clone)]
+pub enum NuclearReferenceStatus {
+    /// The preset did not ask for it (`[show] references = []`).
+    NotAsked,
+    /// Asked for, but the matrix is larger than the exact solver is run for.
+    Skipped {
+        /// Rows of M*.
+        rows: usize,
+        /// Columns of M*.
+        cols: usize,
+        /// The largest side solved ([`NUCLEAR_REFERENCE_MAX_SIDE`]).
+        max_side: usize,
+    },
+    /// Computed.
+    Solved(NuclearReference),
+}
+
+impl NuclearReferenceStatus {
+    /// The reference, when it was computed.
+    #[must_use]
+    pub fn solved(&self) -> Option<&NuclearReference> {
+        match self {
+            NuclearReferenceStatus::Solved(reference) => Some(reference),
+            _ => None,
+        }
+    }
+
+    /// True when the reference was asked for but not computed.
+    #[must_use]
+    pub fn is_skipped(&self) -> bool {
+        matches!(self, NuclearReferenceStatus::Skipped { .. })
+    }
+}
+
+struct MatrixRun {
+    spec: MatrixRunSpec,
+    state: RunState,
+    /// Per record: the top singular values (min(m, n, k) of them, descending).
+    spectra: History,
+}
+
+/// The running matrix experiment: model, runs and the reference computed once at the start.
+pub(super) struct MatrixExperiment {
+    model: MatrixModel,
+    data: MatrixData,
+    runs: Vec<MatrixRun>,
+    reference: NuclearReferenceStatus,
+    svd_every: u64,
+}
+
+impl MatrixExperiment {
+    /// Builds the runs and, when asked and small enough, solves the nuclear-norm reference.
+    pub(super) fn new(problem: &MatrixProblem, spec: &ExperimentSpec) -> Self {
+        let model = MatrixModel::new(&problem.data, problem.width);
+        let (rows, cols) = problem.data.target.shape();
+        let kept = rows.min(cols).min(problem.width);
+        let spacing = Spacing::Linear {
+            stride: spec.svd_every.max(1),
+        };
+        let runs = problem
+            .runs
+            .iter()
+            .map(|run| {
+                let mut params = Vec::with_capacity(model.parameter_count());
+                params.extend_from_slice(run.u0.as_slice());
+                params.extend_from_slice(run.v0.as_slice());
+                MatrixRun {
+                    state: RunState::new(&run.optimizer, params),
+                    spectra: History::new(kept, SPECTRUM_CAPACITY, spacing),
+                    spec: run.clone(),
+                }
+            })
+            .collect();
+        let reference = if !spec.nuclear_reference {
+            NuclearReferenceStatus::NotAsked
+        } else if rows.max(cols) > NUCLEAR_REFERENCE_MAX_SIDE {
+            NuclearReferenceStatus::Skipped {
+                rows,
+                cols,
+                max_side: NUCLEAR_REFERENCE_MAX_SIDE,
+            }
+        } else {
+            NuclearReferenceStatus::Solved(min_nuclear_norm(&problem.data))
+        };
+        Self {
+            model,
+            data: problem.data.clone(),
+            runs,
+            reference,
+            svd_every: spec.svd_every.max(1),
+        }
+    }
+
+    /// An owned picture of every run and the reference.
+    pub(super) fn snapshot(&self) -> MatrixSnapshot {
+        let runs = self
+            .runs
+            .iter()
+            .map(|run| {
+                let product = self.model.product(&run.state.params);
+                let singular_values = singular_values(&product);
+                MatrixRunSnapshot {
+                    optimizer: run.spec.optimizer.clone(),
+                    init_scale: run.spec.init_scale,
+                    train_loss: self.model.train_loss(&product),
+                    test_error: self.model.test_error(&product),
+                    nuclear_norm: singular_values.iter().sum(),
+                    effective_rank: effective_rank(&singular_values),
+                    singular_values,
+                    status: run.state.status,
+                    spectra: run.spectra.clone(),
+                    product,
+                }
+            })
+            .collect();
+        MatrixSnapshot {
+            target: self.data.target.clone(),
+            mask: self.data.mask.clone(),
+            reference: self.reference.clone(),
+            runs,
+        }
+    }
+}
+
+impl Engine for MatrixExperiment {
+    fn step(&mut self, start: u64, n: u64) {
+        for run in &mut self.runs {
+            let mut step = start;
+            while step < start.saturating_add(n) && run.state.status.is_ok() {
+                step += 1;
+                let loss = self.model.gradient(&run.state.params, &mut run.state.grad);
+                if !loss.is_finite() {
+                    run.state.status = RunStatus::Diverged { step };
+                    break;
+                }
+                run.state.apply(step, None);
+                if step.is_multiple_of(self.svd_every) && run.spectra.wants(step) {
+                    let spectrum = spectrum(&self.model, &run.state.params, run.spectra.width());
+                    run.spectra.offer(step, &spectrum);
+                }
+            }
+        }
+    }
+
+    fn record_all(&mut self, step: u64) {
+        for run in &mut self.runs {
+            let spectrum = spectrum(&self.model, &run.state.params, run.spectra.width());
+            run.spectra.offer(step, &spectrum);
+        }
+    }
+
+    fn all_stopped(&self) -> bool {
+        self.runs.iter().all(|r| !r.state.status.is_ok())
+    }
+}
+
+/// The top `count` singular values of U Vᵀ, descending.
+fn spectrum(model: &MatrixModel, params: &[f64], count: usize) -> Vec<f64> {
+    let mut values = singular_values(&model.product(params));
+    values.truncate(count);
+    values
+}
+
+/// A matrix experiment's state.
+#[derive(Debug, Clone)]
+pub struct MatrixSnapshot {
+    /// M*.
+    pub target: DMatrix<f64>,
+    /// The observation mask.
+    pub mask: DMatrix<f64>,
+    /// The min-nuclear-norm completion, or why there is none.
+    pub reference: NuclearReferenceStatus,
+    /// One entry per run.
+    pub runs: Vec<MatrixRunSnapshot>,
+}
+
+/// One matrix run's state.
+#[derive(Debug, Clone)]
+pub struct MatrixRunSnapshot {
+    /// Its optimizer.
+    pub optimizer: OptimizerSpec,
+    /// The scale of its start.
+    pub init_scale: f64,
+    /// All singular values of M = U Vᵀ, descending.
+    pub singular_values: Vec<f64>,
+    /// ½‖(M − M*) ⊙ mask‖².
+    pub train_loss: f64,
+    /// Relative error on the held-out entries.
+    pub test_error: f64,
+    /// Σσᵢ.
+    pub nuclear_norm: f64,
+    /// Roy–Vetterli effective rank.
+    pub effective_rank: f64,
+    /// Moving, frozen or diverged.
+    pub status: RunStatus,
+    /// Top singular values every `svd_every` steps (bounded).
+    pub spectra: History,
+    /// The current M.
+    pub product: DMatrix<f64>,
+}

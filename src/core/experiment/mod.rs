@@ -1,0 +1,188 @@
+//! An experiment: data, a model, several runs (optimizer + start) and exact references.
+//!
+//! Both the headless commands and the dashboard's worker drive the same [`Experiment`]: `step(n)`
+//! advances every run by n steps and `snapshot()` returns an owned summary (metrics, statuses,
+//! bounded trails) that can be printed as JSON or drawn. Runs that froze (an update left the
+//! parameters bit-identical and nothing can move them again) or diverged (a non-finite value)
+//! stop with the step it happened, so such runs are shown honestly and cost nothing afterwards.
+//!
+//! This file is the registry: each experiment kind is a module (its spec, engine, references and
+//! snapshot), and the three enums below ([`Problem`], `Body`, [`SnapshotBody`]) list the kinds.
+//! Adding a kind adds a module and one variant to each enum here.
+
+mod linear;
+mod matrix;
+mod run;
+
+pub use self::linear::{
+    Layout, LinearProblem, LinearReference, LinearRunSnapshot, LinearRunSpec, LinearSnapshot,
+    TRAIL_CAPACITY,
+};
+pub use self::matrix::{
+    MatrixProblem, MatrixRunSnapshot, MatrixRunSpec, MatrixSnapshot, NUCLEAR_REFERENCE_MAX_SIDE,
+    NuclearReferenceStatus, SPECTRUM_CAPACITY,
+};
+pub use self::run::RunStatus;
+pub use crate::core::linalg::{angle_degrees, effective_rank, norm2, singular_values, unit};
+
+use self::linear::LinearExperiment;
+use self::matrix::MatrixExperiment;
+use crate::core::reference::MarginNorm;
+
+/// Most runs one experiment may hold (each gets its own colour and pane).
+pub const MAX_RUNS: usize = 12;
+/// Largest horizon: beyond this even 10⁹ steps/s would not finish.
+pub const MAX_STEPS: u64 = 1_000_000_000_000_000;
+
+/// A checked, ready-to-run experiment description (what a preset becomes).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExperimentSpec {
+    /// One-line title shown in the status line.
+    pub title: String,
+    /// A paragraph on what to look for.
+    pub about: String,
+    /// The seed everything random derives from.
+    pub seed: u64,
+    /// The data, model and runs.
+    pub problem: Problem,
+    /// Default number of steps (`[show] steps`).
+    pub horizon: u64,
+    /// Dashboard arrangement of the runs.
+    pub layout: Layout,
+    /// Which max-margin references to compute (linear experiments).
+    pub references: Vec<MarginNorm>,
+    /// Whether to compute the min-nuclear-norm reference (matrix experiments).
+    pub nuclear_reference: bool,
+    /// Record singular values every this many steps (matrix experiments).
+    pub svd_every: u64,
+}
+
+/// The kinds of experiment, each with its problem description.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Problem {
+    /// A linear classifier on labelled points.
+    Linear(LinearProblem),
+    /// Matrix completion with M = U Vᵀ.
+    Matrix(MatrixProblem),
+}
+
+/// What the registry asks of every kind's running state.
+trait Engine {
+    /// Advances every run from step `start` by `n` steps (stopped runs stay where they are).
+    fn step(&mut self, start: u64, n: u64);
+    /// Records every run's trail at `step`, whether or not its spacing wants it (the start).
+    fn record_all(&mut self, step: u64);
+    /// True when every run has frozen or diverged.
+    fn all_stopped(&self) -> bool;
+}
+
+/// The running state of each kind.
+enum Body {
+    Linear(LinearExperiment),
+    Matrix(Box<MatrixExperiment>),
+}
+
+impl Body {
+    fn new(spec: &ExperimentSpec) -> Self {
+        match &spec.problem {
+            Problem::Linear(problem) => Body::Linear(LinearExperiment::new(problem, spec)),
+            Problem::Matrix(problem) => {
+                Body::Matrix(Box::new(MatrixExperiment::new(problem, spec)))
+            }
+        }
+    }
+
+    fn engine(&self) -> &dyn Engine {
+        match self {
+            Body::Linear(e) => e,
+            Body::Matrix(e) => e.as_ref(),
+        }
+    }
+
+    fn engine_mut(&mut self) -> &mut dyn Engine {
+        match self {
+            Body::Linear(e) => e,
+            Body::Matrix(e) => e.as_mut(),
+        }
+    }
+
+    fn snapshot(&self) -> SnapshotBody {
+        match self {
+            Body::Linear(e) => SnapshotBody::Linear(e.snapshot()),
+            Body::Matrix(e) => SnapshotBody::Matrix(e.snapshot()),
+        }
+    }
+}
+
+/// A running experiment: every run advances in lock-step, one global step counter.
+pub struct Experiment {
+    spec: ExperimentSpec,
+    step: u64,
+    body: Body,
+}
+
+impl Experiment {
+    /// Builds the experiment and computes its exact references.
+    #[must_use]
+    pub fn new(spec: ExperimentSpec) -> Self {
+        let mut body = Body::new(&spec);
+        body.engine_mut().record_all(0);
+        Self {
+            spec,
+            step: 0,
+            body,
+        }
+    }
+
+    /// The spec this experiment was built from.
+    #[must_use]
+    pub fn spec(&self) -> &ExperimentSpec {
+        &self.spec
+    }
+
+    /// Steps taken so far.
+    #[must_use]
+    pub fn steps_done(&self) -> u64 {
+        self.step
+    }
+
+    /// True when every run has frozen or diverged, so stepping changes nothing.
+    #[must_use]
+    pub fn all_stopped(&self) -> bool {
+        self.body.engine().all_stopped()
+    }
+
+    /// Advances every run by `n` steps (stopped runs stay where they stopped).
+    pub fn step(&mut self, n: u64) {
+        let start = self.step;
+        self.body.engine_mut().step(start, n);
+        self.step = start.saturating_add(n);
+    }
+
+    /// An owned summary of the current state: metrics, statuses, references and trails.
+    #[must_use]
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            step: self.step,
+            body: self.body.snapshot(),
+        }
+    }
+}
+
+/// An owned picture of an experiment at one step.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// Steps taken.
+    pub step: u64,
+    /// The kind's details.
+    pub body: SnapshotBody,
+}
+
+/// The per-kind part of a [`Snapshot`].
+#[derive(Debug, Clone)]
+pub enum SnapshotBody {
+    /// A linear experiment.
+    Linear(LinearSnapshot),
+    /// A matrix experiment.
+    Matrix(MatrixSnapshot),
+}
