@@ -1,0 +1,369 @@
+//! TOML presets: the file a user writes, checked into an [`ExperimentSpec`] the core can run.
+//!
+//! Two stages, as linfa does for hyper-parameters: serde checks the shape (unknown keys and wrong
+//! types are refused, with the near miss suggested), then `check` checks ranges, finiteness
+//! (TOML accepts `nan` and `inf`) and consistency, loading any CSV files the preset names. Every
+//! error names the file, the line, the key and what would be accepted, in one or two lines.
+//!
+//! The files: [`raw`](self) types (the shape), `diagnostics` (lines, keys, did-you-mean), one
+//! module per experiment kind's tables (`linear`, `matrix`) and the optimizer keys (whose rules
+//! live in core). This file holds what every kind shares and the list of kinds.
+
+mod diagnostics;
+mod linear;
+mod matrix;
+mod optimizer;
+mod raw;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::core::data::DataError;
+use crate::core::experiment::{ExperimentSpec, Layout, Problem};
+use crate::core::reference::MarginNorm;
+
+use diagnostics::{Checker, toml_error};
+use raw::{RawData, RawModel, RawPreset, RawRun, RawShow, Text};
+
+pub use crate::core::experiment::{MAX_RUNS, MAX_STEPS};
+
+/// Largest preset file we read: presets are a few hundred bytes.
+pub const MAX_PRESET_BYTES: u64 = 1024 * 1024;
+/// Largest matrix side and factor width: an N³ step beyond this would not be interactive.
+pub const MAX_MATRIX_SIZE: usize = 1000;
+/// Name of the only matrix reference.
+pub const NUCLEAR_REFERENCE: &str = "min-nuclear-norm";
+
+/// A preset that cannot be used, with where and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresetError {
+    /// The preset or data file at fault.
+    pub path: PathBuf,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// The key at fault, e.g. `runs[2].lr`, when known.
+    pub key: Option<String>,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl fmt::Display for PresetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(key) = &self.key {
+            write!(f, ": {key}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for PresetError {}
+
+impl From<DataError> for PresetError {
+    fn from(e: DataError) -> Self {
+        Self {
+            path: e.path.unwrap_or_default(),
+            line: e.line,
+            key: None,
+            message: e.message,
+        }
+    }
+}
+
+/// What the preset picker and `implicit-bias presets` show of a preset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresetInfo {
+    /// The file stem, e.g. `max-margin`.
+    pub name: String,
+    /// The preset's `title`.
+    pub title: String,
+    /// The preset's `about`.
+    pub about: String,
+    /// Where the file is.
+    pub path: PathBuf,
+}
+
+/// Reads and checks a preset file.
+///
+/// # Errors
+/// A [`PresetError`] naming the file, line and key for anything unusable: unreadable or binary
+/// files, TOML syntax, unknown keys (with the near miss), wrong types, out-of-range or
+/// non-finite values, and bad data files.
+pub fn load(path: &Path) -> Result<ExperimentSpec, PresetError> {
+    let whole = |message: String| PresetError {
+        path: path.to_path_buf(),
+        line: None,
+        key: None,
+        message,
+    };
+    let meta =
+        std::fs::metadata(path).map_err(|e| whole(format!("cannot read the preset: {e}")))?;
+    if meta.is_dir() {
+        return Err(whole("is a folder; give a .toml preset file".into()));
+    }
+    if meta.len() > MAX_PRESET_BYTES {
+        return Err(whole(format!(
+            "{} bytes is too large for a preset (at most {MAX_PRESET_BYTES})",
+            meta.len()
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| whole(format!("cannot read the preset: {e}")))?;
+    let source = String::from_utf8(bytes)
+        .map_err(|_| whole("not a text file (invalid UTF-8); a preset is TOML text".into()))?;
+    if source.trim().is_empty() {
+        return Err(whole(
+            "the preset is empty; it needs at least `experiment` and [[runs]]".into(),
+        ));
+    }
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let checker = Checker {
+        path,
+        source: &source,
+        dir,
+    };
+    // Syntax first (the whole file as plain TOML), then the shape, so each error is worded
+    // for what it is.
+    source
+        .parse::<toml::Table>()
+        .map_err(|e| toml_error(&checker, &e, true))?;
+    let raw: RawPreset = toml::from_str(&source).map_err(|e| toml_error(&checker, &e, false))?;
+    check(&checker, &raw)
+}
+
+/// The experiment kinds a preset may name in `experiment`.
+const EXPERIMENTS: [&str; 2] = ["linear", "matrix"];
+
+/// The tables every kind reads, checked as far as they are shared.
+struct Tables<'a> {
+    data: &'a Spanned<RawData>,
+    model: Option<&'a Spanned<RawModel>>,
+    runs: &'a Spanned<Vec<Spanned<RawRun>>>,
+    seed: u64,
+    /// `[show] layout`, already known to be a layout name.
+    layout: Layout,
+    /// `[show] layout` as written, for kinds it does not apply to.
+    layout_key: Option<&'a Text>,
+    /// `[show] references` as written.
+    reference_names: Option<Vec<&'a Text>>,
+}
+
+/// What a kind's module makes of its tables: the problem and its `[show]` choices.
+struct KindSpec {
+    problem: Problem,
+    layout: Layout,
+    references: Vec<MarginNorm>,
+    nuclear_reference: bool,
+}
+
+/// Turns the raw file into a checked spec, loading data files: the shared keys here, in file
+/// order, then the kind's own tables in its module.
+fn check(c: &Checker<'_>, raw: &RawPreset) -> Result<ExperimentSpec, PresetError> {
+    let seed = check_seed(c, raw)?;
+    let Some(data) = &raw.data else {
+        return Err(c.error(
+            None,
+            "data",
+            "missing [data] table; add one with `source = ...`",
+        ));
+    };
+    let runs = check_runs(c, raw.runs.as_ref())?;
+    let show = raw.show.as_ref();
+    let horizon = match show.and_then(|s| s.steps.as_ref()) {
+        Some(steps) => c.count(steps, "show.steps", 0, MAX_STEPS as i64)? as u64,
+        None => 10_000,
+    };
+    let layout = check_layout(c, show)?;
+    let svd_every = match show.and_then(|s| s.svd_every.as_ref()) {
+        Some(v) => c.count(v, "show.svd_every", 1, i64::MAX)? as u64,
+        None => 100,
+    };
+    let tables = Tables {
+        data,
+        model: raw.model.as_ref(),
+        runs,
+        seed,
+        layout,
+        layout_key: show.and_then(|s| s.layout.as_ref()),
+        reference_names: show
+            .and_then(|s| s.references.as_ref())
+            .map(|r| r.get_ref().iter().collect()),
+    };
+    let kind = match raw.experiment.get_ref().as_str() {
+        "linear" => linear::check(c, &tables)?,
+        "matrix" => matrix::check(c, &tables)?,
+        _ => {
+            return Err(c.unknown_name(
+                &raw.experiment,
+                "experiment",
+                "an experiment",
+                &EXPERIMENTS,
+            ));
+        }
+    };
+    Ok(ExperimentSpec {
+        title: title(c, raw),
+        about: raw
+            .about
+            .as_ref()
+            .map(|a| a.get_ref().clone())
+            .unwrap_or_default(),
+        seed,
+        problem: kind.problem,
+        horizon,
+        layout: kind.layout,
+        references: kind.references,
+        nuclear_reference: kind.nuclear_reference,
+        svd_every,
+    })
+}
+
+fn check_seed(c: &Checker<'_>, raw: &RawPreset) -> Result<u64, PresetError> {
+    match &raw.seed {
+        Some(s) if *s.get_ref() < 0 => Err(c.error(
+            Some(s.span()),
+            "seed",
+            format!("{} is negative; use a whole number ≥ 0", s.get_ref()),
+        )),
+        Some(s) => Ok(*s.get_ref() as u64),
+        None => Ok(0),
+    }
+}
+
+/// The preset's `title`, or its file name.
+fn title(c: &Checker<'_>, raw: &RawPreset) -> String {
+    raw.title.as_ref().map_or_else(
+        || {
+            c.path
+                .file_stem()
+                .map_or_else(String::new, |s| s.to_string_lossy().into_owned())
+        },
+        |t| t.get_ref().clone(),
+    )
+}
+
+/// The `[[runs]]`: at least one, at most [`MAX_RUNS`].
+fn check_runs<'a>(
+    c: &Checker<'_>,
+    runs: Option<&'a Spanned<Vec<Spanned<RawRun>>>>,
+) -> Result<&'a Spanned<Vec<Spanned<RawRun>>>, PresetError> {
+    let no_runs = "no runs; add at least one [[runs]] with optimizer and lr";
+    let runs = match runs {
+        Some(runs) if !runs.get_ref().is_empty() => runs,
+        Some(runs) => return Err(c.error(Some(runs.span()), "runs", no_runs)),
+        None => return Err(c.error(None, "runs", no_runs)),
+    };
+    if runs.get_ref().len() > MAX_RUNS {
+        return Err(c.error(
+            Some(runs.span()),
+            "runs",
+            format!(
+                "{} runs; at most {MAX_RUNS} are allowed, remove some",
+                runs.get_ref().len()
+            ),
+        ));
+    }
+    Ok(runs)
+}
+
+fn check_layout(c: &Checker<'_>, show: Option<&RawShow>) -> Result<Layout, PresetError> {
+    let Some(l) = show.and_then(|s| s.layout.as_ref()) else {
+        return Ok(Layout::Overlay);
+    };
+    match l.get_ref().as_str() {
+        "overlay" => Ok(Layout::Overlay),
+        "side-by-side" => Ok(Layout::SideBySide),
+        _ => Err(c.unknown_name(l, "show.layout", "a layout", &["overlay", "side-by-side"])),
+    }
+}
+
+/// The presets in `dir` (every `*.toml`), sorted by name; files that fail to parse are listed
+/// with their error as the title so the picker can still show them.
+#[must_use]
+pub fn list(dir: &Path) -> Vec<PresetInfo> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return vec![];
+    };
+    let mut infos: Vec<PresetInfo> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+        .map(|path| {
+            let name = path
+                .file_stem()
+                .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+            let (title, about) = match header(&path) {
+                Ok(pair) => pair,
+                Err(e) => (format!("(unreadable: {e})"), String::new()),
+            };
+            PresetInfo {
+                name,
+                title,
+                about,
+                path,
+            }
+        })
+        .collect();
+    infos.sort_by(|a, b| a.name.cmp(&b.name));
+    infos
+}
+
+/// A preset's title and about, read without loading its data.
+fn header(path: &Path) -> Result<(String, String), String> {
+    #[derive(Deserialize)]
+    struct Header {
+        title: Option<String>,
+        about: Option<String>,
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let header: Header = toml::from_str(&text).map_err(|e| e.message().to_string())?;
+    Ok((
+        header.title.unwrap_or_default(),
+        header.about.unwrap_or_default(),
+    ))
+}
+
+/// The folder of shipped presets: `./presets` when it exists, else the one beside the sources
+/// this binary was built from (so `cargo run` works from any folder of the checkout).
+#[must_use]
+pub fn default_dir() -> PathBuf {
+    let local = PathBuf::from("presets");
+    if local.is_dir() {
+        return local;
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("presets")
+}
+
+/// Resolves what a user typed: an existing path, or a preset name (file stem) in `dir`.
+///
+/// # Errors
+/// When neither exists, listing the names that do.
+pub fn resolve(name_or_path: &str, dir: &Path) -> Result<PathBuf, PresetError> {
+    let path = PathBuf::from(name_or_path);
+    if path.exists() {
+        return Ok(path);
+    }
+    let named = dir.join(format!("{name_or_path}.toml"));
+    if named.is_file() {
+        return Ok(named);
+    }
+    let names: Vec<String> = list(dir).into_iter().map(|p| p.name).collect();
+    Err(PresetError {
+        path,
+        line: None,
+        key: None,
+        message: format!(
+            "no such file or preset; give a .toml path or one of: {}",
+            if names.is_empty() {
+                "(none found)".to_string()
+            } else {
+                names.join(", ")
+            }
+        ),
+    })
+}

@@ -1,0 +1,71 @@
+//! A run's optimizer keys: the raw values go to core's [`OptimizerOptions::check`], which knows
+//! every rule; this file only names the optimizer and maps a broken rule back to its line and key.
+
+use std::ops::Range;
+
+use toml::Spanned;
+
+use super::PresetError;
+use super::diagnostics::Checker;
+use super::raw::{Num, RawRun};
+use crate::core::optim::{OptimizerField, OptimizerKind, OptimizerOptions, OptimizerSpec};
+
+/// Checks the optimizer keys of run `key` (`runs[2]`); `points` is the number of data points
+/// mini-batches draw from, `None` when the experiment has none.
+pub(super) fn check_optimizer(
+    c: &Checker<'_>,
+    run: &Spanned<RawRun>,
+    key: &str,
+    points: Option<usize>,
+) -> Result<OptimizerSpec, PresetError> {
+    let r = run.get_ref();
+    let Some(kind) = OptimizerKind::from_name(r.optimizer.get_ref()) else {
+        let all: Vec<&str> = OptimizerKind::ALL.iter().map(|k| k.name()).collect();
+        return Err(c.unknown_name(
+            &r.optimizer,
+            &format!("{key}.optimizer"),
+            "an optimizer",
+            &all,
+        ));
+    };
+    let number = |value: &Option<Num>| value.as_ref().map(|v| v.get_ref().0);
+    let options = OptimizerOptions {
+        kind,
+        lr: r.lr.get_ref().0,
+        betas: r
+            .betas
+            .as_ref()
+            .map(|b| b.get_ref().iter().map(|v| v.get_ref().0).collect()),
+        eps: number(&r.eps),
+        momentum: number(&r.momentum),
+        nesterov: r.nesterov.as_ref().map(|n| *n.get_ref()),
+        alpha: number(&r.alpha),
+        batch: r.batch.as_ref().map(|b| *b.get_ref()),
+    };
+    options.check(points).map_err(|e| {
+        let span = field_span(r, e.field);
+        let message = match &span {
+            Some(span) if e.quotes_value() => format!("{} {e}", c.written(span)),
+            _ => e.to_string(),
+        };
+        c.error(span, &format!("{key}.{}", e.field.name()), message)
+    })
+}
+
+/// Where the run wrote `field` (for `betas`, the array or one of its values).
+fn field_span(r: &RawRun, field: OptimizerField) -> Option<Range<usize>> {
+    match field {
+        OptimizerField::Lr => Some(r.lr.span()),
+        OptimizerField::Betas(None) => r.betas.as_ref().map(Spanned::span),
+        OptimizerField::Betas(Some(i)) => r
+            .betas
+            .as_ref()
+            .and_then(|b| b.get_ref().get(i))
+            .map(Spanned::span),
+        OptimizerField::Eps => r.eps.as_ref().map(Spanned::span),
+        OptimizerField::Momentum => r.momentum.as_ref().map(Spanned::span),
+        OptimizerField::Nesterov => r.nesterov.as_ref().map(Spanned::span),
+        OptimizerField::Alpha => r.alpha.as_ref().map(Spanned::span),
+        OptimizerField::Batch => r.batch.as_ref().map(Spanned::span),
+    }
+}
