@@ -190,12 +190,29 @@ fn matrix_report(title: &str, steps: u64, s: &MatrixSnapshot) -> MatrixReport {
             }
         })
         .collect();
+    let references = nuclear_report(&s.reference, &mut warnings);
+    MatrixReport {
+        experiment: "matrix",
+        title: title.to_string(),
+        steps,
+        runs,
+        references,
+        warnings,
+    }
+}
+
+/// The min-nuclear-norm reference for the JSON, and the warnings that word why it is missing
+/// or approximate.
+fn nuclear_report(
+    reference: &NuclearReferenceStatus,
+    warnings: &mut Vec<String>,
+) -> OrderedMap<NuclearReport> {
     let mut references = vec![];
     if let NuclearReferenceStatus::Skipped {
         rows,
         cols,
         max_side,
-    } = s.reference
+    } = *reference
     {
         warnings.push(format!(
             "{}: skipped, the matrix is {rows}×{cols} and the exact solver is only run up to \
@@ -204,7 +221,7 @@ fn matrix_report(title: &str, steps: u64, s: &MatrixSnapshot) -> MatrixReport {
             preset::NUCLEAR_REFERENCE
         ));
     }
-    if let Some(r) = s.reference.solved() {
+    if let Some(r) = reference.solved() {
         if !r.converged {
             warnings.push(format!(
                 "{}: not converged after {} iterations (residuals {:.1e}, {:.1e}); its numbers are \
@@ -225,14 +242,7 @@ fn matrix_report(title: &str, steps: u64, s: &MatrixSnapshot) -> MatrixReport {
             },
         ));
     }
-    MatrixReport {
-        experiment: "matrix",
-        title: title.to_string(),
-        steps,
-        runs,
-        references: OrderedMap(references),
-        warnings,
-    }
+    OrderedMap(references)
 }
 
 /// The JSON report of an experiment's current state, as `run` prints it.
