@@ -101,7 +101,8 @@ pub fn render(frame: &mut Frame, area: Rect, matrix: &MatrixSnapshot, focused: b
     frame.render_widget(table, area);
 }
 
-/// Why the reference row is empty, for the bottom border (shortened to fit there).
+/// Why the reference row is empty, for the bottom border: the reason only (the advice to
+/// silence it is in the JSON warning).
 fn skipped_note(reference: &NuclearReferenceStatus) -> Option<String> {
     let NuclearReferenceStatus::Skipped {
         rows,
@@ -113,8 +114,7 @@ fn skipped_note(reference: &NuclearReferenceStatus) -> Option<String> {
     };
     Some(format!(
         "min-nuclear-norm: skipped, the matrix is {rows}×{cols} and the exact solver is only run \
-         up to {max_side} per side (it would take minutes); set [show] references = [] to \
-         silence this"
+         up to {max_side} per side"
     ))
 }
 
@@ -129,33 +129,38 @@ fn short_scale(x: f64) -> String {
     }
 }
 
-/// The note up to its first parenthesis or semicolon (the reason, not the advice), cut to `width`
-/// characters with an ellipsis.
+/// `note` cut to `width` characters, with an ellipsis when cut.
 fn shorten(note: &str, width: usize) -> String {
-    let reason = note.split(['(', ';']).next().unwrap_or(note).trim_end();
-    if reason.chars().count() <= width {
-        return reason.to_owned();
+    if note.chars().count() <= width {
+        return note.to_owned();
     }
-    let mut cut: String = reason.chars().take(width.saturating_sub(1)).collect();
+    let mut cut: String = note.chars().take(width.saturating_sub(1)).collect();
     cut.push('…');
     cut
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{short_scale, shorten};
+    use super::{NuclearReferenceStatus, short_scale, shorten, skipped_note};
 
     #[test]
     fn scales_and_notes_are_short() {
         assert_eq!(short_scale(1e-3), "1e-3");
         assert_eq!(short_scale(9.99e-4), "1e-3");
         assert_eq!(short_scale(0.5), "0.5");
-        let note =
-            "min-nuclear-norm: skipped, the matrix is 300×300 (it would take minutes); set x";
+        let note = skipped_note(&NuclearReferenceStatus::Skipped {
+            rows: 300,
+            cols: 200,
+            max_side: 100,
+        })
+        .expect("a skipped reference has a note");
         assert_eq!(
-            shorten(note, 80),
-            "min-nuclear-norm: skipped, the matrix is 300×300"
+            note,
+            "min-nuclear-norm: skipped, the matrix is 300×200 and the exact solver is only run up \
+             to 100 per side"
         );
-        assert_eq!(shorten(note, 10), "min-nucle…");
+        assert_eq!(shorten(&note, 200), note);
+        assert_eq!(shorten(&note, 10), "min-nucle…");
+        assert_eq!(skipped_note(&NuclearReferenceStatus::NotAsked), None);
     }
 }
