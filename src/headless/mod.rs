@@ -1,0 +1,236 @@
+//! The headless commands: `run` (JSON on stdout, optional CSV trace), `check` and `presets`.
+//!
+//! These are what scripts, CI and papers rely on, so the output is deterministic (same preset,
+//! byte-identical JSON), numbers are printed with round-trip precision, and nothing but the
+//! result reaches stdout: progress goes to stderr, and only when stderr is a terminal.
+
+mod linear;
+mod matrix;
+
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::Path;
+
+use serde::Serialize;
+use serde::ser::SerializeMap;
+
+use crate::core::experiment::{Experiment, ExperimentSpec, Problem, RunStatus, SnapshotBody};
+use crate::core::history::next_log_step;
+use crate::core::optim::OptimizerSpec;
+use crate::preset::PresetInfo;
+
+/// Trace rows per run on the log grid: 50 per decade.
+const TRACE_PER_DECADE: f64 = 50.0;
+/// At most this many `svd_every` rows per run; beyond it the stride is widened.
+const TRACE_MAX_LINEAR_ROWS: u64 = 2000;
+/// The progress bar moves at least this many times over a run.
+const PROGRESS_UPDATES: u64 = 1000;
+
+/// A map that keeps insertion order in JSON (references in preset order).
+struct OrderedMap<V>(Vec<(String, V)>);
+
+impl<V: Serialize> Serialize for OrderedMap<V> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+/// One line for run `index` (0-based) if it stopped, for the `warnings` list.
+fn status_warning(index: usize, optimizer: &OptimizerSpec, status: RunStatus) -> Option<String> {
+    let label = format!("run {} ({})", index + 1, optimizer.label());
+    match status {
+        RunStatus::Ok => None,
+        RunStatus::Frozen { step } => Some(format!(
+            "{label}: frozen at step {step}: the update left the parameters bit-identical \
+             (the gradient underflowed, or a floating-point fixed point); it can never move again"
+        )),
+        RunStatus::Diverged { step } => Some(format!(
+            "{label}: diverged at step {step}: a value became NaN or infinite"
+        )),
+    }
+}
+
+/// The JSON report of an experiment's current state, as `run` prints it.
+///
+/// # Panics
+/// Never in practice: the report holds only strings, numbers and lists, which always serialise.
+#[must_use]
+pub fn report_json(experiment: &Experiment) -> String {
+    let snapshot = experiment.snapshot();
+    let title = &experiment.spec().title;
+    let text = match &snapshot.body {
+        SnapshotBody::Linear(s) => linear::json(title, snapshot.step, s),
+        SnapshotBody::Matrix(s) => matrix::json(title, snapshot.step, s),
+    };
+    text.expect("reports hold only strings, numbers and lists")
+}
+
+/// Writes trace rows (one per run) at the steps a [`TraceSchedule`] picks. Numbers use Rust's
+/// shortest round-trip form (`{:?}`), so 1e-177 stays short and every value reads back exactly.
+struct TraceWriter {
+    out: BufWriter<File>,
+}
+
+impl TraceWriter {
+    fn header(&mut self, experiment: &Experiment) -> std::io::Result<()> {
+        let mut header = String::from("step,run,optimizer");
+        match &experiment.snapshot().body {
+            SnapshotBody::Linear(s) => linear::trace_header(&mut header, s),
+            SnapshotBody::Matrix(s) => matrix::trace_header(&mut header, s),
+        }
+        writeln!(self.out, "{header}")
+    }
+
+    fn rows(&mut self, experiment: &Experiment) -> std::io::Result<()> {
+        let snapshot = experiment.snapshot();
+        match &snapshot.body {
+            SnapshotBody::Linear(s) => linear::trace_rows(&mut self.out, snapshot.step, s),
+            SnapshotBody::Matrix(s) => matrix::trace_rows(&mut self.out, snapshot.step, s),
+        }
+    }
+}
+
+/// Which steps a trace records: a log grid, plus every `svd_every` steps for matrices (widened
+/// so that no run writes more than `TRACE_MAX_LINEAR_ROWS` of those).
+#[derive(Debug, Clone, Copy)]
+pub struct TraceSchedule {
+    stride: Option<u64>,
+}
+
+impl TraceSchedule {
+    /// The schedule for `spec` over `steps` steps.
+    #[must_use]
+    pub fn new(spec: &ExperimentSpec, steps: u64) -> Self {
+        let stride = match spec.problem {
+            Problem::Linear(_) => None,
+            Problem::Matrix(_) => {
+                let every = spec.svd_every.max(1);
+                let widen = (steps / every).div_ceil(TRACE_MAX_LINEAR_ROWS).max(1);
+                Some(every.saturating_mul(widen))
+            }
+        };
+        Self { stride }
+    }
+
+    /// The first recorded step after `step`.
+    #[must_use]
+    pub fn next(&self, step: u64) -> u64 {
+        let log = next_log_step(step, TRACE_PER_DECADE);
+        match self.stride {
+            Some(stride) => log.min((step / stride + 1).saturating_mul(stride)),
+            None => log,
+        }
+    }
+}
+
+/// Errors of the headless commands, already worded for the user.
+#[derive(Debug)]
+pub struct HeadlessError(pub String);
+
+impl std::fmt::Display for HeadlessError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for HeadlessError {}
+
+/// Runs `spec` for `steps` steps and returns the JSON report; writes a trace when asked.
+/// Shows a progress bar on stderr when stderr is a terminal.
+///
+/// # Errors
+/// When the trace file cannot be created or written.
+///
+/// # Panics
+/// Never in practice: the progress template is a valid constant.
+pub fn run(
+    spec: ExperimentSpec,
+    steps: u64,
+    trace: Option<&Path>,
+) -> Result<String, HeadlessError> {
+    let mut trace = match trace {
+        None => None,
+        Some(path) => Some(TraceWriter {
+            out: BufWriter::new(File::create(path).map_err(|e| {
+                HeadlessError(format!(
+                    "{}: cannot write the trace file: {e}",
+                    path.display()
+                ))
+            })?),
+        }),
+    };
+    let trace_error = |e: std::io::Error| HeadlessError(format!("writing the trace failed: {e}"));
+    let schedule = TraceSchedule::new(&spec, steps);
+    let mut experiment = Experiment::new(spec);
+    if let Some(t) = &mut trace {
+        t.header(&experiment).map_err(trace_error)?;
+        t.rows(&experiment).map_err(trace_error)?;
+    }
+    let progress = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(steps);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{elapsed_precise} [{bar:40}] {pos}/{len} steps, {per_sec}, eta {eta}",
+            )
+            .expect("the template is valid")
+            .progress_chars("=> "),
+        );
+        bar
+    });
+    let chunk = (steps / PROGRESS_UPDATES).max(1);
+    let mut next_record = schedule.next(0);
+    let mut last_recorded = 0;
+    while experiment.steps_done() < steps {
+        let done = experiment.steps_done();
+        let mut target = steps.min(done.saturating_add(chunk));
+        if trace.is_some() {
+            target = target.min(next_record);
+        }
+        experiment.step(target - done);
+        if let Some(t) = &mut trace
+            && target == next_record
+        {
+            t.rows(&experiment).map_err(trace_error)?;
+            last_recorded = target;
+            next_record = schedule.next(target);
+        }
+        if let Some(bar) = &progress {
+            bar.set_position(target);
+        }
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    if let Some(mut t) = trace {
+        if last_recorded != steps {
+            t.rows(&experiment).map_err(trace_error)?;
+        }
+        t.out.flush().map_err(trace_error)?;
+    }
+    Ok(report_json(&experiment))
+}
+
+/// A one-paragraph summary of a valid preset, for `check`.
+#[must_use]
+pub fn describe(spec: &ExperimentSpec) -> String {
+    let what = match &spec.problem {
+        Problem::Linear(p) => linear::describe(p),
+        Problem::Matrix(p) => matrix::describe(p),
+    };
+    format!("ok: {} ({what}; {} steps)", spec.title, spec.horizon)
+}
+
+/// The `presets` listing: one line per preset, `name<TAB>title`.
+#[must_use]
+pub fn presets_listing(presets: &[PresetInfo]) -> String {
+    let mut listing = String::new();
+    for p in presets {
+        writeln!(listing, "{}\t{}", p.name, p.title).ok();
+    }
+    listing
+}
