@@ -12,6 +12,7 @@ use crate::core::experiment::{LinearProblem, LinearRunSpec, Problem};
 use crate::core::model::Loss;
 use crate::core::reference::MarginNorm;
 
+/// How errors name this kind when a key belongs to another.
 const CONTEXT: &str = "linear experiments";
 
 /// Checks a linear experiment's tables.
@@ -42,6 +43,7 @@ pub(super) fn check(c: &Checker<'_>, tables: &Tables<'_>) -> Result<KindSpec, Pr
     })
 }
 
+/// The labelled points: `[data] source = "clusters"` or a CSV, refusing the matrix keys.
 fn check_data(
     c: &Checker<'_>,
     data: &Spanned<RawData>,
@@ -77,6 +79,7 @@ fn check_data(
     }
 }
 
+/// Two seeded Gaussian clusters, within the size limit.
 fn check_clusters(
     c: &Checker<'_>,
     data: &Spanned<RawData>,
@@ -144,6 +147,7 @@ fn check_model(c: &Checker<'_>, m: &RawModel) -> Result<(Loss, bool), PresetErro
     Ok((loss, m.bias.as_ref().is_some_and(|b| *b.get_ref())))
 }
 
+/// One run: its optimizer and its start θ₀ (zero unless `init` gives w, or w then b).
 fn check_run(
     c: &Checker<'_>,
     run: &Spanned<RawRun>,

@@ -14,6 +14,7 @@ use super::{KindSpec, MAX_MATRIX_SIZE, NUCLEAR_REFERENCE, PresetError, Tables};
 use crate::core::data::{self, MAX_CELLS, MatrixData};
 use crate::core::experiment::{Layout, MatrixProblem, MatrixRunSpec, Problem};
 
+/// How errors name this kind when a key belongs to another.
 const CONTEXT: &str = "matrix experiments";
 
 /// Checks a matrix experiment's tables.
@@ -45,6 +46,8 @@ pub(super) fn check(c: &Checker<'_>, tables: &Tables<'_>) -> Result<KindSpec, Pr
     })
 }
 
+/// M* and its mask: `[data] source = "low-rank"` or CSV files, with at least one entry
+/// observed; the linear keys are refused.
 fn check_data(
     c: &Checker<'_>,
     data: &Spanned<RawData>,
@@ -87,6 +90,7 @@ fn check_data(
     Ok(matrix)
 }
 
+/// A seeded rank-r matrix with a random mask.
 fn check_low_rank(c: &Checker<'_>, d: &RawData, seed: u64) -> Result<MatrixData, PresetError> {
     let for_csv = "source = \"low-rank\" (it is for \"csv\")";
     c.not_for(d.matrix.as_ref(), "data.matrix", for_csv)?;
@@ -116,6 +120,7 @@ fn check_low_rank(c: &Checker<'_>, d: &RawData, seed: u64) -> Result<MatrixData,
     Ok(data::low_rank(size, rank, observed, seed))
 }
 
+/// M* and its mask from two CSV files without header, within the size limit.
 fn check_csv(c: &Checker<'_>, d: &RawData) -> Result<MatrixData, PresetError> {
     c.not_for(
         d.size.as_ref(),
@@ -162,6 +167,7 @@ struct Starts {
     noise_v: DMatrix<f64>,
 }
 
+/// `[model]`: the factor width and what the runs start from.
 fn check_model(
     c: &Checker<'_>,
     tables: &Tables<'_>,
@@ -269,6 +275,7 @@ fn check_width(
     }
 }
 
+/// One run: its optimizer and its start (U₀, V₀) from its scale or the init files.
 fn check_run(
     c: &Checker<'_>,
     run: &Spanned<RawRun>,

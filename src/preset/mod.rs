@@ -223,6 +223,7 @@ fn check(c: &Checker<'_>, raw: &RawPreset) -> Result<ExperimentSpec, PresetError
     })
 }
 
+/// `seed`, a whole number ≥ 0 (0 when absent).
 fn check_seed(c: &Checker<'_>, raw: &RawPreset) -> Result<u64, PresetError> {
     match &raw.seed {
         Some(s) if *s.get_ref() < 0 => Err(c.error(
@@ -271,6 +272,7 @@ fn check_runs<'a>(
     Ok(runs)
 }
 
+/// `[show] layout` (overlay when absent); whether the kind has layouts is its module's call.
 fn check_layout(c: &Checker<'_>, show: Option<&RawShow>) -> Result<Layout, PresetError> {
     let Some(l) = show.and_then(|s| s.layout.as_ref()) else {
         return Ok(Layout::Overlay);

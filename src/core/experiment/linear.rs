@@ -48,6 +48,7 @@ pub struct LinearRunSpec {
 /// A selected max-margin reference, or why it does not exist.
 pub type LinearReference = (MarginNorm, Result<MaxMarginReference, ReferenceError>);
 
+/// One run: its spec, its state, its mini-batches (when smaller than the data) and its trail.
 struct LinearRun {
     spec: LinearRunSpec,
     state: RunState,

@@ -79,6 +79,7 @@ impl NuclearReferenceStatus {
     }
 }
 
+/// One run: its spec, its state and its history of spectra.
 struct MatrixRun {
     spec: MatrixRunSpec,
     state: RunState,

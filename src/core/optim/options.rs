@@ -191,12 +191,14 @@ fn number(
     Err(OptimizerError { field, problem })
 }
 
+/// A number in [0, 1) for `field`.
 fn fraction(field: OptimizerField, value: f64) -> Result<f64, OptimizerError> {
     number(field, value, Accepted::Fraction, |v| {
         (0.0..1.0).contains(&v)
     })
 }
 
+/// A number > 0 for `field`.
 fn positive(field: OptimizerField, value: f64) -> Result<f64, OptimizerError> {
     number(field, value, Accepted::Positive, |v| v > 0.0)
 }
