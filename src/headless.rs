@@ -355,13 +355,28 @@ impl TraceSchedule {
     }
 }
 
-/// Errors of the headless commands, already worded for the user.
+/// Why a headless command stopped early.
 #[derive(Debug)]
-pub struct HeadlessError(pub String);
+pub enum HeadlessError {
+    /// A failure, already worded for the user.
+    Message(String),
+    /// An output's reader went away (`--trace /dev/stdout | head`): not a failure, the command
+    /// ends quietly as other command-line tools do.
+    OutputClosed,
+}
+
+impl From<String> for HeadlessError {
+    fn from(message: String) -> Self {
+        Self::Message(message)
+    }
+}
 
 impl std::fmt::Display for HeadlessError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            Self::Message(message) => f.write_str(message),
+            Self::OutputClosed => f.write_str("the output was closed by its reader"),
+        }
     }
 }
 
@@ -384,14 +399,20 @@ pub fn run(
         None => None,
         Some(path) => Some(TraceWriter {
             out: BufWriter::new(File::create(path).map_err(|e| {
-                HeadlessError(format!(
+                HeadlessError::Message(format!(
                     "{}: cannot write the trace file: {e}",
                     path.display()
                 ))
             })?),
         }),
     };
-    let trace_error = |e: std::io::Error| HeadlessError(format!("writing the trace failed: {e}"));
+    let trace_error = |e: std::io::Error| {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            HeadlessError::OutputClosed
+        } else {
+            HeadlessError::Message(format!("writing the trace failed: {e}"))
+        }
+    };
     let schedule = TraceSchedule::new(&spec, steps);
     let mut experiment = Experiment::new(spec);
     if let Some(t) = &mut trace {
@@ -476,12 +497,22 @@ pub fn describe(spec: &ExperimentSpec) -> String {
     format!("ok: {} ({what}; {} steps)", spec.title, spec.horizon)
 }
 
-/// The `presets` listing: one line per preset, `name<TAB>title`.
+/// The `presets` listing: one line per preset, `name<TAB>title`, or `name<TAB>broken: <error>`
+/// for a preset that would not load (so a listed name is one that `run` accepts).
 #[must_use]
 pub fn presets_listing(presets: &[PresetInfo]) -> String {
     let mut listing = String::new();
     for p in presets {
-        writeln!(listing, "{}\t{}", p.name, p.title).ok();
+        match preset::load(&p.path) {
+            Ok(_) => writeln!(listing, "{}\t{}", p.name, p.title),
+            Err(e) => writeln!(
+                listing,
+                "{}\tbroken: {}",
+                p.name,
+                e.to_string().replace('\n', " ")
+            ),
+        }
+        .ok();
     }
     listing
 }
