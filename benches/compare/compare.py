@@ -4,7 +4,9 @@
 Every figure is a whole process: (time at S steps − time at 0 steps) / S, so start-up, preset
 loading and JSON output cancel out. Ours and numpy alternate within each repeat and the minimum
 over repeats is kept, because the machine is shared and only the fastest run is free of noise.
-numpy runs with 1 and 2 BLAS threads and the faster is kept. OPENBLAS_CORETYPE and
+numpy runs with 1 and 2 BLAS threads and the faster wall time is kept. On a loaded machine wall
+times mostly measure the load, so CPU time (user + system, all threads) is printed too: ours
+against numpy on 1 BLAS thread, where both sides count the same work. OPENBLAS_CORETYPE and
 OPENBLAS_L2_SIZE are removed from numpy's environment only (they pin an old, slower kernel on
 some machines); nothing else is changed.
 
@@ -15,6 +17,7 @@ numpy is skipped, with a note, when PYTHON cannot import it.
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -133,13 +136,16 @@ for t in range(steps):
 
 
 def timed(cmd, env=None):
-    """Wall time of one process, which must succeed."""
+    """(wall time, CPU time of all its threads, stdout) of one process, which must succeed."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         sys.exit(f"{' '.join(map(str, cmd))} failed:\n{done.stderr.decode()[-2000:]}")
-    return elapsed, done.stdout
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu, done.stdout
 
 
 def numpy_env(threads):
@@ -174,22 +180,26 @@ def blas_kernel(python):
 
 
 def per_step(run, steps, repeats):
-    """min over repeats of (t(S) − t(0)) / S, where run(s) returns the wall time at s steps."""
-    best = float("inf")
+    """(wall, CPU): each the min over repeats of (t(S) − t(0)) / S; run(s) times s steps."""
+    wall, cpu = float("inf"), float("inf")
     for _ in range(repeats):
-        best = min(best, (run(steps) - run(0)) / steps)
-    return best
+        (wall_s, cpu_s), (wall_0, cpu_0) = run(steps), run(0)
+        wall = min(wall, (wall_s - wall_0) / steps)
+        cpu = min(cpu, (cpu_s - cpu_0) / steps)
+    return wall, cpu
 
 
 def ours_status(binary, preset, steps):
     """Every run of ours must still be moving at the end, or the timing measures a no-op."""
-    _, out = timed([binary, "run", str(preset), "--steps", str(steps)])
+    _, _, out = timed([binary, "run", str(preset), "--steps", str(steps)])
     statuses = [r["status"] for r in json.loads(out)["runs"]]
     if any(s != "ok" for s in statuses):
         sys.exit(f"{preset}: runs stopped ({statuses}); the timing would be meaningless")
 
 
 def fmt(seconds):
+    if seconds is None:
+        return "not installed"
     if seconds >= 1e-3:
         return f"{seconds * 1e3:.2f} ms"
     if seconds >= 1e-6:
@@ -215,13 +225,19 @@ def main():
               "then --python /tmp/venv/bin/python)", file=sys.stderr)
 
     def numpy_per_step(script, argv_of_steps, steps):
-        times = []
-        for threads in (1, 2):
-            env = numpy_env(threads)
-            times.append(per_step(
-                lambda s: timed([args.python, "-c", script, *argv_of_steps(s)], env)[0],
-                steps, args.repeats))
-        return min(times)
+        """(faster wall time of 1 and 2 BLAS threads, CPU time on 1 thread), or Nones."""
+        if not numpy_ok:
+            return None, None
+        results = [
+            per_step(lambda s: timed([args.python, "-c", script, *argv_of_steps(s)],
+                                     numpy_env(threads))[:2], steps, args.repeats)
+            for threads in (1, 2)
+        ]
+        return min(wall for wall, _ in results), results[0][1]
+
+    def ours_per_step(preset, steps):
+        return per_step(lambda s: timed([args.binary, "run", str(preset), "--steps", str(s)])[:2],
+                        steps, args.repeats)
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -231,15 +247,12 @@ def main():
             preset = Path(tmp) / f"matrix-{n}.toml"
             preset.write_text(MATRIX_PRESET.format(n=n, lr=lr, svd_every=SVD_EVERY))
             ours_status(args.binary, preset, steps)
-            ours = per_step(lambda s: timed([args.binary, "run", str(preset), "--steps", str(s)])[0],
-                            steps, args.repeats)
-            theirs = None
-            if numpy_ok:
-                theirs = numpy_per_step(
-                    NUMPY_MATRIX, lambda s: [str(n), str(s), str(lr), str(SVD_EVERY)], steps)
+            ours = ours_per_step(preset, steps)
+            theirs = numpy_per_step(
+                NUMPY_MATRIX, lambda s: [str(n), str(s), str(lr), str(SVD_EVERY)], steps)
             rows.append((f"GD on U Vᵀ, N = k = {n}, SVD every {SVD_EVERY} steps, per step",
                          ours, theirs))
-            print(f"N={n}: ours {fmt(ours)} numpy {theirs and fmt(theirs)}", file=sys.stderr)
+            print(f"N={n}: ours {ours} numpy {theirs}", file=sys.stderr)
 
         exp1, exp2 = article_loops()
         for name, preset, steps, script in (
@@ -249,24 +262,24 @@ def main():
              exp2),
         ):
             steps //= scale
-            path = ROOT / "presets" / f"{preset}.toml"
-            ours = per_step(lambda s: timed([args.binary, "run", str(path), "--steps", str(s)])[0],
-                            steps, args.repeats) * steps
-            theirs = None
-            if numpy_ok:
-                theirs = numpy_per_step(script, lambda s: [str(s)], steps) * steps
+            ours = [t * steps for t in ours_per_step(ROOT / "presets" / f"{preset}.toml", steps)]
+            theirs = [t and t * steps for t in numpy_per_step(script, lambda s: [str(s)], steps)]
             rows.append((name + (" (÷10, --quick)" if args.quick else ""), ours, theirs))
-            print(f"{preset}: ours {fmt(ours)} numpy {theirs and fmt(theirs)}", file=sys.stderr)
+            print(f"{preset}: ours {ours} numpy {theirs}", file=sys.stderr)
 
-    print("| | ours | numpy | numpy / ours |")
-    print("|---|---|---|---|")
-    for name, ours, theirs in rows:
-        ratio = f"{theirs / ours:.1f}×" if theirs else "—"
-        print(f"| {name} | {fmt(ours)} | {fmt(theirs) if theirs else 'not installed'} | {ratio} |")
+    def ratio(theirs, ours):
+        return f"{theirs / ours:.1f}×" if theirs else "—"
+
+    print("| | ours | numpy (1 or 2 threads) | numpy / ours | ours CPU | numpy CPU (1 thread) "
+          "| CPU ratio |")
+    print("|---|---|---|---|---|---|---|")
+    for name, (ours, ours_cpu), (theirs, theirs_cpu) in rows:
+        print(f"| {name} | {fmt(ours)} | {fmt(theirs)} | {ratio(theirs, ours)} "
+              f"| {fmt(ours_cpu)} | {fmt(theirs_cpu)} | {ratio(theirs_cpu, ours_cpu)} |")
 
     if not args.skip_max_margin:
         path = ROOT / "presets" / "max-margin.toml"
-        elapsed, _ = timed([args.binary, "run", str(path), "--steps", "1000000000"])
+        elapsed, _, _ = timed([args.binary, "run", str(path), "--steps", "1000000000"])
         print(f"\n`run max-margin --steps 1000000000` (4 runs): {elapsed:.1f} s")
 
 
