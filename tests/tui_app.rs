@@ -360,8 +360,10 @@ fn the_worker_pauses_at_the_horizon_then_runs_on() {
 /// Upper bound (timed, generous): steps ≤ 4 · (elapsed / frame + 2). Lower bound (not timed):
 /// the worker sends at most one report per frame tick, so k reports received after the first
 /// span at least k frames, each of which grants 4 steps that a tiny experiment takes before the
-/// next tick; a report may be sent before or after its frame's steps, so steps ≥ 4 · (k − 1) −
-/// 4. A pace of 1, 2 or 3 per frame fails it once a dozen reports have arrived.
+/// next tick; a report may be sent before or after its frame's steps, so steps ≥ 4k − 8. The
+/// check allows 4 more (a frame cut short if the worker is descheduled between two batches):
+/// steps + 12 ≥ 4k. A pace of 1 or 2 per frame fails it from 7 reports on, 3 from 13 (about 30
+/// arrive in the 300 ms).
 #[test]
 fn fixed_pace_takes_that_many_steps_per_frame() {
     let mut worker = WorkerHandle::spawn(spec("x", 1_000_000_000), FRAME).expect("worker");
@@ -393,7 +395,7 @@ fn fixed_pace_takes_that_many_steps_per_frame() {
     );
     assert!(reports >= 12, "only {reports} reports in {frames} frames");
     assert!(
-        taken + 8 >= 4 * reports,
+        taken + 12 >= 4 * reports,
         "{first} → {last}: fewer than 4 steps per frame over {reports} reports"
     );
     worker.shutdown();

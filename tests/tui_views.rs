@@ -393,6 +393,8 @@ fn expected_maps() -> [DMatrix<f64>; 3] {
     [target, product, difference]
 }
 
+/// Every cell of the three colour maps against [`expected_maps`] through the documented colour
+/// scale (independent computation and tolerance: see there).
 #[test]
 fn heat_map_colours_have_the_orientation_sign_and_scale_of_the_matrices() {
     let app = heat_app(true);
@@ -435,6 +437,8 @@ fn heat_map_colours_have_the_orientation_sign_and_scale_of_the_matrices() {
     }
 }
 
+/// Under NO_COLOR, every cell of the three maps against [`expected_maps`] through the documented
+/// glyph ramp (sign is not shown without colour; orientation and scale are). Exact match.
 #[test]
 fn no_color_heat_map_glyphs_have_the_orientation_and_scale_of_the_matrices() {
     let app = heat_app(false);
