@@ -2,7 +2,9 @@
 //!
 //! It checks what a researcher does over SSH: the circle and the counter move, space pauses,
 //! `n` takes exactly one step, `2` switches to the low-rank preset, `q` quits with status 0 and
-//! the terminal restored; a SIGTERM, a SIGHUP or a pty that goes away ends the process within
+//! the terminal restored (alternate screen left, cursor shown, and raw mode off: the pty's termios
+//! read back through the master has line editing, echo, signal keys and output processing on
+//! again, as the pty had them before the dashboard started); a SIGTERM, a SIGHUP or a pty that goes away ends the process within
 //! about a second. An ignored test measures bytes per second written at 120×40 and the
 //! dashboard's steps/s at full speed (run it with `--ignored --nocapture`).
 #![cfg(all(unix, feature = "tui"))]
@@ -13,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use nix::sys::termios::{LocalFlags, OutputFlags};
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -45,6 +48,14 @@ impl Session {
         command.cwd(env!("CARGO_MANIFEST_DIR"));
         command.env("TERM", "xterm-256color");
         command.env_remove("NO_COLOR");
+        let cooked = pair.master.get_termios().expect("the pty's termios");
+        assert!(
+            cooked
+                .local_flags
+                .contains(LocalFlags::ICANON | LocalFlags::ECHO | LocalFlags::ISIG)
+                && cooked.output_flags.contains(OutputFlags::OPOST),
+            "a new pty starts cooked"
+        );
         let child = pair
             .slave
             .spawn_command(command)
@@ -159,8 +170,41 @@ impl Session {
         assert!(status.success());
     }
 
-    /// Asserts that the output ended the alternate screen and showed the cursor again.
+    /// The pty's line settings as the kernel holds them (read through the master, which shares
+    /// them with the slave on Linux and the BSDs): (canonical line editing, echo, signal keys,
+    /// output post-processing). All four on is a cooked terminal; raw mode (`cfmakeraw`, what
+    /// crossterm uses) turns all four off.
+    fn line_discipline(&self) -> (bool, bool, bool, bool) {
+        let termios = self.master.get_termios().expect("the pty's termios");
+        let local = termios.local_flags;
+        (
+            local.contains(LocalFlags::ICANON),
+            local.contains(LocalFlags::ECHO),
+            local.contains(LocalFlags::ISIG),
+            termios.output_flags.contains(OutputFlags::OPOST),
+        )
+    }
+
+    /// Asserts that the dashboard has put the pty in raw mode: proof that
+    /// [`Session::line_discipline`] sees the program's settings, so the check after exit means
+    /// something.
+    fn assert_raw(&self) {
+        assert_eq!(
+            self.line_discipline(),
+            (false, false, false, false),
+            "the running dashboard should have the pty in raw mode (icanon, echo, isig, opost)"
+        );
+    }
+
+    /// Asserts that the output ended the alternate screen and showed the cursor again, and that
+    /// the pty is back in cooked mode: line editing, echo, Ctrl-C and newline translation on,
+    /// as the shell needs them (compared with the settings the pty was opened with, all on).
     fn assert_restored(&self) {
+        assert_eq!(
+            self.line_discipline(),
+            (true, true, true, true),
+            "raw mode was left on after exit (icanon, echo, isig, opost)"
+        );
         // Give the reader thread a moment to drain the last bytes.
         thread::sleep(Duration::from_millis(200));
         let raw = self.raw.lock().unwrap();
@@ -212,6 +256,7 @@ fn pause_step_switch_and_quit() {
     let first = session.wait_for("the circle and a counter", |s| {
         has_braille(s) && s.contains("directions") && step_of(s).is_some()
     });
+    session.assert_raw();
     let start = step_of(&first).unwrap();
     session.wait_for("the counter to move", |s| {
         step_of(s).is_some_and(|n| n > start)
@@ -280,6 +325,7 @@ fn sigterm_and_sighup_exit_within_a_second_and_restore() {
     for signal in ["-TERM", "-HUP"] {
         let mut session = Session::start(&["sgd-vs-adam"], 100, 30);
         session.wait_for("the dashboard", |s| step_of(s).is_some() && has_braille(s));
+        session.assert_raw();
         session.signal(signal);
         let (took, _) = session.wait_exit(Duration::from_secs(2));
         assert!(took < Duration::from_millis(1500), "{signal} took {took:?}");

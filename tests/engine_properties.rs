@@ -1,6 +1,7 @@
 //! Whatever experiment a valid preset describes, building it (exact references included),
 //! stepping it and reporting it never panics, and every run's status tells the truth: `ok` runs
-//! have finite parameters, and a stopped run stays stopped at the step it stopped.
+//! have finite parameters (linear: ‖w‖; matrix: every σ of U Vᵀ), a stopped run stays stopped at
+//! the step it stopped, and the JSON report parses with the engine's status for every run.
 //!
 //! The data, optimizers and learning rates are random over wide ranges (lr from 1e-6 to 1e6,
 //! starts up to ±1e3, one to five features, a single point, one class only, a mask of any
@@ -171,8 +172,31 @@ fn exercise(problem: Problem) {
             }
         }
     }
-    let json = headless::report_json(&experiment);
-    assert!(json.starts_with('{') && json.ends_with('}'));
+    if let SnapshotBody::Matrix(m) = &second.body {
+        for run in &m.runs {
+            if run.status == RunStatus::Ok {
+                // As for linear runs: a moving run's M = U Vᵀ is finite (a NaN or infinity in
+                // the product would have made the step that produced it `diverged`).
+                assert!(
+                    run.singular_values.iter().all(|v| v.is_finite()),
+                    "an ok run with σ = {:?}",
+                    run.singular_values
+                );
+                assert!(run.train_loss.is_finite() && run.nuclear_norm.is_finite());
+            }
+        }
+    }
+    // The report is JSON with one entry per run, each with the engine's status.
+    let json: serde_json::Value =
+        serde_json::from_str(&headless::report_json(&experiment)).expect("the report is JSON");
+    let reported: Vec<&str> = json["runs"]
+        .as_array()
+        .expect("runs is a list")
+        .iter()
+        .map(|run| run["status"].as_str().expect("a status"))
+        .collect();
+    let expected: Vec<&str> = statuses(&second).iter().map(|s| s.name()).collect();
+    assert_eq!(reported, expected);
 }
 
 proptest! {

@@ -2,13 +2,18 @@
 //!
 //! The corpus in tests/bad-presets/ covers the mistakes we thought of; these properties cover the
 //! ones we did not: random bytes, TOML-ish token soup, and shipped presets with one value replaced
-//! by a hostile token (nan, inf, -1, 0, 1e308, "x", [], {}). Case counts are modest so the file
-//! runs in a few seconds in release mode.
+//! by a hostile token (nan, inf, -1, 0, 1e308, "x", [], {}). What is accepted must keep its
+//! promises: a CSV's labels are ±1, its values finite and its rows one length; a mutated preset
+//! that loads builds and steps. Case counts are modest so the file runs in a few seconds in
+//! release mode.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use implicit_bias::core::data;
+use implicit_bias::core::experiment::{
+    Experiment, ExperimentSpec, Problem, RunStatus, SnapshotBody,
+};
 use implicit_bias::preset;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -168,6 +173,67 @@ fn mutate(text: &str, line: usize, token: &str) -> String {
         .collect()
 }
 
+/// What an accepted preset promises: its experiment builds (references included) and steps.
+/// Checked by stepping 3 steps and reading the snapshot: step 3, one entry per run of the spec,
+/// and any stop at a step from 1 to 3. Specs past 100,000 cells are not built (a hostile
+/// `1000000` may be a legal size that would take seconds per case, not a different code path).
+fn builds_and_steps(spec: &ExperimentSpec) {
+    let (cells, runs) = match &spec.problem {
+        Problem::Linear(p) => (p.data.points.len(), p.runs.len()),
+        Problem::Matrix(p) => {
+            let (rows, cols) = p.data.target.shape();
+            (rows * cols + (rows + cols) * p.width, p.runs.len())
+        }
+    };
+    if cells > 100_000 {
+        return;
+    }
+    let mut experiment = Experiment::new(spec.clone());
+    experiment.step(3);
+    let snapshot = experiment.snapshot();
+    assert_eq!(snapshot.step, 3);
+    let statuses: Vec<RunStatus> = match &snapshot.body {
+        SnapshotBody::Linear(s) => s.runs.iter().map(|r| r.status).collect(),
+        SnapshotBody::Matrix(s) => s.runs.iter().map(|r| r.status).collect(),
+    };
+    assert_eq!(statuses.len(), runs, "one run per [[runs]]");
+    for status in statuses {
+        assert!(
+            status.step().is_none_or(|step| (1..=3).contains(&step)),
+            "{status:?}"
+        );
+    }
+}
+
+/// Loads `bytes` with each CSV loader and checks what an accepted file promises (the loaders'
+/// doc comments): labelled points have labels exactly ±1, finite coordinates, at least one
+/// point and feature, and one row length (coordinates = points × dim); a matrix is non-empty,
+/// finite and rectangular; a mask has the asked shape and only 0 and 1. Exact checks.
+fn check_accepted_csv(bytes: &[u8], mask_shape: (usize, usize)) {
+    if let Ok(points) = with_file("csv", bytes, data::load_labelled_csv) {
+        assert!(points.dim >= 1 && !points.is_empty(), "{points:?}");
+        assert_eq!(points.points.len(), points.len() * points.dim, "one shape");
+        assert!(
+            points.labels.iter().all(|&y| y == 1.0 || y == -1.0),
+            "{:?}",
+            points.labels
+        );
+        assert!(
+            points.points.iter().all(|x| x.is_finite()),
+            "{:?}",
+            points.points
+        );
+    }
+    if let Ok(matrix) = with_file("csv", bytes, data::load_matrix_csv) {
+        assert!(matrix.nrows() >= 1 && matrix.ncols() >= 1, "{matrix:?}");
+        assert!(matrix.iter().all(|v| v.is_finite()), "{matrix:?}");
+    }
+    if let Ok(mask) = with_file("csv", bytes, |p| data::load_mask_csv(p, mask_shape)) {
+        assert_eq!(mask.shape(), mask_shape);
+        assert!(mask.iter().all(|&v| v == 0.0 || v == 1.0), "{mask:?}");
+    }
+}
+
 #[test]
 fn shipped_presets_load_from_a_temp_folder() {
     // Guards the mutation test: unmutated, every shipped preset must load from where it is copied.
@@ -206,18 +272,49 @@ proptest! {
             text = mutate(&text, line, token);
         }
         let result = with_file("toml", text.as_bytes(), preset::load);
-        if let Err(e) = &result {
-            let shown = e.to_string();
-            // One or two lines, as the brief for users demands, however odd the input.
-            prop_assert!(shown.lines().count() <= 2, "{shown}");
+        match &result {
+            Err(e) => {
+                let shown = e.to_string();
+                // One or two lines, as the brief for users demands, however odd the input.
+                prop_assert!(shown.lines().count() <= 2, "{shown}");
+            }
+            Ok(spec) => builds_and_steps(spec),
         }
     }
 
     #[test]
     fn random_csv_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
-        let _ = with_file("csv", &bytes, data::load_labelled_csv);
-        let _ = with_file("csv", &bytes, data::load_matrix_csv);
-        let _ = with_file("csv", &bytes, |p| data::load_mask_csv(p, (2, 2)));
+        check_accepted_csv(&bytes, (2, 2));
+    }
+
+    #[test]
+    fn labelled_csv_shaped_text_keeps_its_promises(
+        dim in 1..4_usize,
+        header_ok in any::<bool>(),
+        rows in proptest::collection::vec(
+            proptest::collection::vec(
+                proptest::sample::select(&[
+                    "1", "-1", "1", "-1", "0", "2", "0.5", "-0", "1.0", "+1", "nan", "inf",
+                    "1e400", " 1", "x", "",
+                ][..]),
+                4,
+            ),
+            1..6,
+        ),
+    ) {
+        // Headers mostly right and rows of the header's length, so the loader gets past the
+        // shape checks and the label and value checks are what decides.
+        let mut text = if header_ok {
+            let names: Vec<String> = (1..=dim).map(|j| format!("x{j}")).collect();
+            format!("{},label\n", names.join(","))
+        } else {
+            "x1,label,x2\n".to_owned()
+        };
+        for row in rows {
+            text.push_str(&row[..=dim].join(","));
+            text.push('\n');
+        }
+        check_accepted_csv(text.as_bytes(), (2, 2));
     }
 
     #[test]
@@ -239,10 +336,8 @@ proptest! {
             .zip(separators.iter().chain(std::iter::repeat(&",")))
             .flat_map(|(c, s)| [*c, *s])
             .collect();
-        let _ = with_file("csv", text.as_bytes(), data::load_labelled_csv);
-        let _ = with_file("csv", text.as_bytes(), data::load_matrix_csv);
-        if let Ok(matrix) = with_file("csv", text.as_bytes(), data::load_matrix_csv) {
-            let _ = with_file("csv", text.as_bytes(), |p| data::load_mask_csv(p, matrix.shape()));
-        }
+        let shape = with_file("csv", text.as_bytes(), data::load_matrix_csv)
+            .map_or((2, 2), |matrix| matrix.shape());
+        check_accepted_csv(text.as_bytes(), shape);
     }
 }

@@ -14,7 +14,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use implicit_bias::FPS_RANGE;
 use implicit_bias::core::data::gaussian_clusters;
 use implicit_bias::core::experiment::{
-    Experiment, ExperimentSpec, Layout, LinearProblem, LinearRunSpec, Problem,
+    Experiment, ExperimentSpec, Layout, LinearProblem, LinearRunSpec, Problem, SnapshotBody,
 };
 use implicit_bias::core::model::Loss;
 use implicit_bias::core::optim::{OptimizerKind, OptimizerSpec};
@@ -307,15 +307,6 @@ fn until(worker: &WorkerHandle, done: impl Fn(&Report) -> bool) -> Report {
     }
 }
 
-/// The newest report: everything queued is drained (as the UI does each frame).
-fn newest(worker: &WorkerHandle) -> Report {
-    let mut last = until(worker, |_| true);
-    while let Ok(WorkerMessage::Report(report)) = worker.messages.try_recv() {
-        last = *report;
-    }
-    last
-}
-
 const FRAME: Duration = Duration::from_millis(10);
 
 #[test]
@@ -363,6 +354,16 @@ fn the_worker_pauses_at_the_horizon_then_runs_on() {
     worker.shutdown();
 }
 
+/// Fixed(4) takes exactly 4 steps per frame: bounded above by the clock and below by the frames
+/// the reports prove.
+///
+/// Upper bound (timed, generous): steps ≤ 4 · (elapsed / frame + 2). Lower bound (not timed):
+/// the worker sends at most one report per frame tick, so k reports received after the first
+/// span at least k frames, each of which grants 4 steps that a tiny experiment takes before the
+/// next tick; a report may be sent before or after its frame's steps, so steps ≥ 4k − 8. The
+/// check allows 4 more (a frame cut short if the worker is descheduled between two batches):
+/// steps + 12 ≥ 4k. A pace of 1 or 2 per frame fails it from 7 reports on, 3 from 13 (about 30
+/// arrive in the 300 ms).
 #[test]
 fn fixed_pace_takes_that_many_steps_per_frame() {
     let mut worker = WorkerHandle::spawn(spec("x", 1_000_000_000), FRAME).expect("worker");
@@ -375,28 +376,66 @@ fn fixed_pace_takes_that_many_steps_per_frame() {
     worker.commands.send(Command::Resume).unwrap();
     let start = Instant::now();
     let first = until(&worker, |r| r.running).snapshot.step;
-    std::thread::sleep(Duration::from_millis(300));
-    let last = newest(&worker).snapshot.step;
+    // Drain every report for 300 ms (so the two-slot channel never fills and skips a frame).
+    let mut reports = 0_u64;
+    let mut last = first;
+    while start.elapsed() < Duration::from_millis(300) {
+        if let Ok(WorkerMessage::Report(report)) =
+            worker.messages.recv_timeout(Duration::from_millis(50))
+        {
+            reports += 1;
+            last = report.snapshot.step;
+        }
+    }
     let frames = start.elapsed().as_secs_f64() / FRAME.as_secs_f64();
-    // At most 4 per frame (plus one frame of slack), and it does move.
-    assert!(last > first, "{first} → {last}");
+    let taken = last - first;
     assert!(
-        (last - first) as f64 <= 4.0 * (frames + 2.0),
+        taken as f64 <= 4.0 * (frames + 2.0),
         "{first} → {last} in {frames} frames"
+    );
+    assert!(reports >= 12, "only {reports} reports in {frames} frames");
+    assert!(
+        taken + 12 >= 4 * reports,
+        "{first} → {last}: fewer than 4 steps per frame over {reports} reports"
     );
     worker.shutdown();
 }
 
+/// A Load is answered with the new experiment, not just a new generation: the first report of
+/// generation 1 has the new spec's runs (one run, its own start) and matches a fresh engine run
+/// of that spec to the same step, bit for bit (independent computation: `Experiment::new` and
+/// `step` in this thread; tolerance none).
 #[test]
 fn switching_the_experiment_bumps_the_generation() {
     let mut worker = WorkerHandle::spawn(spec("x", 1000), FRAME).expect("worker");
     until(&worker, |r| r.generation == 0);
+    let mut next = spec("y", 50);
+    let Problem::Linear(problem) = &mut next.problem else {
+        unreachable!()
+    };
+    problem.runs.truncate(1);
+    problem.runs[0].init = vec![0.5, -3.0];
     worker
         .commands
-        .send(Command::Load(Box::new(spec("y", 50))))
+        .send(Command::Load(Box::new(next.clone())))
         .unwrap();
     let loaded = until(&worker, |r| r.generation == 1);
     assert!(loaded.snapshot.step <= 50);
+    let SnapshotBody::Linear(shown) = &loaded.snapshot.body else {
+        panic!("linear expected")
+    };
+    assert_eq!(shown.runs.len(), 1, "the old spec had two runs");
+    assert_eq!(shown.runs[0].init, [0.5, -3.0]);
+    let mut fresh = Experiment::new(next);
+    fresh.step(loaded.snapshot.step);
+    let SnapshotBody::Linear(expected) = fresh.snapshot().body else {
+        unreachable!()
+    };
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(
+        bits(&shown.runs[0].direction),
+        bits(&expected.runs[0].direction)
+    );
     worker.shutdown();
 }
 

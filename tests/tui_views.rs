@@ -10,12 +10,13 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use nalgebra::DMatrix;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
-use ratatui::style::Color;
+use ratatui::style::{Color, Modifier};
 
 use implicit_bias::core::data::{gaussian_clusters, gaussian_matrix, low_rank};
 use implicit_bias::core::experiment::{
@@ -222,9 +223,10 @@ fn overlay_layout_shows_circle_arrows_runs_and_counter() {
                 "{label} missing at {width}×{height}:\n{screen}"
             );
         }
-        for head in ["1", "2", "3", "4", "○"] {
-            assert!(screen.contains(head), "{head} missing:\n{screen}");
-        }
+        assert!(
+            circle_pane(&buffer).is_some_and(|pane| pane_has(&buffer, pane, "○")),
+            "no start marks:\n{screen}"
+        );
         // The circle pane is on the left: its braille outline and trails.
         assert!(
             braille_between(&buffer, 0, width / 2) > 40,
@@ -236,6 +238,224 @@ fn overlay_layout_shows_circle_arrows_runs_and_counter() {
             "no chart:\n{screen}"
         );
         assert!(screen.contains("1e3"), "no log ticks:\n{screen}");
+    }
+}
+
+/// The inner area (x, y, width, height) of the pane titled " directions w/‖w‖ ".
+fn circle_pane(buffer: &Buffer) -> Option<(u16, u16, u16, u16)> {
+    let screen = text(buffer);
+    let row = screen
+        .lines()
+        .position(|l| l.contains("directions w/‖w‖"))? as u16;
+    let left = (0..buffer.area.width).find(|&x| buffer[(x, row)].symbol() == "┌")?;
+    let right = (left + 1..buffer.area.width).find(|&x| buffer[(x, row)].symbol() == "┐")?;
+    let bottom = (row + 1..buffer.area.height).find(|&y| buffer[(left, y)].symbol() == "└")?;
+    Some((left + 1, row + 1, right - left - 1, bottom - row - 1))
+}
+
+fn pane_has(buffer: &Buffer, (x0, y0, width, height): (u16, u16, u16, u16), symbol: &str) -> bool {
+    (y0..y0 + height).any(|y| (x0..x0 + width).any(|x| buffer[(x, y)].symbol() == symbol))
+}
+
+/// Each run's head, the reversed run number in the run's colour, sits in the circle pane in the
+/// direction the engine reports for that run.
+///
+/// Independent computation: the run's direction w/‖w‖ from the engine (stepped here to the same
+/// step), turned into an angle with atan2; the head's angle is read from its cell relative to
+/// the pane's centre, with a cell counted twice as tall as wide (the round-circle contract:
+/// equal data spans need x_span/width = y_span/(2·height)). Tolerance 6° at 200×60: the label
+/// sits in the cell the point falls in (±1 cell at a radius of about 20 rows and 40 columns,
+/// about 3°), plus the off-by-one between `cols − 1` and `cols` in the canvas scale.
+#[test]
+fn run_heads_are_at_their_runs_directions() {
+    let inits = [[-2.0, 4.0], [4.0, -1.0], [-3.0, -3.0], [1.0, 5.0]];
+    let spec = linear_spec(Layout::Overlay, &inits, OptimizerKind::Gd, 0.01);
+    let mut experiment = Experiment::new(spec);
+    experiment.step(3000);
+    let SnapshotBody::Linear(linear) = experiment.snapshot().body else {
+        unreachable!()
+    };
+    let app = overlay_app();
+    let buffer = render(&app, 200, 60);
+    let screen = text(&buffer);
+    let (x0, y0, width, height) = circle_pane(&buffer).expect("a circle pane");
+    let centre_x = f64::from(x0) + f64::from(width - 1) / 2.0;
+    let centre_y = f64::from(y0) + f64::from(height - 1) / 2.0;
+    for (index, run) in linear.runs.iter().enumerate() {
+        let label = (index + 1).to_string();
+        let heads: Vec<(u16, u16)> = (y0..y0 + height)
+            .flat_map(|y| (x0..x0 + width).map(move |x| (x, y)))
+            .filter(|&(x, y)| {
+                let cell = &buffer[(x, y)];
+                cell.symbol() == label
+                    && cell.modifier.contains(Modifier::REVERSED)
+                    && cell.fg == app_theme_run_color(index)
+            })
+            .collect();
+        assert_eq!(heads.len(), 1, "run {label}: heads {heads:?}\n{screen}");
+        let (x, y) = heads[0];
+        let across = f64::from(x) - centre_x;
+        let up = 2.0 * (centre_y - f64::from(y));
+        let seen = up.atan2(across).to_degrees();
+        let expected = run.direction[1].atan2(run.direction[0]).to_degrees();
+        let off = (seen - expected + 540.0).rem_euclid(360.0) - 180.0;
+        assert!(
+            off.abs() < 6.0,
+            "run {label}: head at {seen:.1}°, direction {expected:.1}°\n{screen}"
+        );
+    }
+}
+
+/// The colour the theme gives run `index` with colour on.
+fn app_theme_run_color(index: usize) -> Color {
+    implicit_bias::tui::theme::Theme { color: true }.run_color(index)
+}
+
+/// M* for the heat-map tests: 4×6 (not square, so a transpose changes the picture), entries
+/// from {±1, ±0.3, 0}, placed with no symmetry.
+fn heat_target() -> DMatrix<f64> {
+    DMatrix::from_row_slice(
+        4,
+        6,
+        &[
+            1.0, 0.3, 0.0, -0.3, -1.0, 0.0, //
+            0.0, -1.0, 1.0, 0.0, 0.3, -0.3, //
+            -0.3, 0.0, -1.0, 1.0, 0.0, 0.3, //
+            0.3, 1.0, 0.0, -1.0, -0.3, 1.0,
+        ],
+    )
+}
+
+/// The matrix app showing `heat_target()` as M* and 0.3·M* as run 1's M.
+fn heat_app(color: bool) -> App {
+    let mut app = app_for(&matrix_spec(), 10, |snapshot| {
+        let SnapshotBody::Matrix(matrix) = &mut snapshot.body else {
+            panic!("matrix expected")
+        };
+        matrix.target = heat_target();
+        matrix.runs[0].product = heat_target() * 0.3;
+    });
+    app.color = color;
+    app
+}
+
+/// The three maps' first cells: (left x of M*, M, M − M*; the row of their first cells), found by
+/// the labels "M*", "M", "M − M*" on the row below the pane's title.
+fn heat_origins(buffer: &Buffer) -> ([u16; 3], u16) {
+    let screen = text(buffer);
+    let title_row = screen
+        .lines()
+        .position(|l| l.contains("M*  ·  M (run 1)"))
+        .expect("the heat-map pane") as u16;
+    let label_row = title_row + 1;
+    let starts: Vec<u16> = (0..buffer.area.width)
+        .filter(|&x| buffer[(x, label_row)].symbol() == "M")
+        .collect();
+    // "M*" "M" "M − M*": the fourth M is the M* inside the third label.
+    assert_eq!(starts.len(), 4, "labels:\n{screen}");
+    ([starts[0], starts[1], starts[2]], label_row + 1)
+}
+
+/// The documented five-level diverging scale on v/max|M*|: |v| ≤ 0.15 black, ≤ 0.5 light, else
+/// full; red for positive, blue for negative. Test entries sit far from every threshold.
+fn expected_color(v: f64) -> Color {
+    match v {
+        v if v < -0.5 => Color::Blue,
+        v if v < -0.15 => Color::LightBlue,
+        v if v <= 0.15 => Color::Black,
+        v if v <= 0.5 => Color::LightRed,
+        _ => Color::Red,
+    }
+}
+
+/// The documented NO_COLOR ramp on |v|/max|M*|: < 0.1 blank, < 0.3 ░, < 0.6 ▒, < 0.9 ▓, else █.
+fn expected_glyph(v: f64) -> &'static str {
+    match v.abs() {
+        m if m < 0.1 => " ",
+        m if m < 0.3 => "░",
+        m if m < 0.6 => "▒",
+        m if m < 0.9 => "▓",
+        _ => "█",
+    }
+}
+
+/// The three maps M*, M = 0.3·M* and M − M* = −0.7·M*, each on the shared scale max|M*| = 1.
+///
+/// Independent computation: the entries written out above, divided by max|M*| by hand (1), run
+/// through the documented scale. The matrix is built so each mistake changes a cell:
+/// transposed (6×4 paints other cells), M* − M instead of M − M* (every non-zero entry of the
+/// difference changes hue), M's own scale max|M| instead of max|M*| (0.3 would read as full red,
+/// 0.09 as light). Exact match, no tolerance: every entry is at least 0.06 from a threshold.
+fn expected_maps() -> [DMatrix<f64>; 3] {
+    let target = heat_target();
+    let product = &target * 0.3;
+    let difference = &product - &target;
+    [target, product, difference]
+}
+
+/// Every cell of the three colour maps against [`expected_maps`] through the documented colour
+/// scale (independent computation and tolerance: see there).
+#[test]
+fn heat_map_colours_have_the_orientation_sign_and_scale_of_the_matrices() {
+    let app = heat_app(true);
+    let buffer = render(&app, 200, 60);
+    let screen = text(&buffer);
+    let (origins, top) = heat_origins(&buffer);
+    for (map, (values, x0)) in expected_maps().iter().zip(origins).enumerate() {
+        // Colour packs two rows per cell: the upper entry in the foreground, the lower in the
+        // background of a `▀`.
+        for cell_row in 0..2 {
+            for column in 0..6 {
+                let cell = &buffer[(x0 + column as u16, top + cell_row as u16)];
+                let upper = values[(2 * cell_row, column)];
+                let lower = values[(2 * cell_row + 1, column)];
+                assert_eq!(
+                    cell.symbol(),
+                    "▀",
+                    "map {map} ({cell_row}, {column})\n{screen}"
+                );
+                assert_eq!(
+                    (cell.fg, cell.bg),
+                    (expected_color(upper), expected_color(lower)),
+                    "map {map}, entries ({}, {column}) = {upper} and ({}, {column}) = {lower}",
+                    2 * cell_row,
+                    2 * cell_row + 1
+                );
+            }
+            let past = &buffer[(x0 + 6, top + cell_row as u16)];
+            assert_ne!(
+                past.symbol(),
+                "▀",
+                "map {map}: wider than 6 columns\n{screen}"
+            );
+        }
+        assert_ne!(
+            buffer[(x0, top + 2)].symbol(),
+            "▀",
+            "map {map}: taller than 4 rows\n{screen}"
+        );
+    }
+}
+
+/// Under NO_COLOR, every cell of the three maps against [`expected_maps`] through the documented
+/// glyph ramp (sign is not shown without colour; orientation and scale are). Exact match.
+#[test]
+fn no_color_heat_map_glyphs_have_the_orientation_and_scale_of_the_matrices() {
+    let app = heat_app(false);
+    let buffer = render(&app, 200, 60);
+    let screen = text(&buffer);
+    let (origins, top) = heat_origins(&buffer);
+    for (map, (values, x0)) in expected_maps().iter().zip(origins).enumerate() {
+        // Without colour one entry per cell, its magnitude as a shade.
+        for row in 0..4 {
+            let shown: String = (0..6)
+                .map(|column| buffer[(x0 + column, top + row)].symbol().to_owned())
+                .collect();
+            let expected: String = (0..6)
+                .map(|column| expected_glyph(values[(row as usize, column as usize)]))
+                .collect();
+            assert_eq!(shown, expected, "map {map} row {row}\n{screen}");
+        }
     }
 }
 

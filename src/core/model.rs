@@ -381,7 +381,19 @@ mod tests {
     #[test]
     fn logistic_loss_is_stable_at_extreme_margins() {
         assert_eq!(Loss::Logistic.value(-1000.0), 1000.0);
-        assert!(Loss::Logistic.value(1000.0) >= 0.0);
+        // Closed form ln(1 + e⁻ᵐ) = x − x²/2 + O(x³), x = e⁻ᵐ: exactly 0.0 in f64 at m = 1000
+        // (e⁻¹⁰⁰⁰ underflows), and x − x²/2 to 1e-15 relative at m = 30 and 700, where a naive
+        // ln(1 + x) keeps only 3 digits (1 + 9e-14) or none.
+        assert_eq!(Loss::Logistic.value(1000.0), 0.0);
+        for margin in [30.0_f64, 700.0] {
+            let x = (-margin).exp();
+            let closed_form = x - x * x / 2.0;
+            let value = Loss::Logistic.value(margin);
+            assert!(
+                (value - closed_form).abs() <= 1e-15 * closed_form,
+                "{margin}: {value}"
+            );
+        }
         assert_eq!(Loss::Logistic.weight(-1000.0), 1.0);
         assert_eq!(Loss::Logistic.weight(1000.0), 0.0);
         assert!((Loss::Logistic.value(0.0) - 2f64.ln()).abs() < 1e-15);
