@@ -6,8 +6,11 @@ use crate::core::history::{History, Spacing};
 use crate::core::linalg::{angle_degrees, dot, norm2, unit};
 use crate::core::model::{LinearModel, Loss};
 use crate::core::optim::OptimizerSpec;
-use crate::core::reference::{MarginNorm, MaxMarginReference, ReferenceError, max_margin};
+use crate::core::reference::{
+    MarginNorm, MaxMarginReference, ReferenceError, max_margin, separable,
+};
 
+use super::convergence::{CHECK_EVERY, LinearObjective, at_minimiser};
 use super::run::{Batcher, RunState, RunStatus, ZeroGradientCheck};
 use super::{Engine, ExperimentSpec};
 
@@ -55,6 +58,8 @@ struct LinearRun {
     batcher: Option<Batcher>,
     /// Per record: the unit weight direction w/‖w‖ (dim values).
     trail: History,
+    /// Whether the last convergence check found the run at a minimiser.
+    was_at_minimiser: bool,
 }
 
 /// The running linear experiment: model, runs and the references computed once at the start.
@@ -63,16 +68,25 @@ pub(super) struct LinearExperiment {
     model: LinearModel,
     runs: Vec<LinearRun>,
     references: Vec<LinearReference>,
+    /// Whether some θ separates the data (exactly, by the references' LP). Runs on such data
+    /// are never converged; a solver failure counts as separable, which only disables that.
+    separable: bool,
 }
 
 impl LinearExperiment {
-    /// Builds the runs and computes the references `spec` selects.
+    /// Builds the runs and computes the references `spec` selects, then each run's predicted
+    /// one that the preset does not list (so every run's angle to its theory's target is known).
     pub(super) fn new(problem: &LinearProblem, spec: &ExperimentSpec) -> Self {
         let model = LinearModel::new(&problem.data, problem.loss, problem.bias);
-        let references = spec
-            .references
-            .iter()
-            .map(|&norm| (norm, max_margin(&problem.data, norm, problem.bias)))
+        let mut norms = spec.references.clone();
+        for predicted in problem.runs.iter().filter_map(|r| r.optimizer.predicted()) {
+            if !norms.contains(&predicted) {
+                norms.push(predicted);
+            }
+        }
+        let references = norms
+            .into_iter()
+            .map(|norm| (norm, max_margin(&problem.data, norm, problem.bias)))
             .collect();
         let points = problem.data.len();
         let runs = problem
@@ -91,9 +105,11 @@ impl LinearExperiment {
                     Spacing::Log { per_decade: 60.0 },
                 ),
                 spec: run.clone(),
+                was_at_minimiser: false,
             })
             .collect();
         Self {
+            separable: separable(&problem.data, problem.bias).unwrap_or(true),
             data: problem.data.clone(),
             model,
             runs,
@@ -151,6 +167,7 @@ impl LinearExperiment {
             loss: self.model.loss(theta),
             margin,
             angles,
+            predicted: run.spec.optimizer.predicted(),
             status: run.state.status,
             trail: run.trail.clone(),
         }
@@ -160,19 +177,11 @@ impl LinearExperiment {
 impl Engine for LinearExperiment {
     fn step(&mut self, start: u64, n: u64) {
         let dim = self.data.dim;
+        let model = &self.model;
         for run in &mut self.runs {
             let mut step = start;
             while step < start.saturating_add(n) && run.state.status.is_ok() {
                 step += 1;
-                match &mut run.batcher {
-                    Some(batcher) => {
-                        let batch = batcher.next();
-                        self.model
-                            .batch_gradient(&run.state.params, batch, &mut run.state.grad);
-                    }
-                    None => self.model.gradient(&run.state.params, &mut run.state.grad),
-                }
-                let model = &self.model;
                 let full_gradient_is_zero = |params: &[f64]| {
                     let mut grad = vec![0.0; params.len()];
                     model.gradient(params, &mut grad);
@@ -180,7 +189,14 @@ impl Engine for LinearExperiment {
                 };
                 let check: Option<ZeroGradientCheck<'_>> =
                     run.batcher.is_some().then_some(&full_gradient_is_zero);
-                run.state.apply(step, check);
+                let mut objective = LinearObjective {
+                    model,
+                    batch: run.batcher.as_mut().map(|b| b.next()),
+                };
+                run.state.advance(step, &mut objective, check);
+                if !self.separable {
+                    check_convergence(model, run, step);
+                }
                 // A diverged step has no direction worth drawing; a frozen one still has one.
                 let diverged = matches!(run.state.status, RunStatus::Diverged { .. });
                 if !diverged && run.trail.wants(step) {
@@ -200,6 +216,21 @@ impl Engine for LinearExperiment {
     fn all_stopped(&self) -> bool {
         self.runs.iter().all(|r| !r.state.status.is_ok())
     }
+}
+
+/// Marks `run` converged after `step` when its full gradient is zero to working precision at
+/// two checks in a row, or at once when the update stopped moving it (it would be frozen).
+/// Only called on data that are not separable.
+fn check_convergence(model: &LinearModel, run: &mut LinearRun, step: u64) {
+    let frozen = matches!(run.state.status, RunStatus::Frozen { .. });
+    if !frozen && (!run.state.status.is_ok() || step % CHECK_EVERY != 0) {
+        return;
+    }
+    let at_minimiser = at_minimiser(model, &run.state.params);
+    if at_minimiser && (frozen || run.was_at_minimiser) {
+        run.state.status = RunStatus::Converged { step };
+    }
+    run.was_at_minimiser = at_minimiser;
 }
 
 /// A linear experiment's state.
@@ -237,7 +268,10 @@ pub struct LinearRunSnapshot {
     pub margin: f64,
     /// Angle in degrees from `direction` to each reference that exists (none when w = 0).
     pub angles: Vec<(MarginNorm, f64)>,
-    /// Moving, frozen or diverged.
+    /// The max-margin problem the theory says this run tends to, if any (its reference is
+    /// always computed, listed in the preset or not).
+    pub predicted: Option<MarginNorm>,
+    /// Moving, frozen, converged or diverged.
     pub status: RunStatus,
     /// Log-spaced history of the direction w/‖w‖ (dim values per record).
     pub trail: History,

@@ -8,26 +8,44 @@ mod adagrad;
 mod adam;
 mod coordinate;
 mod gd;
+mod mirror;
 mod momentum;
 mod normalized;
+mod objective;
 mod options;
 mod rmsprop;
+mod schedule;
 mod sign;
+mod theory;
 
 pub use adagrad::Adagrad;
 pub use adam::Adam;
 pub use coordinate::CoordinateDescent;
 pub use gd::GradientDescent;
+pub use mirror::Mirror;
 pub use momentum::Momentum;
-pub use normalized::Normalized;
+pub use normalized::{NormalizeBy, Normalized};
+pub use objective::Objective;
 pub use options::{Accepted, OptimizerError, OptimizerField, OptimizerOptions, OptimizerProblem};
 pub use rmsprop::RmsProp;
+pub use schedule::{Schedule, Scheduled};
 pub use sign::SignDescent;
 
 /// One update rule with its state.
 pub trait Optimizer: Send {
+    /// Sets the learning rate of the next steps (what a [`Schedule`] changes).
+    fn set_lr(&mut self, lr: f64);
+
     /// Applies one update to `params` given the gradient at `params`.
     fn step(&mut self, params: &mut [f64], grad: &[f64]);
+
+    /// One update of `params`, asking `objective` for what the rule needs (`grad` is the
+    /// workspace it is written to, and holds it afterwards). Most rules need only the gradient;
+    /// normalized descent asks for the scaled gradient and loss, which never underflow.
+    fn update(&mut self, params: &mut [f64], grad: &mut [f64], objective: &mut dyn Objective) {
+        objective.gradient(params, grad);
+        self.step(params, grad);
+    }
 
     /// True when the rule has no memory: an update that leaves the parameters bit-identical will
     /// do so for ever on the same (full-batch) gradient. That is how a frozen run is recognised.
@@ -63,11 +81,13 @@ pub enum OptimizerKind {
     Normalized,
     /// Greedy coordinate descent: steepest descent for the ℓ1 norm.
     Coordinate,
+    /// Mirror descent with potential ‖w‖_p^p / p.
+    Mirror,
 }
 
 impl OptimizerKind {
     /// Every kind, in the order shown to users.
-    pub const ALL: [OptimizerKind; 9] = [
+    pub const ALL: [OptimizerKind; 10] = [
         OptimizerKind::Gd,
         OptimizerKind::Sgd,
         OptimizerKind::Momentum,
@@ -77,6 +97,7 @@ impl OptimizerKind {
         OptimizerKind::Sign,
         OptimizerKind::Normalized,
         OptimizerKind::Coordinate,
+        OptimizerKind::Mirror,
     ];
 
     /// The name used in presets, JSON and on screen.
@@ -92,6 +113,7 @@ impl OptimizerKind {
             OptimizerKind::Sign => "sign",
             OptimizerKind::Normalized => "normalized",
             OptimizerKind::Coordinate => "coordinate",
+            OptimizerKind::Mirror => "mirror",
         }
     }
 
@@ -121,6 +143,12 @@ pub struct OptimizerSpec {
     pub alpha: f64,
     /// Mini-batch size; `None` is the full batch.
     pub batch: Option<usize>,
+    /// How the learning rate changes with the step number.
+    pub schedule: Schedule,
+    /// What `normalized` divides the gradient by.
+    pub normalize: NormalizeBy,
+    /// The exponent p > 1 of `mirror`'s potential ‖w‖_p^p / p.
+    pub p: f64,
 }
 
 impl OptimizerSpec {
@@ -143,12 +171,24 @@ impl OptimizerSpec {
             nesterov: false,
             alpha: 0.99,
             batch: None,
+            schedule: Schedule::Constant,
+            normalize: NormalizeBy::Gradient,
+            p: 2.0,
         }
     }
 
-    /// Fresh optimizer state for `parameters` parameters.
+    /// Fresh optimizer state for `parameters` parameters; a decaying schedule wraps the rule.
     #[must_use]
     pub fn build(&self, parameters: usize) -> Box<dyn Optimizer> {
+        let rule = self.build_rule(parameters);
+        match self.schedule {
+            Schedule::Constant => rule,
+            schedule => Box::new(Scheduled::new(rule, self.lr, schedule)),
+        }
+    }
+
+    /// The bare update rule at the base learning rate.
+    fn build_rule(&self, parameters: usize) -> Box<dyn Optimizer> {
         match self.kind {
             OptimizerKind::Gd => Box::new(GradientDescent::new(self.lr)),
             OptimizerKind::Sgd | OptimizerKind::Momentum if self.momentum == 0.0 => {
@@ -166,14 +206,32 @@ impl OptimizerSpec {
             }
             OptimizerKind::Adagrad => Box::new(Adagrad::new(self.lr, self.eps, parameters)),
             OptimizerKind::Sign => Box::new(SignDescent::new(self.lr)),
-            OptimizerKind::Normalized => Box::new(Normalized::new(self.lr)),
+            OptimizerKind::Normalized => Box::new(Normalized::new(self.lr, self.normalize)),
             OptimizerKind::Coordinate => Box::new(CoordinateDescent::new(self.lr)),
+            OptimizerKind::Mirror => Box::new(Mirror::new(self.lr, self.p)),
         }
     }
 
-    /// A short label for screens and JSON, e.g. `adam lr=0.1`.
+    /// A short label for screens and JSON, e.g. `adam lr=0.1`; settings the theory cares about
+    /// are added when they are not the defaults (`mirror p=3 lr=0.1`, `adam lr=0.1 eps=0
+    /// inv-sqrt`, `normalized lr=0.1 by loss`).
     #[must_use]
     pub fn label(&self) -> String {
-        format!("{} lr={:?}", self.kind.name(), self.lr)
+        let mut label = self.kind.name().to_owned();
+        if self.kind == OptimizerKind::Mirror {
+            label.push_str(&format!(" p={}", self.p));
+        }
+        label.push_str(&format!(" lr={:?}", self.lr));
+        if self.kind == OptimizerKind::Adam && self.eps == 0.0 {
+            label.push_str(" eps=0");
+        }
+        if self.kind == OptimizerKind::Normalized && self.normalize == NormalizeBy::Loss {
+            label.push_str(" by loss");
+        }
+        if self.schedule != Schedule::Constant {
+            label.push(' ');
+            label.push_str(self.schedule.name());
+        }
+        label
     }
 }

@@ -315,6 +315,10 @@ fn paint(ctx: &mut Context, linear: &LinearSnapshot, runs: &[usize], grid: Grid,
             (row, col)
         })
         .collect();
+    let labels: Vec<(&str, f64, f64, MarginNorm)> = labels
+        .iter()
+        .map(|(text, x, y, norm)| (text.as_ref(), *x, *y, *norm))
+        .collect();
     for label in place_labels(grid, &labels, &heads) {
         let style = Style::new()
             .fg(theme.reference_color(label.norm))

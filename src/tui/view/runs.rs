@@ -19,12 +19,14 @@ use super::number;
 use crate::core::experiment::{LinearSnapshot, RunStatus};
 use crate::core::reference::MarginNorm;
 
-/// The status cell: `ok`, `frozen @ 1234`, `diverged @ 56`, styled by severity.
+/// The status cell: `ok`, `frozen @ 1234`, `converged @ 800`, `diverged @ 56`, styled by
+/// severity (a converged run is done, not in trouble).
 #[must_use]
 pub fn status_cell(status: RunStatus, theme: Theme) -> Cell<'static> {
     match status {
         RunStatus::Ok => Cell::from("ok"),
         RunStatus::Frozen { step } => Cell::from(format!("frozen @ {step}")).style(theme.note()),
+        RunStatus::Converged { step } => Cell::from(format!("converged @ {step}")),
         RunStatus::Diverged { step } => Cell::from(format!("diverged @ {step}")).style(theme.bad()),
     }
 }
