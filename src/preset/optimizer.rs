@@ -94,6 +94,7 @@ fn field_span(r: &RawRun, field: OptimizerField) -> Option<Range<usize>> {
         OptimizerField::Batch => r.batch.as_ref().map(Spanned::span),
         OptimizerField::Schedule => r.schedule.as_ref().map(Spanned::span),
         OptimizerField::Normalize => r.normalize.as_ref().map(Spanned::span),
-        OptimizerField::P => r.p.as_ref().map(Spanned::span),
+        // A missing exponent is reported at the `optimizer = "mirror"` that needs it.
+        OptimizerField::P => Some(r.p.as_ref().map_or(r.optimizer.span(), Spanned::span)),
     }
 }

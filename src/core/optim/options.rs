@@ -185,7 +185,7 @@ impl fmt::Display for OptimizerError {
                 "normalizing by the loss applies to linear experiments only; use \"gradient\"",
             ),
             OptimizerProblem::Missing => {
-                f.write_str("is missing; mirror descent needs its exponent, e.g. p = 3")
+                f.write_str("is missing: mirror descent needs its exponent; add e.g. `p = 3`")
             }
         }
     }
