@@ -71,6 +71,7 @@ fn reference_direction(norm: MarginNorm, preset: &str) -> Vec<f64> {
         (_, MarginNorm::L2Intercept) => unit(&[0.7089, 0.7053]),
         (_, MarginNorm::Linf) => unit(&[1.0, 1.0]),
         (_, MarginNorm::L1) => vec![1.0, 0.0],
+        (_, MarginNorm::Lp(p)) => panic!("no ℓ{} direction is pinned for the snapshots", p.get()),
     }
 }
 

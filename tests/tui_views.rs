@@ -212,7 +212,7 @@ fn overlay_layout_shows_circle_arrows_runs_and_counter() {
             "directions w/‖w‖",
             "ℓ2",
             "ℓ∞",
-            "angle to ℓ2",
+            "gap to target",
             "loss",
             "‖w‖",
             "margin",

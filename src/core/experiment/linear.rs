@@ -56,7 +56,7 @@ struct LinearRun {
     spec: LinearRunSpec,
     state: RunState,
     batcher: Option<Batcher>,
-    /// Per record: the unit weight direction w/‖w‖ (dim values).
+    /// Per record: the unit weight direction w/‖w‖ (dim values), then its geometric margin.
     trail: History,
     /// Whether the last convergence check found the run at a minimiser.
     was_at_minimiser: bool,
@@ -100,7 +100,7 @@ impl LinearExperiment {
                     Batcher::new(points, size, seed)
                 }),
                 trail: History::new(
-                    problem.data.dim,
+                    problem.data.dim + 1,
                     TRAIL_CAPACITY,
                     Spacing::Log { per_decade: 60.0 },
                 ),
@@ -141,13 +141,7 @@ impl LinearExperiment {
         };
         // w = 0 (or a diverged w) has no direction: no margin, no angles.
         let has_direction = norm > 0.0 && norm.is_finite();
-        let margin = if has_direction {
-            (0..self.data.len())
-                .map(|i| self.data.labels[i] * (dot(&direction, self.data.point(i)) + bias / norm))
-                .fold(f64::INFINITY, f64::min)
-        } else {
-            f64::NAN
-        };
+        let margin = geometric_margin(&self.data, &direction, bias / norm);
         let angles = self
             .references
             .iter()
@@ -176,7 +170,6 @@ impl LinearExperiment {
 
 impl Engine for LinearExperiment {
     fn step(&mut self, start: u64, n: u64) {
-        let dim = self.data.dim;
         let model = &self.model;
         for run in &mut self.runs {
             let mut step = start;
@@ -200,22 +193,48 @@ impl Engine for LinearExperiment {
                 // A diverged step has no direction worth drawing; a frozen one still has one.
                 let diverged = matches!(run.state.status, RunStatus::Diverged { .. });
                 if !diverged && run.trail.wants(step) {
-                    run.trail.offer(step, &unit(&run.state.params[..dim]));
+                    let record = trail_record(&self.data, model.has_bias(), &run.state.params);
+                    run.trail.offer(step, &record);
                 }
             }
         }
     }
 
     fn record_all(&mut self, step: u64) {
-        let dim = self.data.dim;
         for run in &mut self.runs {
-            run.trail.offer(step, &unit(&run.state.params[..dim]));
+            let record = trail_record(&self.data, self.model.has_bias(), &run.state.params);
+            run.trail.offer(step, &record);
         }
     }
 
     fn all_stopped(&self) -> bool {
         self.runs.iter().all(|r| !r.state.status.is_ok())
     }
+}
+
+/// minᵢ yᵢ(⟨`direction`, xᵢ⟩ + `offset`): the geometric margin of a unit direction with the
+/// intercept b/‖w‖ (NaN when there is no direction).
+fn geometric_margin(data: &LinearData, direction: &[f64], offset: f64) -> f64 {
+    if direction.iter().all(|&v| v == 0.0) || !offset.is_finite() {
+        return f64::NAN;
+    }
+    (0..data.len())
+        .map(|i| data.labels[i] * (dot(direction, data.point(i)) + offset))
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// A trail record of `theta`: the unit direction w/‖w‖, then its geometric margin.
+fn trail_record(data: &LinearData, bias: bool, theta: &[f64]) -> Vec<f64> {
+    let weights = &theta[..data.dim];
+    let mut record = unit(weights);
+    let offset = if bias {
+        theta[data.dim] / norm2(weights)
+    } else {
+        0.0
+    };
+    let margin = geometric_margin(data, &record, offset);
+    record.push(margin);
+    record
 }
 
 /// Marks `run` converged after `step` when its full gradient is zero to working precision at
@@ -273,6 +292,7 @@ pub struct LinearRunSnapshot {
     pub predicted: Option<MarginNorm>,
     /// Moving, frozen, converged or diverged.
     pub status: RunStatus,
-    /// Log-spaced history of the direction w/‖w‖ (dim values per record).
+    /// Log-spaced history of the direction w/‖w‖ (dim values per record) and its geometric
+    /// margin (one more value, NaN while w = 0), for the gap chart's margin gap.
     pub trail: History,
 }

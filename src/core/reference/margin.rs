@@ -253,7 +253,9 @@ pub fn separable(data: &LinearData, bias: bool) -> Result<bool, ReferenceError> 
 fn not_separable_through_origin(data: &LinearData) -> ReferenceError {
     if separable(data, true) == Ok(false) {
         ReferenceError::NotSeparable(
-            "no hyperplane separates the data, not even with an intercept (label noise: some              point lies among the other class), so `bias = true` cannot help; use clusters that              are separable"
+            "no hyperplane separates the data, not even with an intercept (label noise: some \
+             point lies among the other class), so `bias = true` cannot help; use clusters \
+             that are separable"
                 .to_string(),
         )
     } else {

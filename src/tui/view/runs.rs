@@ -5,8 +5,10 @@
 //! ℓ2 shrinks is the theorem in one row. `gap·ln t` (the angle to ℓ2 in radians times ln t) is the
 //! theorem's rate made checkable: Soudry et al. give w(t) = ŵ·ln t + ρ(t) with ρ bounded, so the
 //! angle decays like C/ln t and this product levels off at C for a run on that rate. A frozen or
-//! diverged run says so with its step. Narrow terminals drop the least telling columns first
-//! (margin, then ‖w‖, then loss) so angles, the rate and the status always stay.
+//! diverged run says so with its step. `→theory` is the live angle to the run's predicted target
+//! (the reference its theorem names, computed even when the preset does not list it; `–` where
+//! no theorem applies). Narrow terminals drop the least telling columns first (→theory, which
+//! repeats a listed angle, then margin, ‖w‖ and loss) so angles, the rate and the status stay.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -128,6 +130,22 @@ fn all_columns(linear: &LinearSnapshot, step: u64, theme: Theme) -> Vec<Column<'
                 .collect(),
         });
     }
+    columns.push(Column {
+        header: "→theory".to_owned(),
+        width: 10,
+        drop_rank: 4,
+        cells: runs
+            .iter()
+            .map(|r| match r.predicted {
+                Some(norm) => Cell::from(format!(
+                    "{} {}°",
+                    reference_label(norm),
+                    number(angle_to(r, norm))
+                )),
+                None => Cell::from("–"),
+            })
+            .collect(),
+    });
     if references.contains(&MarginNorm::L2) {
         columns.push(Column {
             header: "gap·ln t".to_owned(),
