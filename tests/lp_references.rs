@@ -74,10 +74,21 @@ fn assert_kkt(data: &LinearData, p: f64, w: &[f64]) {
         .iter()
         .map(|z| z.iter().zip(w).map(|(a, b)| a * b).sum())
         .collect();
-    assert!(margins.iter().all(|&m| m >= 1.0 - 1e-12), "feasible: {margins:?}");
-    let tight: Vec<usize> = (0..rows.len()).filter(|&i| margins[i] <= 1.0 + 1e-9).collect();
-    assert!(!tight.is_empty() && tight.len() <= data.dim, "tight {tight:?}");
-    let gradient: Vec<f64> = w.iter().map(|v| v.signum() * v.abs().powf(p - 1.0)).collect();
+    assert!(
+        margins.iter().all(|&m| m >= 1.0 - 1e-12),
+        "feasible: {margins:?}"
+    );
+    let tight: Vec<usize> = (0..rows.len())
+        .filter(|&i| margins[i] <= 1.0 + 1e-9)
+        .collect();
+    assert!(
+        !tight.is_empty() && tight.len() <= data.dim,
+        "tight {tight:?}"
+    );
+    let gradient: Vec<f64> = w
+        .iter()
+        .map(|v| v.signum() * v.abs().powf(p - 1.0))
+        .collect();
     // Least squares for λ over the tight rows: (Z_T Z_Tᵀ) λ = Z_T u.
     let gram = tight
         .iter()
@@ -98,8 +109,15 @@ fn assert_kkt(data: &LinearData, p: f64, w: &[f64]) {
         assert!(*l >= -1e-12 * scale, "multipliers ≥ 0: {lambda:?}");
     }
     for (j, g) in gradient.iter().enumerate() {
-        let combined: f64 = tight.iter().zip(&lambda).map(|(&i, l)| l * rows[i][j]).sum();
-        assert!((g - combined).abs() <= 1e-10 * scale, "stationarity {j}: {g} vs {combined}");
+        let combined: f64 = tight
+            .iter()
+            .zip(&lambda)
+            .map(|(&i, l)| l * rows[i][j])
+            .sum();
+        assert!(
+            (g - combined).abs() <= 1e-10 * scale,
+            "stationarity {j}: {g} vs {combined}"
+        );
     }
 }
 
@@ -145,8 +163,13 @@ fn lp_references_agree_with_a_brute_force_scan_in_two_dimensions() {
             .max_by(|x, y| x.0.total_cmp(&y.0))
             .unwrap()
             .1;
-        let got = reference.direction[1].atan2(reference.direction[0]).rem_euclid(std::f64::consts::TAU);
-        assert!((got - best).abs() < 2.0 * std::f64::consts::TAU / steps as f64, "p={p}");
+        let got = reference.direction[1]
+            .atan2(reference.direction[0])
+            .rem_euclid(std::f64::consts::TAU);
+        assert!(
+            (got - best).abs() < 2.0 * std::f64::consts::TAU / steps as f64,
+            "p={p}"
+        );
     }
 }
 
@@ -158,6 +181,11 @@ fn l2_is_still_the_euclidean_reference_and_lp_differs_from_it() {
     assert_eq!(MarginNorm::lp(2.0), Some(MarginNorm::L2));
     let l2 = max_margin(&data, MarginNorm::L2, false).unwrap();
     let l3 = max_margin(&data, MarginNorm::lp(3.0).unwrap(), false).unwrap();
-    let cos: f64 = l2.direction.iter().zip(&l3.direction).map(|(a, b)| a * b).sum();
+    let cos: f64 = l2
+        .direction
+        .iter()
+        .zip(&l3.direction)
+        .map(|(a, b)| a * b)
+        .sum();
     assert!(cos < 1.0 - 1e-6, "ℓ3 differs from ℓ2");
 }

@@ -11,9 +11,7 @@ use implicit_bias::core::experiment::{
     RunStatus, SnapshotBody,
 };
 use implicit_bias::core::model::{LinearModel, Loss};
-use implicit_bias::core::optim::{
-    NormalizeBy, Objective, OptimizerKind, OptimizerSpec, Schedule,
-};
+use implicit_bias::core::optim::{NormalizeBy, Objective, OptimizerKind, OptimizerSpec, Schedule};
 use implicit_bias::core::reference::MarginNorm;
 use implicit_bias::headless;
 use implicit_bias::preset;
@@ -401,7 +399,11 @@ fn logistic_gd_with_one_flipped_label_converges() {
     experiment.step(100_000);
     let s = linear(&experiment);
     let run = &s.runs[0];
-    assert!(matches!(run.status, RunStatus::Converged { .. }), "{:?}", run.status);
+    assert!(
+        matches!(run.status, RunStatus::Converged { .. }),
+        "{:?}",
+        run.status
+    );
     assert!(experiment.all_stopped());
     let w: Vec<f64> = run.direction.iter().map(|d| d * run.norm).collect();
     let mut g = [0.0; 2];
@@ -415,7 +417,10 @@ fn logistic_gd_with_one_flipped_label_converges() {
     assert!(g[0].hypot(g[1]) < 1e-12, "{g:?}");
     let json = headless::report_json(&experiment);
     assert!(json.contains("\"status\": \"converged\""));
-    assert!(json.contains("cannot help"), "no `bias = true` hint: {json}");
+    assert!(
+        json.contains("cannot help"),
+        "no `bias = true` hint: {json}"
+    );
 }
 
 #[test]
@@ -467,5 +472,9 @@ fn json_reports_each_runs_prediction() {
     assert_eq!(json["runs"][0]["predicted"], "l3");
     assert!(json["runs"][1]["predicted"].is_null());
     let references: Vec<&String> = json["references"].as_object().unwrap().keys().collect();
-    assert_eq!(references, ["l2", "l3"], "the predicted ℓ3 is added after the listed ones");
+    assert_eq!(
+        references,
+        ["l2", "l3"],
+        "the predicted ℓ3 is added after the listed ones"
+    );
 }

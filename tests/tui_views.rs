@@ -335,7 +335,7 @@ fn missing_references_show_a_note_while_runs_continue() {
     );
     let screen = text(&render(&app, 100, 30));
     assert!(screen.contains("not separable"), "{screen}");
-    assert!(screen.contains("angle gap cannot"), "{screen}");
+    assert!(screen.contains("gap cannot"), "{screen}");
     assert!(screen.contains("step 100"), "{screen}");
 }
 

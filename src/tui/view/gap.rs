@@ -70,15 +70,15 @@ pub fn render(frame: &mut Frame, area: Rect, linear: &LinearSnapshot, focused: b
     let mut block = Block::bordered()
         .title(title)
         .border_style(theme.border(focused));
-    let series: Vec<RunSeries> = linear.runs.iter().map(|run| run_series(linear, run)).collect();
-    let values = || {
-        series
-            .iter()
-            .flat_map(|s| s.angle.iter().chain(&s.margin))
-    };
+    let series: Vec<RunSeries> = linear
+        .runs
+        .iter()
+        .map(|run| run_series(linear, run))
+        .collect();
+    let values = || series.iter().flat_map(|s| s.angle.iter().chain(&s.margin));
     if values().next().is_none() {
-        let text = "no gap to draw: no run has a target reference yet (not selected, the data \
-                    are not separable, or w = 0)";
+        let text = "no run's target reference exists (the data are not separable, or w = 0): \
+                    the gap cannot be drawn";
         frame.render_widget(
             Paragraph::new(text)
                 .wrap(Wrap { trim: true })
@@ -90,7 +90,10 @@ pub fn render(frame: &mut Frame, area: Rect, linear: &LinearSnapshot, focused: b
     }
     let last_x = values().map(|p| p.0).fold(1.0_f64, f64::max);
     let low = values().map(|p| p.1).fold(f64::INFINITY, f64::min).floor();
-    let high = values().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max).ceil();
+    let high = values()
+        .map(|p| p.1)
+        .fold(f64::NEG_INFINITY, f64::max)
+        .ceil();
     let (y_low, y_high) = (low.max(-12.0), high.max(low + 1.0));
     let (x_max, stride) = decade_axis(last_x);
     let theory = theory_points(linear, &series, x_max, area.width);
@@ -167,9 +170,7 @@ fn theory_points(
         })
         .filter_map(|(_, s)| s.angle.last().copied())
         .max_by(|a, b| a.1.total_cmp(&b.1))
-        .and_then(|(x, log_angle)| {
-            theory_curve(x, 10_f64.powf(log_angle), f64::from(x_max), width)
-        })
+        .and_then(|(x, log_angle)| theory_curve(x, 10_f64.powf(log_angle), f64::from(x_max), width))
         .unwrap_or_default()
 }
 
@@ -208,7 +209,11 @@ fn run_series(linear: &LinearSnapshot, run: &LinearRunSnapshot) -> RunSeries {
 /// three points spanning at least half a decade): −1 is O(1/t).
 fn last_decade_slope(points: &[(f64, f64)]) -> Option<f64> {
     let end = points.last()?.0;
-    let window: Vec<(f64, f64)> = points.iter().copied().filter(|p| p.0 >= end - 1.0).collect();
+    let window: Vec<(f64, f64)> = points
+        .iter()
+        .copied()
+        .filter(|p| p.0 >= end - 1.0)
+        .collect();
     let first = window.first()?.0;
     if window.len() < 3 || end - first < 0.5 {
         return None;
@@ -316,11 +321,23 @@ mod tests {
         for k in [1.0, 0.5] {
             let points: Vec<(f64, f64)> = (0..=80)
                 .map(|i| i as f64 / 20.0)
-                .map(|x| (x, if x < 2.0 { -3.0 * x } else { 5_f64.log10() - k * x }))
+                .map(|x| {
+                    (
+                        x,
+                        if x < 2.0 {
+                            -3.0 * x
+                        } else {
+                            5_f64.log10() - k * x
+                        },
+                    )
+                })
                 .collect();
             assert!((last_decade_slope(&points).unwrap() + k).abs() < 1e-12);
         }
-        assert_eq!(last_decade_slope(&[(0.0, 1.0), (0.1, 0.9), (0.2, 0.8)]), None);
+        assert_eq!(
+            last_decade_slope(&[(0.0, 1.0), (0.1, 0.9), (0.2, 0.8)]),
+            None
+        );
     }
 
     #[test]
