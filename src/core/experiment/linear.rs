@@ -184,7 +184,7 @@ impl Engine for LinearExperiment {
                     run.batcher.is_some().then_some(&full_gradient_is_zero);
                 let mut objective = LinearObjective {
                     model,
-                    batch: run.batcher.as_mut().map(|b| b.next()),
+                    batch: run.batcher.as_mut().map(Batcher::next),
                 };
                 run.state.advance(step, &mut objective, check);
                 if !self.separable {
@@ -242,7 +242,7 @@ fn trail_record(data: &LinearData, bias: bool, theta: &[f64]) -> Vec<f64> {
 /// Only called on data that are not separable.
 fn check_convergence(model: &LinearModel, run: &mut LinearRun, step: u64) {
     let frozen = matches!(run.state.status, RunStatus::Frozen { .. });
-    if !frozen && (!run.state.status.is_ok() || step % CHECK_EVERY != 0) {
+    if !frozen && (!run.state.status.is_ok() || !step.is_multiple_of(CHECK_EVERY)) {
         return;
     }
     let at_minimiser = at_minimiser(model, &run.state.params);

@@ -1,8 +1,13 @@
 //! Optimizers: one per file behind one trait, each holding only its own state.
 //!
-//! An optimizer sees a flat parameter vector and its gradient and nothing else, so the same code
-//! drives the linear classifier and the matrix factorisation. Every update rule follows the
-//! PyTorch formula it is named after, so a run can be replayed against a float64 torch loop.
+//! An optimizer sees a flat parameter vector and asks an [`Objective`] for the gradient (and, for
+//! normalized descent, the gradient and loss scaled by one constant so that they never
+//! underflow), so the same code drives the linear classifier and the matrix factorisation. Every
+//! update rule follows the PyTorch formula it is named after (or, for `mirror`, the formula in its
+//! file), so a run can be replayed against a float64 loop. A decaying [`Schedule`] wraps a rule;
+//! [`OptimizerSpec::predicted`] names the max-margin direction the theory says it reaches.
+
+use std::fmt::Write as _;
 
 mod adagrad;
 mod adam;
@@ -219,9 +224,9 @@ impl OptimizerSpec {
     pub fn label(&self) -> String {
         let mut label = self.kind.name().to_owned();
         if self.kind == OptimizerKind::Mirror {
-            label.push_str(&format!(" p={}", self.p));
+            write!(label, " p={}", self.p).ok();
         }
-        label.push_str(&format!(" lr={:?}", self.lr));
+        write!(label, " lr={:?}", self.lr).ok();
         if self.kind == OptimizerKind::Adam && self.eps == 0.0 {
             label.push_str(" eps=0");
         }

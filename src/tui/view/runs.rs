@@ -18,7 +18,7 @@ use ratatui::widgets::{Block, Cell, Row, Table};
 
 use super::super::theme::{Theme, reference_label};
 use super::number;
-use crate::core::experiment::{LinearSnapshot, RunStatus};
+use crate::core::experiment::{LinearRunSnapshot, LinearSnapshot, RunStatus};
 use crate::core::reference::MarginNorm;
 
 /// The status cell: `ok`, `frozen @ 1234`, `converged @ 800`, `diverged @ 56`, styled by
@@ -63,6 +63,35 @@ fn compact(x: f64) -> String {
         format!("{x:.1}")
     } else {
         format!("{x:.2}")
+    }
+}
+
+/// The angle from `run` to the reference `norm` (NaN when it has none).
+fn angle_to(run: &LinearRunSnapshot, norm: MarginNorm) -> f64 {
+    run.angles
+        .iter()
+        .find(|(n, _)| *n == norm)
+        .map_or(f64::NAN, |a| a.1)
+}
+
+/// `→theory`: each run's predicted target and the live angle to it (`–` where no theorem
+/// applies). It repeats one of the angle columns, so it is the first to go when space is short.
+fn theory_column(runs: &[LinearRunSnapshot]) -> Column<'static> {
+    Column {
+        header: "→theory".to_owned(),
+        width: 10,
+        drop_rank: 4,
+        cells: runs
+            .iter()
+            .map(|r| match r.predicted {
+                Some(norm) => Cell::from(format!(
+                    "{} {}°",
+                    reference_label(norm),
+                    number(angle_to(r, norm))
+                )),
+                None => Cell::from("–"),
+            })
+            .collect(),
     }
 }
 
@@ -113,12 +142,6 @@ fn all_columns(linear: &LinearSnapshot, step: u64, theme: Theme) -> Vec<Column<'
             cells: runs.iter().map(|r| Cell::from(number(r.margin))).collect(),
         },
     ];
-    let angle_to = |run: &crate::core::experiment::LinearRunSnapshot, norm: MarginNorm| {
-        run.angles
-            .iter()
-            .find(|(n, _)| *n == norm)
-            .map_or(f64::NAN, |a| a.1)
-    };
     for norm in &references {
         columns.push(Column {
             header: format!("∠{}", reference_label(*norm)),
@@ -130,22 +153,7 @@ fn all_columns(linear: &LinearSnapshot, step: u64, theme: Theme) -> Vec<Column<'
                 .collect(),
         });
     }
-    columns.push(Column {
-        header: "→theory".to_owned(),
-        width: 10,
-        drop_rank: 4,
-        cells: runs
-            .iter()
-            .map(|r| match r.predicted {
-                Some(norm) => Cell::from(format!(
-                    "{} {}°",
-                    reference_label(norm),
-                    number(angle_to(r, norm))
-                )),
-                None => Cell::from("–"),
-            })
-            .collect(),
-    });
+    columns.push(theory_column(runs));
     if references.contains(&MarginNorm::L2) {
         columns.push(Column {
             header: "gap·ln t".to_owned(),
