@@ -79,7 +79,7 @@ fn angle_to(run: &LinearRunSnapshot, norm: MarginNorm) -> f64 {
 fn theory_column(runs: &[LinearRunSnapshot]) -> Column<'static> {
     Column {
         header: "→theory".to_owned(),
-        width: 10,
+        width: 11,
         drop_rank: 4,
         cells: runs
             .iter()
