@@ -175,9 +175,9 @@ fn check_linear_json(json: &Value, spec_title: &str, s: &LinearSnapshot) {
     let present: Vec<_> = s
         .references
         .iter()
-        .filter_map(|(norm, r)| r.as_ref().ok().map(|r| (norm.name(), r)))
+        .filter_map(|(norm, r)| r.as_ref().ok().map(|r| (norm.name().into_owned(), r)))
         .collect();
-    let names: Vec<&str> = present.iter().map(|(name, _)| *name).collect();
+    let names: Vec<&str> = present.iter().map(|(name, _)| name.as_str()).collect();
     let keys: Vec<&str> = json["references"]
         .as_object()
         .unwrap()
@@ -203,12 +203,13 @@ fn check_linear_json(json: &Value, spec_title: &str, s: &LinearSnapshot) {
     for (i, (run, want)) in runs.iter().zip(&s.runs).enumerate() {
         check_linear_run(run, want, &names, &format!("run {}", i + 1));
     }
-    let missing: Vec<&str> = s
+    let missing: Vec<String> = s
         .references
         .iter()
         .filter(|(_, r)| r.is_err())
-        .map(|(norm, _)| norm.name())
+        .map(|(norm, _)| norm.name().into_owned())
         .collect();
+    let missing: Vec<&str> = missing.iter().map(String::as_str).collect();
     let stopped: Vec<_> = s
         .runs
         .iter()
@@ -229,6 +230,7 @@ fn check_linear_run(run: &Value, want: &LinearRunSnapshot, references: &[&str], 
         "loss",
         "margin",
         "angles",
+        "predicted",
         "status",
         "status_step",
     ];
@@ -250,7 +252,12 @@ fn check_linear_run(run: &Value, want: &LinearRunSnapshot, references: &[&str], 
     }
     assert_number(&run["loss"], want.loss, &format!("{what}.loss"));
     assert_number(&run["margin"], want.margin, &format!("{what}.margin"));
-    let angle_names: Vec<&str> = want.angles.iter().map(|(n, _)| n.name()).collect();
+    let angle_names: Vec<String> = want
+        .angles
+        .iter()
+        .map(|(n, _)| n.name().into_owned())
+        .collect();
+    let angle_names: Vec<&str> = angle_names.iter().map(String::as_str).collect();
     let shown: Vec<&str> = references
         .iter()
         .copied()
@@ -260,10 +267,14 @@ fn check_linear_run(run: &Value, want: &LinearRunSnapshot, references: &[&str], 
     assert_keys(&run["angles"], &angle_names, &format!("{what}.angles"));
     for (norm, angle) in &want.angles {
         assert_number(
-            &run["angles"][norm.name()],
+            &run["angles"][norm.name().as_ref()],
             *angle,
             &format!("{what}.angles.{}", norm.name()),
         );
+    }
+    match want.predicted {
+        Some(norm) => assert_eq!(run["predicted"], norm.name().as_ref(), "{what}.predicted"),
+        None => assert!(run["predicted"].is_null(), "{what}.predicted"),
     }
     assert_status(run, want.status, what);
 }

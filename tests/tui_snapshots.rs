@@ -71,6 +71,7 @@ fn reference_direction(norm: MarginNorm, preset: &str) -> Vec<f64> {
         (_, MarginNorm::L2Intercept) => unit(&[0.7089, 0.7053]),
         (_, MarginNorm::Linf) => unit(&[1.0, 1.0]),
         (_, MarginNorm::L1) => vec![1.0, 0.0],
+        (_, MarginNorm::Lp(p)) => panic!("no ℓ{} direction is pinned for the snapshots", p.get()),
     }
 }
 
@@ -226,7 +227,8 @@ fn spectrum_pane_shows_the_steps_its_series_covers() {
 
 #[test]
 fn near_references_both_stay_readable() {
-    // ℓ2 and ℓ2+b are about 1° apart on the article's data.
+    // ℓ2 and ℓ2+b are about 1° apart on the article's data; both labels show on the circle
+    // (the row also holds the gap chart, whose title names no reference).
     for (width, height) in [(80, 24), (120, 40), (200, 60)] {
         let text = screen(&max_margin(), width, height);
         let circle: String = text
@@ -236,6 +238,6 @@ fn near_references_both_stay_readable() {
             .collect();
         let plus_b = circle.matches("ℓ2+b").count();
         let plain = circle.matches("ℓ2").count() - plus_b;
-        assert!(plus_b >= 1 && plain >= 2, "{width}×{height}:\n{text}");
+        assert!(plus_b >= 1 && plain >= 1, "{width}×{height}:\n{text}");
     }
 }

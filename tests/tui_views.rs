@@ -213,7 +213,7 @@ fn overlay_layout_shows_circle_arrows_runs_and_counter() {
             "directions w/‖w‖",
             "ℓ2",
             "ℓ∞",
-            "angle to ℓ2",
+            "gap to target",
             "loss",
             "‖w‖",
             "margin",
@@ -555,7 +555,7 @@ fn missing_references_show_a_note_while_runs_continue() {
     );
     let screen = text(&render(&app, 100, 30));
     assert!(screen.contains("not separable"), "{screen}");
-    assert!(screen.contains("angle gap cannot"), "{screen}");
+    assert!(screen.contains("gap cannot"), "{screen}");
     assert!(screen.contains("step 100"), "{screen}");
 }
 

@@ -39,6 +39,25 @@ impl Loss {
         }
     }
 
+    /// (−ℓ′(m), ℓ(m)) divided by c = exp(−`shift`), for a shift no larger than m (and ≥ 0 for
+    /// the logistic loss): the shifted exponentials, which stay representable when ℓ(m) itself
+    /// underflows. For logistic m ≥ 0 with x = exp(−m): −ℓ′/c = e^{−(m−shift)}/(1 + x) and
+    /// ℓ/c = e^{−(m−shift)}·ln(1 + x)/x (→ 1 as x underflows).
+    #[must_use]
+    pub fn scaled_weight_and_value(self, margin: f64, shift: f64) -> (f64, f64) {
+        let shifted = (shift - margin).exp();
+        match self {
+            Loss::Exp => (shifted, shifted),
+            Loss::Logistic if margin >= 0.0 => {
+                let x = (-margin).exp();
+                let ratio = if x == 0.0 { 1.0 } else { x.ln_1p() / x };
+                (shifted / (1.0 + x), shifted * ratio)
+            }
+            // Here shift = 0 (the smallest margin is negative): no scaling is needed.
+            Loss::Logistic => (self.weight(margin), self.value(margin)),
+        }
+    }
+
     /// The name used in presets and JSON.
     #[must_use]
     pub fn name(self) -> &'static str {
@@ -132,6 +151,64 @@ impl LinearModel {
             for (g, &zj) in grad.iter_mut().zip(z) {
                 *g -= c * zj;
             }
+        }
+    }
+
+    /// Writes ∇L(θ)/c into `grad` and returns L(θ)/c, over `batch` (all points when `None`),
+    /// with c = exp(−m_min) for the smallest margin m_min (exp loss; max(m_min, 0) for
+    /// logistic): the shifted exponentials, so neither underflows when every exp(−mᵢ) would.
+    /// Only normalized descent asks for this, since only its update is invariant to c.
+    pub fn scaled_gradient(&self, theta: &[f64], batch: Option<&[usize]>, grad: &mut [f64]) -> f64 {
+        let mut least = f64::INFINITY;
+        self.for_each_row(batch, |z| least = least.min(dot(theta, z)));
+        let shift = match self.loss {
+            Loss::Exp => least,
+            Loss::Logistic => least.max(0.0),
+        };
+        grad.fill(0.0);
+        let mut loss = 0.0;
+        self.for_each_row(batch, |z| {
+            let (weight, value) = self.loss.scaled_weight_and_value(dot(theta, z), shift);
+            loss += value;
+            for (g, &zj) in grad.iter_mut().zip(z) {
+                *g -= weight * zj;
+            }
+        });
+        loss
+    }
+
+    /// Writes ∇L(θ) into `grad` (as [`LinearModel::gradient`] computes it, up to summation
+    /// order) and into `scale` a bound on its rounding error per coordinate, in units of ε:
+    /// Σᵢ |zᵢⱼ|·(wᵢ·(n + 2) + |ℓ″(mᵢ)|·Σₖ|θₖzᵢₖ|·(d + 2)), the error of summing n terms plus
+    /// that of each weight from a margin computed with d products. A gradient within a small
+    /// multiple of this is zero to working precision: the run is at a minimiser.
+    pub fn gradient_with_rounding(&self, theta: &[f64], grad: &mut [f64], scale: &mut [f64]) {
+        let terms = self.points() as f64 + 2.0;
+        let products = self.width as f64 + 2.0;
+        grad.fill(0.0);
+        scale.fill(0.0);
+        self.for_each_row(None, |z| {
+            let margin = dot(theta, z);
+            let weight = self.loss.weight(margin);
+            // ℓ″ = ℓ for exp; σ(1 − σ) ≤ the weight for logistic.
+            let curvature = match self.loss {
+                Loss::Exp => weight,
+                Loss::Logistic => weight * (1.0 - weight),
+            };
+            let spread: f64 = theta.iter().zip(z).map(|(t, zk)| (t * zk).abs()).sum();
+            let size = weight * terms + curvature * spread * products;
+            for ((g, s), &zj) in grad.iter_mut().zip(scale.iter_mut()).zip(z) {
+                *g -= weight * zj;
+                *s += zj.abs() * size;
+            }
+        });
+    }
+
+    /// Calls `visit` on the row zᵢ of every point in `batch` (every point when `None`).
+    fn for_each_row(&self, batch: Option<&[usize]>, mut visit: impl FnMut(&[f64])) {
+        match batch {
+            Some(batch) => batch.iter().for_each(|&i| visit(self.row(i))),
+            None => self.signed_rows.chunks_exact(self.width).for_each(visit),
         }
     }
 

@@ -36,6 +36,7 @@ struct LinearRunReport {
     loss: f64,
     margin: f64,
     angles: OrderedMap<f64>,
+    predicted: Option<String>,
     status: &'static str,
     status_step: Option<u64>,
 }
@@ -80,6 +81,7 @@ fn report(title: &str, steps: u64, s: &LinearSnapshot) -> LinearReport {
                         .map(|(n, a)| (n.name().to_string(), *a))
                         .collect(),
                 ),
+                predicted: r.predicted.map(|n| n.name().into_owned()),
                 status: r.status.name(),
                 status_step: r.status.step(),
             }

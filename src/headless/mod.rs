@@ -47,7 +47,8 @@ impl<V: Serialize> Serialize for OrderedMap<V> {
 fn status_warning(index: usize, optimizer: &OptimizerSpec, status: RunStatus) -> Option<String> {
     let label = format!("run {} ({})", index + 1, optimizer.label());
     match status {
-        RunStatus::Ok => None,
+        // Reaching the minimiser is the good end of a run on non-separable data, not a warning.
+        RunStatus::Ok | RunStatus::Converged { .. } => None,
         RunStatus::Frozen { step } => Some(format!(
             "{label}: frozen at step {step}: the update left the parameters bit-identical \
              (the gradient underflowed, or a floating-point fixed point); it can never move again"

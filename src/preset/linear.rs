@@ -207,7 +207,9 @@ fn check_references(
     let mut chosen = Vec::with_capacity(names.len());
     for n in names {
         let norm = MarginNorm::from_name(n.get_ref()).ok_or_else(|| {
-            let all: Vec<&str> = MarginNorm::ALL.iter().map(|m| m.name()).collect();
+            let mut all: Vec<String> = MarginNorm::ALL.iter().map(|m| m.name().into()).collect();
+            all.push("lP (any P > 1, e.g. l3)".to_owned());
+            let all: Vec<&str> = all.iter().map(String::as_str).collect();
             c.unknown_name(n, "show.references", "a linear reference", &all)
         })?;
         if chosen.contains(&norm) {

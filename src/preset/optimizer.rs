@@ -8,7 +8,9 @@ use toml::Spanned;
 use super::PresetError;
 use super::diagnostics::Checker;
 use super::raw::{Num, RawRun};
-use crate::core::optim::{OptimizerField, OptimizerKind, OptimizerOptions, OptimizerSpec};
+use crate::core::optim::{
+    NormalizeBy, OptimizerField, OptimizerKind, OptimizerOptions, OptimizerSpec, Schedule,
+};
 
 /// Checks the optimizer keys of run `key` (`runs[2]`); `points` is the number of data points
 /// mini-batches draw from, `None` when the experiment has none.
@@ -29,6 +31,26 @@ pub(super) fn check_optimizer(
         ));
     };
     let number = |value: &Option<Num>| value.as_ref().map(|v| v.get_ref().0);
+    let schedule = r
+        .schedule
+        .as_ref()
+        .map(|name| {
+            Schedule::from_name(name.get_ref()).ok_or_else(|| {
+                let all: Vec<&str> = Schedule::ALL.iter().map(|s| s.name()).collect();
+                c.unknown_name(name, &format!("{key}.schedule"), "a schedule", &all)
+            })
+        })
+        .transpose()?;
+    let normalize = r
+        .normalize
+        .as_ref()
+        .map(|name| {
+            NormalizeBy::from_name(name.get_ref()).ok_or_else(|| {
+                let all: Vec<&str> = NormalizeBy::ALL.iter().map(|s| s.name()).collect();
+                c.unknown_name(name, &format!("{key}.normalize"), "a normalization", &all)
+            })
+        })
+        .transpose()?;
     let options = OptimizerOptions {
         kind,
         lr: r.lr.get_ref().0,
@@ -41,6 +63,9 @@ pub(super) fn check_optimizer(
         nesterov: r.nesterov.as_ref().map(|n| *n.get_ref()),
         alpha: number(&r.alpha),
         batch: r.batch.as_ref().map(|b| *b.get_ref()),
+        schedule,
+        normalize,
+        p: number(&r.p),
     };
     options.check(points).map_err(|e| {
         let span = field_span(r, e.field);
@@ -67,5 +92,9 @@ fn field_span(r: &RawRun, field: OptimizerField) -> Option<Range<usize>> {
         OptimizerField::Nesterov => r.nesterov.as_ref().map(Spanned::span),
         OptimizerField::Alpha => r.alpha.as_ref().map(Spanned::span),
         OptimizerField::Batch => r.batch.as_ref().map(Spanned::span),
+        OptimizerField::Schedule => r.schedule.as_ref().map(Spanned::span),
+        OptimizerField::Normalize => r.normalize.as_ref().map(Spanned::span),
+        // A missing exponent is reported at the `optimizer = "mirror"` that needs it.
+        OptimizerField::P => Some(r.p.as_ref().map_or(r.optimizer.span(), Spanned::span)),
     }
 }

@@ -87,6 +87,9 @@ pub(super) struct RawRun {
     pub(super) nesterov: Option<Spanned<bool>>,
     pub(super) alpha: Option<Num>,
     pub(super) batch: Option<Int>,
+    pub(super) schedule: Option<Text>,
+    pub(super) normalize: Option<Text>,
+    pub(super) p: Option<Num>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -131,6 +134,9 @@ pub(super) const KEYS: &[&str] = &[
     "nesterov",
     "alpha",
     "batch",
+    "schedule",
+    "normalize",
+    "p",
     "steps",
     "layout",
     "references",

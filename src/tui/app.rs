@@ -61,7 +61,7 @@ pub enum Pane {
     Circle(usize),
     /// The per-run metrics table.
     Metrics,
-    /// The angle gap to ℓ2 against log t.
+    /// The angle and margin gaps to each run's target against t, log-log.
     Gap,
     /// Sparklines of the top singular values.
     Spectra,

@@ -4,6 +4,8 @@
 //! over tmux, or with a user's own palette; and every colour has a textual twin on screen (run
 //! numbers at the heads, reference labels, status words), so monochrome loses nothing.
 
+use std::borrow::Cow;
+
 use ratatui::style::{Color, Modifier, Style};
 
 use crate::core::reference::MarginNorm;
@@ -53,6 +55,7 @@ impl Theme {
             MarginNorm::L2Intercept => Color::LightRed,
             MarginNorm::Linf => Color::LightMagenta,
             MarginNorm::L1 => Color::LightGreen,
+            MarginNorm::Lp(_) => Color::LightYellow,
         }
     }
 
@@ -116,13 +119,14 @@ impl Theme {
     }
 }
 
-/// A reference's short on-screen name: `ℓ2`, `ℓ2+b`, `ℓ∞`, `ℓ1`.
+/// A reference's short on-screen name: `ℓ2`, `ℓ2+b`, `ℓ∞`, `ℓ1`, `ℓ3`.
 #[must_use]
-pub fn reference_label(norm: MarginNorm) -> &'static str {
+pub fn reference_label(norm: MarginNorm) -> Cow<'static, str> {
     match norm {
-        MarginNorm::L2 => "ℓ2",
-        MarginNorm::L2Intercept => "ℓ2+b",
-        MarginNorm::Linf => "ℓ∞",
-        MarginNorm::L1 => "ℓ1",
+        MarginNorm::L2 => Cow::Borrowed("ℓ2"),
+        MarginNorm::L2Intercept => Cow::Borrowed("ℓ2+b"),
+        MarginNorm::Linf => Cow::Borrowed("ℓ∞"),
+        MarginNorm::L1 => Cow::Borrowed("ℓ1"),
+        MarginNorm::Lp(p) => Cow::Owned(format!("ℓ{}", p.get())),
     }
 }

@@ -6,8 +6,11 @@ use crate::core::history::{History, Spacing};
 use crate::core::linalg::{angle_degrees, dot, norm2, unit};
 use crate::core::model::{LinearModel, Loss};
 use crate::core::optim::OptimizerSpec;
-use crate::core::reference::{MarginNorm, MaxMarginReference, ReferenceError, max_margin};
+use crate::core::reference::{
+    MarginNorm, MaxMarginReference, ReferenceError, max_margin, separable,
+};
 
+use super::convergence::{CHECK_EVERY, LinearObjective, at_minimiser};
 use super::run::{Batcher, RunState, RunStatus, ZeroGradientCheck};
 use super::{Engine, ExperimentSpec};
 
@@ -53,8 +56,10 @@ struct LinearRun {
     spec: LinearRunSpec,
     state: RunState,
     batcher: Option<Batcher>,
-    /// Per record: the unit weight direction w/‖w‖ (dim values).
+    /// Per record: the unit weight direction w/‖w‖ (dim values), then its geometric margin.
     trail: History,
+    /// Whether the last convergence check found the run at a minimiser.
+    was_at_minimiser: bool,
 }
 
 /// The running linear experiment: model, runs and the references computed once at the start.
@@ -63,16 +68,25 @@ pub(super) struct LinearExperiment {
     model: LinearModel,
     runs: Vec<LinearRun>,
     references: Vec<LinearReference>,
+    /// Whether some θ separates the data (exactly, by the references' LP). Runs on such data
+    /// are never converged; a solver failure counts as separable, which only disables that.
+    separable: bool,
 }
 
 impl LinearExperiment {
-    /// Builds the runs and computes the references `spec` selects.
+    /// Builds the runs and computes the references `spec` selects, then each run's predicted
+    /// one that the preset does not list (so every run's angle to its theory's target is known).
     pub(super) fn new(problem: &LinearProblem, spec: &ExperimentSpec) -> Self {
         let model = LinearModel::new(&problem.data, problem.loss, problem.bias);
-        let references = spec
-            .references
-            .iter()
-            .map(|&norm| (norm, max_margin(&problem.data, norm, problem.bias)))
+        let mut norms = spec.references.clone();
+        for predicted in problem.runs.iter().filter_map(|r| r.optimizer.predicted()) {
+            if !norms.contains(&predicted) {
+                norms.push(predicted);
+            }
+        }
+        let references = norms
+            .into_iter()
+            .map(|norm| (norm, max_margin(&problem.data, norm, problem.bias)))
             .collect();
         let points = problem.data.len();
         let runs = problem
@@ -86,14 +100,16 @@ impl LinearExperiment {
                     Batcher::new(points, size, seed)
                 }),
                 trail: History::new(
-                    problem.data.dim,
+                    problem.data.dim + 1,
                     TRAIL_CAPACITY,
                     Spacing::Log { per_decade: 60.0 },
                 ),
                 spec: run.clone(),
+                was_at_minimiser: false,
             })
             .collect();
         Self {
+            separable: separable(&problem.data, problem.bias).unwrap_or(true),
             data: problem.data.clone(),
             model,
             runs,
@@ -125,13 +141,7 @@ impl LinearExperiment {
         };
         // w = 0 (or a diverged w) has no direction: no margin, no angles.
         let has_direction = norm > 0.0 && norm.is_finite();
-        let margin = if has_direction {
-            (0..self.data.len())
-                .map(|i| self.data.labels[i] * (dot(&direction, self.data.point(i)) + bias / norm))
-                .fold(f64::INFINITY, f64::min)
-        } else {
-            f64::NAN
-        };
+        let margin = geometric_margin(&self.data, &direction, bias / norm);
         let angles = self
             .references
             .iter()
@@ -151,6 +161,7 @@ impl LinearExperiment {
             loss: self.model.loss(theta),
             margin,
             angles,
+            predicted: run.spec.optimizer.predicted(),
             status: run.state.status,
             trail: run.trail.clone(),
         }
@@ -159,20 +170,11 @@ impl LinearExperiment {
 
 impl Engine for LinearExperiment {
     fn step(&mut self, start: u64, n: u64) {
-        let dim = self.data.dim;
+        let model = &self.model;
         for run in &mut self.runs {
             let mut step = start;
             while step < start.saturating_add(n) && run.state.status.is_ok() {
                 step += 1;
-                match &mut run.batcher {
-                    Some(batcher) => {
-                        let batch = batcher.next();
-                        self.model
-                            .batch_gradient(&run.state.params, batch, &mut run.state.grad);
-                    }
-                    None => self.model.gradient(&run.state.params, &mut run.state.grad),
-                }
-                let model = &self.model;
                 let full_gradient_is_zero = |params: &[f64]| {
                     let mut grad = vec![0.0; params.len()];
                     model.gradient(params, &mut grad);
@@ -180,26 +182,74 @@ impl Engine for LinearExperiment {
                 };
                 let check: Option<ZeroGradientCheck<'_>> =
                     run.batcher.is_some().then_some(&full_gradient_is_zero);
-                run.state.apply(step, check);
+                let mut objective = LinearObjective {
+                    model,
+                    batch: run.batcher.as_mut().map(Batcher::next),
+                };
+                run.state.advance(step, &mut objective, check);
+                if !self.separable {
+                    check_convergence(model, run, step);
+                }
                 // A diverged step has no direction worth drawing; a frozen one still has one.
                 let diverged = matches!(run.state.status, RunStatus::Diverged { .. });
                 if !diverged && run.trail.wants(step) {
-                    run.trail.offer(step, &unit(&run.state.params[..dim]));
+                    let record = trail_record(&self.data, model.has_bias(), &run.state.params);
+                    run.trail.offer(step, &record);
                 }
             }
         }
     }
 
     fn record_all(&mut self, step: u64) {
-        let dim = self.data.dim;
         for run in &mut self.runs {
-            run.trail.offer(step, &unit(&run.state.params[..dim]));
+            let record = trail_record(&self.data, self.model.has_bias(), &run.state.params);
+            run.trail.offer(step, &record);
         }
     }
 
     fn all_stopped(&self) -> bool {
         self.runs.iter().all(|r| !r.state.status.is_ok())
     }
+}
+
+/// minᵢ yᵢ(⟨`direction`, xᵢ⟩ + `offset`): the geometric margin of a unit direction with the
+/// intercept b/‖w‖ (NaN when there is no direction).
+fn geometric_margin(data: &LinearData, direction: &[f64], offset: f64) -> f64 {
+    if direction.iter().all(|&v| v == 0.0) || !offset.is_finite() {
+        return f64::NAN;
+    }
+    (0..data.len())
+        .map(|i| data.labels[i] * (dot(direction, data.point(i)) + offset))
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// A trail record of `theta`: the unit direction w/‖w‖, then its geometric margin.
+fn trail_record(data: &LinearData, bias: bool, theta: &[f64]) -> Vec<f64> {
+    let weights = &theta[..data.dim];
+    let mut record = unit(weights);
+    let offset = if bias {
+        theta[data.dim] / norm2(weights)
+    } else {
+        0.0
+    };
+    let margin = geometric_margin(data, &record, offset);
+    record.push(margin);
+    record
+}
+
+/// Marks `run` converged after `step` when its full gradient is zero to working precision at
+/// two checks in a row, or at once when the update stopped moving it (it would be frozen).
+/// Only called on data that are not separable.
+fn check_convergence(model: &LinearModel, run: &mut LinearRun, step: u64) {
+    let frozen = matches!(run.state.status, RunStatus::Frozen { .. });
+    if !frozen && (!run.state.status.is_ok() || !step.is_multiple_of(CHECK_EVERY)) {
+        return;
+    }
+    let at_minimiser = at_minimiser(model, &run.state.params);
+    if at_minimiser && (frozen || run.was_at_minimiser) {
+        run.state.status = RunStatus::Converged { step };
+    }
+    run.was_at_minimiser = at_minimiser;
 }
 
 /// A linear experiment's state.
@@ -237,8 +287,12 @@ pub struct LinearRunSnapshot {
     pub margin: f64,
     /// Angle in degrees from `direction` to each reference that exists (none when w = 0).
     pub angles: Vec<(MarginNorm, f64)>,
-    /// Moving, frozen or diverged.
+    /// The max-margin problem the theory says this run tends to, if any (its reference is
+    /// always computed, listed in the preset or not).
+    pub predicted: Option<MarginNorm>,
+    /// Moving, frozen, converged or diverged.
     pub status: RunStatus,
-    /// Log-spaced history of the direction w/‖w‖ (dim values per record).
+    /// Log-spaced history of the direction w/‖w‖ (dim values per record) and its geometric
+    /// margin (one more value, NaN while w = 0), for the gap chart's margin gap.
     pub trail: History,
 }

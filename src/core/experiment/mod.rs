@@ -10,6 +10,7 @@
 //! snapshot), and the three enums below ([`Problem`], `Body`, [`SnapshotBody`]) list the kinds.
 //! Adding a kind adds a module and one variant to each enum here.
 
+mod convergence;
 mod linear;
 mod matrix;
 mod run;

@@ -5,7 +5,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-use crate::core::optim::{Optimizer, OptimizerSpec};
+use crate::core::optim::{Objective, Optimizer, OptimizerSpec};
 
 /// Whether a run is still moving.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +18,12 @@ pub enum RunStatus {
         /// The step whose update changed nothing.
         step: u64,
     },
+    /// The run reached a finite minimiser (the data are not separable): its exact full gradient
+    /// is zero to working precision, so it stops there.
+    Converged {
+        /// The step at which that was established.
+        step: u64,
+    },
     /// Computing this step met a NaN or infinite value: in the gradient or loss at the step's
     /// starting point, or in the parameters it produced. The run stops there.
     Diverged {
@@ -27,12 +33,13 @@ pub enum RunStatus {
 }
 
 impl RunStatus {
-    /// `ok`, `frozen` or `diverged`, as in the JSON.
+    /// `ok`, `frozen`, `converged` or `diverged`, as in the JSON.
     #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             RunStatus::Ok => "ok",
             RunStatus::Frozen { .. } => "frozen",
+            RunStatus::Converged { .. } => "converged",
             RunStatus::Diverged { .. } => "diverged",
         }
     }
@@ -42,7 +49,9 @@ impl RunStatus {
     pub fn step(self) -> Option<u64> {
         match self {
             RunStatus::Ok => None,
-            RunStatus::Frozen { step } | RunStatus::Diverged { step } => Some(step),
+            RunStatus::Frozen { step }
+            | RunStatus::Converged { step }
+            | RunStatus::Diverged { step } => Some(step),
         }
     }
 
@@ -74,6 +83,20 @@ impl RunState {
         }
     }
 
+    /// Lets the optimizer update the parameters, asking `objective` for the gradient (or what
+    /// else it needs), and classifies the outcome as [`RunState::apply`] does.
+    pub(super) fn advance(
+        &mut self,
+        step: u64,
+        objective: &mut dyn Objective,
+        full_gradient_is_zero: Option<ZeroGradientCheck<'_>>,
+    ) {
+        self.before.copy_from_slice(&self.params);
+        self.optimizer
+            .update(&mut self.params, &mut self.grad, objective);
+        self.classify(step, full_gradient_is_zero);
+    }
+
     /// Applies the optimizer to the gradient in `self.grad` and classifies the outcome.
     ///
     /// A run is frozen when the update left the parameters bit-identical and nothing can change
@@ -87,6 +110,11 @@ impl RunState {
     ) {
         self.before.copy_from_slice(&self.params);
         self.optimizer.step(&mut self.params, &self.grad);
+        self.classify(step, full_gradient_is_zero);
+    }
+
+    /// Sets the status after an update from `self.before` to `self.params` with `self.grad`.
+    fn classify(&mut self, step: u64, full_gradient_is_zero: Option<ZeroGradientCheck<'_>>) {
         // Almost every step moves the first parameter, so this usually stops at once.
         let unchanged = self
             .params

@@ -24,6 +24,10 @@ impl Adagrad {
 }
 
 impl Optimizer for Adagrad {
+    fn set_lr(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+
     fn step(&mut self, params: &mut [f64], grad: &[f64]) {
         for ((p, &g), s) in params.iter_mut().zip(grad).zip(&mut self.sum_squares) {
             *s += g * g;

@@ -2,6 +2,8 @@
 //! m ← m + (1−β₁)(g − m); v ← β₂ v + (1−β₂) g²;
 //! θ ← θ − (η / (1−β₁ᵗ)) · m / (√v / √(1−β₂ᵗ) + ε).
 //! Its per-coordinate scaling makes it sign-like, which biases it towards the ℓ∞ max margin.
+//! With ε = 0 a coordinate whose second moment is 0 (every gradient so far was 0, or its square
+//! underflowed) does not move, rather than moving by 0/0 = NaN.
 
 use super::Optimizer;
 
@@ -34,6 +36,10 @@ impl Adam {
 }
 
 impl Optimizer for Adam {
+    fn set_lr(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+
     fn step(&mut self, params: &mut [f64], grad: &[f64]) {
         self.step = self.step.saturating_add(1);
         let bias_correction1 = 1.0 - self.beta1.powi(self.step);
@@ -49,7 +55,10 @@ impl Optimizer for Adam {
             *m += (1.0 - self.beta1) * (g - *m);
             *v = *v * self.beta2 + (1.0 - self.beta2) * g * g;
             let denom = v.sqrt() / bias_correction2_sqrt + self.eps;
-            *p -= step_size * (*m / denom);
+            // Only ε = 0 can make the denominator 0; with ε > 0 this is the torch update.
+            if denom > 0.0 {
+                *p -= step_size * (*m / denom);
+            }
         }
     }
 

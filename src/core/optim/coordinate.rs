@@ -20,6 +20,10 @@ impl CoordinateDescent {
 }
 
 impl Optimizer for CoordinateDescent {
+    fn set_lr(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+
     fn step(&mut self, params: &mut [f64], grad: &[f64]) {
         let mut best: Option<(usize, f64)> = None;
         for (j, &g) in grad.iter().enumerate() {

@@ -1,33 +1,56 @@
 //! Optimizers: one per file behind one trait, each holding only its own state.
 //!
-//! An optimizer sees a flat parameter vector and its gradient and nothing else, so the same code
-//! drives the linear classifier and the matrix factorisation. Every update rule follows the
-//! PyTorch formula it is named after, so a run can be replayed against a float64 torch loop.
+//! An optimizer sees a flat parameter vector and asks an [`Objective`] for the gradient (and, for
+//! normalized descent, the gradient and loss scaled by one constant so that they never
+//! underflow), so the same code drives the linear classifier and the matrix factorisation. Every
+//! update rule follows the PyTorch formula it is named after (or, for `mirror`, the formula in its
+//! file), so a run can be replayed against a float64 loop. A decaying [`Schedule`] wraps a rule;
+//! [`OptimizerSpec::predicted`] names the max-margin direction the theory says it reaches.
+
+use std::fmt::Write as _;
 
 mod adagrad;
 mod adam;
 mod coordinate;
 mod gd;
+mod mirror;
 mod momentum;
 mod normalized;
+mod objective;
 mod options;
 mod rmsprop;
+mod schedule;
 mod sign;
+mod theory;
 
 pub use adagrad::Adagrad;
 pub use adam::Adam;
 pub use coordinate::CoordinateDescent;
 pub use gd::GradientDescent;
+pub use mirror::Mirror;
 pub use momentum::Momentum;
-pub use normalized::Normalized;
+pub use normalized::{NormalizeBy, Normalized};
+pub use objective::Objective;
 pub use options::{Accepted, OptimizerError, OptimizerField, OptimizerOptions, OptimizerProblem};
 pub use rmsprop::RmsProp;
+pub use schedule::{Schedule, Scheduled};
 pub use sign::SignDescent;
 
 /// One update rule with its state.
 pub trait Optimizer: Send {
+    /// Sets the learning rate of the next steps (what a [`Schedule`] changes).
+    fn set_lr(&mut self, lr: f64);
+
     /// Applies one update to `params` given the gradient at `params`.
     fn step(&mut self, params: &mut [f64], grad: &[f64]);
+
+    /// One update of `params`, asking `objective` for what the rule needs (`grad` is the
+    /// workspace it is written to, and holds it afterwards). Most rules need only the gradient;
+    /// normalized descent asks for the scaled gradient and loss, which never underflow.
+    fn update(&mut self, params: &mut [f64], grad: &mut [f64], objective: &mut dyn Objective) {
+        objective.gradient(params, grad);
+        self.step(params, grad);
+    }
 
     /// True when the rule has no memory: an update that leaves the parameters bit-identical will
     /// do so for ever on the same (full-batch) gradient. That is how a frozen run is recognised.
@@ -63,11 +86,13 @@ pub enum OptimizerKind {
     Normalized,
     /// Greedy coordinate descent: steepest descent for the ℓ1 norm.
     Coordinate,
+    /// Mirror descent with potential ‖w‖_p^p / p.
+    Mirror,
 }
 
 impl OptimizerKind {
     /// Every kind, in the order shown to users.
-    pub const ALL: [OptimizerKind; 9] = [
+    pub const ALL: [OptimizerKind; 10] = [
         OptimizerKind::Gd,
         OptimizerKind::Sgd,
         OptimizerKind::Momentum,
@@ -77,6 +102,7 @@ impl OptimizerKind {
         OptimizerKind::Sign,
         OptimizerKind::Normalized,
         OptimizerKind::Coordinate,
+        OptimizerKind::Mirror,
     ];
 
     /// The name used in presets, JSON and on screen.
@@ -92,6 +118,7 @@ impl OptimizerKind {
             OptimizerKind::Sign => "sign",
             OptimizerKind::Normalized => "normalized",
             OptimizerKind::Coordinate => "coordinate",
+            OptimizerKind::Mirror => "mirror",
         }
     }
 
@@ -121,6 +148,12 @@ pub struct OptimizerSpec {
     pub alpha: f64,
     /// Mini-batch size; `None` is the full batch.
     pub batch: Option<usize>,
+    /// How the learning rate changes with the step number.
+    pub schedule: Schedule,
+    /// What `normalized` divides the gradient by.
+    pub normalize: NormalizeBy,
+    /// The exponent p > 1 of `mirror`'s potential ‖w‖_p^p / p.
+    pub p: f64,
 }
 
 impl OptimizerSpec {
@@ -143,12 +176,24 @@ impl OptimizerSpec {
             nesterov: false,
             alpha: 0.99,
             batch: None,
+            schedule: Schedule::Constant,
+            normalize: NormalizeBy::Gradient,
+            p: 2.0,
         }
     }
 
-    /// Fresh optimizer state for `parameters` parameters.
+    /// Fresh optimizer state for `parameters` parameters; a decaying schedule wraps the rule.
     #[must_use]
     pub fn build(&self, parameters: usize) -> Box<dyn Optimizer> {
+        let rule = self.build_rule(parameters);
+        match self.schedule {
+            Schedule::Constant => rule,
+            schedule => Box::new(Scheduled::new(rule, self.lr, schedule)),
+        }
+    }
+
+    /// The bare update rule at the base learning rate.
+    fn build_rule(&self, parameters: usize) -> Box<dyn Optimizer> {
         match self.kind {
             OptimizerKind::Gd => Box::new(GradientDescent::new(self.lr)),
             OptimizerKind::Sgd | OptimizerKind::Momentum if self.momentum == 0.0 => {
@@ -166,14 +211,32 @@ impl OptimizerSpec {
             }
             OptimizerKind::Adagrad => Box::new(Adagrad::new(self.lr, self.eps, parameters)),
             OptimizerKind::Sign => Box::new(SignDescent::new(self.lr)),
-            OptimizerKind::Normalized => Box::new(Normalized::new(self.lr)),
+            OptimizerKind::Normalized => Box::new(Normalized::new(self.lr, self.normalize)),
             OptimizerKind::Coordinate => Box::new(CoordinateDescent::new(self.lr)),
+            OptimizerKind::Mirror => Box::new(Mirror::new(self.lr, self.p)),
         }
     }
 
-    /// A short label for screens and JSON, e.g. `adam lr=0.1`.
+    /// A short label for screens and JSON, e.g. `adam lr=0.1`; settings the theory cares about
+    /// are added when they are not the defaults (`mirror p=3 lr=0.1`, `adam lr=0.1 eps=0
+    /// inv-sqrt`, `normalized lr=0.1 by loss`).
     #[must_use]
     pub fn label(&self) -> String {
-        format!("{} lr={:?}", self.kind.name(), self.lr)
+        let mut label = self.kind.name().to_owned();
+        if self.kind == OptimizerKind::Mirror {
+            write!(label, " p={}", self.p).ok();
+        }
+        write!(label, " lr={:?}", self.lr).ok();
+        if self.kind == OptimizerKind::Adam && self.eps == 0.0 {
+            label.push_str(" eps=0");
+        }
+        if self.kind == OptimizerKind::Normalized && self.normalize == NormalizeBy::Loss {
+            label.push_str(" by loss");
+        }
+        if self.schedule != Schedule::Constant {
+            label.push(' ');
+            label.push_str(self.schedule.name());
+        }
+        label
     }
 }

@@ -26,6 +26,10 @@ impl Momentum {
 }
 
 impl Optimizer for Momentum {
+    fn set_lr(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+
     fn step(&mut self, params: &mut [f64], grad: &[f64]) {
         for ((p, &g), b) in params.iter_mut().zip(grad).zip(&mut self.buffer) {
             // With b = 0 initially, μ·0 + g is torch's "first step: b = g" exactly.

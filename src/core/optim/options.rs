@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use super::{OptimizerKind, OptimizerSpec};
+use super::{NormalizeBy, OptimizerKind, OptimizerSpec, Schedule};
 
 /// The options of one run as written, unchecked: values may be non-finite or out of range, and
 /// options may be given that the rule does not have.
@@ -30,6 +30,12 @@ pub struct OptimizerOptions {
     pub alpha: Option<f64>,
     /// Mini-batch size.
     pub batch: Option<i64>,
+    /// The learning-rate schedule.
+    pub schedule: Option<Schedule>,
+    /// What `normalized` divides by.
+    pub normalize: Option<NormalizeBy>,
+    /// `mirror`'s exponent.
+    pub p: Option<f64>,
 }
 
 /// An option of [`OptimizerOptions`], for errors.
@@ -49,6 +55,12 @@ pub enum OptimizerField {
     Alpha,
     /// `batch`.
     Batch,
+    /// `schedule`.
+    Schedule,
+    /// `normalize`.
+    Normalize,
+    /// `p`.
+    P,
 }
 
 impl OptimizerField {
@@ -63,6 +75,9 @@ impl OptimizerField {
             OptimizerField::Nesterov => "nesterov",
             OptimizerField::Alpha => "alpha",
             OptimizerField::Batch => "batch",
+            OptimizerField::Schedule => "schedule",
+            OptimizerField::Normalize => "normalize",
+            OptimizerField::P => "p",
         }
     }
 }
@@ -72,6 +87,10 @@ impl OptimizerField {
 pub enum Accepted {
     /// A number > 0.
     Positive,
+    /// A number ≥ 0.
+    NonNegative,
+    /// A number > 1.
+    AboveOne,
     /// A number in [0, 1).
     Fraction,
     /// A whole number from 1 to this many (the data's points).
@@ -82,6 +101,8 @@ impl fmt::Display for Accepted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Accepted::Positive => f.write_str("a number > 0"),
+            Accepted::NonNegative => f.write_str("a number ≥ 0"),
+            Accepted::AboveOne => f.write_str("a number > 1"),
             Accepted::Fraction => f.write_str("a number in [0, 1)"),
             Accepted::Count(max) => write!(f, "a whole number from 1 to {max}"),
         }
@@ -108,6 +129,10 @@ pub enum OptimizerProblem {
     NesterovWithoutMomentum,
     /// A mini-batch size where the experiment has no points to batch.
     BatchWithoutPoints,
+    /// A rule that needs this option was given none.
+    Missing,
+    /// Normalizing by the loss where the experiment has no classification loss to scale.
+    LossWithoutPoints,
 }
 
 /// A broken optimizer rule: which option, and what is wrong with it.
@@ -156,6 +181,12 @@ impl fmt::Display for OptimizerError {
             OptimizerProblem::BatchWithoutPoints => {
                 f.write_str("mini-batches apply to linear experiments only; remove it")
             }
+            OptimizerProblem::LossWithoutPoints => f.write_str(
+                "normalizing by the loss applies to linear experiments only; use \"gradient\"",
+            ),
+            OptimizerProblem::Missing => {
+                f.write_str("is missing: mirror descent needs its exponent; add e.g. `p = 3`")
+            }
         }
     }
 }
@@ -164,13 +195,17 @@ impl std::error::Error for OptimizerError {}
 
 /// The rules that have each optional field (`lr` and `batch` apply to all).
 fn rules_with(field: OptimizerField) -> &'static [OptimizerKind] {
-    use OptimizerKind::{Adagrad, Adam, Momentum, RmsProp, Sgd};
+    use OptimizerKind::{Adagrad, Adam, Mirror, Momentum, Normalized, RmsProp, Sgd};
     match field {
         OptimizerField::Betas(_) => &[Adam],
         OptimizerField::Eps => &[Adam, RmsProp, Adagrad],
         OptimizerField::Momentum | OptimizerField::Nesterov => &[Momentum, Sgd],
         OptimizerField::Alpha => &[RmsProp],
-        OptimizerField::Lr | OptimizerField::Batch => &OptimizerKind::ALL,
+        OptimizerField::Normalize => &[Normalized],
+        OptimizerField::P => &[Mirror],
+        OptimizerField::Lr | OptimizerField::Batch | OptimizerField::Schedule => {
+            &OptimizerKind::ALL
+        }
     }
 }
 
@@ -216,6 +251,9 @@ impl OptimizerOptions {
             nesterov: None,
             alpha: None,
             batch: None,
+            schedule: None,
+            normalize: None,
+            p: None,
         }
     }
 
@@ -241,7 +279,15 @@ impl OptimizerOptions {
             );
         }
         if let Some(eps) = self.eps {
-            spec.eps = positive(OptimizerField::Eps, eps)?;
+            // Adam with ε = 0 is a rule of its own (it heads for the ℓ∞ direction); RMSprop and
+            // Adagrad would divide 0 by 0 on a coordinate that never saw a gradient.
+            spec.eps = if self.kind == OptimizerKind::Adam {
+                number(OptimizerField::Eps, eps, Accepted::NonNegative, |v| {
+                    v >= 0.0
+                })?
+            } else {
+                positive(OptimizerField::Eps, eps)?
+            };
         }
         if let Some(momentum) = self.momentum {
             spec.momentum = fraction(OptimizerField::Momentum, momentum)?;
@@ -261,6 +307,23 @@ impl OptimizerOptions {
         if let Some(batch) = self.batch {
             spec.batch = Some(check_batch(batch, points)?);
         }
+        spec.schedule = self.schedule.unwrap_or_default();
+        spec.normalize = self.normalize.unwrap_or_default();
+        if spec.normalize == NormalizeBy::Loss && points.is_none() {
+            return Err(OptimizerError {
+                field: OptimizerField::Normalize,
+                problem: OptimizerProblem::LossWithoutPoints,
+            });
+        }
+        if self.kind == OptimizerKind::Mirror {
+            let Some(p) = self.p else {
+                return Err(OptimizerError {
+                    field: OptimizerField::P,
+                    problem: OptimizerProblem::Missing,
+                });
+            };
+            spec.p = number(OptimizerField::P, p, Accepted::AboveOne, |v| v > 1.0)?;
+        }
         Ok(spec)
     }
 
@@ -272,6 +335,8 @@ impl OptimizerOptions {
             (OptimizerField::Momentum, self.momentum.is_some()),
             (OptimizerField::Nesterov, self.nesterov.is_some()),
             (OptimizerField::Alpha, self.alpha.is_some()),
+            (OptimizerField::Normalize, self.normalize.is_some()),
+            (OptimizerField::P, self.p.is_some()),
         ];
         for (field, is_given) in given {
             let only = rules_with(field);

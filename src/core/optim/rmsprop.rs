@@ -26,6 +26,10 @@ impl RmsProp {
 }
 
 impl Optimizer for RmsProp {
+    fn set_lr(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+
     fn step(&mut self, params: &mut [f64], grad: &[f64]) {
         for ((p, &g), v) in params.iter_mut().zip(grad).zip(&mut self.square_avg) {
             *v = *v * self.alpha + (1.0 - self.alpha) * g * g;

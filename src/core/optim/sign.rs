@@ -18,6 +18,10 @@ impl SignDescent {
 }
 
 impl Optimizer for SignDescent {
+    fn set_lr(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+
     fn step(&mut self, params: &mut [f64], grad: &[f64]) {
         for (p, &g) in params.iter_mut().zip(grad) {
             if g > 0.0 {

@@ -4,7 +4,10 @@
 //! passes a full KKT check (feasibility, multipliers ≥ 0, stationarity): an interior point alone
 //! is only as accurate as its stopping tolerance, and the reference must hold far below that.
 
+use std::borrow::Cow;
+use std::cmp::Ordering;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 
 use clarabel::algebra::CscMatrix;
 use clarabel::solver::{
@@ -12,6 +15,9 @@ use clarabel::solver::{
 };
 use nalgebra::{DMatrix, DVector};
 
+mod lp_norm;
+
+use self::lp_norm::solve_lp;
 use super::norm2;
 use super::svd::Svd;
 use crate::core::data::LinearData;
@@ -24,7 +30,53 @@ const TIE_BREAK_SLACK: f64 = 1e-9;
 /// A weight part smaller than this, relative to the whole solution, has no direction.
 const ZERO_WEIGHT_TOL: f64 = 1e-9;
 
-/// Which max-margin problem. Names: "l2", "l2-intercept", "linf", "l1".
+/// The exponent P of an ℓP max-margin problem: finite, > 1 and ≠ 2 (ℓ2 has its own variant).
+/// Compared bit for bit, which is value equality since it is never NaN or −0.
+#[derive(Debug, Clone, Copy)]
+pub struct Exponent(f64);
+
+impl Exponent {
+    /// P, if it is finite, > 1 and ≠ 2.
+    #[must_use]
+    pub fn new(p: f64) -> Option<Self> {
+        (p.is_finite() && p > 1.0 && p != 2.0).then_some(Self(p))
+    }
+
+    /// The value P.
+    #[must_use]
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+impl PartialEq for Exponent {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.to_bits() == other.0.to_bits()
+    }
+}
+
+impl Eq for Exponent {}
+
+impl Hash for Exponent {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.to_bits().hash(state);
+    }
+}
+
+impl PartialOrd for Exponent {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Exponent {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+/// Which max-margin problem. Names: "l2", "l2-intercept", "linf", "l1", and "lP" for any P > 1
+/// ("l3", "l1.5").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MarginNorm {
     /// Least ‖θ‖₂ with all margins ≥ 1, homogeneous (θ includes the bias when there is one).
@@ -35,10 +87,22 @@ pub enum MarginNorm {
     Linf,
     /// Least ‖θ‖₁ with all margins ≥ 1.
     L1,
+    /// Least ‖θ‖_P with all margins ≥ 1, for P > 1 other than 2: mirror descent's limit.
+    Lp(Exponent),
 }
 
 impl MarginNorm {
-    /// Every problem, in the order a help screen lists them.
+    /// The ℓP problem for any P > 1 (`L2` for P = 2); `None` unless P is finite and > 1.
+    #[must_use]
+    pub fn lp(p: f64) -> Option<Self> {
+        if p == 2.0 {
+            Some(MarginNorm::L2)
+        } else {
+            Exponent::new(p).map(MarginNorm::Lp)
+        }
+    }
+
+    /// The fixed problems, in the order a help screen lists them (`lP` comes on top of these).
     pub const ALL: [MarginNorm; 4] = [
         MarginNorm::L2,
         MarginNorm::L2Intercept,
@@ -46,21 +110,30 @@ impl MarginNorm {
         MarginNorm::L1,
     ];
 
-    /// The short name used in presets and on the command line.
+    /// The short name used in presets and on the command line (`l3`, `l1.5` for ℓP).
     #[must_use]
-    pub fn name(self) -> &'static str {
+    pub fn name(self) -> Cow<'static, str> {
         match self {
-            MarginNorm::L2 => "l2",
-            MarginNorm::L2Intercept => "l2-intercept",
-            MarginNorm::Linf => "linf",
-            MarginNorm::L1 => "l1",
+            MarginNorm::L2 => Cow::Borrowed("l2"),
+            MarginNorm::L2Intercept => Cow::Borrowed("l2-intercept"),
+            MarginNorm::Linf => Cow::Borrowed("linf"),
+            MarginNorm::L1 => Cow::Borrowed("l1"),
+            MarginNorm::Lp(p) => Cow::Owned(format!("l{}", p.get())),
         }
     }
 
-    /// The problem with this short name, if any (exact, lower-case match).
+    /// The problem with this short name, if any (exact, lower-case match): one of the fixed
+    /// names, or `l` then a number P > 1 other than 1 and 2 written differently (`l3`, `l1.5`).
     #[must_use]
     pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|norm| norm.name() == name)
+        if let Some(norm) = Self::ALL.into_iter().find(|norm| norm.name() == name) {
+            return Some(norm);
+        }
+        let p: f64 = name.strip_prefix('l')?.parse().ok()?;
+        // `l2.0` is not a second spelling of `l2`, nor `linf` of `l` + "inf".
+        Exponent::new(p)
+            .map(MarginNorm::Lp)
+            .filter(|norm| norm.name() == name)
     }
 
     /// One line for a help screen: what the problem is and which optimizer tends to it.
@@ -71,6 +144,7 @@ impl MarginNorm {
             MarginNorm::L2Intercept => "hard-margin SVM with a free intercept (sklearn SVC)",
             MarginNorm::Linf => "ℓ∞ max-margin: sign descent / Adam's limit",
             MarginNorm::L1 => "ℓ1 max-margin: steepest descent in ℓ1 (coordinate descent)",
+            MarginNorm::Lp(_) => "ℓP max-margin: mirror descent with potential ‖w‖_P^P / P",
         }
     }
 }
@@ -143,12 +217,50 @@ pub fn max_margin(
     } else {
         MarginProblem::homogeneous(data, bias)?
     };
-    let gamma = problem.separation()?;
+    let gamma = match problem.separation() {
+        Err(ReferenceError::NotSeparable(_)) if !bias && norm != MarginNorm::L2Intercept => {
+            return Err(not_separable_through_origin(data));
+        }
+        gamma => gamma?,
+    };
     let theta = match norm {
         MarginNorm::L2 | MarginNorm::L2Intercept => solve_l2(&problem, gamma)?,
         MarginNorm::Linf | MarginNorm::L1 => solve_polyhedral(&problem, norm, gamma)?,
+        MarginNorm::Lp(p) => solve_lp(&problem, p.get(), gamma)?,
     };
     problem.finish(data, norm, &theta)
+}
+
+/// Whether some θ gives every point a positive margin (with a trailing bias entry when `bias`),
+/// decided by the same certified LP the references start from: the exact test a run needs
+/// before it may be called converged.
+///
+/// # Errors
+/// [`ReferenceError::SolverFailed`] when the data are malformed or the LP cannot be solved.
+pub fn separable(data: &LinearData, bias: bool) -> Result<bool, ReferenceError> {
+    match check_linear_data(data)
+        .and_then(|()| MarginProblem::homogeneous(data, bias))
+        .and_then(|problem| problem.separation())
+    {
+        Ok(_) => Ok(true),
+        Err(ReferenceError::NotSeparable(_)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Why data not separable through the origin have no reference: `bias = true` is suggested only
+/// when an intercept would separate them (not with label noise, a point among the other class).
+fn not_separable_through_origin(data: &LinearData) -> ReferenceError {
+    if separable(data, true) == Ok(false) {
+        ReferenceError::NotSeparable(
+            "no hyperplane separates the data, not even with an intercept (label noise: some \
+             point lies among the other class), so `bias = true` cannot help; use clusters \
+             that are separable"
+                .to_string(),
+        )
+    } else {
+        not_separable_homogeneous(false)
+    }
 }
 
 /// Rejects data that would make the solvers misbehave (shape mismatch, NaN, infinities).
@@ -902,9 +1014,19 @@ mod tests {
     #[test]
     fn names_round_trip_and_describe() {
         for norm in MarginNorm::ALL {
-            assert_eq!(MarginNorm::from_name(norm.name()), Some(norm));
+            assert_eq!(MarginNorm::from_name(&norm.name()), Some(norm));
             assert!(!norm.describe().is_empty());
         }
         assert_eq!(MarginNorm::from_name("L2"), None);
+        let l3 = MarginNorm::from_name("l3").expect("l3 parses");
+        assert_eq!((l3.name(), MarginNorm::lp(3.0)), ("l3".into(), Some(l3)));
+        assert_eq!(
+            MarginNorm::from_name("l1.5").map(MarginNorm::name),
+            Some("l1.5".into())
+        );
+        // One spelling per problem; P must exceed 1.
+        for refused in ["l3.0", "l2.0", "l1.0", "l0.5", "lnan", "l", "l-3"] {
+            assert_eq!(MarginNorm::from_name(refused), None, "{refused}");
+        }
     }
 }

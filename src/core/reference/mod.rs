@@ -7,7 +7,8 @@
 //! (KKT conditions, primal and dual residuals) and, when that is out of reach, says so instead of
 //! being quietly wrong.
 //!
-//! - `margin`: the max-margin LPs and QPs, solved by clarabel and polished on the active set.
+//! - `margin`: the max-margin LPs and QPs, solved by clarabel and polished on the active set;
+//!   its child `lp_norm` the ℓP problems, by clarabel's power cone and a dual Newton polish.
 //! - `nuclear`: the least-nuclear-norm completion, by ADMM, a small interior point and Newton.
 //! - `svd`: the checked SVD both of them factor with.
 
@@ -15,7 +16,7 @@ mod margin;
 mod nuclear;
 mod svd;
 
-pub use margin::{MarginNorm, MaxMarginReference, ReferenceError, max_margin};
+pub use margin::{Exponent, MarginNorm, MaxMarginReference, ReferenceError, max_margin, separable};
 pub use nuclear::{NuclearReference, min_nuclear_norm};
 
 /// Plain ‖a‖₂ = √(Σ aᵢ²). Deliberately not [`crate::core::experiment::norm2`], which rescales

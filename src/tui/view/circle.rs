@@ -193,14 +193,15 @@ impl Placed {
 /// label prefers. In order: the preferred cell; one row further from the centre; just right of
 /// a run head (`blocked`) that covers the preferred cell; the preferred cell over the head;
 /// else the name is merged into the label it would cover (`ℓ2/ℓ2+b`).
-fn place_labels(
+fn place_labels<T: AsRef<str>>(
     grid: Grid,
-    labels: &[(&str, f64, f64, MarginNorm)],
+    labels: &[(T, f64, f64, MarginNorm)],
     blocked: &[(i32, i32)],
 ) -> Vec<Placed> {
     let wanted: Vec<Placed> = labels
         .iter()
-        .map(|&(text, x, y, norm)| {
+        .map(|(text, x, y, norm)| {
+            let (text, x, y, norm) = (text.as_ref(), *x, *y, *norm);
             let width = TextLine::from(text).width() as i32;
             let (col, row) = grid.cell(x, y);
             Placed {
@@ -219,7 +220,7 @@ fn place_labels(
             .max()
     };
     let mut placed: Vec<Placed> = Vec::new();
-    for (index, (want, &(_, _, y, _))) in wanted.iter().zip(labels).enumerate() {
+    for (index, (want, &(_, _, y, _))) in wanted.iter().zip(labels.iter()).enumerate() {
         let width = want.width();
         let (row, col) = (want.row, want.col);
         let outward = if y >= 0.0 { -1 } else { 1 };

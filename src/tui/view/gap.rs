@@ -1,13 +1,16 @@
-//! The angle gap to the ℓ2 max-margin direction against log t.
+//! The gaps to each run's target against t, on log-log axes.
 //!
-//! Soudry et al. show the direction converges only like 1/log t; plotted against log t that slow
-//! tail becomes a visible hyperbola rather than a flat line hugging zero. ratatui charts have no
-//! log axis, so the x data are log₁₀ t and the ticks are labelled 1, 10, 1e2, ….
+//! Solid: the angle (°) from w/‖w‖ to the run's predicted max-margin direction (ℓ2 where no
+//! theorem names one). Dotted: the margin gap γ₂ − margin(t) for runs whose target is ℓ2. On
+//! log-log axes a rate t^(−k) is a straight line of slope −k, so O(1/t) (normalized descent by
+//! the loss, slope −1) and O(1/ln t) (gradient descent, slope near 0, slowly steepening) are told
+//! apart by eye; the bottom border gives each run's least-squares slope over the last decade.
+//! ratatui charts have no log axis, so the data are log₁₀ of both and the ticks are labelled
+//! 1, 10, 1e2, ….
 //!
-//! The theory is drawn beside the data: w(t) = ŵ·ln t + ρ(t) with ρ bounded means the gap decays
-//! like C/ln t. A faint dotted curve C/ln t, fitted through the slowest gradient-descent-like run's
-//! newest point, shows where such a run should go next; a run that follows it is on the theorem's
-//! rate, one that falls below converges faster, one that stays above is not heading for ℓ2.
+//! The theory is drawn beside the data: w(t) = ŵ·ln t + ρ(t) with ρ bounded means the angle gap
+//! decays like C/ln t. A faint dotted curve C/ln t, fitted through the slowest gradient-descent-
+//! like run's newest point, shows where such a run should go next.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -16,9 +19,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph, Wrap};
 
 use super::super::theme::Theme;
-use crate::core::experiment::{LinearSnapshot, angle_degrees};
+use crate::core::experiment::{LinearRunSnapshot, LinearSnapshot, angle_degrees};
 use crate::core::optim::OptimizerKind;
-use crate::core::reference::MarginNorm;
+use crate::core::reference::{MarginNorm, MaxMarginReference};
 
 /// The label of the dotted theory curve.
 pub const THEORY_LABEL: &str = "┈ ∝ 1/ln t";
@@ -33,26 +36,49 @@ pub fn follows_log_rate(kind: OptimizerKind) -> bool {
     )
 }
 
+/// One run's curves: (log₁₀ t, log₁₀ gap) for the angle and, when its target is ℓ2, the margin.
+#[derive(Debug, Default)]
+struct RunSeries {
+    angle: Vec<(f64, f64)>,
+    margin: Vec<(f64, f64)>,
+}
+
+/// The run's target: its predicted reference, or ℓ2 where no theorem names one.
+fn target(run: &LinearRunSnapshot) -> MarginNorm {
+    run.predicted.unwrap_or(MarginNorm::L2)
+}
+
+/// The computed reference for `norm`, if it exists.
+fn reference(linear: &LinearSnapshot, norm: MarginNorm) -> Option<&MaxMarginReference> {
+    linear
+        .references
+        .iter()
+        .find(|(n, _)| *n == norm)
+        .and_then(|(_, r)| r.as_ref().ok())
+}
+
 /// Draws the chart (or says why there is none).
 pub fn render(frame: &mut Frame, area: Rect, linear: &LinearSnapshot, focused: bool, theme: Theme) {
     // The theory label takes the right end of the border; the title shortens to leave it room.
     let title = if area.width >= 56 {
-        " angle to ℓ2 max-margin (°) vs log t "
-    } else if area.width >= 44 {
-        " angle to ℓ2 (°) vs log t "
+        " gap to target vs t, log-log: ─ angle (°) ┈ margin "
+    } else if area.width >= 36 {
+        " gap to target vs t (log-log) "
     } else {
-        " ∠ℓ2 (°) vs log t "
+        " gaps, log-log "
     };
     let mut block = Block::bordered()
         .title(title)
         .border_style(theme.border(focused));
-    let l2 = linear.references.iter().find_map(|(norm, r)| match r {
-        Ok(reference) if *norm == MarginNorm::L2 => Some(reference.direction.as_slice()),
-        _ => None,
-    });
-    let Some(l2) = l2 else {
-        let text = "no ℓ2 max-margin reference (not selected in the preset, or the data are not \
-                    separable): the angle gap cannot be drawn";
+    let series: Vec<RunSeries> = linear
+        .runs
+        .iter()
+        .map(|run| run_series(linear, run))
+        .collect();
+    let values = || series.iter().flat_map(|s| s.angle.iter().chain(&s.margin));
+    if values().next().is_none() {
+        let text = "no run's target reference exists (the data are not separable, or w = 0): \
+                    the gap cannot be drawn";
         frame.render_widget(
             Paragraph::new(text)
                 .wrap(Wrap { trim: true })
@@ -61,61 +87,32 @@ pub fn render(frame: &mut Frame, area: Rect, linear: &LinearSnapshot, focused: b
             area,
         );
         return;
-    };
-    let series = angle_series(linear, l2);
-    let last_x = series.iter().flatten().map(|p| p.0).fold(1.0_f64, f64::max);
-    let top = nice_ceil(
-        series
-            .iter()
-            .flatten()
-            .map(|p| p.1)
-            .fold(0.0_f64, f64::max)
-            .max(1e-9)
-            * 1.05,
-    )
-    // An angle never exceeds 180°: 90 and 180 are the natural ticks up there.
-    .min(180.0);
+    }
+    let last_x = values().map(|p| p.0).fold(1.0_f64, f64::max);
+    let low = values().map(|p| p.1).fold(f64::INFINITY, f64::min).floor();
+    let high = values()
+        .map(|p| p.1)
+        .fold(f64::NEG_INFINITY, f64::max)
+        .ceil();
+    let (y_low, y_high) = (low.max(-12.0), high.max(low + 1.0));
     let (x_max, stride) = decade_axis(last_x);
-    // The theory curve through the slowest GD-like run that still moves.
-    let slowest = linear
-        .runs
-        .iter()
-        .zip(&series)
-        .filter(|(run, _)| run.status.is_ok() && follows_log_rate(run.optimizer.kind))
-        .filter_map(|(_, points)| points.last().copied())
-        .max_by(|a, b| a.1.total_cmp(&b.1));
-    let theory = slowest
-        .and_then(|(x, angle)| theory_curve(x, angle, f64::from(x_max), top, area.width))
-        .unwrap_or_default();
-    if !theory.is_empty() {
+    let theory = theory_points(linear, &series, x_max, area.width);
+    if !theory.is_empty() && area.width >= 72 {
         block =
             block.title(Line::styled(format!(" {THEORY_LABEL} "), theme.faint()).right_aligned());
+    }
+    if let Some(slopes) = slopes_line(&series) {
+        block = block.title_bottom(Line::styled(slopes, theme.faint()));
     }
     let x_labels: Vec<Span> = (0..=x_max)
         .step_by(stride as usize)
         .map(|k| Span::raw(decade_label(k)))
         .collect();
-    let y_labels = vec![
-        Span::raw("0"),
-        Span::raw(tick(top / 2.0)),
-        Span::raw(tick(top)),
-    ];
-    // The theory first, so the runs are drawn over it.
-    let mut datasets = vec![
-        Dataset::default()
-            .marker(Marker::Braille)
-            .graph_type(GraphType::Scatter)
-            .style(theme.faint())
-            .data(&theory),
-    ];
-    datasets.extend(series.iter().enumerate().map(|(index, points)| {
-        Dataset::default()
-            .marker(Marker::Braille)
-            .graph_type(GraphType::Line)
-            .style(theme.run(index))
-            .data(points)
-    }));
-    let chart = Chart::new(datasets)
+    let y_labels = [y_low, f64::midpoint(y_low, y_high).round(), y_high]
+        .into_iter()
+        .map(|k| Span::raw(power_label(k as i32)))
+        .collect::<Vec<_>>();
+    let chart = Chart::new(datasets(&series, &theory, theme))
         .block(block)
         .x_axis(
             Axis::default()
@@ -127,38 +124,133 @@ pub fn render(frame: &mut Frame, area: Rect, linear: &LinearSnapshot, focused: b
         .y_axis(
             Axis::default()
                 .style(theme.faint())
-                .bounds([0.0, top])
+                .bounds([y_low, y_high])
                 .labels(y_labels),
         );
     frame.render_widget(chart, area);
 }
 
-/// Per run: (log₁₀ t, angle to ℓ2 in degrees) for every kept step t ≥ 1 where w ≠ 0.
-fn angle_series(linear: &LinearSnapshot, l2: &[f64]) -> Vec<Vec<(f64, f64)>> {
-    let dim = linear.dim;
+/// The theory first, so the runs are drawn over it; per run its margin dots, then its angle line.
+fn datasets<'a>(
+    series: &'a [RunSeries],
+    theory: &'a [(f64, f64)],
+    theme: Theme,
+) -> Vec<Dataset<'a>> {
+    let dataset = |points: &'a [(f64, f64)], kind: GraphType, style| {
+        Dataset::default()
+            .marker(Marker::Braille)
+            .graph_type(kind)
+            .style(style)
+            .data(points)
+    };
+    let mut all = vec![dataset(theory, GraphType::Scatter, theme.faint())];
+    for (index, s) in series.iter().enumerate() {
+        all.push(dataset(&s.margin, GraphType::Scatter, theme.run(index)));
+        all.push(dataset(&s.angle, GraphType::Line, theme.run(index)));
+    }
+    all
+}
+
+/// The theory curve C/ln t through the newest angle of the slowest gradient-descent-like run
+/// that still moves towards ℓ2 (empty when there is none or it is too early).
+fn theory_points(
+    linear: &LinearSnapshot,
+    series: &[RunSeries],
+    x_max: u32,
+    width: u16,
+) -> Vec<(f64, f64)> {
     linear
         .runs
         .iter()
-        .map(|run| {
-            let mut points: Vec<(f64, f64)> = run
-                .trail
-                .iter()
-                .filter(|(step, record)| *step >= 1 && record[..dim].iter().any(|&v| v != 0.0))
-                .map(|(step, record)| ((step as f64).log10(), angle_degrees(&record[..dim], l2)))
-                .filter(|(_, angle)| angle.is_finite())
-                .collect();
-            // A run whose single point would not draw a line still shows as a dot.
-            if points.len() == 1 {
-                points.push(points[0]);
-            }
-            points
+        .zip(series)
+        .filter(|(run, _)| {
+            run.status.is_ok()
+                && follows_log_rate(run.optimizer.kind)
+                && target(run) == MarginNorm::L2
         })
-        .collect()
+        .filter_map(|(_, s)| s.angle.last().copied())
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .and_then(|(x, log_angle)| theory_curve(x, 10_f64.powf(log_angle), f64::from(x_max), width))
+        .unwrap_or_default()
 }
 
-/// Dotted points of C/ln t through (`x0` = log₁₀ t₀, `angle0`), for log₁₀ t in [0, `x_max`]
-/// wherever the curve is inside the chart; none when t₀ is too early for a fit (ln t₀ < 1).
-fn theory_curve(x0: f64, angle0: f64, x_max: f64, top: f64, width: u16) -> Option<Vec<(f64, f64)>> {
+/// (log₁₀ t, log₁₀ gap) for every kept step t ≥ 1 with a positive, finite gap: the angle to the
+/// run's target, and the margin gap when the target is ℓ2 (the margin is the ℓ2 one).
+fn run_series(linear: &LinearSnapshot, run: &LinearRunSnapshot) -> RunSeries {
+    let dim = linear.dim;
+    let norm = target(run);
+    let Some(reference) = reference(linear, norm) else {
+        return RunSeries::default();
+    };
+    let log_point = |step: u64, gap: f64| {
+        (gap > 0.0 && gap.is_finite()).then(|| ((step as f64).log10(), gap.log10()))
+    };
+    let kept = || {
+        run.trail
+            .iter()
+            .filter(|(step, record)| *step >= 1 && record[..dim].iter().any(|&v| v != 0.0))
+    };
+    let angle = kept()
+        .filter_map(|(step, record)| {
+            log_point(step, angle_degrees(&record[..dim], &reference.direction))
+        })
+        .collect();
+    let margin = if norm == MarginNorm::L2 {
+        kept()
+            .filter_map(|(step, record)| log_point(step, reference.margin - record[dim]))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    RunSeries { angle, margin }
+}
+
+/// The least-squares slope of log gap against log t over the last decade of `points` (needs
+/// three points spanning at least half a decade): −1 is O(1/t).
+fn last_decade_slope(points: &[(f64, f64)]) -> Option<f64> {
+    let end = points.last()?.0;
+    let window: Vec<(f64, f64)> = points
+        .iter()
+        .copied()
+        .filter(|p| p.0 >= end - 1.0)
+        .collect();
+    let first = window.first()?.0;
+    if window.len() < 3 || end - first < 0.5 {
+        return None;
+    }
+    let n = window.len() as f64;
+    let mean_x = window.iter().map(|p| p.0).sum::<f64>() / n;
+    let mean_y = window.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxx: f64 = window.iter().map(|p| (p.0 - mean_x).powi(2)).sum();
+    let sxy: f64 = window.iter().map(|p| (p.0 - mean_x) * (p.1 - mean_y)).sum();
+    (sxx > 0.0).then(|| sxy / sxx)
+}
+
+/// The bottom border: each run's last-decade slopes, angle then margin (` slope/decade
+/// ∠/margin: 1 −0.21/−0.24 · 3 −1.00/−1.01 `), or `None` before any run has a decade.
+fn slopes_line(series: &[RunSeries]) -> Option<String> {
+    let parts: Vec<String> = series
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| {
+            let angle = last_decade_slope(&s.angle)?;
+            let margin = last_decade_slope(&s.margin)
+                .map(|m| format!("/{}", signed(m)))
+                .unwrap_or_default();
+            Some(format!("{} {}{margin}", i + 1, signed(angle)))
+        })
+        .collect();
+    (!parts.is_empty()).then(|| format!(" slope/decade ∠/margin: {} ", parts.join(" · ")))
+}
+
+/// A slope with two decimals and a real minus sign: `−1.00`, `+0.03`.
+fn signed(x: f64) -> String {
+    format!("{x:+.2}").replace('-', "−")
+}
+
+/// Dotted points of log₁₀(C/ln t) through (`x0` = log₁₀ t₀, `angle0` degrees), for log₁₀ t in
+/// (0, `x_max`]; none when t₀ is too early for a fit (ln t₀ < 1).
+fn theory_curve(x0: f64, angle0: f64, x_max: f64, width: u16) -> Option<Vec<(f64, f64)>> {
     let ln_t0 = x0 * std::f64::consts::LN_10;
     if ln_t0 < 1.0 || !angle0.is_finite() || angle0 <= 0.0 {
         return None;
@@ -168,32 +260,10 @@ fn theory_curve(x0: f64, angle0: f64, x_max: f64, top: f64, width: u16) -> Optio
     let dots = usize::from(width.max(8));
     let points = (0..=dots)
         .map(|i| x_max * i as f64 / dots as f64)
-        .filter(|&x| x > 0.0)
-        .map(|x| (x, c / (x * std::f64::consts::LN_10)))
-        .filter(|&(_, y)| y <= top)
+        .filter(|&x| x * std::f64::consts::LN_10 >= 1.0)
+        .map(|x| (x, (c / (x * std::f64::consts::LN_10)).log10()))
         .collect();
     Some(points)
-}
-
-/// The smallest 1, 2, 2.5 or 5 × 10ᵏ at least `x`: round axis ends (80°, not 77.71°).
-fn nice_ceil(x: f64) -> f64 {
-    let scale = 10_f64.powf(x.log10().floor());
-    [1.0, 2.0, 2.5, 5.0, 10.0]
-        .iter()
-        .map(|m| m * scale)
-        .find(|&v| v >= x * (1.0 - 1e-12))
-        .unwrap_or(10.0 * scale)
-}
-
-/// An axis label with no trailing zeros: `40`, `2.5`, `0.05`.
-fn tick(x: f64) -> String {
-    let text = format!("{x:.4}");
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    if text.is_empty() || text == "-" {
-        "0".to_owned()
-    } else {
-        text.to_owned()
-    }
 }
 
 /// The x axis end (whole decades) and the label stride so at most ~6 labels are evenly spaced.
@@ -201,6 +271,16 @@ fn decade_axis(last_x: f64) -> (u32, u32) {
     let decades = last_x.ceil().max(1.0) as u32;
     let stride = decades.div_ceil(5).max(1);
     (decades.div_ceil(stride) * stride, stride)
+}
+
+/// A y tick for 10^k: `1`, `10`, `0.1`, `1e2`, `1e-3`.
+fn power_label(k: i32) -> String {
+    match k {
+        0 => "1".to_owned(),
+        1 => "10".to_owned(),
+        -1 => "0.1".to_owned(),
+        _ => format!("1e{k}"),
+    }
 }
 
 /// `1`, `10`, `1e2`, `1e3`, …: the tick label for 10^k.
@@ -226,24 +306,47 @@ mod tests {
     }
 
     #[test]
-    fn axis_ends_are_round_and_ticks_short() {
-        assert_eq!(nice_ceil(77.71), 100.0);
-        assert_eq!(nice_ceil(41.0), 50.0);
-        assert_eq!(nice_ceil(20.0), 20.0);
-        assert_eq!(nice_ceil(0.022), 0.025);
-        assert_eq!(tick(50.0), "50");
-        assert_eq!(tick(12.5), "12.5");
-        assert_eq!(tick(0.0125), "0.0125");
+    fn decade_ticks_read_as_powers_of_ten() {
+        assert_eq!(power_label(0), "1");
+        assert_eq!(power_label(-1), "0.1");
+        assert_eq!(power_label(-3), "1e-3");
+        assert_eq!(power_label(2), "1e2");
+        assert_eq!(signed(-1.0), "−1.00");
+    }
+
+    #[test]
+    fn last_decade_slope_recovers_power_laws() {
+        // Closed form: gap = 5·t^(−1) and 5·t^(−0.5) sampled 20 times per decade over 4 decades,
+        // with a steeper early part that the last-decade window must ignore. Tolerance 1e-12.
+        for k in [1.0, 0.5] {
+            let points: Vec<(f64, f64)> = (0..=80)
+                .map(|i| i as f64 / 20.0)
+                .map(|x| {
+                    (
+                        x,
+                        if x < 2.0 {
+                            -3.0 * x
+                        } else {
+                            5_f64.log10() - k * x
+                        },
+                    )
+                })
+                .collect();
+            assert!((last_decade_slope(&points).unwrap() + k).abs() < 1e-12);
+        }
+        assert_eq!(
+            last_decade_slope(&[(0.0, 1.0), (0.1, 0.9), (0.2, 0.8)]),
+            None
+        );
     }
 
     #[test]
     fn theory_curve_passes_through_the_fitted_point() {
-        // t₀ = 1000 (x = 3), 10°: C = 10·ln 1000, and at t = 10⁶ the curve is at 5°.
-        let points = theory_curve(3.0, 10.0, 6.0, 90.0, 40).unwrap();
+        // t₀ = 1000 (x = 3), 10°: C = 10·ln 1000, and at t = 10⁶ the curve is at 5° (log 0.699).
+        let points = theory_curve(3.0, 10.0, 6.0, 40).unwrap();
         let at = |x: f64| points.iter().find(|p| (p.0 - x).abs() < 1e-9).unwrap().1;
-        assert!((at(3.0) - 10.0).abs() < 1e-9);
-        assert!((at(6.0) - 5.0).abs() < 1e-9);
-        assert!(points.iter().all(|p| p.1 <= 90.0));
-        assert!(theory_curve(0.2, 10.0, 1.0, 90.0, 40).is_none());
+        assert!((at(3.0) - 1.0).abs() < 1e-9);
+        assert!((at(6.0) - 5_f64.log10()).abs() < 1e-9);
+        assert!(theory_curve(0.2, 10.0, 1.0, 40).is_none());
     }
 }

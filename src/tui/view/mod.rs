@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! ┌ max-margin: four starts, one direction │ step 12345 │ 1.2M steps/s │ running │ speed warp ┐
-//! ┌ directions w/‖w‖ ─────┐┌ angle to ℓ2 (°) vs log t ───────────────────────┐
+//! ┌ directions w/‖w‖ ─────┐┌ gap to target vs t (log-log) ───────────────────┐
 //! │      ⣀⡠⠤⠤⠤⢄⣀   ℓ2    ││⠑⢄                                                │
 //! │   ⡠⠊  1 ─────▶ ⠑⢄    ││  ⠑⠢⣀                                             │
 //! │   ⢇    ⋅       ⡸    ││      ⠉⠒⠤⣀⣀                                       │

@@ -5,8 +5,10 @@
 //! ℓ2 shrinks is the theorem in one row. `gap·ln t` (the angle to ℓ2 in radians times ln t) is the
 //! theorem's rate made checkable: Soudry et al. give w(t) = ŵ·ln t + ρ(t) with ρ bounded, so the
 //! angle decays like C/ln t and this product levels off at C for a run on that rate. A frozen or
-//! diverged run says so with its step. Narrow terminals drop the least telling columns first
-//! (margin, then ‖w‖, then loss) so angles, the rate and the status always stay.
+//! diverged run says so with its step. `→theory` is the live angle to the run's predicted target
+//! (the reference its theorem names, computed even when the preset does not list it; `–` where
+//! no theorem applies). Narrow terminals drop the least telling columns first (→theory, which
+//! repeats a listed angle, then margin, ‖w‖ and loss) so angles, the rate and the status stay.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -16,15 +18,17 @@ use ratatui::widgets::{Block, Cell, Row, Table};
 
 use super::super::theme::{Theme, reference_label};
 use super::number;
-use crate::core::experiment::{LinearSnapshot, RunStatus};
+use crate::core::experiment::{LinearRunSnapshot, LinearSnapshot, RunStatus};
 use crate::core::reference::MarginNorm;
 
-/// The status cell: `ok`, `frozen @ 1234`, `diverged @ 56`, styled by severity.
+/// The status cell: `ok`, `frozen @ 1234`, `converged @ 800`, `diverged @ 56`, styled by
+/// severity (a converged run is done, not in trouble).
 #[must_use]
 pub fn status_cell(status: RunStatus, theme: Theme) -> Cell<'static> {
     match status {
         RunStatus::Ok => Cell::from("ok"),
         RunStatus::Frozen { step } => Cell::from(format!("frozen @ {step}")).style(theme.note()),
+        RunStatus::Converged { step } => Cell::from(format!("converged @ {step}")),
         RunStatus::Diverged { step } => Cell::from(format!("diverged @ {step}")).style(theme.bad()),
     }
 }
@@ -83,6 +87,35 @@ pub fn degrees(x: f64) -> String {
     format!("{digits}°")
 }
 
+/// The angle from `run` to the reference `norm` (NaN when it has none).
+fn angle_to(run: &LinearRunSnapshot, norm: MarginNorm) -> f64 {
+    run.angles
+        .iter()
+        .find(|(n, _)| *n == norm)
+        .map_or(f64::NAN, |a| a.1)
+}
+
+/// `→theory`: each run's predicted target and the live angle to it (`–` where no theorem
+/// applies). It repeats one of the angle columns, so it is the first to go when space is short.
+fn theory_column(runs: &[LinearRunSnapshot]) -> Column<'static> {
+    Column {
+        header: "→theory".to_owned(),
+        width: 11,
+        drop_rank: 4,
+        cells: runs
+            .iter()
+            .map(|r| match r.predicted {
+                Some(norm) => Cell::from(format!(
+                    "{} {}",
+                    reference_label(norm),
+                    degrees(angle_to(r, norm))
+                )),
+                None => Cell::from("–"),
+            })
+            .collect(),
+    }
+}
+
 /// Every column the table could show, before any is dropped for width.
 fn all_columns(linear: &LinearSnapshot, step: u64, theme: Theme) -> Vec<Column<'static>> {
     let references: Vec<_> = linear
@@ -130,12 +163,6 @@ fn all_columns(linear: &LinearSnapshot, step: u64, theme: Theme) -> Vec<Column<'
             cells: runs.iter().map(|r| Cell::from(number(r.margin))).collect(),
         },
     ];
-    let angle_to = |run: &crate::core::experiment::LinearRunSnapshot, norm: MarginNorm| {
-        run.angles
-            .iter()
-            .find(|(n, _)| *n == norm)
-            .map_or(f64::NAN, |a| a.1)
-    };
     for norm in &references {
         columns.push(Column {
             header: format!("∠{}", reference_label(*norm)),
@@ -147,6 +174,7 @@ fn all_columns(linear: &LinearSnapshot, step: u64, theme: Theme) -> Vec<Column<'
                 .collect(),
         });
     }
+    columns.push(theory_column(runs));
     if references.contains(&MarginNorm::L2) {
         columns.push(Column {
             header: "gap·ln t".to_owned(),

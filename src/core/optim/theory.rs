@@ -1,0 +1,60 @@
+//! Which max-margin direction the theory says a run converges to on separable data, if any.
+//!
+//! - gd, sgd, momentum, normalized (either mode), adam with ε > 0 → ℓ2 (Soudry et al. 2018,
+//!   Nacson et al. 2019, Gunasekar et al. 2018, Ji & Telgarsky 2021, Wang et al. 2021);
+//! - sign, and adam with ε = 0 and a decaying schedule → ℓ∞ (Gunasekar et al. 2018; Zhang, Zou,
+//!   Cao 2024);
+//! - coordinate → ℓ1 (steepest descent in ℓ1, Gunasekar et al. 2018);
+//! - mirror with exponent p → ℓp (Sun et al. 2022);
+//! - none where no theorem applies: rmsprop, adagrad, adam with ε = 0 at a constant rate.
+
+use super::{OptimizerKind, OptimizerSpec};
+use crate::core::reference::MarginNorm;
+
+impl OptimizerSpec {
+    /// The max-margin problem whose direction this run should approach, or `None` where no
+    /// theorem says.
+    #[must_use]
+    pub fn predicted(&self) -> Option<MarginNorm> {
+        match self.kind {
+            OptimizerKind::Gd
+            | OptimizerKind::Sgd
+            | OptimizerKind::Momentum
+            | OptimizerKind::Normalized => Some(MarginNorm::L2),
+            OptimizerKind::Adam if self.eps > 0.0 => Some(MarginNorm::L2),
+            OptimizerKind::Adam if self.schedule.decays() => Some(MarginNorm::Linf),
+            OptimizerKind::Sign => Some(MarginNorm::Linf),
+            OptimizerKind::Coordinate => Some(MarginNorm::L1),
+            OptimizerKind::Mirror => MarginNorm::lp(self.p),
+            OptimizerKind::Adam | OptimizerKind::RmsProp | OptimizerKind::Adagrad => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::optim::Schedule;
+
+    #[test]
+    fn adam_follows_its_epsilon_and_schedule() {
+        let mut adam = OptimizerSpec::new(OptimizerKind::Adam, 0.1);
+        assert_eq!(adam.predicted(), Some(MarginNorm::L2));
+        adam.eps = 0.0;
+        assert_eq!(adam.predicted(), None);
+        adam.schedule = Schedule::InvSqrt;
+        assert_eq!(adam.predicted(), Some(MarginNorm::Linf));
+        let mut mirror = OptimizerSpec::new(OptimizerKind::Mirror, 0.1);
+        mirror.p = 3.0;
+        assert_eq!(
+            mirror.predicted().map(MarginNorm::name).as_deref(),
+            Some("l3")
+        );
+        mirror.p = 2.0;
+        assert_eq!(mirror.predicted(), Some(MarginNorm::L2));
+        assert_eq!(
+            OptimizerSpec::new(OptimizerKind::Adagrad, 0.1).predicted(),
+            None
+        );
+    }
+}
