@@ -1,0 +1,204 @@
+//! Diagonal-network experiments: where each run's w sits among the references, coordinate by
+//! coordinate, and how it got there over log t.
+//!
+//! ```text
+//! ┌ coordinates wⱼ: 30 of 100, by |min-ℓ1| · ±1 ───────────────────────────────────┐
+//! │ 1   1                                                                          │
+//! │ │   │  3 ⠂ 3  ⠂  3   ⠂ 3                                                       │
+//! │─┼───┼──⠂─────────⠂─────3───────────────────────────────────────────────────────│
+//! │         1                                                                      │
+//! └ digits: runs · │ min-ℓ1 · ⠂ min-ℓ2 ─────────────────────────────────────────────┘
+//! ┌ ‖w‖₁ vs log t ┈ min-ℓ1 ──────────┐┌ distance to own target vs log t ────────────┐
+//! └──────────────────────────────────┘└─────────────────────────────────────────────┘
+//! ┌ runs ──────────────────────────────────────────────────────────────────────────┐
+//! │ run          α     D   loss     ‖w‖₁   →ℓ1    →ℓ2    →target  status           │
+//! └────────────────────────────────────────────────────────────────────────────────┘
+//! ```
+//!
+//! Sparse against dense is the point, so the coordinates are drawn in the order of the least-ℓ1
+//! interpolant's magnitudes: its few nonzeros come first as stems, the least-ℓ2 interpolant's
+//! small spread-out values as dots, and each run as its number. A small-α run sits on the stems
+//! and on zero elsewhere; a large-α run sits on the dots. Runs are digits, not colours, so
+//! NO_COLOR loses nothing.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Color;
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::canvas::{Canvas, Line as CanvasLine, Points};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+use super::super::app::Pane;
+use super::super::theme::Theme;
+use super::diagonal_history::{self, Series};
+use super::diagonal_metrics;
+use super::gap::nice_ceil;
+use super::number;
+use crate::core::experiment::DiagonalSnapshot;
+
+/// The colour of the least-ℓ1 stems.
+const L1_COLOR: Color = Color::LightGreen;
+/// The colour of the least-ℓ2 dots.
+const L2_COLOR: Color = Color::LightRed;
+
+/// Draws the coordinates on top, the two histories in the middle and the table below.
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    diagonal: &DiagonalSnapshot,
+    focused: Pane,
+    theme: Theme,
+) {
+    let table_height = (diagonal.runs.len() as u16 + 3).min(area.height / 3).max(3);
+    let coordinates_height = (area.height.saturating_sub(table_height) / 2).max(3);
+    let [top, middle, table] = Layout::vertical([
+        Constraint::Length(coordinates_height),
+        Constraint::Fill(1),
+        Constraint::Length(table_height),
+    ])
+    .areas(area);
+    render_coordinates(frame, top, diagonal, focused == Pane::Coordinates, theme);
+    let [norm_area, distance_area] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(middle);
+    diagonal_history::render(
+        frame,
+        norm_area,
+        diagonal,
+        Series::L1Norm,
+        focused == Pane::NormHistory,
+        theme,
+    );
+    diagonal_history::render(
+        frame,
+        distance_area,
+        diagonal,
+        Series::DistanceToTarget,
+        focused == Pane::Distance,
+        theme,
+    );
+    diagonal_metrics::render(frame, table, diagonal, focused == Pane::Metrics, theme);
+}
+
+/// The coordinate order: by |min-ℓ1| descending, ties (its zeros) by |min-ℓ2| descending, so
+/// the sparse solution's support comes first and the dense one's largest values next.
+#[must_use]
+pub fn coordinate_order(diagonal: &DiagonalSnapshot) -> Vec<usize> {
+    let magnitude = |r: &Result<Vec<f64>, _>, j: usize| r.as_ref().map_or(0.0, |w| w[j].abs());
+    let first_run = |j: usize| diagonal.runs.first().map_or(0.0, |r| r.w[j].abs());
+    let mut order: Vec<usize> = (0..diagonal.dim).collect();
+    order.sort_by(|&a, &b| {
+        magnitude(&diagonal.references.min_l1, b)
+            .total_cmp(&magnitude(&diagonal.references.min_l1, a))
+            .then(
+                magnitude(&diagonal.references.min_l2, b)
+                    .total_cmp(&magnitude(&diagonal.references.min_l2, a)),
+            )
+            .then(first_run(b).total_cmp(&first_run(a)))
+            .then(a.cmp(&b))
+    });
+    order
+}
+
+/// The coordinates pane: min-ℓ1 stems, min-ℓ2 dots, run digits, two cells per coordinate.
+fn render_coordinates(
+    frame: &mut Frame,
+    area: Rect,
+    diagonal: &DiagonalSnapshot,
+    focused: bool,
+    theme: Theme,
+) {
+    let inner_width = area.width.saturating_sub(2) as usize;
+    let shown = (inner_width / 2).clamp(1, diagonal.dim.max(1));
+    let order: Vec<usize> = coordinate_order(diagonal)
+        .into_iter()
+        .take(shown)
+        .collect();
+    let l1 = diagonal.references.min_l1.as_ref().ok();
+    let l2 = diagonal.references.min_l2.as_ref().ok();
+    let largest = order
+        .iter()
+        .flat_map(|&j| {
+            l1.map(|w| w[j])
+                .into_iter()
+                .chain(l2.map(|w| w[j]))
+                .chain(diagonal.runs.iter().map(move |r| r.w[j]))
+        })
+        .filter(|v| v.is_finite())
+        .fold(0.0_f64, |m, v| m.max(v.abs()));
+    let top = nice_ceil(largest.max(1e-12) * 1.05);
+    let title = format!(
+        " coordinates wⱼ: {shown} of {}, by |min-ℓ1| · ±{} ",
+        diagonal.dim,
+        number(top)
+    );
+    let legend = if l1.is_none() && l2.is_none() {
+        " digits: runs · references missing (see the table) "
+    } else {
+        " digits: runs · │ min-ℓ1 · ⠂ min-ℓ2 "
+    };
+    let block = Block::bordered()
+        .title(title)
+        .title_bottom(Line::styled(legend, theme.faint()))
+        .border_style(theme.border(focused));
+    if diagonal.dim == 0 || area.height < 3 {
+        frame.render_widget(Paragraph::new("").block(block), area);
+        return;
+    }
+    let color = |c: Color| if theme.color { c } else { Color::Reset };
+    let canvas = Canvas::default()
+        .block(block)
+        .marker(Marker::Braille)
+        .x_bounds([0.0, shown as f64])
+        .y_bounds([-top, top])
+        .paint(|ctx| {
+            ctx.draw(&CanvasLine::new(
+                0.0,
+                0.0,
+                shown as f64,
+                0.0,
+                theme.faint_color(),
+            ));
+            ctx.layer();
+            for (x, &j) in order.iter().enumerate() {
+                let x = x as f64 + 0.5;
+                if let Some(w) = l1.filter(|w| w[j] != 0.0) {
+                    ctx.draw(&CanvasLine::new(x, 0.0, x, w[j], color(L1_COLOR)));
+                }
+                if let Some(w) = l2 {
+                    ctx.draw(&Points {
+                        coords: &[(x, w[j])],
+                        color: color(L2_COLOR),
+                    });
+                }
+            }
+            ctx.layer();
+            for (index, run) in diagonal.runs.iter().enumerate() {
+                let digit = run_digit(index);
+                for (x, &j) in order.iter().enumerate() {
+                    if run.w[j].is_finite() {
+                        let span = Span::styled(digit.clone(), theme.run(index));
+                        ctx.print(x as f64 + 0.5, run.w[j].clamp(-top, top), span);
+                    }
+                }
+            }
+        });
+    frame.render_widget(canvas, area);
+}
+
+/// The one character a run is drawn as: 1–9, then a, b, c.
+#[must_use]
+pub fn run_digit(index: usize) -> String {
+    char::from_digit((index + 1) as u32 % 36, 36).map_or_else(|| "?".to_owned(), String::from)
+}
+
+/// A note in place of a pane that has nothing to draw.
+pub(super) fn note(frame: &mut Frame, area: Rect, block: Block, text: &str, theme: Theme) {
+    frame.render_widget(
+        Paragraph::new(text.to_owned())
+            .wrap(Wrap { trim: true })
+            .style(theme.note())
+            .block(block),
+        area,
+    );
+}
