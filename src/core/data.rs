@@ -426,7 +426,11 @@ pub fn sparse_regression(
     let support = rand::seq::index::sample(&mut rng, features, nonzeros);
     let coin = Uniform::new(0.0, 1.0).expect("0 < 1 is a valid range");
     for index in support {
-        let sign = if coin.sample(&mut rng) < 0.5 { -1.0 } else { 1.0 };
+        let sign = if coin.sample(&mut rng) < 0.5 {
+            -1.0
+        } else {
+            1.0
+        };
         planted[index] = sign;
     }
     let points_row_major: Vec<f64> = (0..points)

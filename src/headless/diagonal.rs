@@ -52,10 +52,14 @@ pub(super) fn json(title: &str, steps: u64, s: &DiagonalSnapshot) -> serde_json:
 /// The distances that exist, in the order min-l1, min-l2, implicit.
 fn distances(d: &DiagonalDistances) -> OrderedMap<f64> {
     OrderedMap(
-        [(MIN_L1, d.min_l1), (MIN_L2, d.min_l2), (IMPLICIT, d.implicit)]
-            .into_iter()
-            .filter_map(|(name, value)| value.map(|v| (name.to_string(), v)))
-            .collect(),
+        [
+            (MIN_L1, d.min_l1),
+            (MIN_L2, d.min_l2),
+            (IMPLICIT, d.implicit),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.map(|v| (name.to_string(), v)))
+        .collect(),
     )
 }
 
@@ -69,7 +73,10 @@ fn report(title: &str, steps: u64, s: &DiagonalSnapshot) -> DiagonalReport {
             warnings.push(line);
         }
     };
-    for (name, reference) in [(MIN_L1, &s.references.min_l1), (MIN_L2, &s.references.min_l2)] {
+    for (name, reference) in [
+        (MIN_L1, &s.references.min_l1),
+        (MIN_L2, &s.references.min_l2),
+    ] {
         match reference {
             Ok(w) => references.push((name.to_string(), w.clone())),
             Err(e) => missing(name, e, &mut warnings),

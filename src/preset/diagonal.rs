@@ -117,9 +117,7 @@ fn check_sparse(
         return Err(c.error(
             Some(data.span()),
             "data.features",
-            format!(
-                "{points} points × {features} features exceeds the limit of {MAX_CELLS} cells"
-            ),
+            format!("{points} points × {features} features exceeds the limit of {MAX_CELLS} cells"),
         ));
     }
     let nonzeros = match &d.nonzeros {

@@ -17,8 +17,8 @@ use crate::core::reference::{
     InterpolationError, implicit_target, min_l1_interpolant, min_l2_interpolant,
 };
 
-use super::run::{RunState, RunStatus};
 use super::Engine;
+use super::run::{RunState, RunStatus};
 
 /// Most points a diagonal run's history keeps (log-spaced, thinned when full).
 pub const DIAGONAL_HISTORY_CAPACITY: usize = 600;
@@ -95,7 +95,13 @@ impl DiagonalModel {
     pub fn loss_of_weights(&self, weights: &[f64]) -> f64 {
         (0..self.data.len())
             .map(|i| {
-                let fit: f64 = self.data.point(i).iter().zip(weights).map(|(x, w)| x * w).sum();
+                let fit: f64 = self
+                    .data
+                    .point(i)
+                    .iter()
+                    .zip(weights)
+                    .map(|(x, w)| x * w)
+                    .sum();
                 0.5 * (fit - self.data.targets[i]).powi(2)
             })
             .sum()
@@ -108,7 +114,13 @@ impl DiagonalModel {
         self.weights_into(depth, params, &mut weights);
         let mut loss = 0.0;
         for (i, r) in self.residual.iter_mut().enumerate() {
-            let fit: f64 = self.data.point(i).iter().zip(&weights).map(|(x, w)| x * w).sum();
+            let fit: f64 = self
+                .data
+                .point(i)
+                .iter()
+                .zip(&weights)
+                .map(|(x, w)| x * w)
+                .sum();
             *r = fit - self.data.targets[i];
             loss += 0.5 * *r * *r;
         }
@@ -168,8 +180,7 @@ impl DiagonalExperiment {
             min_l1: min_l1_interpolant(&problem.data).map(|r| r.weights),
             min_l2: min_l2_interpolant(&problem.data),
         };
-        let mut targets: HashMap<(u64, u32), Result<Vec<f64>, InterpolationError>> =
-            HashMap::new();
+        let mut targets: HashMap<(u64, u32), Result<Vec<f64>, InterpolationError>> = HashMap::new();
         let runs = problem
             .runs
             .iter()
@@ -177,8 +188,7 @@ impl DiagonalExperiment {
                 let implicit = targets
                     .entry((run.init_scale.to_bits(), run.depth))
                     .or_insert_with(|| {
-                        implicit_target(&problem.data, run.init_scale, run.depth)
-                            .map(|t| t.weights)
+                        implicit_target(&problem.data, run.init_scale, run.depth).map(|t| t.weights)
                     })
                     .clone();
                 DiagonalRun {
@@ -276,13 +286,7 @@ impl Engine for DiagonalExperiment {
                 run.state.apply(step, None);
                 let diverged = matches!(run.state.status, RunStatus::Diverged { .. });
                 if !diverged && run.history.wants(step) {
-                    record(
-                        &self.model,
-                        &self.references,
-                        run,
-                        &mut self.weights,
-                        step,
-                    );
+                    record(&self.model, &self.references, run, &mut self.weights, step);
                 }
             }
         }
@@ -290,13 +294,7 @@ impl Engine for DiagonalExperiment {
 
     fn record_all(&mut self, step: u64) {
         for run in &mut self.runs {
-            record(
-                &self.model,
-                &self.references,
-                run,
-                &mut self.weights,
-                step,
-            );
+            record(&self.model, &self.references, run, &mut self.weights, step);
         }
     }
 
@@ -318,7 +316,10 @@ pub fn relative_distance(w: &[f64], reference: &[f64]) -> f64 {
 }
 
 /// [`relative_distance`] to a reference, or `None` when it is missing.
-fn relative_distance_to(w: &[f64], reference: &Result<Vec<f64>, InterpolationError>) -> Option<f64> {
+fn relative_distance_to(
+    w: &[f64],
+    reference: &Result<Vec<f64>, InterpolationError>,
+) -> Option<f64> {
     reference.as_ref().ok().map(|r| relative_distance(w, r))
 }
 

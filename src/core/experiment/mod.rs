@@ -99,7 +99,9 @@ impl Body {
             Problem::Matrix(problem) => {
                 Body::Matrix(Box::new(MatrixExperiment::new(problem, spec)))
             }
-            Problem::Diagonal(problem) => Body::Diagonal(Box::new(DiagonalExperiment::new(problem))),
+            Problem::Diagonal(problem) => {
+                Body::Diagonal(Box::new(DiagonalExperiment::new(problem)))
+            }
         }
     }
 

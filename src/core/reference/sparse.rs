@@ -296,7 +296,11 @@ struct DualPoint {
 impl DualPoint {
     fn at(data: &RegressionData, potential: Potential, nu: Vec<f64>) -> Self {
         let z = transpose_times(data, &nu);
-        let mut value = -nu.iter().zip(&data.targets).map(|(a, b)| a * b).sum::<f64>();
+        let mut value = -nu
+            .iter()
+            .zip(&data.targets)
+            .map(|(a, b)| a * b)
+            .sum::<f64>();
         let mut weights = vec![0.0; data.dim];
         let mut curvature = vec![0.0; data.dim];
         for j in 0..data.dim {
@@ -345,7 +349,12 @@ pub fn implicit_target(
             break;
         };
         let dz = transpose_times(data, &direction);
-        let slope: f64 = point.gradient.iter().zip(&direction).map(|(g, d)| g * d).sum();
+        let slope: f64 = point
+            .gradient
+            .iter()
+            .zip(&direction)
+            .map(|(g, d)| g * d)
+            .sum();
         let mut step = potential.step_limit(&point.z, &dz);
         let mut accepted = None;
         while step > 1e-14 {
@@ -426,14 +435,7 @@ fn transpose_times(data: &RegressionData, nu: &[f64]) -> Vec<f64> {
 /// Xw − y.
 fn residual(data: &RegressionData, w: &[f64]) -> Vec<f64> {
     (0..data.len())
-        .map(|i| {
-            data.point(i)
-                .iter()
-                .zip(w)
-                .map(|(x, v)| x * v)
-                .sum::<f64>()
-                - data.targets[i]
-        })
+        .map(|i| data.point(i).iter().zip(w).map(|(x, v)| x * v).sum::<f64>() - data.targets[i])
         .collect()
 }
 

@@ -2,11 +2,10 @@
 //! coordinate, and how it got there over log t.
 //!
 //! ```text
-//! ┌ coordinates wⱼ: 30 of 100, by |min-ℓ1| · ±1 ───────────────────────────────────┐
-//! │ 1   1                                                                          │
-//! │ │   │  3 ⠂ 3  ⠂  3   ⠂ 3                                                       │
-//! │─┼───┼──⠂─────────⠂─────3───────────────────────────────────────────────────────│
-//! │         1                                                                      │
+//! ┌ coordinates wⱼ: 15 of 100, largest |min-ℓ1| first · ±2, √ scale ───────────────┐
+//! │⡇ 1 3 ⡇ 1                                                                       │
+//! │⡇⠂ 23 ⡇⠂ 23   3   3                                                             │
+//! │⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠂⠉12⠉⠉⠂123⠉⠂123⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉│
 //! └ digits: runs · │ min-ℓ1 · ⠂ min-ℓ2 ─────────────────────────────────────────────┘
 //! ┌ ‖w‖₁ vs log t ┈ min-ℓ1 ──────────┐┌ distance to own target vs log t ────────────┐
 //! └──────────────────────────────────┘└─────────────────────────────────────────────┘
@@ -51,7 +50,13 @@ pub fn render(
     theme: Theme,
 ) {
     let table_height = (diagonal.runs.len() as u16 + 3).min(area.height / 3).max(3);
-    let coordinates_height = (area.height.saturating_sub(table_height) / 2).max(3);
+    // An odd number of plot rows puts zero in the middle of one row, not on a row boundary.
+    let half = (area.height.saturating_sub(table_height) / 2).max(3);
+    let coordinates_height = if half.is_multiple_of(2) {
+        half + 1
+    } else {
+        half
+    };
     let [top, middle, table] = Layout::vertical([
         Constraint::Length(coordinates_height),
         Constraint::Fill(1),
@@ -100,7 +105,8 @@ pub fn coordinate_order(diagonal: &DiagonalSnapshot) -> Vec<usize> {
     order
 }
 
-/// The coordinates pane: min-ℓ1 stems, min-ℓ2 dots, run digits, two cells per coordinate.
+/// The coordinates pane: one group of cells per coordinate, holding the min-ℓ1 stem, the min-ℓ2
+/// dot, then each run's digit in its own cell, so no run hides another or a reference.
 fn render_coordinates(
     frame: &mut Frame,
     area: Rect,
@@ -108,12 +114,10 @@ fn render_coordinates(
     focused: bool,
     theme: Theme,
 ) {
+    let group = diagonal.runs.len() + 2;
     let inner_width = area.width.saturating_sub(2) as usize;
-    let shown = (inner_width / 2).clamp(1, diagonal.dim.max(1));
-    let order: Vec<usize> = coordinate_order(diagonal)
-        .into_iter()
-        .take(shown)
-        .collect();
+    let shown = (inner_width / group).clamp(1, diagonal.dim.max(1));
+    let order: Vec<usize> = coordinate_order(diagonal).into_iter().take(shown).collect();
     let l1 = diagonal.references.min_l1.as_ref().ok();
     let l2 = diagonal.references.min_l2.as_ref().ok();
     let largest = order
@@ -128,10 +132,14 @@ fn render_coordinates(
         .fold(0.0_f64, |m, v| m.max(v.abs()));
     let top = nice_ceil(largest.max(1e-12) * 1.05);
     let title = format!(
-        " coordinates wⱼ: {shown} of {}, by |min-ℓ1| · ±{} ",
+        " coordinates wⱼ: {shown} of {}, largest |min-ℓ1| first · ±{}, √ scale ",
         diagonal.dim,
         number(top)
     );
+    // A signed square-root scale: small dense values (0.2) and zeros get different rows even at
+    // 80×24, where a linear scale would put both on the zero line.
+    let scaled = |v: f64| v.signum() * v.abs().sqrt();
+    let top = scaled(top);
     let legend = if l1.is_none() && l2.is_none() {
         " digits: runs · references missing (see the table) "
     } else {
@@ -146,44 +154,63 @@ fn render_coordinates(
         return;
     }
     let color = |c: Color| if theme.color { c } else { Color::Reset };
+    let grid = CellGrid {
+        columns: inner_width.max(2),
+        rows: usize::from(area.height.saturating_sub(2)).max(2),
+        top,
+    };
     let canvas = Canvas::default()
         .block(block)
         .marker(Marker::Braille)
-        .x_bounds([0.0, shown as f64])
+        .x_bounds([0.0, (grid.columns - 1) as f64])
         .y_bounds([-top, top])
         .paint(|ctx| {
-            ctx.draw(&CanvasLine::new(
-                0.0,
-                0.0,
-                shown as f64,
-                0.0,
-                theme.faint_color(),
-            ));
+            let right = (shown * group) as f64;
+            ctx.draw(&CanvasLine::new(0.0, 0.0, right, 0.0, theme.faint_color()));
             ctx.layer();
-            for (x, &j) in order.iter().enumerate() {
-                let x = x as f64 + 0.5;
+            for (k, &j) in order.iter().enumerate() {
+                let x = (k * group) as f64;
                 if let Some(w) = l1.filter(|w| w[j] != 0.0) {
-                    ctx.draw(&CanvasLine::new(x, 0.0, x, w[j], color(L1_COLOR)));
+                    ctx.draw(&CanvasLine::new(x, 0.0, x, scaled(w[j]), color(L1_COLOR)));
                 }
                 if let Some(w) = l2 {
                     ctx.draw(&Points {
-                        coords: &[(x, w[j])],
+                        coords: &[(x + 1.0, scaled(w[j]))],
                         color: color(L2_COLOR),
                     });
                 }
-            }
-            ctx.layer();
-            for (index, run) in diagonal.runs.iter().enumerate() {
-                let digit = run_digit(index);
-                for (x, &j) in order.iter().enumerate() {
+                for (index, run) in diagonal.runs.iter().enumerate() {
                     if run.w[j].is_finite() {
-                        let span = Span::styled(digit.clone(), theme.run(index));
-                        ctx.print(x as f64 + 0.5, run.w[j].clamp(-top, top), span);
+                        let span = Span::styled(run_digit(index), theme.run(index));
+                        let y = grid.label_y(scaled(run.w[j]));
+                        ctx.print(x + 2.0 + index as f64, y, span);
                     }
                 }
             }
         });
     frame.render_widget(canvas, area);
+}
+
+/// The canvas's cells, to put a printed digit in the row where a braille dot at the same value
+/// would be: ratatui rounds labels and dots differently (a label at y = 0.001 lands a row above
+/// the zero line otherwise).
+struct CellGrid {
+    columns: usize,
+    rows: usize,
+    top: f64,
+}
+
+impl CellGrid {
+    /// The y at which ratatui prints a label in the braille row of `value` (clamped to ±top).
+    fn label_y(&self, value: f64) -> f64 {
+        let (rows, top) = (self.rows as f64, self.top);
+        let value = value.clamp(-top, top);
+        // Braille: 4 dots per row over the span 2·top, rounded; labels: rows − 1 steps, floored.
+        let dot = ((top - value) * (4.0 * rows - 1.0) / (2.0 * top)).round();
+        let row = (dot / 4.0).floor().min(rows - 1.0);
+        let centred = (row + 0.5).min(rows - 1.0);
+        top - centred * 2.0 * top / (rows - 1.0)
+    }
 }
 
 /// The one character a run is drawn as: 1–9, then a, b, c.

@@ -115,7 +115,15 @@ pub fn render(
             let low = values.clone().fold(0.0_f64, f64::min).floor().max(-16.0);
             let high = values.fold(low + 1.0, f64::max).ceil().max(low + 1.0);
             let label = |e: f64| distance_label(e as i32);
-            (low, high, vec![label(low), label(f64::midpoint(low, high).round()), label(high)])
+            (
+                low,
+                high,
+                vec![
+                    label(low),
+                    label(f64::midpoint(low, high).round()),
+                    label(high),
+                ],
+            )
         }
     };
     let level_points: Vec<(f64, f64)> = level

@@ -36,7 +36,13 @@ fn missing_reason(diagonal: &DiagonalSnapshot) -> Option<String> {
         .as_ref()
         .err()
         .map(|e| format!("min-ℓ1: {e}"))
-        .or_else(|| references.min_l2.as_ref().err().map(|e| format!("min-ℓ2: {e}")))
+        .or_else(|| {
+            references
+                .min_l2
+                .as_ref()
+                .err()
+                .map(|e| format!("min-ℓ2: {e}"))
+        })
         .or_else(|| {
             diagonal.runs.iter().enumerate().find_map(|(i, r)| {
                 r.implicit
@@ -85,13 +91,21 @@ pub fn render(
         Constraint::Length(2),
         Constraint::Length(8),
         Constraint::Length(6),
-        Constraint::Length(8),
-        Constraint::Length(8),
-        Constraint::Length(8),
+        Constraint::Length(7),
+        Constraint::Length(7),
+        Constraint::Length(7),
         Constraint::Min(6),
     ];
     let header = Row::new(vec![
-        "run", "α", "D", "loss", "‖w‖₁", "→ℓ1", "→ℓ2", "→target", "status",
+        "run",
+        "α",
+        "D",
+        "loss",
+        "‖w‖₁",
+        "→ℓ1",
+        "→ℓ2",
+        "→own",
+        "status",
     ])
     .style(theme.strong());
     let mut block = Block::bordered()
