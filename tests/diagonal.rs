@@ -55,14 +55,7 @@ fn distance(a: &[f64], b: &[f64]) -> f64 {
 
 fn residual(data: &RegressionData, w: &[f64]) -> Vec<f64> {
     (0..data.len())
-        .map(|i| {
-            data.point(i)
-                .iter()
-                .zip(w)
-                .map(|(x, v)| x * v)
-                .sum::<f64>()
-                - data.targets[i]
-        })
+        .map(|i| data.point(i).iter().zip(w).map(|(x, v)| x * v).sum::<f64>() - data.targets[i])
         .collect()
 }
 
@@ -84,7 +77,9 @@ fn plain_loop(data: &RegressionData, lr: f64, alpha: f64, depth: i32, steps: usi
     let d = data.dim;
     let (mut u, mut v) = (vec![alpha; d], vec![alpha; d]);
     for _ in 0..steps {
-        let w: Vec<f64> = (0..d).map(|j| u[j].powi(depth) - v[j].powi(depth)).collect();
+        let w: Vec<f64> = (0..d)
+            .map(|j| u[j].powi(depth) - v[j].powi(depth))
+            .collect();
         let r = residual(data, &w);
         let g: Vec<f64> = (0..d)
             .map(|j| (0..data.len()).map(|i| data.point(i)[j] * r[i]).sum())
@@ -96,7 +91,9 @@ fn plain_loop(data: &RegressionData, lr: f64, alpha: f64, depth: i32, steps: usi
             v[j] -= lr * dv;
         }
     }
-    (0..d).map(|j| u[j].powi(depth) - v[j].powi(depth)).collect()
+    (0..d)
+        .map(|j| u[j].powi(depth) - v[j].powi(depth))
+        .collect()
 }
 
 #[test]
@@ -169,7 +166,9 @@ fn min_l1_equals_the_best_basic_solution_by_brute_force() {
             for c in b + 1..7 {
                 let support = [a, b, c];
                 let columns = DMatrix::from_fn(3, 3, |i, k| design[(i, support[k])]);
-                let Some(solution) = columns.lu().solve(&DVector::from_column_slice(&data.targets))
+                let Some(solution) = columns
+                    .lu()
+                    .solve(&DVector::from_column_slice(&data.targets))
                 else {
                     continue;
                 };
@@ -255,7 +254,9 @@ fn primal_target(data: &RegressionData, alpha: f64, depth: u32) -> Vec<f64> {
     let kept: Vec<usize> = (0..data.dim)
         .filter(|&k| eigen.eigenvalues[k].abs() < 1e-10 * largest)
         .collect();
-    let null = DMatrix::from_fn(data.dim, kept.len(), |i, k| eigen.eigenvectors[(i, kept[k])]);
+    let null = DMatrix::from_fn(data.dim, kept.len(), |i, k| {
+        eigen.eigenvectors[(i, kept[k])]
+    });
     assert_eq!(kept.len(), data.dim - data.len());
     assert!((&x * &null).norm() < 1e-10);
     let d = f64::from(depth);
@@ -332,7 +333,11 @@ fn kernel_vs_rich_ends_where_the_theory_says() {
     assert!(by_scale(0.01).distances.min_l1.unwrap() < 0.02);
     assert!(by_scale(1.0).distances.min_l2.unwrap() < 0.02);
     for run in &s.runs {
-        assert!(run.distances.implicit.unwrap() < 0.01, "α = {}", run.init_scale);
+        assert!(
+            run.distances.implicit.unwrap() < 0.01,
+            "α = {}",
+            run.init_scale
+        );
     }
 }
 
@@ -363,7 +368,10 @@ fn non_interpolable_data_is_refused_by_name_and_the_runs_still_run() {
     // 6 points in 3 features with generic y: X has rank 3 < 6 and y is outside its range.
     let data = sparse_regression(6, 3, 1, 1.0, 1);
     let error = min_l2_interpolant(&data).unwrap_err();
-    assert!(matches!(error, InterpolationError::NotInterpolable { rank: 3, .. }));
+    assert!(matches!(
+        error,
+        InterpolationError::NotInterpolable { rank: 3, .. }
+    ));
     assert!(error.to_string().contains("6 points, 3 features"));
     let mut experiment = Experiment::new(spec(data, vec![gd_run(1e-3, 0.5, 2)]));
     experiment.step(10);
@@ -372,7 +380,12 @@ fn non_interpolable_data_is_refused_by_name_and_the_runs_still_run() {
     assert!(s.runs[0].status.is_ok() && s.runs[0].train_loss.is_finite());
     let json: serde_json::Value = serde_json::from_str(&report_json(&experiment)).unwrap();
     assert_eq!(json["references"], serde_json::json!({}));
-    assert!(json["warnings"][0].as_str().unwrap().starts_with("min-l1: the data"));
+    assert!(
+        json["warnings"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("min-l1: the data")
+    );
 }
 
 #[test]
@@ -421,6 +434,9 @@ fn a_regression_csv_loads_and_its_errors_name_the_line() {
     let bad = dir.join("bad.csv");
     std::fs::write(&bad, "x1,x2,y\n1,2,3\n1,oops,3\n").unwrap();
     let error = load_regression_csv(&bad).unwrap_err().to_string();
-    assert!(error.contains("bad.csv:3: column 2: 'oops' is not a number"), "{error}");
+    assert!(
+        error.contains("bad.csv:3: column 2: 'oops' is not a number"),
+        "{error}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
