@@ -3,18 +3,17 @@
 //! are deterministic for the preset's seed and fast (an LP and three Newton solves on 40×100).
 #![cfg(feature = "tui")]
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use implicit_bias::core::experiment::ExperimentSpec;
+use implicit_bias::core::experiment::{Experiment, ExperimentSpec};
 use implicit_bias::preset;
 use implicit_bias::tui::app::{App, Pane, PresetEntry, PresetSource};
 use implicit_bias::tui::keymap::Action;
 use implicit_bias::tui::view;
+use implicit_bias::tui::worker::{Pace, Report, WorkerMessage};
 
 /// No preset switching in these tests.
 struct NoPresets;
@@ -33,7 +32,23 @@ impl PresetSource for NoPresets {
 fn app(name: &str, steps: u64) -> App {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("presets/{name}.toml"));
     let spec = preset::load(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
-    common::app_after(&spec, name, Box::new(NoPresets), steps, 1_234_567.0, |_| {})
+    let mut experiment = Experiment::new(spec.clone());
+    experiment.step(steps);
+    let mut app = App::new(
+        &spec,
+        Path::new(&format!("presets/{name}.toml")),
+        PathBuf::from("presets"),
+        Box::new(NoPresets),
+    );
+    app.apply(WorkerMessage::Report(Box::new(Report {
+        generation: 0,
+        snapshot: experiment.snapshot(),
+        running: true,
+        pace: Pace::Warp,
+        steps_per_second: 1_234_567.0,
+        auto_pause: None,
+    })));
+    app
 }
 
 /// The screen as text: one line per row, trailing blanks trimmed.

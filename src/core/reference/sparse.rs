@@ -57,9 +57,8 @@ impl fmt::Display for InterpolationError {
             } => write!(
                 f,
                 "the data ({points} points, {features} features) cannot be fitted exactly: X has \
-                 rank {rank} and y is outside its range (least-squares residual {:.2e} of ‖y‖); \
-                 use more features than points, or targets y = Xw for some w",
-                relative_residual
+                 rank {rank} and y is outside its range (least-squares residual {relative_residual:.2e} \
+                 of ‖y‖); use more features than points, or targets y = Xw for some w"
             ),
             InterpolationError::SolverFailed(why) => write!(f, "reference solver failed: {why}"),
         }
