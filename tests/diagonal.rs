@@ -380,11 +380,13 @@ fn non_interpolable_data_is_refused_by_name_and_the_runs_still_run() {
     assert!(s.runs[0].status.is_ok() && s.runs[0].train_loss.is_finite());
     let json: serde_json::Value = serde_json::from_str(&report_json(&experiment)).unwrap();
     assert_eq!(json["references"], serde_json::json!({}));
+    // One warning names every missing reference and the data.
+    let warnings = json["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1);
+    let warning = warnings[0].as_str().unwrap();
     assert!(
-        json["warnings"][0]
-            .as_str()
-            .unwrap()
-            .starts_with("min-l1: the data")
+        warning.starts_with("min-l1, min-l2, run 1 implicit: the data (6 points, 3 features)"),
+        "{warning}"
     );
 }
 

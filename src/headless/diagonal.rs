@@ -63,14 +63,17 @@ fn distances(d: &DiagonalDistances) -> OrderedMap<f64> {
     )
 }
 
-/// The report of the snapshot, with a warning for each missing reference and stopped run.
+/// The report of the snapshot, with a warning for each reason references are missing (the
+/// references it applies to named together, so non-interpolable data is said once) and for each
+/// stopped run.
 fn report(title: &str, steps: u64, s: &DiagonalSnapshot) -> DiagonalReport {
     let mut references = vec![];
-    let mut warnings = vec![];
-    let missing = |name: &str, error: &InterpolationError, warnings: &mut Vec<String>| {
-        let line = format!("{name}: {error}");
-        if !warnings.contains(&line) {
-            warnings.push(line);
+    let mut missing: Vec<(Vec<String>, String)> = vec![];
+    let mut note = |name: String, error: &InterpolationError| {
+        let reason = error.to_string();
+        match missing.iter_mut().find(|(_, r)| *r == reason) {
+            Some((names, _)) => names.push(name),
+            None => missing.push((vec![name], reason)),
         }
     };
     for (name, reference) in [
@@ -79,17 +82,23 @@ fn report(title: &str, steps: u64, s: &DiagonalSnapshot) -> DiagonalReport {
     ] {
         match reference {
             Ok(w) => references.push((name.to_string(), w.clone())),
-            Err(e) => missing(name, e, &mut warnings),
+            Err(e) => note(name.to_string(), e),
         }
     }
+    for (i, run) in s.runs.iter().enumerate() {
+        if let Err(e) = &run.implicit {
+            note(format!("run {} {IMPLICIT}", i + 1), e);
+        }
+    }
+    let mut warnings: Vec<String> = missing
+        .into_iter()
+        .map(|(names, reason)| format!("{}: {reason}", names.join(", ")))
+        .collect();
     let runs = s
         .runs
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            if let Err(e) = &r.implicit {
-                missing(&format!("run {} {IMPLICIT}", i + 1), e, &mut warnings);
-            }
             warnings.extend(status_warning(i, &r.optimizer, r.status));
             DiagonalRunReport {
                 optimizer: r.optimizer.kind.name(),
