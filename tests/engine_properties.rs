@@ -7,10 +7,10 @@
 //! starts up to ±1e3, one to five features, a single point, one class only, a mask of any
 //! density) — the places where overflow, underflow and degenerate references live.
 
-use implicit_bias::core::data::{LinearData, MatrixData};
+use implicit_bias::core::data::{LinearData, MatrixData, RegressionData};
 use implicit_bias::core::experiment::{
-    Experiment, ExperimentSpec, Layout, LinearProblem, LinearRunSpec, MatrixProblem, MatrixRunSpec,
-    Problem, RunStatus, SnapshotBody,
+    DiagonalProblem, DiagonalRunSpec, Experiment, ExperimentSpec, Layout, LinearProblem,
+    LinearRunSpec, MatrixProblem, MatrixRunSpec, Problem, RunStatus, SnapshotBody,
 };
 use implicit_bias::core::model::Loss;
 use implicit_bias::core::optim::{OptimizerKind, OptimizerSpec};
@@ -130,6 +130,40 @@ fn matrix_problem() -> impl Strategy<Value = Problem> {
     })
 }
 
+/// Regression data of any shape (more points than features too, so non-interpolable data), init
+/// scales from 1e-4 to 100 and depths 2 to 8.
+fn diagonal_problem() -> impl Strategy<Value = Problem> {
+    (1..6_usize, 1..10_usize).prop_flat_map(|(n, dim)| {
+        (
+            proptest::collection::vec(-5.0..5.0_f64, n * dim),
+            proptest::collection::vec(-5.0..5.0_f64, n),
+            proptest::collection::vec((optimizer(), -4.0..2.0_f64, 2..9_u32), 1..4),
+        )
+            .prop_map(move |(points, targets, runs)| {
+                let runs = runs
+                    .into_iter()
+                    .map(|(mut optimizer, log_scale, depth)| {
+                        optimizer.batch = None;
+                        DiagonalRunSpec {
+                            optimizer,
+                            init_scale: 10f64.powf(log_scale),
+                            depth,
+                        }
+                    })
+                    .collect();
+                Problem::Diagonal(DiagonalProblem {
+                    data: RegressionData {
+                        dim,
+                        points,
+                        targets,
+                        planted: None,
+                    },
+                    runs,
+                })
+            })
+    })
+}
+
 /// Steps in two halves and checks the statuses are honest and sticky.
 fn exercise(problem: Problem) {
     let mut experiment = Experiment::new(spec(problem));
@@ -141,6 +175,7 @@ fn exercise(problem: Problem) {
         match &s.body {
             SnapshotBody::Linear(l) => l.runs.iter().map(|r| r.status).collect(),
             SnapshotBody::Matrix(m) => m.runs.iter().map(|r| r.status).collect(),
+            SnapshotBody::Diagonal(d) => d.runs.iter().map(|r| r.status).collect(),
         }
     };
     for (before, after) in statuses(&first).into_iter().zip(statuses(&second)) {
@@ -209,6 +244,13 @@ proptest! {
 
     #[test]
     fn matrix_experiments_never_panic_and_report_honest_statuses(problem in matrix_problem()) {
+        exercise(problem);
+    }
+
+    #[test]
+    fn diagonal_experiments_never_panic_and_report_honest_statuses(
+        problem in diagonal_problem()
+    ) {
         exercise(problem);
     }
 }

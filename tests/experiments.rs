@@ -34,14 +34,14 @@ fn from_toml(name: &str, toml: &str, files: &[(&str, &str)]) -> ExperimentSpec {
 fn linear(experiment: &Experiment) -> LinearSnapshot {
     match experiment.snapshot().body {
         SnapshotBody::Linear(s) => s,
-        SnapshotBody::Matrix(_) => panic!("expected a linear experiment"),
+        _ => panic!("expected a linear experiment"),
     }
 }
 
 fn matrix(experiment: &Experiment) -> MatrixSnapshot {
     match experiment.snapshot().body {
         SnapshotBody::Matrix(s) => s,
-        SnapshotBody::Linear(_) => panic!("expected a matrix experiment"),
+        _ => panic!("expected a matrix experiment"),
     }
 }
 

@@ -16,8 +16,8 @@ use std::process::{Command, Stdio};
 use serde_json::Value;
 
 use implicit_bias::core::experiment::{
-    Experiment, LinearRunSnapshot, LinearSnapshot, MatrixRunSnapshot, MatrixSnapshot, RunStatus,
-    SnapshotBody,
+    DiagonalRunSnapshot, DiagonalSnapshot, Experiment, LinearRunSnapshot, LinearSnapshot,
+    MatrixRunSnapshot, MatrixSnapshot, RunStatus, SnapshotBody,
 };
 
 /// The binary under test, as cargo built it for this test run.
@@ -384,6 +384,111 @@ fn check_matrix_run(run: &Value, want: &MatrixRunSnapshot, what: &str) {
     assert_status(run, want.status, what);
 }
 
+fn check_diagonal_json(json: &Value, spec_title: &str, s: &DiagonalSnapshot) {
+    assert_keys(
+        json,
+        &[
+            "experiment",
+            "title",
+            "steps",
+            "references",
+            "warnings",
+            "runs",
+        ],
+        "diagonal report",
+    );
+    assert_eq!(json["experiment"], "diagonal");
+    assert_eq!(json["title"], spec_title);
+    assert_eq!(json["steps"], STEPS);
+    let present: Vec<(&str, &Vec<f64>)> = [
+        ("min-l1", &s.references.min_l1),
+        ("min-l2", &s.references.min_l2),
+    ]
+    .into_iter()
+    .filter_map(|(name, r)| r.as_ref().ok().map(|w| (name, w)))
+    .collect();
+    let names: Vec<&str> = present.iter().map(|(name, _)| *name).collect();
+    assert_keys(&json["references"], &names, "references");
+    for (name, w) in &present {
+        assert_numbers(&json["references"][name], w, &format!("references.{name}"));
+    }
+    let runs = json["runs"].as_array().expect("runs is a list");
+    assert_eq!(runs.len(), s.runs.len());
+    for (i, (run, want)) in runs.iter().zip(&s.runs).enumerate() {
+        check_diagonal_run(run, want, &format!("run {}", i + 1));
+    }
+    let stopped: Vec<_> = s
+        .runs
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !r.status.is_ok())
+        .map(|(i, r)| (i, r.status))
+        .collect();
+    // Shipped diagonal data interpolate: every reference exists, so no other warning.
+    assert_eq!(names.len(), 2, "shipped diagonal data interpolate");
+    assert_warnings(json, &[], &stopped, 0);
+}
+
+fn check_diagonal_run(run: &Value, want: &DiagonalRunSnapshot, what: &str) {
+    assert_keys(
+        run,
+        &[
+            "optimizer",
+            "lr",
+            "init_scale",
+            "depth",
+            "w",
+            "train_loss",
+            "l1_norm",
+            "l2_norm",
+            "implicit",
+            "distances",
+            "status",
+            "status_step",
+        ],
+        what,
+    );
+    assert_eq!(run["optimizer"], want.optimizer.kind.name(), "{what}");
+    assert_number(&run["lr"], want.optimizer.lr, &format!("{what}.lr"));
+    assert_number(
+        &run["init_scale"],
+        want.init_scale,
+        &format!("{what}.init_scale"),
+    );
+    assert_eq!(run["depth"], want.depth, "{what}.depth");
+    assert_numbers(&run["w"], &want.w, &format!("{what}.w"));
+    assert_number(
+        &run["train_loss"],
+        want.train_loss,
+        &format!("{what}.train_loss"),
+    );
+    assert_number(&run["l1_norm"], want.l1_norm, &format!("{what}.l1_norm"));
+    assert_number(&run["l2_norm"], want.l2_norm, &format!("{what}.l2_norm"));
+    let implicit = want.implicit.as_ref().expect("shipped data interpolate");
+    assert_numbers(&run["implicit"], implicit, &format!("{what}.implicit"));
+    let distances = [
+        ("min-l1", want.distances.min_l1),
+        ("min-l2", want.distances.min_l2),
+        ("implicit", want.distances.implicit),
+    ];
+    let names: Vec<&str> = distances
+        .iter()
+        .filter(|(_, d)| d.is_some())
+        .map(|(name, _)| *name)
+        .collect();
+    assert_keys(&run["distances"], &names, &format!("{what}.distances"));
+    for (name, distance) in distances {
+        if let Some(d) = distance {
+            assert_number(
+                &run["distances"][name],
+                d,
+                &format!("{what}.distances.{name}"),
+            );
+        }
+    }
+    assert_status(run, want.status, what);
+}
+
 /// A trace cell read back: empty for a missing value, else exactly the engine's bits.
 fn assert_cell(cell: &str, expected: Option<f64>, what: &str) {
     match expected {
@@ -425,6 +530,20 @@ fn expected_header(body: &SnapshotBody) -> String {
             let count = s.runs[0].singular_values.len();
             columns.extend((1..=count).map(|j| format!("sigma{j}")));
         }
+        SnapshotBody::Diagonal(_) => columns.extend(
+            [
+                "init_scale",
+                "depth",
+                "train_loss",
+                "l1_norm",
+                "l2_norm",
+                "distance_min-l1",
+                "distance_min-l2",
+                "distance_implicit",
+                "status",
+            ]
+            .map(String::from),
+        ),
     }
     columns.join(",")
 }
@@ -455,10 +574,25 @@ fn check_trace_row(cells: &[&str], body: &SnapshotBody, index: usize, what: &str
             numbers.extend(run.singular_values.iter().map(|v| Some(*v)));
             (run.optimizer.kind.name(), run.status, numbers)
         }
+        SnapshotBody::Diagonal(s) => {
+            let run = &s.runs[index];
+            let numbers = vec![
+                Some(run.init_scale),
+                Some(f64::from(run.depth)),
+                Some(run.train_loss),
+                Some(run.l1_norm),
+                Some(run.l2_norm),
+                run.distances.min_l1,
+                run.distances.min_l2,
+                run.distances.implicit,
+            ];
+            (run.optimizer.kind.name(), run.status, numbers)
+        }
     };
     let status_column = match body {
         SnapshotBody::Linear(_) => 6,
         SnapshotBody::Matrix(_) => 7,
+        SnapshotBody::Diagonal(_) => 11,
     };
     assert_eq!(cells.len(), 3 + numbers.len() + 1, "{what}: column count");
     assert_eq!(cells[1], (index + 1).to_string(), "{what}: run");
@@ -527,6 +661,7 @@ fn check_preset(preset: &Path) {
     let runs = match &snapshot.body {
         SnapshotBody::Linear(s) => s.runs.len(),
         SnapshotBody::Matrix(s) => s.runs.len(),
+        SnapshotBody::Diagonal(s) => s.runs.len(),
     };
     assert_eq!(
         rows.len(),
@@ -536,6 +671,7 @@ fn check_preset(preset: &Path) {
     match &snapshot.body {
         SnapshotBody::Linear(s) => check_linear_json(&json, &title, s),
         SnapshotBody::Matrix(s) => check_matrix_json(&json, &title, s),
+        SnapshotBody::Diagonal(s) => check_diagonal_json(&json, &title, s),
     }
 }
 

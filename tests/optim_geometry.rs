@@ -63,7 +63,7 @@ fn spec(
 fn linear(experiment: &Experiment) -> LinearSnapshot {
     match experiment.snapshot().body {
         SnapshotBody::Linear(s) => s,
-        SnapshotBody::Matrix(_) => panic!("expected a linear experiment"),
+        _ => panic!("expected a linear experiment"),
     }
 }
 

@@ -184,6 +184,7 @@ fn builds_and_steps(spec: &ExperimentSpec) {
             let (rows, cols) = p.data.target.shape();
             (rows * cols + (rows + cols) * p.width, p.runs.len())
         }
+        Problem::Diagonal(p) => (p.data.points.len(), p.runs.len()),
     };
     if cells > 100_000 {
         return;
@@ -195,6 +196,7 @@ fn builds_and_steps(spec: &ExperimentSpec) {
     let statuses: Vec<RunStatus> = match &snapshot.body {
         SnapshotBody::Linear(s) => s.runs.iter().map(|r| r.status).collect(),
         SnapshotBody::Matrix(s) => s.runs.iter().map(|r| r.status).collect(),
+        SnapshotBody::Diagonal(s) => s.runs.iter().map(|r| r.status).collect(),
     };
     assert_eq!(statuses.len(), runs, "one run per [[runs]]");
     for status in statuses {

@@ -380,6 +380,166 @@ pub fn load_labelled_csv(path: &Path) -> Result<LinearData, DataError> {
     })
 }
 
+/// A regression problem with (typically) more features than points: y ≈ X w, for the diagonal
+/// networks. X is stored row-major, like [`LinearData`], for a tight gradient loop.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegressionData {
+    /// Number of features d ≥ 1.
+    pub dim: usize,
+    /// Row-major n × d design matrix X.
+    pub points: Vec<f64>,
+    /// One target per point.
+    pub targets: Vec<f64>,
+    /// The planted w* the targets were generated from, when the data are synthetic.
+    pub planted: Option<Vec<f64>>,
+}
+
+impl RegressionData {
+    /// Number of points n.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.targets.len()
+    }
+
+    /// True when there are no points.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.targets.is_empty()
+    }
+
+    /// Row i of X as a slice of `dim` features.
+    #[must_use]
+    pub fn point(&self, i: usize) -> &[f64] {
+        &self.points[i * self.dim..(i + 1) * self.dim]
+    }
+
+    /// X as an n × d matrix, for the references' factorisations.
+    #[must_use]
+    pub fn design(&self) -> DMatrix<f64> {
+        DMatrix::from_row_slice(self.len(), self.dim, &self.points)
+    }
+}
+
+/// A seeded sparse regression problem: X with independent N(0, 1) entries, a planted w* with
+/// `nonzeros` entries on a uniformly random support, each +1 or −1 with equal odds, and
+/// y = X w* + `noise`·N(0, 1). Equal magnitudes keep every planted coordinate equally visible
+/// (a N(0, 1) value can be tiny and read as "missed"), and |w*ᵢ| = 1 puts the two regimes of a
+/// diagonal network at round init scales: α = 1 is large (|w*ᵢ| < 2α², the kernel regime ends
+/// near the least-ℓ2 fit) and α = 0.01 small (|w*ᵢ| ≫ 2α², the rich regime ends near least-ℓ1).
+///
+/// # Panics
+/// Never for `nonzeros` ≤ `features`; the preset check guarantees it.
+#[must_use]
+pub fn sparse_regression(
+    points: usize,
+    features: usize,
+    nonzeros: usize,
+    noise: f64,
+    seed: u64,
+) -> RegressionData {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let design = gaussian_matrix(points, features, 1.0, &mut rng);
+    let mut planted = vec![0.0; features];
+    let support = rand::seq::index::sample(&mut rng, features, nonzeros);
+    let coin = Uniform::new(0.0, 1.0).expect("0 < 1 is a valid range");
+    for index in support {
+        let sign = if coin.sample(&mut rng) < 0.5 {
+            -1.0
+        } else {
+            1.0
+        };
+        planted[index] = sign;
+    }
+    let points_row_major: Vec<f64> = (0..points)
+        .flat_map(|i| (0..features).map(move |j| (i, j)))
+        .map(|(i, j)| design[(i, j)])
+        .collect();
+    let targets = (0..points)
+        .map(|i| {
+            let z: f64 = StandardNormal.sample(&mut rng);
+            let row = &points_row_major[i * features..(i + 1) * features];
+            row.iter().zip(&planted).map(|(x, w)| x * w).sum::<f64>() + noise * z
+        })
+        .collect();
+    RegressionData {
+        dim: features,
+        points: points_row_major,
+        targets,
+        planted: Some(planted),
+    }
+}
+
+/// Loads regression data from a CSV with header `x1,...,xd,y` (d ≥ 1).
+///
+/// # Errors
+/// Names the file and line for a missing file, a bad header, ragged rows, non-numeric or
+/// non-finite cells, or too many cells.
+pub fn load_regression_csv(path: &Path) -> Result<RegressionData, DataError> {
+    let text = read_csv_text(path)?;
+    let mut lines = numbered_lines(&text);
+    let Some((header_line, header)) = lines.next() else {
+        return Err(DataError::file(
+            path,
+            None,
+            "the file is empty; expected CSV rows of numbers",
+        ));
+    };
+    let names: Vec<&str> = header.split(',').map(str::trim).collect();
+    if names.iter().all(|n| n.parse::<f64>().is_ok()) {
+        return Err(DataError::file(
+            path,
+            Some(header_line),
+            "the first line holds numbers, not the header; add a first line x1,...,xd,y",
+        ));
+    }
+    if names.len() < 2 || !names.last().is_some_and(|n| n.eq_ignore_ascii_case("y")) {
+        return Err(DataError::file(
+            path,
+            Some(header_line),
+            format!(
+                "header '{}' must be x1,...,xd,y (features, then a target column y)",
+                shorten(header)
+            ),
+        ));
+    }
+    let dim = names.len() - 1;
+    let mut points = Vec::new();
+    let mut targets = Vec::new();
+    let mut row_values = Vec::with_capacity(dim + 1);
+    for (line, row) in lines {
+        row_values.clear();
+        if points.len() + dim > MAX_CELLS {
+            return Err(DataError::file(
+                path,
+                Some(line),
+                format!("more than {MAX_CELLS} feature cells; use a smaller data set"),
+            ));
+        }
+        parse_row(
+            path,
+            line,
+            row,
+            Some((dim + 1, "the header")),
+            &mut row_values,
+        )?;
+        points.extend_from_slice(&row_values[..dim]);
+        targets.push(row_values[dim]);
+    }
+    if targets.is_empty() {
+        return Err(DataError::file(
+            path,
+            None,
+            "no data rows after the header; add rows like 1.0,2.0,0.5",
+        ));
+    }
+    Ok(RegressionData {
+        dim,
+        points,
+        targets,
+        planted: None,
+    })
+}
+
 /// Loads a numeric matrix from a CSV without header; every row must have the same length.
 ///
 /// # Errors

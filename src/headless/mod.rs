@@ -4,6 +4,7 @@
 //! byte-identical JSON), numbers are printed with round-trip precision, and nothing but the
 //! result reaches stdout: progress goes to stderr, and only when stderr is a terminal.
 
+mod diagonal;
 mod linear;
 mod matrix;
 
@@ -70,6 +71,7 @@ pub fn report_json(experiment: &Experiment) -> String {
     let text = match &snapshot.body {
         SnapshotBody::Linear(s) => linear::json(title, snapshot.step, s),
         SnapshotBody::Matrix(s) => matrix::json(title, snapshot.step, s),
+        SnapshotBody::Diagonal(s) => diagonal::json(title, snapshot.step, s),
     };
     text.expect("reports hold only strings, numbers and lists")
 }
@@ -86,6 +88,7 @@ impl TraceWriter {
         match &experiment.snapshot().body {
             SnapshotBody::Linear(s) => linear::trace_header(&mut header, s),
             SnapshotBody::Matrix(s) => matrix::trace_header(&mut header, s),
+            SnapshotBody::Diagonal(_) => diagonal::trace_header(&mut header),
         }
         writeln!(self.out, "{header}")
     }
@@ -95,6 +98,7 @@ impl TraceWriter {
         match &snapshot.body {
             SnapshotBody::Linear(s) => linear::trace_rows(&mut self.out, snapshot.step, s),
             SnapshotBody::Matrix(s) => matrix::trace_rows(&mut self.out, snapshot.step, s),
+            SnapshotBody::Diagonal(s) => diagonal::trace_rows(&mut self.out, snapshot.step, s),
         }
     }
 }
@@ -111,7 +115,7 @@ impl TraceSchedule {
     #[must_use]
     pub fn new(spec: &ExperimentSpec, steps: u64) -> Self {
         let stride = match spec.problem {
-            Problem::Linear(_) => None,
+            Problem::Linear(_) | Problem::Diagonal(_) => None,
             Problem::Matrix(_) => {
                 let every = spec.svd_every.max(1);
                 let widen = (steps / every).div_ceil(TRACE_MAX_LINEAR_ROWS).max(1);
@@ -252,6 +256,7 @@ pub fn describe(spec: &ExperimentSpec) -> String {
     let what = match &spec.problem {
         Problem::Linear(p) => linear::describe(p),
         Problem::Matrix(p) => matrix::describe(p),
+        Problem::Diagonal(p) => diagonal::describe(p),
     };
     format!("ok: {} ({what}; {} steps)", spec.title, spec.horizon)
 }

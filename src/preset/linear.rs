@@ -55,6 +55,10 @@ fn check_data(
     c.not_for(d.observed.as_ref(), "data.observed", CONTEXT)?;
     c.not_for(d.matrix.as_ref(), "data.matrix", CONTEXT)?;
     c.not_for(d.mask.as_ref(), "data.mask", CONTEXT)?;
+    c.not_for(d.points.as_ref(), "data.points", CONTEXT)?;
+    c.not_for(d.features.as_ref(), "data.features", CONTEXT)?;
+    c.not_for(d.nonzeros.as_ref(), "data.nonzeros", CONTEXT)?;
+    c.not_for(d.noise.as_ref(), "data.noise", CONTEXT)?;
     match d.source.get_ref().as_str() {
         "clusters" => check_clusters(c, data, seed),
         "csv" => {
@@ -131,6 +135,7 @@ fn check_clusters(
 /// The loss and whether the model has an intercept.
 fn check_model(c: &Checker<'_>, m: &RawModel) -> Result<(Loss, bool), PresetError> {
     c.not_for(m.width.as_ref(), "model.width", CONTEXT)?;
+    c.not_for(m.depth.as_ref(), "model.depth", CONTEXT)?;
     let per_run = "linear experiments (give each run an `init` vector)";
     c.not_for(m.init_scale.as_ref(), "model.init_scale", per_run)?;
     c.not_for(m.init.as_ref(), "model.init", per_run)?;
@@ -162,6 +167,7 @@ fn check_run(
         &format!("{key}.init_scale"),
         "linear experiments (use `init`)",
     )?;
+    c.not_for(r.depth.as_ref(), &format!("{key}.depth"), CONTEXT)?;
     let width = points.dim + usize::from(bias);
     let Some(init) = &r.init else {
         return Ok(LinearRunSpec {

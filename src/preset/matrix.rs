@@ -57,6 +57,10 @@ fn check_data(
     c.not_for(d.per_class.as_ref(), "data.per_class", CONTEXT)?;
     c.not_for(d.spread.as_ref(), "data.spread", CONTEXT)?;
     c.not_for(d.center.as_ref(), "data.center", CONTEXT)?;
+    c.not_for(d.points.as_ref(), "data.points", CONTEXT)?;
+    c.not_for(d.features.as_ref(), "data.features", CONTEXT)?;
+    c.not_for(d.nonzeros.as_ref(), "data.nonzeros", CONTEXT)?;
+    c.not_for(d.noise.as_ref(), "data.noise", CONTEXT)?;
     c.not_for(
         d.path.as_ref(),
         "data.path",

@@ -6,10 +6,11 @@
 //! error names the file, the line, the key and what would be accepted, in one or two lines.
 //!
 //! The files: [`raw`](self) types (the shape), `diagnostics` (lines, keys, did-you-mean), one
-//! module per experiment kind's tables (`linear`, `matrix`) and the optimizer keys (whose rules
+//! module per experiment kind's tables (`linear`, `matrix`, `diagonal`) and the optimizer keys (whose rules
 //! live in core). This file holds what every kind shares and the list of kinds.
 
 mod diagnostics;
+mod diagonal;
 mod linear;
 mod matrix;
 mod optimizer;
@@ -137,7 +138,7 @@ pub fn load(path: &Path) -> Result<ExperimentSpec, PresetError> {
 }
 
 /// The experiment kinds a preset may name in `experiment`.
-const EXPERIMENTS: [&str; 2] = ["linear", "matrix"];
+const EXPERIMENTS: [&str; 3] = ["linear", "matrix", "diagonal"];
 
 /// The tables every kind reads, checked as far as they are shared.
 struct Tables<'a> {
@@ -197,6 +198,7 @@ fn check(c: &Checker<'_>, raw: &RawPreset) -> Result<ExperimentSpec, PresetError
     let kind = match raw.experiment.get_ref().as_str() {
         "linear" => linear::check(c, &tables)?,
         "matrix" => matrix::check(c, &tables)?,
+        "diagonal" => diagonal::check(c, &tables)?,
         _ => {
             return Err(c.unknown_name(
                 &raw.experiment,

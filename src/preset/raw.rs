@@ -62,6 +62,10 @@ pub(super) struct RawData {
     pub(super) observed: Option<Num>,
     pub(super) matrix: Option<Text>,
     pub(super) mask: Option<Text>,
+    pub(super) points: Option<Int>,
+    pub(super) features: Option<Int>,
+    pub(super) nonzeros: Option<Int>,
+    pub(super) noise: Option<Num>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -72,6 +76,7 @@ pub(super) struct RawModel {
     pub(super) width: Option<Int>,
     pub(super) init_scale: Option<Num>,
     pub(super) init: Option<Spanned<Vec<Text>>>,
+    pub(super) depth: Option<Int>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -90,6 +95,7 @@ pub(super) struct RawRun {
     pub(super) schedule: Option<Text>,
     pub(super) normalize: Option<Text>,
     pub(super) p: Option<Num>,
+    pub(super) depth: Option<Int>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -121,6 +127,11 @@ pub(super) const KEYS: &[&str] = &[
     "observed",
     "matrix",
     "mask",
+    "points",
+    "features",
+    "nonzeros",
+    "noise",
+    "depth",
     "loss",
     "bias",
     "width",

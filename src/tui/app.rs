@@ -69,6 +69,12 @@ pub enum Pane {
     Bars,
     /// The heat maps of M*, M and M − M*.
     Heat,
+    /// A diagonal experiment's coordinates against the references.
+    Coordinates,
+    /// ‖w‖₁ against log t.
+    NormHistory,
+    /// The distance to each run's target against log t.
+    Distance,
 }
 
 /// Everything the views draw.
@@ -186,6 +192,12 @@ impl App {
             Some(SnapshotBody::Matrix(_)) => {
                 vec![Pane::Spectra, Pane::Bars, Pane::Heat, Pane::Metrics]
             }
+            Some(SnapshotBody::Diagonal(_)) => vec![
+                Pane::Coordinates,
+                Pane::NormHistory,
+                Pane::Distance,
+                Pane::Metrics,
+            ],
             Some(SnapshotBody::Linear(linear)) if self.layout == Layout::SideBySide => {
                 let mut panes: Vec<Pane> = (0..linear.runs.len()).map(Pane::Circle).collect();
                 panes.extend([Pane::Metrics, Pane::Gap]);

@@ -11,10 +11,16 @@
 //! Adding a kind adds a module and one variant to each enum here.
 
 mod convergence;
+mod diagonal;
 mod linear;
 mod matrix;
 mod run;
 
+pub use self::diagonal::{
+    DIAGONAL_HISTORY_CAPACITY, DIAGONAL_HISTORY_FIELDS, DiagonalDistances, DiagonalModel,
+    DiagonalProblem, DiagonalReferences, DiagonalRunSnapshot, DiagonalRunSpec, DiagonalSnapshot,
+    relative_distance,
+};
 pub use self::linear::{
     Layout, LinearProblem, LinearReference, LinearRunSnapshot, LinearRunSpec, LinearSnapshot,
     TRAIL_CAPACITY,
@@ -26,6 +32,7 @@ pub use self::matrix::{
 pub use self::run::RunStatus;
 pub use crate::core::linalg::{angle_degrees, effective_rank, norm2, singular_values, unit};
 
+use self::diagonal::DiagonalExperiment;
 use self::linear::LinearExperiment;
 use self::matrix::MatrixExperiment;
 use crate::core::reference::MarginNorm;
@@ -65,6 +72,8 @@ pub enum Problem {
     Linear(LinearProblem),
     /// Matrix completion with M = U Vᵀ.
     Matrix(MatrixProblem),
+    /// Regression with a diagonal linear network w = u^D − v^D.
+    Diagonal(DiagonalProblem),
 }
 
 /// What the registry asks of every kind's running state.
@@ -81,6 +90,7 @@ trait Engine {
 enum Body {
     Linear(LinearExperiment),
     Matrix(Box<MatrixExperiment>),
+    Diagonal(Box<DiagonalExperiment>),
 }
 
 impl Body {
@@ -90,6 +100,9 @@ impl Body {
             Problem::Matrix(problem) => {
                 Body::Matrix(Box::new(MatrixExperiment::new(problem, spec)))
             }
+            Problem::Diagonal(problem) => {
+                Body::Diagonal(Box::new(DiagonalExperiment::new(problem)))
+            }
         }
     }
 
@@ -97,6 +110,7 @@ impl Body {
         match self {
             Body::Linear(e) => e,
             Body::Matrix(e) => e.as_ref(),
+            Body::Diagonal(e) => e.as_ref(),
         }
     }
 
@@ -104,6 +118,7 @@ impl Body {
         match self {
             Body::Linear(e) => e,
             Body::Matrix(e) => e.as_mut(),
+            Body::Diagonal(e) => e.as_mut(),
         }
     }
 
@@ -111,6 +126,7 @@ impl Body {
         match self {
             Body::Linear(e) => SnapshotBody::Linear(e.snapshot()),
             Body::Matrix(e) => SnapshotBody::Matrix(e.snapshot()),
+            Body::Diagonal(e) => SnapshotBody::Diagonal(e.snapshot()),
         }
     }
 }
@@ -186,4 +202,6 @@ pub enum SnapshotBody {
     Linear(LinearSnapshot),
     /// A matrix experiment.
     Matrix(MatrixSnapshot),
+    /// A diagonal-network experiment.
+    Diagonal(DiagonalSnapshot),
 }

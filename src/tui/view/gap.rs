@@ -19,6 +19,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph, Wrap};
 
 use super::super::theme::Theme;
+use super::axis::{decade_axis, decade_label};
 use crate::core::experiment::{LinearRunSnapshot, LinearSnapshot, angle_degrees};
 use crate::core::optim::OptimizerKind;
 use crate::core::reference::{MarginNorm, MaxMarginReference};
@@ -266,28 +267,12 @@ fn theory_curve(x0: f64, angle0: f64, x_max: f64, width: u16) -> Option<Vec<(f64
     Some(points)
 }
 
-/// The x axis end (whole decades) and the label stride so at most ~6 labels are evenly spaced.
-fn decade_axis(last_x: f64) -> (u32, u32) {
-    let decades = last_x.ceil().max(1.0) as u32;
-    let stride = decades.div_ceil(5).max(1);
-    (decades.div_ceil(stride) * stride, stride)
-}
-
 /// A y tick for 10^k: `1`, `10`, `0.1`, `1e2`, `1e-3`.
 fn power_label(k: i32) -> String {
     match k {
         0 => "1".to_owned(),
         1 => "10".to_owned(),
         -1 => "0.1".to_owned(),
-        _ => format!("1e{k}"),
-    }
-}
-
-/// `1`, `10`, `1e2`, `1e3`, …: the tick label for 10^k.
-fn decade_label(k: u32) -> String {
-    match k {
-        0 => "1".to_owned(),
-        1 => "10".to_owned(),
         _ => format!("1e{k}"),
     }
 }

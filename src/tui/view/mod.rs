@@ -16,10 +16,16 @@
 //!
 //! Linear `overlay` puts every run on one circle; `side-by-side` gives each run its own circle.
 //! Matrix experiments show singular-value sparklines, the spectrum against the reference, heat
-//! maps and the metrics. Every size works: below a readable minimum only the status line and a
+//! maps and the metrics. Diagonal experiments show each run's coordinates among the least-ℓ1 and
+//! least-ℓ2 interpolants, ‖w‖₁ and the distance to each run's target over log t, and the metrics
+//! (see `diagonal`). Every size works: below a readable minimum only the status line and a
 //! hint are drawn, and no pane is ever given a zero-sized area.
 
+mod axis;
 mod circle;
+mod diagonal;
+mod diagonal_history;
+mod diagonal_metrics;
 mod gap;
 mod heatmap;
 mod help;
@@ -98,6 +104,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
         }
         Some(SnapshotBody::Linear(linear)) => draw_linear(frame, body, app, linear, theme),
         Some(SnapshotBody::Matrix(matrix)) => draw_matrix(frame, body, app, matrix, theme),
+        Some(SnapshotBody::Diagonal(snapshot)) => {
+            diagonal::render(frame, body, snapshot, app.focused(), theme);
+        }
     }
     match &app.overlay {
         Overlay::None => {}

@@ -1,0 +1,377 @@
+//! The diagonal kind: regression y ≈ Xw with more features than points, where the weights are
+//! a diagonal linear network w = u^D − v^D (elementwise) started at u₀ = v₀ = α·1 (Woodworth et
+//! al. 2020). The init scale α moves the fit the optimizer ends at from the least-ℓ2 interpolant
+//! (large α, the kernel regime) to the least-ℓ1 one (small α, the rich regime); each run is
+//! measured against both and against its own exact target argmin Q_α(w) s.t. Xw = y.
+//!
+//! Loss L = ½ Σᵢ (⟨w, xᵢ⟩ − yᵢ)², g = Xᵀ(Xw − y), ∇ᵤ = D u^{D−1} ⊙ g, ∇ᵥ = −D v^{D−1} ⊙ g; every
+//! optimizer updates the flat parameter vector (u, v) from the same iterate.
+
+use std::collections::HashMap;
+
+use crate::core::data::RegressionData;
+use crate::core::history::{History, Spacing};
+use crate::core::linalg::norm2;
+use crate::core::optim::OptimizerSpec;
+use crate::core::reference::{
+    InterpolationError, implicit_target, min_l1_interpolant, min_l2_interpolant,
+};
+
+use super::Engine;
+use super::run::{RunState, RunStatus};
+
+/// Most points a diagonal run's history keeps (log-spaced, thinned when full).
+pub const DIAGONAL_HISTORY_CAPACITY: usize = 600;
+/// The values of one history record, in order: ‖w‖₁, then the relative distances to the
+/// implicit target, to min-ℓ1 and to min-ℓ2 (NaN where the reference is missing).
+pub const DIAGONAL_HISTORY_FIELDS: [&str; 4] = ["l1_norm", "implicit", "min-l1", "min-l2"];
+
+/// Diagonal-network regression: the data and the runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiagonalProblem {
+    /// X (n × d) and y.
+    pub data: RegressionData,
+    /// The runs: optimizer, init scale and depth.
+    pub runs: Vec<DiagonalRunSpec>,
+}
+
+/// One diagonal run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiagonalRunSpec {
+    /// The optimizer.
+    pub optimizer: OptimizerSpec,
+    /// α > 0: u₀ = v₀ = α·1.
+    pub init_scale: f64,
+    /// D ≥ 2: w = u^D − v^D.
+    pub depth: u32,
+}
+
+/// The loss and gradient of w = u^D − v^D, with buffers allocated once so a step allocates
+/// nothing and costs O(n·d).
+pub struct DiagonalModel {
+    data: RegressionData,
+    weights: Vec<f64>,
+    residual: Vec<f64>,
+    correlation: Vec<f64>,
+}
+
+impl DiagonalModel {
+    /// A model over `data`.
+    #[must_use]
+    pub fn new(data: &RegressionData) -> Self {
+        Self {
+            weights: vec![0.0; data.dim],
+            residual: vec![0.0; data.len()],
+            correlation: vec![0.0; data.dim],
+            data: data.clone(),
+        }
+    }
+
+    /// The start (u₀, v₀) = (α·1, α·1) as one flat vector of 2d values.
+    #[must_use]
+    pub fn start(&self, init_scale: f64) -> Vec<f64> {
+        vec![init_scale; 2 * self.data.dim]
+    }
+
+    /// w = u^D − v^D into `out` (d values) from the flat (u, v).
+    pub fn weights_into(&self, depth: u32, params: &[f64], out: &mut [f64]) {
+        let (u, v) = params.split_at(self.data.dim);
+        let power = depth as i32;
+        for ((w, a), b) in out.iter_mut().zip(u).zip(v) {
+            *w = a.powi(power) - b.powi(power);
+        }
+    }
+
+    /// w = u^D − v^D as a new vector.
+    #[must_use]
+    pub fn weights(&self, depth: u32, params: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; self.data.dim];
+        self.weights_into(depth, params, &mut out);
+        out
+    }
+
+    /// ½ ‖Xw − y‖².
+    #[must_use]
+    pub fn loss_of_weights(&self, weights: &[f64]) -> f64 {
+        (0..self.data.len())
+            .map(|i| {
+                let fit: f64 = self
+                    .data
+                    .point(i)
+                    .iter()
+                    .zip(weights)
+                    .map(|(x, w)| x * w)
+                    .sum();
+                0.5 * (fit - self.data.targets[i]).powi(2)
+            })
+            .sum()
+    }
+
+    /// Writes ∇L at (u, v) into `grad` and returns L, both from the same iterate.
+    pub fn gradient(&mut self, depth: u32, params: &[f64], grad: &mut [f64]) -> f64 {
+        let dim = self.data.dim;
+        let mut weights = std::mem::take(&mut self.weights);
+        self.weights_into(depth, params, &mut weights);
+        let mut loss = 0.0;
+        for (i, r) in self.residual.iter_mut().enumerate() {
+            let fit: f64 = self
+                .data
+                .point(i)
+                .iter()
+                .zip(&weights)
+                .map(|(x, w)| x * w)
+                .sum();
+            *r = fit - self.data.targets[i];
+            loss += 0.5 * *r * *r;
+        }
+        self.correlation.fill(0.0);
+        for (i, &r) in self.residual.iter().enumerate() {
+            for (g, x) in self.correlation.iter_mut().zip(self.data.point(i)) {
+                *g += x * r;
+            }
+        }
+        self.weights = weights;
+        let (u, v) = params.split_at(dim);
+        let (grad_u, grad_v) = grad.split_at_mut(dim);
+        let scale = f64::from(depth);
+        let power = depth as i32 - 1;
+        for j in 0..dim {
+            let g = self.correlation[j];
+            grad_u[j] = scale * u[j].powi(power) * g;
+            grad_v[j] = -scale * v[j].powi(power) * g;
+        }
+        loss
+    }
+}
+
+/// The two references every run is measured against, or why they are missing.
+#[derive(Debug, Clone)]
+pub struct DiagonalReferences {
+    /// argmin ‖w‖₁ s.t. Xw = y.
+    pub min_l1: Result<Vec<f64>, InterpolationError>,
+    /// The least-ℓ2 interpolant X⁺y.
+    pub min_l2: Result<Vec<f64>, InterpolationError>,
+}
+
+/// One run: its spec, its state, its exact target and its history.
+struct DiagonalRun {
+    spec: DiagonalRunSpec,
+    state: RunState,
+    implicit: Result<Vec<f64>, InterpolationError>,
+    /// Per record: the [`DIAGONAL_HISTORY_FIELDS`].
+    history: History,
+}
+
+/// The running diagonal experiment: the model, the runs and the references computed once.
+pub(super) struct DiagonalExperiment {
+    model: DiagonalModel,
+    runs: Vec<DiagonalRun>,
+    references: DiagonalReferences,
+    planted: Option<Vec<f64>>,
+    /// Scratch for w when recording a history point.
+    weights: Vec<f64>,
+}
+
+impl DiagonalExperiment {
+    /// Builds the runs and computes the references (one implicit target per distinct (α, D)).
+    pub(super) fn new(problem: &DiagonalProblem) -> Self {
+        let model = DiagonalModel::new(&problem.data);
+        let references = DiagonalReferences {
+            min_l1: min_l1_interpolant(&problem.data).map(|r| r.weights),
+            min_l2: min_l2_interpolant(&problem.data),
+        };
+        let mut targets: HashMap<(u64, u32), Result<Vec<f64>, InterpolationError>> = HashMap::new();
+        let runs = problem
+            .runs
+            .iter()
+            .map(|run| {
+                let implicit = targets
+                    .entry((run.init_scale.to_bits(), run.depth))
+                    .or_insert_with(|| {
+                        implicit_target(&problem.data, run.init_scale, run.depth).map(|t| t.weights)
+                    })
+                    .clone();
+                DiagonalRun {
+                    state: RunState::new(&run.optimizer, model.start(run.init_scale)),
+                    implicit,
+                    history: History::new(
+                        DIAGONAL_HISTORY_FIELDS.len(),
+                        DIAGONAL_HISTORY_CAPACITY,
+                        Spacing::Log { per_decade: 60.0 },
+                    ),
+                    spec: run.clone(),
+                }
+            })
+            .collect();
+        Self {
+            weights: vec![0.0; problem.data.dim],
+            model,
+            runs,
+            references,
+            planted: problem.data.planted.clone(),
+        }
+    }
+
+    /// An owned picture of every run and the references.
+    pub(super) fn snapshot(&self) -> DiagonalSnapshot {
+        let runs = self
+            .runs
+            .iter()
+            .map(|run| {
+                let w = self.model.weights(run.spec.depth, &run.state.params);
+                let distances = DiagonalDistances {
+                    min_l1: relative_distance_to(&w, &self.references.min_l1),
+                    min_l2: relative_distance_to(&w, &self.references.min_l2),
+                    implicit: relative_distance_to(&w, &run.implicit),
+                };
+                DiagonalRunSnapshot {
+                    optimizer: run.spec.optimizer.clone(),
+                    init_scale: run.spec.init_scale,
+                    depth: run.spec.depth,
+                    train_loss: self.model.loss_of_weights(&w),
+                    l1_norm: w.iter().map(|v| v.abs()).sum(),
+                    l2_norm: norm2(&w),
+                    implicit: run.implicit.clone(),
+                    distances,
+                    status: run.state.status,
+                    history: run.history.clone(),
+                    w,
+                }
+            })
+            .collect();
+        DiagonalSnapshot {
+            dim: self.model.data.dim,
+            points: self.model.data.len(),
+            references: self.references.clone(),
+            planted: self.planted.clone(),
+            runs,
+        }
+    }
+}
+
+/// Records run `run`'s history point at `step` (w computed into `weights`).
+fn record(
+    model: &DiagonalModel,
+    references: &DiagonalReferences,
+    run: &mut DiagonalRun,
+    weights: &mut [f64],
+    step: u64,
+) {
+    model.weights_into(run.spec.depth, &run.state.params, weights);
+    let distance = |r: &Result<Vec<f64>, InterpolationError>| {
+        relative_distance_to(weights, r).unwrap_or(f64::NAN)
+    };
+    let values = [
+        weights.iter().map(|v| v.abs()).sum(),
+        distance(&run.implicit),
+        distance(&references.min_l1),
+        distance(&references.min_l2),
+    ];
+    run.history.offer(step, &values);
+}
+
+impl Engine for DiagonalExperiment {
+    fn step(&mut self, start: u64, n: u64) {
+        for run in &mut self.runs {
+            let mut step = start;
+            while step < start.saturating_add(n) && run.state.status.is_ok() {
+                step += 1;
+                let loss =
+                    self.model
+                        .gradient(run.spec.depth, &run.state.params, &mut run.state.grad);
+                if !loss.is_finite() {
+                    run.state.status = RunStatus::Diverged { step };
+                    break;
+                }
+                run.state.apply(step, None);
+                let diverged = matches!(run.state.status, RunStatus::Diverged { .. });
+                if !diverged && run.history.wants(step) {
+                    record(&self.model, &self.references, run, &mut self.weights, step);
+                }
+            }
+        }
+    }
+
+    fn record_all(&mut self, step: u64) {
+        for run in &mut self.runs {
+            record(&self.model, &self.references, run, &mut self.weights, step);
+        }
+    }
+
+    fn all_stopped(&self) -> bool {
+        self.runs.iter().all(|r| !r.state.status.is_ok())
+    }
+}
+
+/// ‖w − r‖₂ / ‖r‖₂, the unit-free distance the JSON reports (‖w‖₂ when r = 0).
+#[must_use]
+pub fn relative_distance(w: &[f64], reference: &[f64]) -> f64 {
+    let difference: Vec<f64> = w.iter().zip(reference).map(|(a, b)| a - b).collect();
+    let size = norm2(reference);
+    if size == 0.0 {
+        norm2(&difference)
+    } else {
+        norm2(&difference) / size
+    }
+}
+
+/// [`relative_distance`] to a reference, or `None` when it is missing.
+fn relative_distance_to(
+    w: &[f64],
+    reference: &Result<Vec<f64>, InterpolationError>,
+) -> Option<f64> {
+    reference.as_ref().ok().map(|r| relative_distance(w, r))
+}
+
+/// A diagonal experiment's state.
+#[derive(Debug, Clone)]
+pub struct DiagonalSnapshot {
+    /// Features d.
+    pub dim: usize,
+    /// Points n.
+    pub points: usize,
+    /// min-ℓ1 and min-ℓ2, or why they are missing.
+    pub references: DiagonalReferences,
+    /// The planted w* of generated data (for the view's markers).
+    pub planted: Option<Vec<f64>>,
+    /// One entry per run, in preset order.
+    pub runs: Vec<DiagonalRunSnapshot>,
+}
+
+/// ‖w − ref‖₂ / ‖ref‖₂ to each reference that exists.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DiagonalDistances {
+    /// To the least-ℓ1 interpolant.
+    pub min_l1: Option<f64>,
+    /// To the least-ℓ2 interpolant.
+    pub min_l2: Option<f64>,
+    /// To this run's implicit target.
+    pub implicit: Option<f64>,
+}
+
+/// One diagonal run's state.
+#[derive(Debug, Clone)]
+pub struct DiagonalRunSnapshot {
+    /// Its optimizer.
+    pub optimizer: OptimizerSpec,
+    /// α.
+    pub init_scale: f64,
+    /// D.
+    pub depth: u32,
+    /// w = u^D − v^D.
+    pub w: Vec<f64>,
+    /// ½‖Xw − y‖².
+    pub train_loss: f64,
+    /// ‖w‖₁.
+    pub l1_norm: f64,
+    /// ‖w‖₂.
+    pub l2_norm: f64,
+    /// This run's exact target argmin Q_α(w) s.t. Xw = y, or why it is missing.
+    pub implicit: Result<Vec<f64>, InterpolationError>,
+    /// Relative distances to the references.
+    pub distances: DiagonalDistances,
+    /// Moving, frozen or diverged.
+    pub status: RunStatus,
+    /// Log-spaced history of the [`DIAGONAL_HISTORY_FIELDS`].
+    pub history: History,
+}
