@@ -1,4 +1,5 @@
-//! The headless commands: `run` (JSON on stdout, optional CSV trace), `check` and `presets`.
+//! The headless commands: `run` (JSON on stdout, optional CSV trace), `check`, `presets`,
+//! `sweep` (a grid of `--set` values on all cores, CSV) and `merge` (a sweep's shards).
 //!
 //! These are what scripts, CI and papers rely on, so the output is deterministic (same preset,
 //! byte-identical JSON), numbers are printed with round-trip precision, and nothing but the
@@ -6,6 +7,11 @@
 
 mod linear;
 mod matrix;
+mod merge;
+mod sweep;
+
+pub use merge::merge;
+pub use sweep::{Axis, Shard, SweepOptions, sweep};
 
 use std::fmt::Write as _;
 use std::fs::File;

@@ -37,8 +37,8 @@ impl Override {
                 value: value.trim().to_string(),
             }),
             _ => Err(format!(
-                "--set {argument}: not KEY=VALUE; write e.g. --set runs.1.lr=0.01 or \
-                 --set model.init_scale=1e-3"
+                "`{argument}` is not KEY=VALUE; write e.g. runs.1.lr=0.01 or \
+                 model.init_scale=1e-3"
             )),
         }
     }
@@ -231,7 +231,8 @@ fn entry_index(segment: &str, count: usize, walked: &str) -> Result<usize, Strin
     match segment.parse::<usize>() {
         Ok(n) if (1..=count).contains(&n) => Ok(n - 1),
         Ok(n) => Err(format!(
-            "there is no {walked} {n}: the preset has {count}; number them from 1 to {count}"
+            "the preset has {count} {walked} entries, so there is no {walked}.{n}; number them \
+             from 1 to {count} (to add one, add a [[{walked}]] table to the file)"
         )),
         Err(_) => Err(format!(
             "`{segment}` is not an entry of {walked}; number them from 1 to {count}, \
