@@ -90,7 +90,9 @@ fn collect_points<'a>(
                     line_index + 1
                 ))
             })?;
-            let entry = points.entry(point).or_insert(PointRows { file, rows: vec![] });
+            let entry = points
+                .entry(point)
+                .or_insert(PointRows { file, rows: vec![] });
             if entry.file != file || (previous != Some(point) && !entry.rows.is_empty()) {
                 return Err(HeadlessError(format!(
                     "point {point} is duplicated: in {} and {}; merge each shard once",

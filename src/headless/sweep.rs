@@ -74,7 +74,6 @@ fn split_top_level(text: &str) -> Vec<&str> {
                 continue;
             }
             (Some(q), c) if c == q && !escaped => quote = None,
-            (Some(_), _) => {}
             (None, '"' | '\'') => quote = Some(c),
             (None, '[' | '{') => depth += 1,
             (None, ']' | '}') => depth -= 1,
@@ -82,7 +81,7 @@ fn split_top_level(text: &str) -> Vec<&str> {
                 parts.push(&text[start..i]);
                 start = i + 1;
             }
-            (None, _) => {}
+            _ => {}
         }
         escaped = false;
     }
@@ -272,7 +271,7 @@ fn setting_values(axes: &[Axis], mut index: u64) -> Vec<String> {
     let mut values = vec![String::new(); axes.len()];
     for (slot, axis) in values.iter_mut().zip(axes).rev() {
         let count = axis.values.len() as u64;
-        *slot = axis.values[(index % count) as usize].clone();
+        slot.clone_from(&axis.values[(index % count) as usize]);
         index /= count;
     }
     values

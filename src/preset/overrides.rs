@@ -83,7 +83,9 @@ fn checked_name(dotted: &str) -> String {
     let mut name = String::new();
     for segment in dotted.split('.') {
         if !name.is_empty() && segment.parse::<usize>().is_ok() {
-            name.push_str(&format!("[{segment}]"));
+            name.push('[');
+            name.push_str(segment);
+            name.push(']');
         } else {
             if !name.is_empty() {
                 name.push('.');
@@ -122,14 +124,16 @@ pub(super) fn apply<'i>(
 }
 
 /// The value at `bytes` of `source` as TOML, its spans in `source`; a bare word as a string.
-fn parse_value<'i>(source: &'i str, bytes: Range<usize>) -> Result<Spanned<DeValue<'i>>, String> {
+fn parse_value(source: &str, bytes: Range<usize>) -> Result<Spanned<DeValue<'_>>, String> {
     let text = &source[bytes.clone()];
     if text.is_empty() {
         return Err("no value after `=`; write KEY=VALUE, e.g. runs.1.lr=0.01".into());
     }
     match DeValue::parse(text) {
         Ok(value) => Ok(shifted(value, bytes.start)),
-        Err(_) if is_bare_word(text) => Ok(Spanned::new(bytes, DeValue::String(Cow::Borrowed(text)))),
+        Err(_) if is_bare_word(text) => {
+            Ok(Spanned::new(bytes, DeValue::String(Cow::Borrowed(text))))
+        }
         Err(e) => Err(format!(
             "`{text}` is not a TOML value ({}); write a number, true/false, \"text\" or [a, b]",
             e.message().trim().replace('\n', " ")
@@ -203,13 +207,13 @@ fn set<'i>(
             DeValue::Array(items) => {
                 let index = entry_index(segments[at + 1], items.len(), &walked)?;
                 if at + 2 == segments.len() {
-                    if let Some(item) = items.iter_mut().nth(index) {
+                    if let Some(item) = items.get_mut(index) {
                         *item = value;
                     }
                     return Ok(());
                 }
                 at += 2;
-                match items.iter_mut().nth(index).map(Spanned::get_mut) {
+                match items.get_mut(index).map(Spanned::get_mut) {
                     Some(DeValue::Table(inner)) => inner,
                     _ => return Err(not_a_table(&segments[..at].join("."))),
                 }
