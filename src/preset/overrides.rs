@@ -249,3 +249,95 @@ fn entry_index(segment: &str, count: usize, walked: &str) -> Result<usize, Strin
 fn not_a_table(walked: &str) -> String {
     format!("`{walked}` is a value, not a table; set it directly with --set {walked}=VALUE")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Applies `sets` to `file` and returns the document as plain TOML values.
+    fn applied(file: &str, sets: &[&str]) -> Result<toml::Table, String> {
+        let overrides: Vec<Override> = sets.iter().map(|s| Override::parse(s).unwrap()).collect();
+        let (source, regions) = source_with(file, &overrides);
+        let mut document = DeTable::parse(&source[..file.len()]).unwrap();
+        apply(document.get_mut(), &source, &regions).map_err(|e| e.message)?;
+        let table: toml::Table =
+            serde::Deserialize::deserialize(toml::de::Deserializer::from(document))
+                .map_err(|e| e.to_string())?;
+        Ok(table)
+    }
+
+    #[test]
+    fn overrides_equal_the_same_values_written_in_the_file() {
+        // Against the edited file parsed by toml alone.
+        let file = "seed = 1\n[model]\nwidth = 3\n[[runs]]\nlr = 0.1\n[[runs]]\nlr = 0.2\n";
+        let edited = "seed = 5\n[model]\nwidth = 3\ninit_scale = 0.001\n[[runs]]\nlr = 0.1\n\
+                      [[runs]]\nlr = 0.5\ninit = [1.0, 2.0]\noptimizer = \"adam\"\n[show]\nsteps = 9\n";
+        let got = applied(
+            file,
+            &[
+                "seed=5",
+                "model.init_scale=1e-3",
+                "runs.2.lr=0.5",
+                "runs.2.init=[1.0,2.0]",
+                "runs.2.optimizer=adam",
+                "show.steps=9",
+            ],
+        )
+        .unwrap();
+        assert_eq!(got, edited.parse::<toml::Table>().unwrap());
+    }
+
+    #[test]
+    fn a_later_override_of_the_same_key_wins() {
+        let got = applied("seed = 1\n", &["seed=2", "seed=3"]).unwrap();
+        assert_eq!(got["seed"].as_integer(), Some(3));
+    }
+
+    #[test]
+    fn values_keep_their_place_in_the_source_for_quoting() {
+        // The span of every value, also inside an array, covers its own text after the file.
+        let file = "seed = 1\n";
+        let overrides = [Override::parse("runs.1.init=[1.5, -2]").unwrap()];
+        let (source, regions) = source_with(file, &overrides);
+        assert!(regions[0].bytes.start > file.len());
+        let at = source.find("[1.5").unwrap();
+        let value = parse_value(&source, at..regions[0].bytes.end).unwrap();
+        assert_eq!(&source[value.span()], "[1.5, -2]");
+        let DeValue::Array(items) = value.get_ref() else {
+            panic!("an array");
+        };
+        let spans: Vec<&str> = items.iter().map(|i| &source[i.span()]).collect();
+        assert_eq!(spans, ["1.5", "-2"]);
+    }
+
+    #[test]
+    fn runs_are_numbered_from_one_and_must_exist() {
+        let file = "[[runs]]\nlr = 0.1\n";
+        for bad in ["runs.0.lr=1", "runs.2.lr=1", "runs.x.lr=1", "runs..lr=1"] {
+            assert!(applied(file, &[bad]).is_err(), "{bad} must be refused");
+        }
+        assert!(
+            applied(file, &["runs.1.lr.x=1"]).is_err(),
+            "lr is not a table"
+        );
+    }
+
+    #[test]
+    fn bare_words_are_text_but_broken_toml_is_not() {
+        assert!(is_bare_word("adam"));
+        assert!(is_bare_word("data/m.csv"));
+        assert!(!is_bare_word("[1.0,"));
+        assert!(!is_bare_word("two words"));
+        let got = applied("x = 1\n", &["x=min-l2"]).unwrap();
+        assert_eq!(got["x"].as_str(), Some("min-l2"));
+        assert!(applied("x = 1\n", &["x=[1.0,"]).is_err());
+        assert!(applied("x = 1\n", &["x="]).is_err());
+    }
+
+    #[test]
+    fn keys_are_named_as_the_checks_name_them() {
+        assert_eq!(checked_name("runs.2.lr"), "runs[2].lr");
+        assert_eq!(checked_name("model.init_scale"), "model.init_scale");
+        assert_eq!(checked_name("seed"), "seed");
+    }
+}
