@@ -277,6 +277,18 @@ fn bad_set_keys_and_values_name_the_argument_the_key_and_the_fix() {
             &["empty value"],
         ),
         (
+            &[
+                "sweep",
+                "max-margin",
+                "--set",
+                "seed=1",
+                "--set",
+                "seed=2,3",
+            ],
+            1,
+            &["--set seed is given twice"],
+        ),
+        (
             &["sweep", "max-margin", "--set", "experiment=linear,matrix"],
             1,
             &["point 1"],

@@ -226,6 +226,14 @@ pub fn sweep(options: &SweepOptions, out: &mut impl Write) -> Result<(), Headles
 
 /// Every point of the grid, loaded and checked, in point order.
 fn grid(options: &SweepOptions) -> Result<Vec<Point>, HeadlessError> {
+    for (i, axis) in options.axes.iter().enumerate() {
+        if options.axes[..i].iter().any(|a| a.key == axis.key) {
+            return Err(HeadlessError(format!(
+                "--set {} is given twice; list all its values in one --set {}=V1,V2,...",
+                axis.key, axis.key
+            )));
+        }
+    }
     let settings: u64 = options.axes.iter().map(|a| a.values.len() as u64).product();
     let mut points = vec![];
     for setting_index in 0..settings {
