@@ -1,7 +1,9 @@
 //! Criterion benchmarks for the engine's hot loops, with the figures issue 2 asks for:
 //! a GD step on 20 points in 2-D (goal ≤ 100 ns per run), a GD step of the 20×20 factorised
-//! matrix model with an SVD every 100 steps (goal ≤ 4 µs), and loading + building every shipped
-//! preset with its references (the in-process part of `run --steps 0`, goal ≤ 150 ms).
+//! matrix model with an SVD every 100 steps (goal ≤ 4 µs), the same step at N = k = 20, 50, 100
+//! and 200 on random low-rank data (issue 11: compare with `benches/compare/compare.sh`, which
+//! times numpy's loop), and loading + building every shipped preset with its references (the
+//! in-process part of `run --steps 0`, goal ≤ 150 ms).
 
 use std::hint::black_box;
 use std::path::Path;
@@ -43,6 +45,41 @@ fn matrix_gd_step(c: &mut Criterion) {
     });
 }
 
+/// 100 GD steps of U Vᵀ at N = k, one SVD included, on a random rank-2 target with 60 %
+/// observed; lr 0.5/N keeps every size stable. A run that has frozen (converged to the last
+/// bit) would make the timing a no-op, so the experiment restarts when it stops.
+fn matrix_gd_step_by_size(c: &mut Criterion) {
+    let dir = std::env::temp_dir().join(format!("implicit-bias-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir is writable");
+    let mut group = c.benchmark_group("matrix_gd_100_steps_with_svd");
+    for n in [20, 50, 100, 200] {
+        let path = dir.join(format!("matrix-{n}.toml"));
+        let lr = (0.5 / f64::from(n)).min(0.01);
+        std::fs::write(
+            &path,
+            format!(
+                "title = \"bench\"\nexperiment = \"matrix\"\nseed = 1\n\
+                 [data]\nsource = \"low-rank\"\nsize = {n}\nrank = 2\nobserved = 0.6\n\
+                 [model]\ninit_scale = 1e-3\n[[runs]]\noptimizer = \"gd\"\nlr = {lr}\n\
+                 [show]\nsvd_every = 100\nreferences = []\n"
+            ),
+        )
+        .expect("temp dir is writable");
+        let spec = preset::load(&path).expect("the bench preset loads");
+        let mut experiment = Experiment::new(spec.clone());
+        group.bench_function(format!("n{n}_k{n}"), |b| {
+            b.iter(|| {
+                if experiment.all_stopped() {
+                    experiment = Experiment::new(spec.clone());
+                }
+                experiment.step(black_box(100));
+            });
+        });
+    }
+    group.finish();
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// Loading every shipped preset and computing its references: what `run --steps 0` does.
 fn preset_start(c: &mut Criterion) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("presets");
@@ -59,5 +96,11 @@ fn preset_start(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, linear_gd_step, matrix_gd_step, preset_start);
+criterion_group!(
+    benches,
+    linear_gd_step,
+    matrix_gd_step,
+    matrix_gd_step_by_size,
+    preset_start
+);
 criterion_main!(benches);

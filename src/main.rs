@@ -9,15 +9,22 @@
 //! implicit-bias presets
 //! ```
 //! Errors go to stderr as one or two lines and exit with code 1 (2 for bad flags); stdout holds
-//! only results, so scripts can pipe it.
+//! only results, so scripts can pipe it, and a reader that stops early (`| head`) ends the
+//! process quietly with status 0, as other command-line tools do.
 
-use std::path::PathBuf;
+use std::ffi::OsString;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
-use implicit_bias::headless::{Axis, Shard, SweepOptions};
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use implicit_bias::headless::{Axis, HeadlessError, Shard, SweepOptions};
 use implicit_bias::preset::Override;
 use implicit_bias::{FPS_RANGE, headless, preset};
+
+/// The preset the dashboard opens when none is named.
+const DEFAULT_PRESET: &str = "max-margin";
 
 /// Watch how an optimizer picks one solution out of infinitely many.
 #[derive(Debug, Parser)]
@@ -43,7 +50,8 @@ struct Cli {
             .range(i64::from(*FPS_RANGE.start())..=i64::from(*FPS_RANGE.end()))
     )]
     fps: u32,
-    /// Folder of presets for names, the picker and `presets` (default: ./presets).
+    /// Folder of presets for names, the picker and `presets` (the default folder is filled in
+    /// at run time by [`command`], so `--help` names the real one).
     #[arg(long, global = true, value_name = "DIR")]
     presets: Option<PathBuf>,
     #[command(flatten)]
@@ -121,7 +129,12 @@ struct SweepArgs {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let command = command();
+    let args: Vec<OsString> = std::env::args_os().collect();
+    if let Some(error) = mistyped_subcommand(&command, &args) {
+        error.exit();
+    }
+    let cli = Cli::from_arg_matches(&command.get_matches_from(&args)).unwrap_or_else(|e| e.exit());
     let dir = cli.presets.clone().unwrap_or_else(preset::default_dir);
     let result = match cli.command {
         Some(Command::Run {
@@ -132,80 +145,253 @@ fn main() -> ExitCode {
         }) => load(&preset, &dir, &sets).and_then(|spec| {
             let steps = steps.unwrap_or(spec.horizon);
             if steps > preset::MAX_STEPS {
-                return Err(format!(
+                return Err(HeadlessError::Message(format!(
                     "--steps {steps} is too many; use at most {}",
                     preset::MAX_STEPS
-                ));
+                )));
             }
-            headless::run(spec, steps, trace.as_deref()).map_err(|e| e.to_string())
+            headless::run(spec, steps, trace.as_deref())
         }),
         Some(Command::Check { preset, sets }) => {
             load(&preset, &dir, &sets).map(|spec| headless::describe(&spec))
         }
         Some(Command::Sweep(args)) => sweep(args, &dir),
-        Some(Command::Merge { files }) => headless::merge(&files, &mut std::io::stdout().lock())
-            .map(|()| String::new())
-            .map_err(|e| e.to_string()),
+        Some(Command::Merge { files }) => {
+            headless::merge(&files, &mut std::io::stdout().lock()).map(|()| String::new())
+        }
         Some(Command::Presets) => {
             let presets = preset::list(&dir);
             if presets.is_empty() {
-                Err(format!(
+                Err(HeadlessError::Message(format!(
                     "{}: no presets (*.toml) found; pass --presets DIR",
                     dir.display()
-                ))
+                )))
             } else {
                 Ok(headless::presets_listing(&presets).trim_end().to_string())
             }
         }
-        None => dashboard(
-            cli.preset.as_deref().unwrap_or("max-margin"),
-            dir,
-            cli.fps,
-            cli.sets.set,
-        )
+        None => match &cli.preset {
+            Some(name) => {
+                dashboard(name, dir, cli.fps, cli.sets.set).map_err(HeadlessError::Message)
+            }
+            None => default_preset(&dir, cli.presets.is_some()).and_then(|name| {
+                dashboard(&name, dir, cli.fps, cli.sets.set).map_err(HeadlessError::Message)
+            }),
+        }
         .map(|()| String::new()),
     };
     match result {
         Ok(text) if text.is_empty() => ExitCode::SUCCESS,
-        Ok(text) => {
-            println!("{text}");
-            ExitCode::SUCCESS
-        }
-        Err(message) => {
-            eprintln!("implicit-bias: {message}");
+        Ok(text) => print_result(&text),
+        Err(HeadlessError::OutputClosed) => ExitCode::SUCCESS,
+        Err(HeadlessError::Message(message)) => {
+            // Ignored: with stderr gone too there is nobody left to tell.
+            writeln!(std::io::stderr(), "implicit-bias: {message}").ok();
             ExitCode::FAILURE
         }
     }
 }
 
-/// `--steps`: a whole number from 0 to [`preset::MAX_STEPS`], refused with the range otherwise
+/// Prints the result on stdout. A reader that closed the pipe early (`| head`, `| true`) is not
+/// a failure: the process ends quietly with status 0 (`println!` would panic instead).
+fn print_result(text: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            writeln!(
+                std::io::stderr(),
+                "implicit-bias: writing the result failed: {e}"
+            )
+            .ok();
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The clap command, with the real default presets folder in `--help` (it depends on where the
+/// program runs, see [`preset::default_dir`]).
+fn command() -> clap::Command {
+    let help = format!(
+        "Folder of presets for names, the picker and `presets` (default: {})",
+        preset::default_dir().display()
+    );
+    Cli::command().mut_arg("presets", |arg| arg.help(help))
+}
+
+/// The preset the dashboard opens when none is named: `max-margin`, or, when the folder has none
+/// by that name, an error that says how to name one.
+fn default_preset(dir: &Path, dir_given: bool) -> Result<String, HeadlessError> {
+    if dir.join(format!("{DEFAULT_PRESET}.toml")).is_file() {
+        return Ok(DEFAULT_PRESET.to_owned());
+    }
+    let names: Vec<String> = preset::list(dir).into_iter().map(|p| p.name).collect();
+    let flag = if dir_given {
+        format!(" --presets {}", dir.display())
+    } else {
+        String::new()
+    };
+    Err(HeadlessError::Message(if names.is_empty() {
+        format!(
+            "{}: no presets (*.toml) found; give a folder that has some with --presets DIR, or a \
+             .toml path: implicit-bias FILE.toml",
+            dir.display()
+        )
+    } else {
+        format!(
+            "{}: no preset named {DEFAULT_PRESET} (the default); name one: \
+             implicit-bias{flag} NAME, with NAME one of: {}",
+            dir.display(),
+            names.join(", ")
+        )
+    }))
+}
+
+/// A first word that is no preset but a near miss of a subcommand (`chek`, `runn`, `preset`):
+/// clap would take it for the dashboard's PRESET and then complain about the next word, so this
+/// answers as clap does for an unknown subcommand, with the name that was meant (exit code 2).
+fn mistyped_subcommand(command: &clap::Command, args: &[OsString]) -> Option<clap::Error> {
+    let (word, dir) = first_positional(command, args)?;
+    let dir = dir.unwrap_or_else(preset::default_dir);
+    if command.find_subcommand(&word).is_some()
+        || Path::new(&word).exists()
+        || dir.join(format!("{word}.toml")).is_file()
+    {
+        return None;
+    }
+    let lower = word.to_lowercase();
+    let meant = command
+        .get_subcommands()
+        .map(clap::Command::get_name)
+        .filter(|name| *name != "help")
+        .map(|name| (strsim::damerau_levenshtein(&lower, name), name))
+        .filter(|(distance, name)| *distance <= (name.len() / 3).max(1))
+        .min_by_key(|(distance, _)| *distance)?
+        .1;
+    let mut error = clap::Error::new(ErrorKind::InvalidSubcommand).with_cmd(command);
+    error.insert(ContextKind::InvalidSubcommand, ContextValue::String(word));
+    error.insert(
+        ContextKind::SuggestedSubcommand,
+        ContextValue::String(meant.to_owned()),
+    );
+    error.insert(
+        ContextKind::Usage,
+        ContextValue::StyledStr(command.clone().render_usage()),
+    );
+    Some(error)
+}
+
+/// The first positional word on the command line (skipping the values of top-level options such
+/// as `--fps 30`), and the `--presets` folder if one was given before it.
+fn first_positional(
+    command: &clap::Command,
+    args: &[OsString],
+) -> Option<(String, Option<PathBuf>)> {
+    let takes_value = |long: &str| {
+        command
+            .get_arguments()
+            .any(|arg| arg.get_long() == Some(long) && arg.get_action().takes_values())
+    };
+    let mut dir = None;
+    let mut words = args.iter().skip(1).map(|a| a.to_string_lossy());
+    while let Some(word) = words.next() {
+        if word == "--" {
+            return words.next().map(|w| (w.into_owned(), dir));
+        }
+        let Some(flag) = word.strip_prefix("--") else {
+            if word.starts_with('-') {
+                continue;
+            }
+            return Some((word.into_owned(), dir));
+        };
+        if let Some((name, value)) = flag.split_once('=') {
+            if name == "presets" {
+                dir = Some(PathBuf::from(value));
+            }
+        } else if takes_value(flag) {
+            let value = words.next()?;
+            if flag == "presets" {
+                dir = Some(PathBuf::from(value.as_ref()));
+            }
+        }
+    }
+    None
+}
+
+/// `--steps`: a whole number from 0 to [`preset::MAX_STEPS`], also in scientific notation when
+/// that is exactly a whole number (`1e6`, `2.5e3`, `1E9`), refused with the range otherwise
 /// (clap's own message for `-5` would be "invalid digit found in string").
 fn parse_steps(text: &str) -> Result<u64, String> {
-    match text.trim().parse::<i128>() {
-        Ok(n) if (0..=i128::from(preset::MAX_STEPS)).contains(&n) => Ok(n as u64),
-        Ok(_) => Err(format!(
-            "out of range; use a whole number of steps from 0 to {}",
+    match whole_number(text.trim()) {
+        Some(n) if (0..=i128::from(preset::MAX_STEPS)).contains(&n) => Ok(n as u64),
+        Some(n) if n < 0 => Err(format!(
+            "a negative count; use a whole number of steps from 0 to {} (1e15)",
             preset::MAX_STEPS
         )),
-        Err(_) => Err(format!(
-            "not a whole number; use a number of steps from 0 to {}",
+        Some(_) => Err(format!(
+            "out of range; use a whole number of steps from 0 to {} (1e15)",
+            preset::MAX_STEPS
+        )),
+        None => Err(format!(
+            "not a whole number; use a number of steps from 0 to {} (1e15), such as 5000 or 1e6",
             preset::MAX_STEPS
         )),
     }
 }
 
+/// `text` as an exact integer: plain digits (`-5`, `1000`) or decimal scientific notation whose
+/// value is whole (`1e6`, `2.5e3`, `1E9`, `100e-2`); `None` for anything else (`1.5`, `1e-3`,
+/// `many`) or beyond ±10³⁸. Exact digit arithmetic, not `f64`, so `1.0000000000000001e15` is
+/// refused rather than rounded.
+fn whole_number(text: &str) -> Option<i128> {
+    let (mantissa, exponent) = match text.split_once(['e', 'E']) {
+        Some((mantissa, exponent)) => (mantissa, exponent.parse::<i32>().ok()?),
+        None => (text, 0),
+    };
+    let (negative, digits) = match mantissa.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, mantissa.strip_prefix('+').unwrap_or(mantissa)),
+    };
+    let (integer, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let all_digits = integer.chars().chain(fraction.chars());
+    if integer.len() + fraction.len() == 0 || !all_digits.clone().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    // The value is (integer fraction as one number) × 10^(exponent − fraction digits).
+    let mut value: i128 = 0;
+    for digit in all_digits {
+        value = value
+            .checked_mul(10)?
+            .checked_add(i128::from(digit.to_digit(10)?))?;
+    }
+    if value == 0 {
+        return Some(0);
+    }
+    let scale = exponent.checked_sub(i32::try_from(fraction.len()).ok()?)?;
+    let power = 10_i128.checked_pow(scale.unsigned_abs())?;
+    let value = if scale >= 0 {
+        value.checked_mul(power)?
+    } else if value % power == 0 {
+        value / power
+    } else {
+        return None;
+    };
+    Some(if negative { -value } else { value })
+}
+
 /// Resolves and checks a preset with its `--set` overrides, wording any error for stderr.
 fn load(
     name: &str,
-    dir: &std::path::Path,
+    dir: &Path,
     sets: &Sets,
-) -> Result<implicit_bias::core::experiment::ExperimentSpec, String> {
+) -> Result<implicit_bias::core::experiment::ExperimentSpec, HeadlessError> {
     let path = preset::resolve(name, dir).map_err(|e| e.to_string())?;
-    preset::load_with(&path, &sets.set).map_err(|e| e.to_string())
+    Ok(preset::load_with(&path, &sets.set).map_err(|e| e.to_string())?)
 }
 
 /// Runs `sweep`, writing the CSV straight to stdout (nothing is left for `main` to print).
-fn sweep(args: SweepArgs, dir: &std::path::Path) -> Result<String, String> {
+fn sweep(args: SweepArgs, dir: &Path) -> Result<String, HeadlessError> {
     let preset = preset::resolve(&args.preset, dir).map_err(|e| e.to_string())?;
     let options = SweepOptions {
         preset,
@@ -216,9 +402,7 @@ fn sweep(args: SweepArgs, dir: &std::path::Path) -> Result<String, String> {
         shard: args.shard,
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    headless::sweep(&options, &mut out)
-        .map(|()| String::new())
-        .map_err(|e| e.to_string())
+    headless::sweep(&options, &mut out).map(|()| String::new())
 }
 
 /// Resolves the preset; `tui::run` loads it (with the overrides) and checks for a terminal.

@@ -255,6 +255,28 @@ fn bad_set_keys_and_values_name_the_argument_the_key_and_the_fix() {
             2,
             &["--set", "is not KEY=VALUE"],
         ),
+    ];
+    for (args, code, expected) in cases {
+        assert_refused(args, *code, expected);
+    }
+    if cfg!(feature = "tui") {
+        // The dashboard loads the preset with its overrides before it asks for a terminal.
+        assert_refused(
+            &["max-margin", "--set", "runs.1.lr=abc"],
+            1,
+            &["--set runs.1.lr=abc", "runs[1].lr"],
+        );
+        assert_refused(
+            &["max-margin", "--set", "runs.1.lr=0.5"],
+            1,
+            &["needs a terminal"],
+        );
+    }
+}
+
+#[test]
+fn a_bad_point_anywhere_in_a_sweep_is_refused_before_anything_runs() {
+    let cases: &[(&[&str], i32, &[&str])] = &[
         (
             &[
                 "sweep",
@@ -296,19 +318,6 @@ fn bad_set_keys_and_values_name_the_argument_the_key_and_the_fix() {
     ];
     for (args, code, expected) in cases {
         assert_refused(args, *code, expected);
-    }
-    if cfg!(feature = "tui") {
-        // The dashboard loads the preset with its overrides before it asks for a terminal.
-        assert_refused(
-            &["max-margin", "--set", "runs.1.lr=abc"],
-            1,
-            &["--set runs.1.lr=abc", "runs[1].lr"],
-        );
-        assert_refused(
-            &["max-margin", "--set", "runs.1.lr=0.5"],
-            1,
-            &["needs a terminal"],
-        );
     }
 }
 

@@ -36,6 +36,15 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// Writes a small linear preset `name.toml` into `dir` (broken when `lr` is not positive).
+fn write_preset(dir: &std::path::Path, name: &str, title: &str, lr: f64) {
+    let text = format!(
+        "experiment = \"linear\"\ntitle = \"{title}\"\n[data]\nsource = \"clusters\"\n\
+         [[runs]]\noptimizer = \"gd\"\nlr = {lr:?}\n"
+    );
+    std::fs::write(dir.join(format!("{name}.toml")), text).unwrap();
+}
+
 /// A flag error: exit 2, nothing on stdout, clap's message naming the flag and the value.
 fn assert_flag_error(args: &[&str], flag: &str, value: &str, hint: &str) {
     let output = implicit_bias(args);
@@ -185,4 +194,217 @@ fn the_dashboard_without_a_terminal_points_to_run() {
     assert!(output.stdout.is_empty());
     assert!(err.contains("implicit-bias run max-margin"), "{err}");
     assert!(err.lines().count() <= 2, "{err}");
+}
+
+/// Runs the binary with stdout a pipe whose reader is already closed (as `| true` or `| head`
+/// leave it), so every write to stdout fails with a broken pipe.
+#[cfg(unix)]
+fn with_stdout_closed(args: &[&str]) -> Output {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    Command::new(BIN)
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::null())
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .expect("the binary runs")
+}
+
+#[cfg(unix)]
+#[test]
+fn a_closed_stdout_ends_every_output_quietly() {
+    let cases: [&[&str]; 5] = [
+        &["run", "max-margin", "--steps", "10"],
+        &["check", "max-margin"],
+        &["presets"],
+        &["--help"],
+        // The trace written to stdout itself: its broken pipe is no error either.
+        &[
+            "run",
+            "max-margin",
+            "--steps",
+            "100",
+            "--trace",
+            "/dev/stdout",
+        ],
+    ];
+    for args in cases {
+        let output = with_stdout_closed(args);
+        let err = stderr(&output);
+        // 0, or 141 (128 + SIGPIPE) as a shell reports a process killed by the signal.
+        assert!(
+            matches!(output.status.code(), Some(0 | 141)),
+            "{args:?}: {:?} {err}",
+            output.status
+        );
+        assert!(err.is_empty(), "{args:?}: stderr {err}");
+    }
+}
+
+#[test]
+fn near_misses_of_a_subcommand_suggest_it() {
+    for (typed, meant) in [
+        (&["chek", "max-margin"][..], "'check'"),
+        (&["runn", "max-margin", "--steps", "5"], "'run'"),
+        (&["Run", "max-margin"], "'run'"),
+        (&["preset"], "'presets'"),
+        (&["--fps", "30", "chekc", "max-margin"], "'check'"),
+    ] {
+        let output = implicit_bias(typed);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{typed:?}: {err}");
+        assert!(output.stdout.is_empty(), "{typed:?}");
+        assert!(
+            err.contains(&format!(
+                "unrecognized subcommand '{}'",
+                typed
+                    .iter()
+                    .find(|w| !w.starts_with('-') && w.parse::<u32>().is_err())
+                    .unwrap()
+            )),
+            "{err}"
+        );
+        assert!(
+            err.contains(&format!("a similar subcommand exists: {meant}")),
+            "{typed:?}: {err}"
+        );
+    }
+    // A preset name far from every subcommand still gets the list of presets.
+    let output = implicit_bias(&["rank"]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("max-margin, offset-clusters"), "{err}");
+}
+
+#[cfg(feature = "tui")]
+#[test]
+fn a_preset_named_like_a_subcommand_is_a_preset() {
+    let dir = temp_dir("chek");
+    write_preset(&dir, "chek", "A preset that looks like a typo", 0.1);
+    let dir_text = dir.to_string_lossy().into_owned();
+    let output = implicit_bias(&["--presets", &dir_text, "chek"]);
+    let err = stderr(&output);
+    // It opens the dashboard, which without a terminal points to `run` (exit 1, not 2).
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("implicit-bias run chek"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn steps_in_scientific_notation_are_exact_whole_numbers() {
+    for (written, steps) in [
+        ("2.5e2", 250),
+        ("1E2", 100),
+        ("3e0", 3),
+        ("0e5", 0),
+        ("12", 12),
+    ] {
+        let output = implicit_bias(&["run", "max-margin", "--steps", written]);
+        assert!(output.status.success(), "{written}: {}", stderr(&output));
+        let report: serde_json::Value =
+            serde_json::from_slice(&output.stdout).expect("JSON report");
+        assert_eq!(report["steps"], steps, "{written}");
+    }
+    for not_whole in [
+        "1e-3",
+        "2.5e0",
+        "1.0000000000000001e15",
+        "1e",
+        "e5",
+        "1e2.5",
+    ] {
+        assert_flag_error(
+            &["run", "max-margin", "--steps", not_whole],
+            "--steps",
+            &format!("'{not_whole}'"),
+            "not a whole number",
+        );
+    }
+    assert_flag_error(
+        &["run", "max-margin", "--steps", "-1e3"],
+        "--steps",
+        "'-1e3'",
+        "a negative count",
+    );
+    assert_flag_error(
+        &["run", "max-margin", "--steps", "1e16"],
+        "--steps",
+        "'1e16'",
+        "out of range",
+    );
+}
+
+#[cfg(feature = "tui")]
+#[test]
+fn a_presets_folder_without_max_margin_says_how_to_name_one() {
+    let dir = temp_dir("no-default");
+    for name in ["first", "second"] {
+        write_preset(&dir, name, name, 0.1);
+    }
+    let dir_text = dir.to_string_lossy().into_owned();
+    let output = implicit_bias(&["--presets", &dir_text]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    for text in [
+        "no preset named max-margin",
+        &format!("implicit-bias --presets {dir_text} NAME"),
+        "first, second",
+    ] {
+        assert!(err.contains(text), "{text:?} missing from {err}");
+    }
+    let empty = temp_dir("empty-folder");
+    let output = implicit_bias(&["--presets", &empty.to_string_lossy()]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("no presets (*.toml) found"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+    std::fs::remove_dir_all(&empty).ok();
+}
+
+#[test]
+fn help_names_the_real_default_presets_folder() {
+    // From the checkout the folder is ./presets; from elsewhere, the one next to the sources
+    // (what `preset::default_dir` returns in each place).
+    let output = implicit_bias(&["--help"]);
+    assert!(
+        stdout(&output).contains("(default: presets)"),
+        "{}",
+        stdout(&output)
+    );
+    let elsewhere = temp_dir("help");
+    let output = Command::new(BIN)
+        .arg("--help")
+        .current_dir(&elsewhere)
+        .output()
+        .expect("the binary runs");
+    let fallback = format!("(default: {}/presets)", env!("CARGO_MANIFEST_DIR"));
+    assert!(stdout(&output).contains(&fallback), "{}", stdout(&output));
+    std::fs::remove_dir_all(&elsewhere).ok();
+}
+
+#[test]
+fn presets_marks_a_broken_preset_as_broken() {
+    let dir = temp_dir("broken");
+    write_preset(&dir, "good", "Good one", 0.1);
+    write_preset(&dir, "bad", "Looks fine", -1.0);
+    let output = implicit_bias(&["presets", "--presets", &dir.to_string_lossy()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let listing = stdout(&output);
+    let line = |name: &str| {
+        listing
+            .lines()
+            .find(|l| l.split('\t').next() == Some(name))
+            .unwrap_or_else(|| panic!("{name} missing from {listing}"))
+            .to_owned()
+    };
+    assert_eq!(line("good"), "good\tGood one");
+    let bad = line("bad");
+    assert!(bad.starts_with("bad\tbroken: "), "{bad}");
+    assert!(
+        bad.contains("bad.toml:7: runs[1].lr") && !bad.contains("Looks fine"),
+        "{bad}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
 }

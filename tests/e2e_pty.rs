@@ -404,3 +404,31 @@ fn the_preset_and_its_data_are_read_once_at_start_up() {
     assert!(status.success(), "exit status {status:?}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The rate in the progress bar of `run`, between "steps, " and " steps/s", once it is not 0.
+fn progress_rate(screen: &str) -> Option<String> {
+    let line = screen.lines().find(|l| l.contains(" steps/s"))?;
+    let rate = line
+        .split("steps, ")
+        .nth(1)?
+        .split(" steps/s")
+        .next()?
+        .trim();
+    (rate != "0").then(|| rate.to_owned())
+}
+
+#[test]
+fn the_progress_bar_shows_a_rounded_rate() {
+    // 10¹² steps never finish: the session is killed when dropped.
+    let session = Session::start(&["run", "sgd-vs-adam", "--steps", "1e12"], 120, 10);
+    let screen = session.wait_for("a rate in the progress bar", |s| progress_rate(s).is_some());
+    let rate = progress_rate(&screen).unwrap();
+    // At most three significant digits and a k/M/G suffix: `3.17M`, not `3,165,255.7122/s`.
+    let digits = rate.trim_end_matches(['k', 'M', 'G']);
+    assert!(
+        digits.parse::<f64>().is_ok()
+            && digits.chars().filter(char::is_ascii_digit).count() <= 3
+            && !rate.contains(','),
+        "{rate:?} in\n{screen}"
+    );
+}

@@ -25,7 +25,7 @@ use implicit_bias::core::experiment::{
 use implicit_bias::core::model::Loss;
 use implicit_bias::core::optim::{OptimizerKind, OptimizerSpec};
 use implicit_bias::core::reference::{MarginNorm, NuclearReference, ReferenceError};
-use implicit_bias::tui::app::{App, PresetEntry, PresetSource};
+use implicit_bias::tui::app::{App, Overlay, PresetEntry, PresetSource};
 use implicit_bias::tui::keymap::Action;
 use implicit_bias::tui::view;
 use implicit_bias::tui::worker::{AutoPause, Pace, Report, WorkerMessage};
@@ -493,5 +493,82 @@ fn show_screens() {
         (matrix_app(true), 120, 40),
     ] {
         println!("{}", text(&render(&app, w, h)));
+    }
+}
+
+/// Row `y` of `screen` (a `text` rendering), without the trailing newline.
+fn row(screen: &str, y: usize) -> &str {
+    screen.lines().nth(y).unwrap_or_default()
+}
+
+#[test]
+fn the_picker_reflows_the_about_and_marks_a_cut() {
+    let mut app = overlay_app();
+    app.update(Action::TogglePicker);
+    // As a TOML multi-line string gives it: hard breaks mid-sentence, a paragraph break.
+    let about = "GD on the exponential loss\nfrom four starts: every\ndirection drifts to ℓ2.\n\n\
+                 Watch the angle fall like 1/ln t.";
+    let Overlay::Picker { entries, selected } = &mut app.overlay else {
+        panic!("picker expected")
+    };
+    entries[*selected].about = about.to_owned();
+    let screen = text(&render(&app, 100, 30));
+    // Joined: the first line runs on past the TOML's break ("loss" and "from" on one row).
+    assert!(
+        screen.contains("exponential loss from four starts"),
+        "{screen}"
+    );
+    assert!(screen.contains("Watch the angle fall"), "{screen}");
+    // A narrow box cuts the text: the last row shown ends with an ellipsis.
+    let long = "word ".repeat(200);
+    let Overlay::Picker { entries, selected } = &mut app.overlay else {
+        unreachable!()
+    };
+    entries[*selected].about = long;
+    let screen = text(&render(&app, 40, 20));
+    let last_about_row = (0..20)
+        .rev()
+        .map(|y| row(&screen, y))
+        .find(|r| r.contains("word"))
+        .expect("about rows");
+    assert!(last_about_row.contains("…"), "{screen}");
+}
+
+#[test]
+fn a_long_error_note_is_wrapped_not_cut() {
+    let mut app = overlay_app();
+    app.notice = Some(
+        "presets/broken.toml:3: runs[1].lr: -1 is out of range; use a number > 0, such as \
+         0.01 for gd (the fix is at the end of this line)"
+            .to_owned(),
+    );
+    let screen = text(&render(&app, 60, 24));
+    // Every word reaches the screen, the last ones on a row of their own.
+    let flat: String = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("the fix is at the end of this line)"),
+        "{screen}"
+    );
+    assert!(row(&screen, 23).contains("line)"), "{screen}");
+}
+
+#[test]
+fn small_angles_keep_the_degree_sign() {
+    let inits = [[-2.0, 4.0], [4.0, -1.0]];
+    let app = app_for(
+        &linear_spec(Layout::Overlay, &inits, OptimizerKind::Gd, 0.01),
+        3000,
+        |snapshot| {
+            inject_references(snapshot);
+            let SnapshotBody::Linear(linear) = &mut snapshot.body else {
+                panic!("linear expected")
+            };
+            linear.runs[0].angles = vec![(MarginNorm::L2, 0.05), (MarginNorm::Linf, 0.0012)];
+            linear.runs[1].angles = vec![(MarginNorm::L2, 3e-11), (MarginNorm::Linf, 0.1)];
+        },
+    );
+    let screen = text(&render(&app, 80, 24));
+    for shown in ["0.0500°", "1.2e-3°", "3e-11°", "0.1000°"] {
+        assert!(screen.contains(shown), "{shown} missing:\n{screen}");
     }
 }

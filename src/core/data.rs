@@ -224,6 +224,21 @@ pub(crate) fn shorten(text: &str) -> String {
     }
 }
 
+/// Refuses a row holding a `;`, which no number has: the file was most likely saved with
+/// semicolons between cells (and maybe decimal commas), as some spreadsheets do, and naming that
+/// helps more than "'1;2;1' is not a number".
+fn refuse_semicolons(path: &Path, line: usize, row: &str) -> Result<(), DataError> {
+    if row.contains(';') {
+        return Err(DataError::file(
+            path,
+            Some(line),
+            "the file looks semicolon-separated; use commas between cells \
+             (and a dot for decimals: 0.5, not 0,5)",
+        ));
+    }
+    Ok(())
+}
+
 /// Parses one CSV cell as a finite number, naming the line and column when it is not one.
 fn parse_cell(path: &Path, line: usize, column: usize, cell: &str) -> Result<f64, DataError> {
     let cell = cell.trim();
@@ -253,6 +268,7 @@ fn parse_row(
     expected: Option<(usize, &str)>,
     values: &mut Vec<f64>,
 ) -> Result<usize, DataError> {
+    refuse_semicolons(path, line, row)?;
     let cells = row.split(',').count();
     if let Some((wanted, what)) = expected
         && cells != wanted
@@ -291,6 +307,7 @@ pub fn load_labelled_csv(path: &Path) -> Result<LinearData, DataError> {
             "the file is empty; expected CSV rows of numbers",
         ));
     };
+    refuse_semicolons(path, header_line, header)?;
     let names: Vec<&str> = header.split(',').map(str::trim).collect();
     if names.iter().all(|n| n.parse::<f64>().is_ok()) {
         return Err(DataError::file(

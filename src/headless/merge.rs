@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::HeadlessError;
+use super::{HeadlessError, csv_write_error};
 
 /// Most points a merge reports by number before it says "and N more".
 const LISTED_POINTS: usize = 10;
@@ -27,7 +27,7 @@ struct PointRows<'a> {
 /// points duplicated or missing (naming them and the files), or a failed write.
 pub fn merge(files: &[PathBuf], out: &mut impl Write) -> Result<(), HeadlessError> {
     if files.is_empty() {
-        return Err(HeadlessError(
+        return Err(HeadlessError::Message(
             "no files to merge; give the shard CSVs, e.g. implicit-bias merge shard-*.csv".into(),
         ));
     }
@@ -38,7 +38,7 @@ pub fn merge(files: &[PathBuf], out: &mut impl Write) -> Result<(), HeadlessErro
     let header = texts[0].lines().next().unwrap_or_default();
     for (file, text) in files.iter().zip(&texts).skip(1) {
         if text.lines().next() != Some(header) {
-            return Err(HeadlessError(format!(
+            return Err(HeadlessError::Message(format!(
                 "{}: its header differs from {}'s; merge only shards of one sweep command \
                  (same preset, --set keys and kind)",
                 file.display(),
@@ -48,22 +48,22 @@ pub fn merge(files: &[PathBuf], out: &mut impl Write) -> Result<(), HeadlessErro
     }
     let points = collect_points(files, &texts)?;
     check_complete(&points)?;
-    let write_error = |e: std::io::Error| HeadlessError(format!("writing the CSV failed: {e}"));
-    writeln!(out, "{header}").map_err(write_error)?;
+    writeln!(out, "{header}").map_err(|e| csv_write_error(&e))?;
     for point in points.values() {
         for row in &point.rows {
-            writeln!(out, "{row}").map_err(write_error)?;
+            writeln!(out, "{row}").map_err(|e| csv_write_error(&e))?;
         }
     }
-    out.flush().map_err(write_error)
+    out.flush().map_err(|e| csv_write_error(&e))
 }
 
 /// A shard's text, refused when unreadable or without a header.
 fn read(file: &Path) -> Result<String, HeadlessError> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| HeadlessError(format!("{}: cannot read the shard: {e}", file.display())))?;
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        HeadlessError::Message(format!("{}: cannot read the shard: {e}", file.display()))
+    })?;
     if !text.starts_with("point,") {
-        return Err(HeadlessError(format!(
+        return Err(HeadlessError::Message(format!(
             "{}: not a sweep CSV (its first line does not start with `point,`); give the files \
              `implicit-bias sweep` wrote",
             file.display()
@@ -83,7 +83,7 @@ fn collect_points<'a>(
         for (line_index, row) in text.lines().enumerate().skip(1) {
             let field = row.split(',').next().unwrap_or_default();
             let point: u64 = field.parse().map_err(|_| {
-                HeadlessError(format!(
+                HeadlessError::Message(format!(
                     "{}:{}: `{field}` is not a point number; give the files `implicit-bias \
                      sweep` wrote, unedited",
                     files[file].display(),
@@ -94,7 +94,7 @@ fn collect_points<'a>(
                 .entry(point)
                 .or_insert(PointRows { file, rows: vec![] });
             if entry.file != file || (previous != Some(point) && !entry.rows.is_empty()) {
-                return Err(HeadlessError(format!(
+                return Err(HeadlessError::Message(format!(
                     "point {point} is duplicated: in {} and {}; merge each shard once",
                     files[entry.file].display(),
                     files[file].display()
@@ -125,7 +125,7 @@ fn check_complete(points: &BTreeMap<u64, PointRows<'_>>) -> Result<(), HeadlessE
     if missing.len() > LISTED_POINTS {
         listed.push(format!("and {} more", missing.len() - LISTED_POINTS));
     }
-    Err(HeadlessError(format!(
+    Err(HeadlessError::Message(format!(
         "point(s) {} missing; merge every shard's file (a shard K/N holds the points with \
          point mod N = K)",
         listed.join(", ")

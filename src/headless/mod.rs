@@ -24,7 +24,7 @@ use serde::ser::SerializeMap;
 use crate::core::experiment::{Experiment, ExperimentSpec, Problem, RunStatus, SnapshotBody};
 use crate::core::history::next_log_step;
 use crate::core::optim::OptimizerSpec;
-use crate::preset::PresetInfo;
+use crate::preset::{self, PresetInfo};
 
 /// Trace rows per run on the log grid: 50 per decade.
 const TRACE_PER_DECADE: f64 = 50.0;
@@ -32,6 +32,9 @@ const TRACE_PER_DECADE: f64 = 50.0;
 const TRACE_MAX_LINEAR_ROWS: u64 = 2000;
 /// The progress bar moves at least this many times over a run.
 const PROGRESS_UPDATES: u64 = 1000;
+/// ... and at least every this many steps, so a long run (`--steps 1e12`) shows its bar and
+/// rate at once rather than after its first thousandth.
+const PROGRESS_MAX_CHUNK: u64 = 10_000;
 
 /// A map that keeps insertion order in JSON (references in preset order).
 struct OrderedMap<V>(Vec<(String, V)>);
@@ -134,17 +137,41 @@ impl TraceSchedule {
     }
 }
 
-/// Errors of the headless commands, already worded for the user.
+/// Why a headless command stopped early.
 #[derive(Debug)]
-pub struct HeadlessError(pub String);
+pub enum HeadlessError {
+    /// A failure, already worded for the user.
+    Message(String),
+    /// An output's reader went away (`--trace /dev/stdout | head`): not a failure, the command
+    /// ends quietly as other command-line tools do.
+    OutputClosed,
+}
+
+impl From<String> for HeadlessError {
+    fn from(message: String) -> Self {
+        Self::Message(message)
+    }
+}
 
 impl std::fmt::Display for HeadlessError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            Self::Message(message) => f.write_str(message),
+            Self::OutputClosed => f.write_str("the output was closed by its reader"),
+        }
     }
 }
 
 impl std::error::Error for HeadlessError {}
+
+/// A failed write of `sweep`'s or `merge`'s CSV; a reader that went away (`| head`) is not one.
+fn csv_write_error(e: &std::io::Error) -> HeadlessError {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        HeadlessError::OutputClosed
+    } else {
+        HeadlessError::Message(format!("writing the CSV failed: {e}"))
+    }
+}
 
 /// Runs `spec` for `steps` steps and returns the JSON report; writes a trace when asked.
 /// Shows a progress bar on stderr when stderr is a terminal.
@@ -163,14 +190,20 @@ pub fn run(
         None => None,
         Some(path) => Some(TraceWriter {
             out: BufWriter::new(File::create(path).map_err(|e| {
-                HeadlessError(format!(
+                HeadlessError::Message(format!(
                     "{}: cannot write the trace file: {e}",
                     path.display()
                 ))
             })?),
         }),
     };
-    let trace_error = |e: std::io::Error| HeadlessError(format!("writing the trace failed: {e}"));
+    let trace_error = |e: std::io::Error| {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            HeadlessError::OutputClosed
+        } else {
+            HeadlessError::Message(format!("writing the trace failed: {e}"))
+        }
+    };
     let schedule = TraceSchedule::new(&spec, steps);
     let mut experiment = Experiment::new(spec);
     if let Some(t) = &mut trace {
@@ -181,14 +214,20 @@ pub fn run(
         let bar = indicatif::ProgressBar::new(steps);
         bar.set_style(
             indicatif::ProgressStyle::with_template(
-                "{elapsed_precise} [{bar:40}] {pos}/{len} steps, {per_sec}, eta {eta}",
+                "{elapsed_precise} [{bar:40}] {pos}/{len} steps, {rate} steps/s, eta {eta}",
             )
             .expect("the template is valid")
+            .with_key(
+                "rate",
+                |state: &indicatif::ProgressState, out: &mut dyn std::fmt::Write| {
+                    write!(out, "{}", rate(state.per_sec())).ok();
+                },
+            )
             .progress_chars("=> "),
         );
         bar
     });
-    let chunk = (steps / PROGRESS_UPDATES).max(1);
+    let chunk = (steps / PROGRESS_UPDATES).clamp(1, PROGRESS_MAX_CHUNK);
     let mut next_record = schedule.next(0);
     let mut last_recorded = 0;
     while experiment.steps_done() < steps {
@@ -231,12 +270,39 @@ pub fn describe(spec: &ExperimentSpec) -> String {
     format!("ok: {} ({what}; {} steps)", spec.title, spec.horizon)
 }
 
-/// The `presets` listing: one line per preset, `name<TAB>title`.
+/// A rate such as `1.25M`, `830k`, `42`: three significant digits at most, for the progress bar
+/// and the dashboard's status line (indicatif's own `{per_sec}` prints `3,165,255.7122/s`).
+#[must_use]
+pub fn rate(x: f64) -> String {
+    if !x.is_finite() || x < 0.5 {
+        "0".to_owned()
+    } else if x >= 1e9 {
+        format!("{:.2}G", x / 1e9)
+    } else if x >= 1e6 {
+        format!("{:.2}M", x / 1e6)
+    } else if x >= 1e4 {
+        format!("{:.0}k", x / 1e3)
+    } else {
+        format!("{x:.0}")
+    }
+}
+
+/// The `presets` listing: one line per preset, `name<TAB>title`, or `name<TAB>broken: <error>`
+/// for a preset that would not load (so a listed name is one that `run` accepts).
 #[must_use]
 pub fn presets_listing(presets: &[PresetInfo]) -> String {
     let mut listing = String::new();
     for p in presets {
-        writeln!(listing, "{}\t{}", p.name, p.title).ok();
+        match preset::load(&p.path) {
+            Ok(_) => writeln!(listing, "{}\t{}", p.name, p.title),
+            Err(e) => writeln!(
+                listing,
+                "{}\tbroken: {}",
+                p.name,
+                e.to_string().replace('\n', " ")
+            ),
+        }
+        .ok();
     }
     listing
 }

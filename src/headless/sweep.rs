@@ -19,7 +19,7 @@ use std::path::PathBuf;
 
 use rayon::prelude::*;
 
-use super::{HeadlessError, linear, matrix};
+use super::{HeadlessError, csv_write_error, linear, matrix};
 use crate::core::experiment::{Experiment, ExperimentSpec, RunStatus, SnapshotBody};
 use crate::core::optim::OptimizerSpec;
 use crate::preset::{self, Override};
@@ -201,7 +201,7 @@ pub fn sweep(options: &SweepOptions, out: &mut impl Write) -> Result<(), Headles
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.jobs.unwrap_or(0))
         .build()
-        .map_err(|e| HeadlessError(format!("cannot start the worker threads: {e}")))?;
+        .map_err(|e| HeadlessError::Message(format!("cannot start the worker threads: {e}")))?;
     let progress = progress_bar(chosen.len() as u64);
     let results: Vec<Vec<RunRow>> = pool.install(|| {
         chosen
@@ -214,21 +214,20 @@ pub fn sweep(options: &SweepOptions, out: &mut impl Write) -> Result<(), Headles
             .collect()
     });
     progress.finish_and_clear();
-    let write_error = |e: std::io::Error| HeadlessError(format!("writing the CSV failed: {e}"));
-    writeln!(out, "{header}").map_err(write_error)?;
+    writeln!(out, "{header}").map_err(|e| csv_write_error(&e))?;
     for (point, rows) in chosen.iter().zip(&results) {
         for (run, row) in rows.iter().enumerate() {
-            writeln!(out, "{}", csv_row(point, run + 1, row)).map_err(write_error)?;
+            writeln!(out, "{}", csv_row(point, run + 1, row)).map_err(|e| csv_write_error(&e))?;
         }
     }
-    out.flush().map_err(write_error)
+    out.flush().map_err(|e| csv_write_error(&e))
 }
 
 /// Every point of the grid, loaded and checked, in point order.
 fn grid(options: &SweepOptions) -> Result<Vec<Point>, HeadlessError> {
     for (i, axis) in options.axes.iter().enumerate() {
         if options.axes[..i].iter().any(|a| a.key == axis.key) {
-            return Err(HeadlessError(format!(
+            return Err(HeadlessError::Message(format!(
                 "--set {} is given twice; list all its values in one --set {}=V1,V2,...",
                 axis.key, axis.key
             )));
@@ -258,7 +257,7 @@ fn grid(options: &SweepOptions) -> Result<Vec<Point>, HeadlessError> {
                 });
             }
             let mut spec = preset::load_with(&options.preset, &with_seed)
-                .map_err(|e| HeadlessError(format!("point {index}: {e}")))?;
+                .map_err(|e| HeadlessError::Message(format!("point {index}: {e}")))?;
             base_seed.get_or_insert(spec.seed);
             // No column shows the min-nuclear-norm completion: skip its solver.
             spec.nuclear_reference = false;
@@ -288,13 +287,13 @@ fn setting_values(axes: &[Axis], mut index: u64) -> Vec<String> {
 /// The CSV header, after checking that every point has the same metric columns.
 fn header(options: &SweepOptions, points: &[Point]) -> Result<String, HeadlessError> {
     let Some(first) = points.first() else {
-        return Err(HeadlessError("the grid is empty".into()));
+        return Err(HeadlessError::Message("the grid is empty".into()));
     };
     for p in points {
         let same_kind =
             std::mem::discriminant(&p.spec.problem) == std::mem::discriminant(&first.spec.problem);
         if !same_kind || p.spec.references != first.spec.references {
-            return Err(HeadlessError(format!(
+            return Err(HeadlessError::Message(format!(
                 "point {} ({}) would have other columns than point 0: every row of a sweep \
                  shares one header, so do not sweep `experiment` or `show.references`",
                 p.index,

@@ -306,6 +306,10 @@ fn unknown_field_error(
         expected.clone()
     };
     let hint = match suggest(&unknown, &candidates) {
+        // `[run]` is the single-table spelling of the array of tables `[[runs]]`.
+        Some(key) if key == "runs" && unknown == "run" => {
+            "use [[runs]] (double brackets) for each run, not [run]".to_owned()
+        }
         Some(key) => format!("did you mean `{key}`?"),
         None => format!("expected one of: {}", expected.join(", ")),
     };

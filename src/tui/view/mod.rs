@@ -29,10 +29,12 @@ mod runs;
 mod spectra;
 mod spectrum_bars;
 mod status;
+mod text;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::app::{App, Overlay, Pane};
@@ -50,17 +52,23 @@ pub fn draw(frame: &mut Frame, app: &App) {
         return;
     }
     let theme = Theme { color: app.color };
-    let banner = banner(app, theme);
+    // The note is wrapped, not cut at the screen's edge (an error's fix comes last), in at most
+    // a quarter of the screen.
+    let banner_lines = match banner(app, theme) {
+        Some((note, style)) if area.height > 2 => {
+            let lines = text::fit(&note, area.width.into(), (area.height / 4).max(1).into());
+            lines.into_iter().map(|l| Line::styled(l, style)).collect()
+        }
+        _ => vec![],
+    };
     let [status_area, body, banner_area] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),
-        Constraint::Length(u16::from(banner.is_some() && area.height > 2)),
+        Constraint::Length(banner_lines.len() as u16),
     ])
     .areas(area);
     status::render(frame, status_area, app, theme);
-    if let Some(banner) = banner {
-        frame.render_widget(Paragraph::new(banner), banner_area);
-    }
+    frame.render_widget(Paragraph::new(Text::from(banner_lines)), banner_area);
     if body.width < MIN_BODY.0 || body.height < MIN_BODY.1 {
         let text = if body.width >= 30 {
             "enlarge the terminal (80×24 recommended) · q quits"
@@ -100,16 +108,16 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
 }
 
-/// The one-line note under the panes, when there is something the user must know.
-fn banner(app: &App, theme: Theme) -> Option<Line<'static>> {
+/// The note under the panes and its style, when there is something the user must know.
+fn banner(app: &App, theme: Theme) -> Option<(String, Style)> {
     if let Some(text) = &app.crashed {
-        return Some(Line::styled(
+        return Some((
             format!("experiment thread crashed: {text} · the dashboard still answers · q quits"),
             theme.bad(),
         ));
     }
     if let Some(text) = &app.notice {
-        return Some(Line::styled(
+        return Some((
             format!(
                 "preset not loaded, still showing {}: {text}",
                 app.preset_name
@@ -118,12 +126,13 @@ fn banner(app: &App, theme: Theme) -> Option<Line<'static>> {
         ));
     }
     match app.auto_pause() {
-        Some(AutoPause::Horizon(step)) => Some(Line::styled(
+        Some(AutoPause::Horizon(step)) => Some((
             format!("paused at the preset's horizon (step {step}): space runs on, r resets"),
             theme.note(),
         )),
-        Some(AutoPause::AllStopped) => Some(Line::styled(
-            "every run has stopped (frozen or diverged): r resets, 1-3 or p switch presets",
+        Some(AutoPause::AllStopped) => Some((
+            "every run has stopped (frozen or diverged): r resets, 1-3 or p switch presets"
+                .to_owned(),
             theme.note(),
         )),
         None => None,
@@ -237,18 +246,4 @@ pub fn number(x: f64) -> String {
     }
 }
 
-/// A rate such as `1.25M`, `830k`, `42`.
-#[must_use]
-pub fn rate(x: f64) -> String {
-    if !x.is_finite() || x < 0.5 {
-        "0".to_owned()
-    } else if x >= 1e9 {
-        format!("{:.2}G", x / 1e9)
-    } else if x >= 1e6 {
-        format!("{:.2}M", x / 1e6)
-    } else if x >= 1e4 {
-        format!("{:.0}k", x / 1e3)
-    } else {
-        format!("{x:.0}")
-    }
-}
+pub use crate::headless::rate;

@@ -4,11 +4,12 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph};
 
 use super::super::app::PresetEntry;
 use super::super::theme::Theme;
+use super::text::fit;
 
 /// Draws the picker over `area`.
 pub fn render(
@@ -34,7 +35,13 @@ pub fn render(
         );
         return;
     }
-    let about_height = if inner.height >= 8 { 4 } else { 0 };
+    // The about gets what the list leaves (4 to 8 rows), when the box is tall enough at all.
+    let about_room = inner.height.saturating_sub(entries.len() as u16 + 1);
+    let about_height = if inner.height >= 8 {
+        about_room.clamp(4, 8)
+    } else {
+        0
+    };
     let [list_area, about_area] =
         Layout::vertical([Constraint::Fill(1), Constraint::Length(about_height)]).areas(inner);
     let items: Vec<ListItem> = entries
@@ -52,12 +59,10 @@ pub fn render(
     let mut state = ListState::default().with_selected(Some(selected.min(entries.len() - 1)));
     frame.render_stateful_widget(list, list_area, &mut state);
     if about_height > 0 {
+        // Reflowed: the TOML's hard line breaks are not where the box's edge is.
         let about = entries.get(selected).map_or("", |e| e.about.as_str());
-        frame.render_widget(
-            Paragraph::new(about)
-                .wrap(Wrap { trim: true })
-                .style(theme.faint()),
-            about_area,
-        );
+        let lines = fit(about, about_area.width.into(), about_area.height.into());
+        let text = Text::from(lines.into_iter().map(Line::from).collect::<Vec<_>>());
+        frame.render_widget(Paragraph::new(text).style(theme.faint()), about_area);
     }
 }

@@ -62,6 +62,27 @@ fn compact(x: f64) -> String {
     }
 }
 
+/// An angle with its `°` in at most 7 columns (the angle column's width): 4 significant digits
+/// from 0.1° up, `0.0123°` below, then scientific (`3.2e-4°`, `5e-12°`), so a run close to its
+/// reference never loses the sign to the column's edge.
+#[must_use]
+pub fn degrees(x: f64) -> String {
+    let magnitude = x.abs();
+    let digits = if !x.is_finite() || magnitude == 0.0 || magnitude >= 0.1 {
+        number(x)
+    } else if magnitude >= 0.01 {
+        format!("{x:.4}")
+    } else {
+        let one_decimal = format!("{x:.1e}");
+        if one_decimal.chars().count() <= 6 {
+            one_decimal
+        } else {
+            format!("{x:.0e}")
+        }
+    };
+    format!("{digits}°")
+}
+
 /// Every column the table could show, before any is dropped for width.
 fn all_columns(linear: &LinearSnapshot, step: u64, theme: Theme) -> Vec<Column<'static>> {
     let references: Vec<_> = linear
@@ -122,7 +143,7 @@ fn all_columns(linear: &LinearSnapshot, step: u64, theme: Theme) -> Vec<Column<'
             drop_rank: 0,
             cells: runs
                 .iter()
-                .map(|r| Cell::from(format!("{}°", number(angle_to(r, *norm)))))
+                .map(|r| Cell::from(degrees(angle_to(r, *norm))))
                 .collect(),
         });
     }
@@ -242,5 +263,21 @@ mod tests {
         assert!(gap_times_log_t(10.0, 100, RunStatus::Frozen { step: 3 }).is_none());
         assert_eq!(compact(2.3456), "2.35");
         assert_eq!(compact(23.456), "23.5");
+    }
+
+    #[test]
+    fn small_angles_keep_their_degree_sign_and_value() {
+        for angle in [
+            179.9, 45.0, 1.5, 0.1, 0.099_99, 0.05, 0.012_34, 0.009_99, 1.2e-3, 3e-7, 5.2e-12, 0.0,
+        ] {
+            let text = degrees(angle);
+            assert!(text.ends_with('°') && text.chars().count() <= 7, "{text}");
+            // Read back, it is the angle to the digits shown (relative 5%: one digit at worst).
+            let shown: f64 = text.trim_end_matches('°').parse().expect("a number");
+            assert!(
+                (shown - angle).abs() <= 0.05 * angle,
+                "{angle} shown as {text}"
+            );
+        }
     }
 }
