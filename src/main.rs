@@ -1,9 +1,11 @@
 //! The `implicit-bias` command: the dashboard by default, or a headless verb.
 //!
 //! ```text
-//! implicit-bias [PRESET]                      live dashboard (default: max-margin)
-//! implicit-bias run PRESET [--steps N] [--trace FILE.csv]
-//! implicit-bias check PRESET
+//! implicit-bias [PRESET] [--set KEY=VALUE]...  live dashboard (default: max-margin)
+//! implicit-bias run PRESET [--steps N] [--trace FILE.csv] [--set KEY=VALUE]...
+//! implicit-bias check PRESET [--set KEY=VALUE]...
+//! implicit-bias sweep PRESET --set KEY=V1,V2,... [--seeds N] [--steps N] [--jobs J] [--shard K/N]
+//! implicit-bias merge FILE...
 //! implicit-bias presets
 //! ```
 //! Errors go to stderr as one or two lines and exit with code 1 (2 for bad flags); stdout holds
@@ -16,8 +18,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
-use implicit_bias::headless::HeadlessError;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use implicit_bias::headless::{Axis, HeadlessError, Shard, SweepOptions};
+use implicit_bias::preset::Override;
 use implicit_bias::{FPS_RANGE, headless, preset};
 
 /// The preset the dashboard opens when none is named.
@@ -51,6 +54,18 @@ struct Cli {
     /// at run time by [`command`], so `--help` names the real one).
     #[arg(long, global = true, value_name = "DIR")]
     presets: Option<PathBuf>,
+    #[command(flatten)]
+    sets: Sets,
+}
+
+/// `--set KEY=VALUE`, the same on every command that loads a preset.
+#[derive(Debug, Args)]
+struct Sets {
+    /// Change a preset key without editing the file, e.g. `runs.2.lr=0.01` (runs from 1),
+    /// `model.init_scale=1e-3`, `runs.1.init=[1.0,2.0]`; repeatable. The value is TOML; a bare
+    /// word that is not TOML is text.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = Override::parse)]
+    set: Vec<Override>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -65,14 +80,52 @@ enum Command {
         /// Also write metrics at log-spaced steps to this CSV file.
         #[arg(long, value_name = "FILE.csv")]
         trace: Option<PathBuf>,
+        #[command(flatten)]
+        sets: Sets,
     },
     /// Check a preset (and the data it names) without running it.
     Check {
         /// A .toml path or a preset name.
         preset: String,
+        #[command(flatten)]
+        sets: Sets,
+    },
+    /// Run a preset over a grid of values × seeds on all cores; CSV on stdout, one row per
+    /// (point, run).
+    Sweep(SweepArgs),
+    /// Join the CSVs of `sweep --shard K/N` into the one the whole sweep would write.
+    Merge {
+        /// The shards' CSV files, in any order.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
     },
     /// List the presets: name, then title.
     Presets,
+}
+
+/// The flags of `sweep`.
+#[derive(Debug, Args)]
+struct SweepArgs {
+    /// A .toml path or a preset name.
+    preset: String,
+    /// A swept key and its values, e.g. `model.init_scale=1e-3,1e-2,0.1,1`; values split at
+    /// commas outside brackets and quotes. Repeatable: the grid is the product, the first
+    /// `--set` varying slowest. A single value is a plain override.
+    #[arg(long = "set", value_name = "KEY=V1,V2,...", value_parser = Axis::parse)]
+    set: Vec<Axis>,
+    /// Seeds per setting: the point's seed, +1, … (varying fastest).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    seeds: u64,
+    /// Steps per point (default: the preset's `[show] steps`).
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_steps)]
+    steps: Option<u64>,
+    /// Points run at once (default: all cores).
+    #[arg(long, value_name = "J", value_parser = clap::value_parser!(u64).range(1..=4096))]
+    jobs: Option<u64>,
+    /// Run only the points with point mod N == K (K from 0), e.g. Slurm's
+    /// $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT; join the files with `merge`.
+    #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
+    shard: Option<Shard>,
 }
 
 fn main() -> ExitCode {
@@ -88,7 +141,8 @@ fn main() -> ExitCode {
             preset,
             steps,
             trace,
-        }) => load(&preset, &dir).and_then(|spec| {
+            sets,
+        }) => load(&preset, &dir, &sets).and_then(|spec| {
             let steps = steps.unwrap_or(spec.horizon);
             if steps > preset::MAX_STEPS {
                 return Err(HeadlessError::Message(format!(
@@ -98,8 +152,12 @@ fn main() -> ExitCode {
             }
             headless::run(spec, steps, trace.as_deref())
         }),
-        Some(Command::Check { preset }) => {
-            load(&preset, &dir).map(|spec| headless::describe(&spec))
+        Some(Command::Check { preset, sets }) => {
+            load(&preset, &dir, &sets).map(|spec| headless::describe(&spec))
+        }
+        Some(Command::Sweep(args)) => sweep(args, &dir),
+        Some(Command::Merge { files }) => {
+            headless::merge(&files, &mut std::io::stdout().lock()).map(|()| String::new())
         }
         Some(Command::Presets) => {
             let presets = preset::list(&dir);
@@ -113,9 +171,12 @@ fn main() -> ExitCode {
             }
         }
         None => match &cli.preset {
-            Some(name) => dashboard(name, dir, cli.fps).map_err(HeadlessError::Message),
-            None => default_preset(&dir, cli.presets.is_some())
-                .and_then(|name| dashboard(&name, dir, cli.fps).map_err(HeadlessError::Message)),
+            Some(name) => {
+                dashboard(name, dir, cli.fps, cli.sets.set).map_err(HeadlessError::Message)
+            }
+            None => default_preset(&dir, cli.presets.is_some()).and_then(|name| {
+                dashboard(&name, dir, cli.fps, cli.sets.set).map_err(HeadlessError::Message)
+            }),
         }
         .map(|()| String::new()),
     };
@@ -319,29 +380,56 @@ fn whole_number(text: &str) -> Option<i128> {
     Some(if negative { -value } else { value })
 }
 
-/// Resolves and checks a preset, wording any error for stderr.
+/// Resolves and checks a preset with its `--set` overrides, wording any error for stderr.
 fn load(
     name: &str,
     dir: &Path,
+    sets: &Sets,
 ) -> Result<implicit_bias::core::experiment::ExperimentSpec, HeadlessError> {
     let path = preset::resolve(name, dir).map_err(|e| e.to_string())?;
-    Ok(preset::load(&path).map_err(|e| e.to_string())?)
+    Ok(preset::load_with(&path, &sets.set).map_err(|e| e.to_string())?)
 }
 
-/// Resolves the preset; `tui::run` loads it and checks for a terminal (once each).
+/// Runs `sweep`, writing the CSV straight to stdout (nothing is left for `main` to print).
+fn sweep(args: SweepArgs, dir: &Path) -> Result<String, HeadlessError> {
+    let preset = preset::resolve(&args.preset, dir).map_err(|e| e.to_string())?;
+    let options = SweepOptions {
+        preset,
+        axes: args.set,
+        seeds: args.seeds,
+        steps: args.steps,
+        jobs: args.jobs.map(|j| j as usize),
+        shard: args.shard,
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    headless::sweep(&options, &mut out).map(|()| String::new())
+}
+
+/// Resolves the preset; `tui::run` loads it (with the overrides) and checks for a terminal.
 #[cfg(feature = "tui")]
-fn dashboard(name: &str, presets_dir: PathBuf, fps: u32) -> Result<(), String> {
+fn dashboard(
+    name: &str,
+    presets_dir: PathBuf,
+    fps: u32,
+    overrides: Vec<Override>,
+) -> Result<(), String> {
     let path = preset::resolve(name, &presets_dir).map_err(|e| e.to_string())?;
     implicit_bias::tui::run(implicit_bias::tui::DashboardOptions {
         preset: path,
         preset_arg: name.to_owned(),
         presets_dir,
         fps,
+        overrides,
     })
 }
 
 #[cfg(not(feature = "tui"))]
-fn dashboard(name: &str, _presets_dir: PathBuf, _fps: u32) -> Result<(), String> {
+fn dashboard(
+    name: &str,
+    _presets_dir: PathBuf,
+    _fps: u32,
+    _overrides: Vec<Override>,
+) -> Result<(), String> {
     Err(format!(
         "this build has no dashboard (feature `tui` is off); use `implicit-bias run {name}`"
     ))

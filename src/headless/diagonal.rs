@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::sweep::RunRow;
 use super::{OrderedMap, status_warning};
 use crate::core::experiment::{DiagonalDistances, DiagonalProblem, DiagonalSnapshot};
 use crate::core::reference::InterpolationError;
@@ -155,6 +156,25 @@ pub(super) fn trace_rows(out: &mut impl Write, step: u64, s: &DiagonalSnapshot) 
         )?;
     }
     Ok(())
+}
+
+/// The sweep's metric columns of every run: its final fit, norms and relative distance to each
+/// reference (an empty cell where a reference is missing).
+pub(super) fn sweep_rows(s: &DiagonalSnapshot) -> Vec<RunRow> {
+    s.runs
+        .iter()
+        .map(|r| {
+            let metrics = vec![
+                ("train_loss".to_string(), Some(r.train_loss)),
+                ("l1_norm".to_string(), Some(r.l1_norm)),
+                ("l2_norm".to_string(), Some(r.l2_norm)),
+                (format!("distance_{MIN_L1}"), r.distances.min_l1),
+                (format!("distance_{MIN_L2}"), r.distances.min_l2),
+                (format!("distance_{IMPLICIT}"), r.distances.implicit),
+            ];
+            RunRow::new(&r.optimizer, r.status, metrics)
+        })
+        .collect()
 }
 
 /// What `check` says of a valid diagonal preset.

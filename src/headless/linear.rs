@@ -6,6 +6,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::sweep::RunRow;
 use super::{OrderedMap, status_warning};
 use crate::core::experiment::{LinearProblem, LinearSnapshot};
 
@@ -153,4 +154,24 @@ pub(super) fn describe(p: &LinearProblem) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     )
+}
+
+/// The `sweep` columns of each run at the end: loss, norm, margin, then the angle to each
+/// reference (empty when the reference could not be computed).
+pub(super) fn sweep_rows(s: &LinearSnapshot) -> Vec<RunRow> {
+    s.runs
+        .iter()
+        .map(|r| {
+            let mut metrics = vec![
+                ("loss".to_string(), Some(r.loss)),
+                ("norm".to_string(), Some(r.norm)),
+                ("margin".to_string(), Some(r.margin)),
+            ];
+            for (norm, _) in &s.references {
+                let angle = r.angles.iter().find(|(n, _)| n == norm).map(|(_, a)| *a);
+                metrics.push((format!("angle_{}", norm.name()), angle));
+            }
+            RunRow::new(&r.optimizer, r.status, metrics)
+        })
+        .collect()
 }

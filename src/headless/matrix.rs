@@ -6,6 +6,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::sweep::RunRow;
 use super::{OrderedMap, status_warning};
 use crate::core::experiment::{MatrixProblem, MatrixSnapshot, NuclearReferenceStatus};
 use crate::preset;
@@ -173,4 +174,20 @@ fn nuclear_report(
         ));
     }
     OrderedMap(references)
+}
+
+/// The `sweep` columns of each run at the end.
+pub(super) fn sweep_rows(s: &MatrixSnapshot) -> Vec<RunRow> {
+    s.runs
+        .iter()
+        .map(|r| {
+            let metrics = vec![
+                ("train_loss".to_string(), Some(r.train_loss)),
+                ("test_error".to_string(), Some(r.test_error)),
+                ("nuclear_norm".to_string(), Some(r.nuclear_norm)),
+                ("effective_rank".to_string(), Some(r.effective_rank)),
+            ];
+            RunRow::new(&r.optimizer, r.status, metrics)
+        })
+        .collect()
 }

@@ -1,4 +1,5 @@
-//! The headless commands: `run` (JSON on stdout, optional CSV trace), `check` and `presets`.
+//! The headless commands: `run` (JSON on stdout, optional CSV trace), `check`, `presets`,
+//! `sweep` (a grid of `--set` values on all cores, CSV) and `merge` (a sweep's shards).
 //!
 //! These are what scripts, CI and papers rely on, so the output is deterministic (same preset,
 //! byte-identical JSON), numbers are printed with round-trip precision, and nothing but the
@@ -7,6 +8,11 @@
 mod diagonal;
 mod linear;
 mod matrix;
+mod merge;
+mod sweep;
+
+pub use merge::merge;
+pub use sweep::{Axis, Shard, SweepOptions, sweep};
 
 use std::fmt::Write as _;
 use std::fs::File;
@@ -162,6 +168,15 @@ impl std::fmt::Display for HeadlessError {
 }
 
 impl std::error::Error for HeadlessError {}
+
+/// A failed write of `sweep`'s or `merge`'s CSV; a reader that went away (`| head`) is not one.
+fn csv_write_error(e: &std::io::Error) -> HeadlessError {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        HeadlessError::OutputClosed
+    } else {
+        HeadlessError::Message(format!("writing the CSV failed: {e}"))
+    }
+}
 
 /// Runs `spec` for `steps` steps and returns the JSON report; writes a trace when asked.
 /// Shows a progress bar on stderr when stderr is a terminal.

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 
 use super::PresetError;
+use super::overrides::SetRegion;
 use super::raw::{Int, KEYS, Num, Text};
 use crate::core::data::{DataError, shorten};
 
@@ -76,6 +77,8 @@ pub(super) struct Checker<'a> {
     pub(super) source: &'a str,
     /// Its folder: data paths are relative to it.
     pub(super) dir: PathBuf,
+    /// Where each `--set` override sits in `source` (after the file's text).
+    pub(super) overrides: &'a [SetRegion],
 }
 
 impl Checker<'_> {
@@ -85,11 +88,27 @@ impl Checker<'_> {
         key: &str,
         message: impl Into<String>,
     ) -> PresetError {
+        let set = span.as_ref().and_then(|s| {
+            self.overrides
+                .iter()
+                .find(|r| r.bytes.contains(&s.start) || r.bytes.end == s.start)
+        });
+        if let Some(region) = set {
+            // The override's key, not one guessed from the text around the span.
+            return PresetError {
+                path: self.path.to_path_buf(),
+                line: None,
+                key: Some(region.key.clone()),
+                message: message.into(),
+                set: Some(region.argument.clone()),
+            };
+        }
         PresetError {
             path: self.path.to_path_buf(),
             line: span.map(|s| line_of(self.source, s.start)),
             key: (!key.is_empty()).then(|| key.to_string()),
             message: message.into(),
+            set: None,
         }
     }
 

@@ -14,6 +14,7 @@ mod diagonal;
 mod linear;
 mod matrix;
 mod optimizer;
+mod overrides;
 mod raw;
 
 use std::fmt;
@@ -21,12 +22,14 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use toml::Spanned;
+use toml::de::DeTable;
 
 use crate::core::data::DataError;
 use crate::core::experiment::{ExperimentSpec, Layout, Problem};
 use crate::core::reference::MarginNorm;
 
 use diagnostics::{Checker, toml_error};
+pub use overrides::Override;
 use raw::{RawData, RawModel, RawPreset, RawRun, RawShow, Text};
 
 pub use crate::core::experiment::{MAX_RUNS, MAX_STEPS};
@@ -49,6 +52,8 @@ pub struct PresetError {
     pub key: Option<String>,
     /// What is wrong and how to fix it.
     pub message: String,
+    /// The `--set KEY=VALUE` at fault, when the value came from the command line, not the file.
+    pub set: Option<String>,
 }
 
 impl fmt::Display for PresetError {
@@ -56,6 +61,9 @@ impl fmt::Display for PresetError {
         write!(f, "{}", self.path.display())?;
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
+        }
+        if let Some(set) = &self.set {
+            write!(f, ": --set {set}")?;
         }
         if let Some(key) = &self.key {
             write!(f, ": {key}")?;
@@ -73,6 +81,7 @@ impl From<DataError> for PresetError {
             line: e.line,
             key: None,
             message: e.message,
+            set: None,
         }
     }
 }
@@ -97,11 +106,23 @@ pub struct PresetInfo {
 /// files, TOML syntax, unknown keys (with the near miss), wrong types, out-of-range or
 /// non-finite values, and bad data files.
 pub fn load(path: &Path) -> Result<ExperimentSpec, PresetError> {
+    load_with(path, &[])
+}
+
+/// Reads a preset file, applies `--set` overrides to its document and checks the result: an
+/// overridden value goes through exactly the checks of a value in the file, and an error it
+/// causes names the `--set` argument and the key instead of a line.
+///
+/// # Errors
+/// As [`load`], and for overrides that name no key the preset can hold (with the near miss),
+/// a run the preset does not have, or a value that is not TOML.
+pub fn load_with(path: &Path, overrides: &[Override]) -> Result<ExperimentSpec, PresetError> {
     let whole = |message: String| PresetError {
         path: path.to_path_buf(),
         line: None,
         key: None,
         message,
+        set: None,
     };
     let meta =
         std::fs::metadata(path).map_err(|e| whole(format!("cannot read the preset: {e}")))?;
@@ -123,17 +144,32 @@ pub fn load(path: &Path) -> Result<ExperimentSpec, PresetError> {
         ));
     }
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let (with_overrides, regions) = overrides::source_with(&source, overrides);
     let checker = Checker {
         path,
-        source: &source,
+        source: &with_overrides,
         dir,
+        overrides: &regions,
     };
-    // Syntax first (the whole file as plain TOML), then the shape, so each error is worded
-    // for what it is.
+    // Syntax first (the whole file as plain TOML), then the overrides, then the shape, so each
+    // error is worded for what it is.
     source
         .parse::<toml::Table>()
         .map_err(|e| toml_error(&checker, &e, true))?;
-    let raw: RawPreset = toml::from_str(&source).map_err(|e| toml_error(&checker, &e, false))?;
+    let mut document = DeTable::parse(&with_overrides[..source.len()])
+        .map_err(|e| toml_error(&checker, &e, true))?;
+    overrides::apply(document.get_mut(), &with_overrides, &regions).map_err(|e| {
+        let region = &regions[e.index];
+        PresetError {
+            path: path.to_path_buf(),
+            line: None,
+            key: Some(region.key.clone()),
+            message: e.message,
+            set: Some(region.argument.clone()),
+        }
+    })?;
+    let raw = RawPreset::deserialize(toml::de::Deserializer::from(document))
+        .map_err(|e| toml_error(&checker, &e, false))?;
     check(&checker, &raw)
 }
 
@@ -361,6 +397,7 @@ pub fn resolve(name_or_path: &str, dir: &Path) -> Result<PathBuf, PresetError> {
         path,
         line: None,
         key: None,
+        set: None,
         message: format!(
             "no such file or preset; give a .toml path or one of: {}",
             if names.is_empty() {

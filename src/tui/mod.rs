@@ -52,6 +52,8 @@ pub struct DashboardOptions {
     /// Frames per second (the redraw cap; stepping is independent of it), clamped to
     /// [`crate::FPS_RANGE`].
     pub fps: u32,
+    /// `--set` changes to `preset` (every time it is loaded; other presets open as written).
+    pub overrides: Vec<preset::Override>,
 }
 
 /// How long the UI gets to leave by itself after a signal before the watchdog exits for it.
@@ -59,12 +61,21 @@ const SIGNAL_GRACE: Duration = Duration::from_millis(400);
 /// How often the watchdog looks at the signal flag and the terminal.
 const WATCH_INTERVAL: Duration = Duration::from_millis(50);
 
-/// The real preset files, read through [`crate::preset`].
-struct FilePresets;
+/// The real preset files, read through [`crate::preset`]; the one named on the command line
+/// with its `--set` overrides.
+struct FilePresets {
+    start: PathBuf,
+    overrides: Vec<preset::Override>,
+}
 
 impl PresetSource for FilePresets {
     fn load(&self, path: &Path) -> Result<ExperimentSpec, String> {
-        preset::load(path).map_err(|e| e.to_string())
+        let overrides: &[preset::Override] = if path == self.start {
+            &self.overrides
+        } else {
+            &[]
+        };
+        preset::load_with(path, overrides).map_err(|e| e.to_string())
     }
 
     fn list(&self, dir: &Path) -> Vec<PresetEntry> {
@@ -95,8 +106,13 @@ pub fn run(options: DashboardOptions) -> Result<(), String> {
         preset_arg,
         presets_dir,
         fps,
+        overrides,
     } = options;
-    let spec = FilePresets.load(&preset)?;
+    let presets = FilePresets {
+        start: preset.clone(),
+        overrides,
+    };
+    let spec = presets.load(&preset)?;
     if !io::stdout().is_terminal() {
         return Err(format!(
             "the dashboard needs a terminal (stdout is not one); for results without one use \
@@ -105,7 +121,7 @@ pub fn run(options: DashboardOptions) -> Result<(), String> {
     }
     let fps = fps.clamp(*crate::FPS_RANGE.start(), *crate::FPS_RANGE.end());
     let frame = Duration::from_secs_f64(1.0 / f64::from(fps));
-    let mut app = App::new(&spec, &preset, presets_dir, Box::new(FilePresets));
+    let mut app = App::new(&spec, &preset, presets_dir, Box::new(presets));
     app.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     app.fps = fps;
 

@@ -1,0 +1,444 @@
+//! `sweep`: one preset run over a grid of `--set` values × seeds, points in parallel, one CSV.
+//!
+//! The grid is the cartesian product of each `--set KEY=V1,V2,...` list (the first `--set`
+//! varies slowest) × `--seeds N` seeds (the point's seed, +1, …, varying fastest); `point` is
+//! the 0-based index over it. Every point's spec is loaded and checked before anything runs, so
+//! a bad value anywhere in the grid costs nothing. Points run on a rayon pool (`--jobs` caps it)
+//! and the rows are written in point order, so the CSV is byte-identical whatever `--jobs` is;
+//! `--shard K/N` keeps the points with `point mod N == K` so Slurm array tasks (or GNU parallel
+//! jobs) can split a grid, and `merge` puts the shards back together.
+//!
+//! The columns: `point`, one per swept key (as given), `seed`, `run`, `label`, `optimizer`, `lr`,
+//! the kind's final metrics (each kind's headless module names them in its `sweep_rows`),
+//! `status`, `status_step`.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+use super::{HeadlessError, csv_write_error, diagonal, linear, matrix};
+use crate::core::experiment::{Experiment, ExperimentSpec, RunStatus, SnapshotBody};
+use crate::core::optim::OptimizerSpec;
+use crate::preset::{self, Override};
+
+/// One swept key and its values, from `--set KEY=V1,V2,...`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Axis {
+    /// The dotted key as given, also the CSV column's name.
+    pub key: String,
+    /// The values in the order given, each TOML text or a bare word.
+    pub values: Vec<String>,
+}
+
+impl Axis {
+    /// Splits `KEY=V1,V2,...` at the commas outside brackets, braces and quotes, so
+    /// `runs.1.init=[1.0,2.0],[0.0,1.0]` is two values.
+    ///
+    /// # Errors
+    /// When the argument is not `KEY=VALUES`, a value is empty or holds a line break.
+    pub fn parse(argument: &str) -> Result<Self, String> {
+        let single = Override::parse(argument)?;
+        let values = split_top_level(&single.value);
+        if values.iter().any(|v| v.trim().is_empty()) {
+            return Err(format!(
+                "`{argument}` has an empty value in its list; write KEY=V1,V2,... with a \
+                 value between every two commas"
+            ));
+        }
+        if values.iter().any(|v| v.contains(['\n', '\r'])) {
+            return Err(format!(
+                "`{argument}`: a value holds a line break; write each value on one line"
+            ));
+        }
+        Ok(Self {
+            key: single.key,
+            values: values.into_iter().map(|v| v.trim().to_string()).collect(),
+        })
+    }
+}
+
+/// `text` split at commas that are not inside `[]`, `{}` or a quoted string.
+fn split_top_level(text: &str) -> Vec<&str> {
+    let mut parts = vec![];
+    let mut depth = 0_i32;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        match (quote, c) {
+            (Some('"'), '\\') if !escaped => {
+                escaped = true;
+                continue;
+            }
+            (Some(q), c) if c == q && !escaped => quote = None,
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '[' | '{') => depth += 1,
+            (None, ']' | '}') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                parts.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+        escaped = false;
+    }
+    parts.push(&text[start..]);
+    parts
+}
+
+/// `--shard K/N`: this process runs the points with `point mod N == K`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// K, from 0 (as `SLURM_ARRAY_TASK_ID` counts).
+    pub index: u64,
+    /// N, at least 1 (as `SLURM_ARRAY_TASK_COUNT`).
+    pub count: u64,
+}
+
+impl Shard {
+    /// Reads `K/N` with 0 ≤ K < N.
+    ///
+    /// # Errors
+    /// Anything else, with the accepted form.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let form = "write K/N with whole numbers 0 ≤ K < N, e.g. 0/3 (Slurm: \
+                    $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT)";
+        let Some((k, n)) = text.split_once('/') else {
+            return Err(format!("`{text}` is not K/N; {form}"));
+        };
+        let (Ok(index), Ok(count)) = (k.trim().parse::<u64>(), n.trim().parse::<u64>()) else {
+            return Err(format!("`{text}` is not two whole numbers; {form}"));
+        };
+        if count == 0 {
+            return Err(format!("`{text}` has no shards (N = 0); {form}"));
+        }
+        if index >= count {
+            return Err(format!(
+                "`{text}`: shard {index} does not exist when there are {count} (K counts from \
+                 0 to {}); {form}",
+                count - 1
+            ));
+        }
+        Ok(Self { index, count })
+    }
+
+    /// Whether `point` belongs to this shard.
+    #[must_use]
+    pub fn holds(&self, point: u64) -> bool {
+        point % self.count == self.index
+    }
+}
+
+/// Everything `sweep` needs, as the command line gives it.
+#[derive(Debug, Clone)]
+pub struct SweepOptions {
+    /// The preset file (resolved).
+    pub preset: PathBuf,
+    /// The swept keys, slowest first.
+    pub axes: Vec<Axis>,
+    /// Seeds per setting (at least 1): the point's seed, +1, …
+    pub seeds: u64,
+    /// Steps per point (default: each point's `[show] steps`).
+    pub steps: Option<u64>,
+    /// Threads (default: all cores).
+    pub jobs: Option<usize>,
+    /// Only this shard's points.
+    pub shard: Option<Shard>,
+}
+
+/// One grid point, checked and ready to run.
+struct Point {
+    index: u64,
+    /// The swept values of its setting, one per axis.
+    setting: Vec<String>,
+    spec: ExperimentSpec,
+    steps: u64,
+}
+
+/// One run of one point at the end: the columns every kind shares, then its own metrics.
+pub(super) struct RunRow {
+    label: String,
+    optimizer: &'static str,
+    lr: f64,
+    /// The kind's final metrics, named as the CSV header names them; `None` is an empty cell.
+    metrics: Vec<(String, Option<f64>)>,
+    status: RunStatus,
+}
+
+impl RunRow {
+    /// A row for a run with `optimizer` that ended with `status`; `label` is the optimizer's
+    /// label until runs get labels of their own.
+    pub(super) fn new(
+        optimizer: &OptimizerSpec,
+        status: RunStatus,
+        metrics: Vec<(String, Option<f64>)>,
+    ) -> Self {
+        Self {
+            label: optimizer.label(),
+            optimizer: optimizer.kind.name(),
+            lr: optimizer.lr,
+            metrics,
+            status,
+        }
+    }
+}
+
+/// Runs the sweep and writes the CSV to `out`.
+///
+/// # Errors
+/// A bad value anywhere in the grid (before anything runs, naming the point and the `--set`
+/// argument), points whose columns would differ, a bad `--jobs`, or a failed write.
+pub fn sweep(options: &SweepOptions, out: &mut impl Write) -> Result<(), HeadlessError> {
+    let points = grid(options)?;
+    let header = header(options, &points)?;
+    let chosen: Vec<&Point> = points
+        .iter()
+        .filter(|p| options.shard.is_none_or(|s| s.holds(p.index)))
+        .collect();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.jobs.unwrap_or(0))
+        .build()
+        .map_err(|e| HeadlessError::Message(format!("cannot start the worker threads: {e}")))?;
+    let progress = progress_bar(chosen.len() as u64);
+    let results: Vec<Vec<RunRow>> = pool.install(|| {
+        chosen
+            .par_iter()
+            .map(|point| {
+                let rows = run_point(point);
+                progress.inc(1);
+                rows
+            })
+            .collect()
+    });
+    progress.finish_and_clear();
+    writeln!(out, "{header}").map_err(|e| csv_write_error(&e))?;
+    for (point, rows) in chosen.iter().zip(&results) {
+        for (run, row) in rows.iter().enumerate() {
+            writeln!(out, "{}", csv_row(point, run + 1, row)).map_err(|e| csv_write_error(&e))?;
+        }
+    }
+    out.flush().map_err(|e| csv_write_error(&e))
+}
+
+/// Every point of the grid, loaded and checked, in point order.
+fn grid(options: &SweepOptions) -> Result<Vec<Point>, HeadlessError> {
+    for (i, axis) in options.axes.iter().enumerate() {
+        if options.axes[..i].iter().any(|a| a.key == axis.key) {
+            return Err(HeadlessError::Message(format!(
+                "--set {} is given twice; list all its values in one --set {}=V1,V2,...",
+                axis.key, axis.key
+            )));
+        }
+    }
+    let settings: u64 = options.axes.iter().map(|a| a.values.len() as u64).product();
+    let mut points = vec![];
+    for setting_index in 0..settings {
+        let setting = setting_values(&options.axes, setting_index);
+        let overrides: Vec<Override> = options
+            .axes
+            .iter()
+            .zip(&setting)
+            .map(|(axis, value)| Override {
+                key: axis.key.clone(),
+                value: value.clone(),
+            })
+            .collect();
+        let mut base_seed: Option<u64> = None;
+        for seed_offset in 0..options.seeds {
+            let index = setting_index * options.seeds + seed_offset;
+            let mut with_seed = overrides.clone();
+            if let Some(base) = base_seed {
+                with_seed.push(Override {
+                    key: "seed".into(),
+                    value: (base + seed_offset).to_string(),
+                });
+            }
+            let mut spec = preset::load_with(&options.preset, &with_seed)
+                .map_err(|e| HeadlessError::Message(format!("point {index}: {e}")))?;
+            base_seed.get_or_insert(spec.seed);
+            // No column shows the min-nuclear-norm completion: skip its solver.
+            spec.nuclear_reference = false;
+            let steps = options.steps.unwrap_or(spec.horizon);
+            points.push(Point {
+                index,
+                setting: setting.clone(),
+                spec,
+                steps,
+            });
+        }
+    }
+    Ok(points)
+}
+
+/// The values of setting `index`: the first axis varies slowest.
+fn setting_values(axes: &[Axis], mut index: u64) -> Vec<String> {
+    let mut values = vec![String::new(); axes.len()];
+    for (slot, axis) in values.iter_mut().zip(axes).rev() {
+        let count = axis.values.len() as u64;
+        slot.clone_from(&axis.values[(index % count) as usize]);
+        index /= count;
+    }
+    values
+}
+
+/// The CSV header, after checking that every point has the same metric columns.
+fn header(options: &SweepOptions, points: &[Point]) -> Result<String, HeadlessError> {
+    let Some(first) = points.first() else {
+        return Err(HeadlessError::Message("the grid is empty".into()));
+    };
+    for p in points {
+        let same_kind =
+            std::mem::discriminant(&p.spec.problem) == std::mem::discriminant(&first.spec.problem);
+        if !same_kind || p.spec.references != first.spec.references {
+            return Err(HeadlessError::Message(format!(
+                "point {} ({}) would have other columns than point 0: every row of a sweep \
+                 shares one header, so do not sweep `experiment` or `show.references`",
+                p.index,
+                p.setting.join(", ")
+            )));
+        }
+    }
+    let mut header = String::from("point");
+    for axis in &options.axes {
+        write!(header, ",{}", csv_field(&axis.key)).ok();
+    }
+    header.push_str(",seed,run,label,optimizer,lr");
+    let experiment = Experiment::new(first.spec.clone());
+    if let Some(row) = run_rows(&experiment).first() {
+        for (name, _) in &row.metrics {
+            write!(header, ",{name}").ok();
+        }
+    }
+    header.push_str(",status,status_step");
+    Ok(header)
+}
+
+/// Runs one point to its steps and returns its rows.
+fn run_point(point: &Point) -> Vec<RunRow> {
+    let mut experiment = Experiment::new(point.spec.clone());
+    experiment.step(point.steps);
+    run_rows(&experiment)
+}
+
+/// The registry of kinds for `sweep`: each kind's module names and fills its metric columns.
+fn run_rows(experiment: &Experiment) -> Vec<RunRow> {
+    match &experiment.snapshot().body {
+        SnapshotBody::Linear(s) => linear::sweep_rows(s),
+        SnapshotBody::Matrix(s) => matrix::sweep_rows(s),
+        SnapshotBody::Diagonal(s) => diagonal::sweep_rows(s),
+    }
+}
+
+/// One CSV row; numbers in Rust's shortest round-trip form, as the trace writes them.
+fn csv_row(point: &Point, run: usize, row: &RunRow) -> String {
+    let mut line = point.index.to_string();
+    for value in &point.setting {
+        write!(line, ",{}", csv_field(value)).ok();
+    }
+    write!(
+        line,
+        ",{},{run},{},{},{:?}",
+        point.spec.seed,
+        csv_field(&row.label),
+        row.optimizer,
+        row.lr
+    )
+    .ok();
+    for (_, value) in &row.metrics {
+        line.push(',');
+        if let Some(v) = value {
+            write!(line, "{v:?}").ok();
+        }
+    }
+    write!(line, ",{},", row.status.name()).ok();
+    if let Some(step) = row.status.step() {
+        write!(line, "{step}").ok();
+    }
+    line
+}
+
+/// A CSV field, quoted (RFC 4180) when it holds a comma or a quote.
+fn csv_field(text: &str) -> Cow<'_, str> {
+    if text.contains([',', '"']) {
+        Cow::Owned(format!("\"{}\"", text.replace('"', "\"\"")))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// A bar over the points on stderr, hidden when stderr is not a terminal.
+fn progress_bar(points: u64) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(points);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{elapsed_precise} [{bar:40}] {pos}/{len} points, eta {eta}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_split_at_top_level_commas_only() {
+        assert_eq!(split_top_level("1e-3,0.01"), ["1e-3", "0.01"]);
+        assert_eq!(
+            split_top_level("[1.0,2.0],[0.0,1.0]"),
+            ["[1.0,2.0]", "[0.0,1.0]"]
+        );
+        assert_eq!(split_top_level("\"a,b\",c"), ["\"a,b\"", "c"]);
+        assert_eq!(split_top_level("{a=1,b=2}"), ["{a=1,b=2}"]);
+        assert_eq!(split_top_level("\"a\\\",b\""), ["\"a\\\",b\""]);
+    }
+
+    #[test]
+    fn settings_count_with_the_first_axis_slowest() {
+        // Compared with the nested loops written out: for a in A { for b in B }.
+        let axes = [
+            Axis {
+                key: "a".into(),
+                values: vec!["1".into(), "2".into()],
+            },
+            Axis {
+                key: "b".into(),
+                values: vec!["x".into(), "y".into(), "z".into()],
+            },
+        ];
+        let mut expected = vec![];
+        for a in &axes[0].values {
+            for b in &axes[1].values {
+                expected.push(vec![a.clone(), b.clone()]);
+            }
+        }
+        let got: Vec<Vec<String>> = (0..6).map(|i| setting_values(&axes, i)).collect();
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn shards_partition_the_points() {
+        // Every point lands in exactly one of N shards, as point mod N says.
+        let shards: Vec<Shard> = (0..3).map(|k| Shard { index: k, count: 3 }).collect();
+        for point in 0..20 {
+            assert_eq!(shards.iter().filter(|s| s.holds(point)).count(), 1);
+        }
+        assert_eq!(Shard::parse("2/3"), Ok(Shard { index: 2, count: 3 }));
+        for bad in ["3/2", "a/b", "0/0", "1", "-1/2"] {
+            assert!(Shard::parse(bad).is_err(), "{bad} must be refused");
+        }
+    }
+
+    #[test]
+    fn fields_with_commas_or_quotes_are_quoted() {
+        assert_eq!(csv_field("0.5"), "0.5");
+        assert_eq!(csv_field("[1.0,2.0]"), "\"[1.0,2.0]\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+}
