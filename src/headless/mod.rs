@@ -17,7 +17,7 @@ use serde::ser::SerializeMap;
 
 use crate::core::experiment::{Experiment, ExperimentSpec, Problem, RunStatus, SnapshotBody};
 use crate::core::history::next_log_step;
-use crate::core::optim::OptimizerSpec;
+use crate::core::optim::{HyperValue, OptimizerSpec};
 use crate::preset::{self, PresetInfo};
 
 /// Trace rows per run on the log grid: 50 per decade.
@@ -42,6 +42,70 @@ impl<V: Serialize> Serialize for OrderedMap<V> {
         map.end()
     }
 }
+
+/// A run's hyper-parameters beside `lr` (see [`OptimizerSpec::hyper_parameters`]), flattened
+/// into its JSON object in preset order.
+struct HyperParameters(Vec<(&'static str, HyperValue)>);
+
+impl HyperParameters {
+    fn of(optimizer: &OptimizerSpec) -> Self {
+        Self(optimizer.hyper_parameters())
+    }
+}
+
+impl Serialize for HyperParameters {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (name, value) in &self.0 {
+            match *value {
+                HyperValue::Number(x) => map.serialize_entry(name, &x)?,
+                HyperValue::Pair(a, b) => map.serialize_entry(name, &[a, b])?,
+                HyperValue::Flag(on) => map.serialize_entry(name, &on)?,
+                HyperValue::Count(n) => map.serialize_entry(name, &n)?,
+            }
+        }
+        map.end()
+    }
+}
+
+/// A number as the reports print it. The rule for a diverged run: every number computed from
+/// its parameters is `null` (its last parameters met a NaN or infinity, or are on their way to
+/// one, so no digit of them means anything), and so is any other non-finite number. What the
+/// preset gave (optimizer, label, lr, init, …) and the status stay.
+fn reported(value: f64, status: RunStatus) -> Option<f64> {
+    let diverged = matches!(status, RunStatus::Diverged { .. });
+    (value.is_finite() && !diverged).then_some(value)
+}
+
+/// [`reported`] for each value of a list (the list keeps its length).
+fn reported_all(values: &[f64], status: RunStatus) -> Vec<Option<f64>> {
+    values.iter().map(|&v| reported(v, status)).collect()
+}
+
+/// A CSV cell: `value` as Rust's shortest round-trip form, empty when [`reported`] says null.
+fn csv_number(value: f64, status: RunStatus) -> String {
+    reported(value, status).map_or_else(String::new, |v| format!("{v:?}"))
+}
+
+/// A CSV text cell, quoted (RFC 4180) when it holds a comma, a quote or a line break.
+fn csv_text(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+/// The status of a run at a recorded `step`: `ok` before it stopped, its status from then on.
+fn status_at(status: RunStatus, step: u64) -> RunStatus {
+    match status.step() {
+        Some(stopped) if step >= stopped => status,
+        _ => RunStatus::Ok,
+    }
+}
+
+/// The first trace columns, shared by every kind: step, run number, label, optimizer.
+const TRACE_KEY_COLUMNS: &str = "step,run,label,optimizer";
 
 /// One line for run `index` (0-based) if it stopped, for the `warnings` list.
 fn status_warning(index: usize, optimizer: &OptimizerSpec, status: RunStatus) -> Option<String> {
@@ -81,7 +145,7 @@ struct TraceWriter {
 
 impl TraceWriter {
     fn header(&mut self, experiment: &Experiment) -> std::io::Result<()> {
-        let mut header = String::from("step,run,optimizer");
+        let mut header = String::from(TRACE_KEY_COLUMNS);
         match &experiment.snapshot().body {
             SnapshotBody::Linear(s) => linear::trace_header(&mut header, s),
             SnapshotBody::Matrix(s) => matrix::trace_header(&mut header, s),
@@ -96,6 +160,31 @@ impl TraceWriter {
             SnapshotBody::Matrix(s) => matrix::trace_rows(&mut self.out, snapshot.step, s),
         }
     }
+}
+
+/// The trace CSV (header and rows, as `run --trace` writes them) of a snapshot, rebuilt from
+/// its bounded histories: what the dashboard exports. Rows are sorted by step, then run.
+#[must_use]
+pub fn trace_from_histories(snapshot: &crate::core::experiment::Snapshot) -> String {
+    let mut header = String::from(TRACE_KEY_COLUMNS);
+    let mut rows = match &snapshot.body {
+        SnapshotBody::Linear(s) => {
+            linear::trace_header(&mut header, s);
+            linear::history_rows(s)
+        }
+        SnapshotBody::Matrix(s) => {
+            matrix::trace_header(&mut header, s);
+            matrix::history_rows(s)
+        }
+    };
+    rows.sort_by_key(|(step, run, _)| (*step, *run));
+    let mut csv = header;
+    csv.push('\n');
+    for (_, _, row) in rows {
+        csv.push_str(&row);
+        csv.push('\n');
+    }
+    csv
 }
 
 /// Which steps a trace records: a log grid, plus every `svd_every` steps for matrices (widened

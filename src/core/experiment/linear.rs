@@ -14,6 +14,9 @@ use super::{Engine, ExperimentSpec};
 /// Most points a trail keeps per run (log-spaced, thinned when full).
 pub const TRAIL_CAPACITY: usize = 600;
 
+/// The trail's spacing: every decade of steps gets the same number of points.
+const TRAIL_SPACING: Spacing = Spacing::Log { per_decade: 60.0 };
+
 /// How the dashboard arranges the runs of a linear experiment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
@@ -55,6 +58,9 @@ struct LinearRun {
     batcher: Option<Batcher>,
     /// Per record: the unit weight direction w/‖w‖ (dim values).
     trail: History,
+    /// Per record, at the trail's steps: θ = (w, b) as is, then the loss and the margin (what
+    /// an exported trace needs beyond the direction).
+    trace: History,
 }
 
 /// The running linear experiment: model, runs and the references computed once at the start.
@@ -85,11 +91,8 @@ impl LinearExperiment {
                     let seed = spec.seed ^ 0x9E37_79B9_7F4A_7C15_u64.wrapping_mul(i as u64 + 1);
                     Batcher::new(points, size, seed)
                 }),
-                trail: History::new(
-                    problem.data.dim,
-                    TRAIL_CAPACITY,
-                    Spacing::Log { per_decade: 60.0 },
-                ),
+                trail: History::new(problem.data.dim, TRAIL_CAPACITY, TRAIL_SPACING),
+                trace: History::new(run.init.len() + 2, TRAIL_CAPACITY, TRAIL_SPACING),
                 spec: run.clone(),
             })
             .collect();
@@ -125,13 +128,7 @@ impl LinearExperiment {
         };
         // w = 0 (or a diverged w) has no direction: no margin, no angles.
         let has_direction = norm > 0.0 && norm.is_finite();
-        let margin = if has_direction {
-            (0..self.data.len())
-                .map(|i| self.data.labels[i] * (dot(&direction, self.data.point(i)) + bias / norm))
-                .fold(f64::INFINITY, f64::min)
-        } else {
-            f64::NAN
-        };
+        let margin = margin(&self.data, weights, bias);
         let angles = self
             .references
             .iter()
@@ -145,6 +142,7 @@ impl LinearExperiment {
         LinearRunSnapshot {
             optimizer: run.spec.optimizer.clone(),
             init: run.spec.init.clone(),
+            weights: weights.to_vec(),
             direction,
             norm,
             bias: self.model.has_bias().then_some(bias),
@@ -153,8 +151,38 @@ impl LinearExperiment {
             angles,
             status: run.state.status,
             trail: run.trail.clone(),
+            trace: run.trace.clone(),
         }
     }
+}
+
+/// minᵢ yᵢ(⟨w/‖w‖, xᵢ⟩ + b/‖w‖), the geometric margin; NaN when w = 0 or w is not finite.
+fn margin(data: &LinearData, weights: &[f64], bias: f64) -> f64 {
+    let norm = norm2(weights);
+    if !(norm > 0.0 && norm.is_finite()) {
+        return f64::NAN;
+    }
+    let direction = unit(weights);
+    (0..data.len())
+        .map(|i| data.labels[i] * (dot(&direction, data.point(i)) + bias / norm))
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// Records θ, the loss and the margin on `run`'s trace at `step` (when its spacing wants it).
+fn record_trace(run: &mut LinearRun, model: &LinearModel, data: &LinearData, step: u64) {
+    if !run.trace.wants(step) {
+        return;
+    }
+    let theta = &run.state.params;
+    let bias = if model.has_bias() {
+        theta[data.dim]
+    } else {
+        0.0
+    };
+    let mut record = theta.clone();
+    record.push(model.loss(theta));
+    record.push(margin(data, &theta[..data.dim], bias));
+    run.trace.offer(step, &record);
 }
 
 impl Engine for LinearExperiment {
@@ -185,6 +213,7 @@ impl Engine for LinearExperiment {
                 let diverged = matches!(run.state.status, RunStatus::Diverged { .. });
                 if !diverged && run.trail.wants(step) {
                     run.trail.offer(step, &unit(&run.state.params[..dim]));
+                    record_trace(run, &self.model, &self.data, step);
                 }
             }
         }
@@ -194,6 +223,7 @@ impl Engine for LinearExperiment {
         let dim = self.data.dim;
         for run in &mut self.runs {
             run.trail.offer(step, &unit(&run.state.params[..dim]));
+            record_trace(run, &self.model, &self.data, step);
         }
     }
 
@@ -224,6 +254,8 @@ pub struct LinearRunSnapshot {
     pub optimizer: OptimizerSpec,
     /// Its start θ₀.
     pub init: Vec<f64>,
+    /// w as is (weights only, without the intercept).
+    pub weights: Vec<f64>,
     /// w/‖w‖ (weights only, without the intercept).
     pub direction: Vec<f64>,
     /// ‖w‖₂.
@@ -241,4 +273,7 @@ pub struct LinearRunSnapshot {
     pub status: RunStatus,
     /// Log-spaced history of the direction w/‖w‖ (dim values per record).
     pub trail: History,
+    /// At the trail's steps: θ = (w, b) as is (dim, plus 1 with a bias), the loss, the margin
+    /// (NaN for w = 0) — the rows of an exported trace.
+    pub trace: History,
 }

@@ -121,6 +121,24 @@ pub struct OptimizerSpec {
     pub alpha: f64,
     /// Mini-batch size; `None` is the full batch.
     pub batch: Option<usize>,
+    /// The run's name as the preset wrote it (`label`); `None` shows the default [`label`]
+    /// text. It lives here because every front end names a run by its optimizer.
+    ///
+    /// [`label`]: OptimizerSpec::label
+    pub label: Option<String>,
+}
+
+/// The value of one hyper-parameter, as [`OptimizerSpec::hyper_parameters`] lists it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum HyperValue {
+    /// A real number (eps, momentum, alpha, …).
+    Number(f64),
+    /// A pair of numbers (Adam's betas).
+    Pair(f64, f64),
+    /// A switch (nesterov).
+    Flag(bool),
+    /// A count (batch).
+    Count(usize),
 }
 
 impl OptimizerSpec {
@@ -143,6 +161,7 @@ impl OptimizerSpec {
             nesterov: false,
             alpha: 0.99,
             batch: None,
+            label: None,
         }
     }
 
@@ -171,9 +190,48 @@ impl OptimizerSpec {
         }
     }
 
-    /// A short label for screens and JSON, e.g. `adam lr=0.1`.
+    /// The run's name for legends, tables, JSON and CSV: the preset's `label`, or else a short
+    /// default such as `adam lr=0.1`.
     #[must_use]
     pub fn label(&self) -> String {
-        format!("{} lr={:?}", self.kind.name(), self.lr)
+        match &self.label {
+            Some(label) => label.clone(),
+            None => format!("{} lr={:?}", self.kind.name(), self.lr),
+        }
+    }
+
+    /// Every option that applies to this rule besides `lr`, as (preset key, value), in preset
+    /// order: what JSON reports list so that two runs differing in any option can be told apart.
+    /// `batch` is listed when the run uses mini-batches (absent: the full batch). The rules come
+    /// from the same table that checks presets, so a new option appears here once it is there.
+    #[must_use]
+    pub fn hyper_parameters(&self) -> Vec<(&'static str, HyperValue)> {
+        use options::OptimizerField as Field;
+        let fields = [
+            Field::Betas(None),
+            Field::Eps,
+            Field::Momentum,
+            Field::Nesterov,
+            Field::Alpha,
+        ];
+        let mut listed: Vec<(&'static str, HyperValue)> = fields
+            .into_iter()
+            .filter(|&field| options::applies(field, self.kind))
+            .filter_map(|field| {
+                let value = match field {
+                    Field::Betas(_) => HyperValue::Pair(self.betas.0, self.betas.1),
+                    Field::Eps => HyperValue::Number(self.eps),
+                    Field::Momentum => HyperValue::Number(self.momentum),
+                    Field::Nesterov => HyperValue::Flag(self.nesterov),
+                    Field::Alpha => HyperValue::Number(self.alpha),
+                    Field::Lr | Field::Batch => return None,
+                };
+                Some((field.name(), value))
+            })
+            .collect();
+        if let Some(batch) = self.batch {
+            listed.push(("batch", HyperValue::Count(batch)));
+        }
+        listed
     }
 }
