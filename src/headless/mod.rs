@@ -260,6 +260,31 @@ pub fn run(
     steps: u64,
     trace: Option<&Path>,
 ) -> Result<String, HeadlessError> {
+    run_with_figure(spec, steps, trace, None)
+}
+
+/// [`run`], and also the experiment's SVG figure at the end of the run (`run --svg FILE`), the
+/// same figure the dashboard's `e` writes. The file is created before any work, so a path that
+/// cannot be written is refused at once.
+///
+/// # Errors
+/// When the trace or figure file cannot be created or written.
+pub fn run_with_figure(
+    spec: ExperimentSpec,
+    steps: u64,
+    trace: Option<&Path>,
+    svg: Option<&Path>,
+) -> Result<String, HeadlessError> {
+    let figure = match svg {
+        None => None,
+        Some(path) => Some((
+            path,
+            File::create(path).map_err(|e| {
+                HeadlessError::Message(format!("{}: cannot write the figure: {e}", path.display()))
+            })?,
+        )),
+    };
+    let title = spec.title.clone();
     let mut trace = match trace {
         None => None,
         Some(path) => Some(TraceWriter {
@@ -330,6 +355,15 @@ pub fn run(
             t.rows(&experiment).map_err(trace_error)?;
         }
         t.out.flush().map_err(trace_error)?;
+    }
+    if let Some((path, mut file)) = figure {
+        let text = crate::figure::experiment_svg(&experiment.snapshot(), &title)?;
+        file.write_all(text.as_bytes()).map_err(|e| {
+            HeadlessError::Message(format!(
+                "{}: writing the figure failed: {e}",
+                path.display()
+            ))
+        })?;
     }
     Ok(report_json(&experiment))
 }

@@ -7,16 +7,24 @@
 use ratatui::style::{Color, Modifier, Style};
 
 use crate::core::reference::MarginNorm;
+pub use crate::palette::reference_label;
+use crate::palette::{self, Hue};
 
-/// Run colours, in run order (repeating).
-const RUN_COLORS: [Color; 6] = [
-    Color::Cyan,
-    Color::Yellow,
-    Color::Magenta,
-    Color::Green,
-    Color::LightBlue,
-    Color::White,
-];
+/// The terminal colour of a palette hue.
+fn color(hue: Hue) -> Color {
+    match hue {
+        Hue::Cyan => Color::Cyan,
+        Hue::Yellow => Color::Yellow,
+        Hue::Magenta => Color::Magenta,
+        Hue::Green => Color::Green,
+        Hue::LightBlue => Color::LightBlue,
+        Hue::White => Color::White,
+        Hue::Red => Color::Red,
+        Hue::LightRed => Color::LightRed,
+        Hue::LightMagenta => Color::LightMagenta,
+        Hue::LightGreen => Color::LightGreen,
+    }
+}
 
 /// Styles for one frame, with or without colour.
 #[derive(Debug, Clone, Copy)]
@@ -30,7 +38,7 @@ impl Theme {
     #[must_use]
     pub fn run_color(self, index: usize) -> Color {
         if self.color {
-            RUN_COLORS[index % RUN_COLORS.len()]
+            color(palette::run_hue(index))
         } else {
             Color::Reset
         }
@@ -45,14 +53,10 @@ impl Theme {
     /// The colour of a reference arrow.
     #[must_use]
     pub fn reference_color(self, norm: MarginNorm) -> Color {
-        if !self.color {
-            return Color::Reset;
-        }
-        match norm {
-            MarginNorm::L2 => Color::Red,
-            MarginNorm::L2Intercept => Color::LightRed,
-            MarginNorm::Linf => Color::LightMagenta,
-            MarginNorm::L1 => Color::LightGreen,
+        if self.color {
+            color(palette::reference_hue(norm))
+        } else {
+            Color::Reset
         }
     }
 
@@ -113,16 +117,5 @@ impl Theme {
     #[must_use]
     pub fn strong(self) -> Style {
         Style::new().add_modifier(Modifier::BOLD)
-    }
-}
-
-/// A reference's short on-screen name: `ℓ2`, `ℓ2+b`, `ℓ∞`, `ℓ1`.
-#[must_use]
-pub fn reference_label(norm: MarginNorm) -> &'static str {
-    match norm {
-        MarginNorm::L2 => "ℓ2",
-        MarginNorm::L2Intercept => "ℓ2+b",
-        MarginNorm::Linf => "ℓ∞",
-        MarginNorm::L1 => "ℓ1",
     }
 }
