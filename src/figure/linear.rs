@@ -75,7 +75,7 @@ type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64
 /// One arrow per reference that exists: a shaft from the origin, a filled head (the marker) and
 /// its name beyond the tip.
 fn draw_references(chart: &mut Chart<'_, '_>, s: &LinearSnapshot) -> Result<(), String> {
-    for (norm, reference) in &s.references {
+    for (k, (norm, reference)) in s.references.iter().enumerate() {
         let Ok(reference) = reference else { continue };
         let color = rgb(reference_hue(*norm));
         let (x, y) = plane(&reference.direction);
@@ -106,7 +106,11 @@ fn draw_references(chart: &mut Chart<'_, '_>, s: &LinearSnapshot) -> Result<(), 
         chart
             .draw_series(std::iter::once(Text::new(
                 reference_label(*norm).to_owned(),
-                (x + 0.1 * ux - 0.04, y + 0.1 * uy + 0.03),
+                // Staggered outwards, so references a few degrees apart keep legible names.
+                (
+                    x + (0.08 + 0.1 * k as f64) * ux - 0.04,
+                    y + (0.08 + 0.1 * k as f64) * uy + 0.03,
+                ),
                 ("sans-serif", LABEL_SIZE + 2).into_font().color(&color),
             )))
             .map_err(drawing_error)?;

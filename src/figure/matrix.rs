@@ -52,12 +52,10 @@ pub(super) fn svg(s: &MatrixSnapshot, caption: Caption<'_>) -> Result<String, St
         .filter(|&v| v > 0.0)
         .fold(top, f64::min)
         .max(top * FLOOR_RATIO);
-    let last_step = series
-        .iter()
-        .flatten()
-        .flatten()
-        .map(|p| p.0)
-        .fold(10.0, f64::max);
+    let steps = series.iter().flatten().flatten().map(|p| p.0);
+    let first_step = steps.clone().fold(f64::INFINITY, f64::min).max(1.0);
+    let last_step = steps.fold(first_step * 10.0, f64::max);
+    let first_step = if first_step.is_finite() { first_step } else { 1.0 };
     let mut text = String::new();
     {
         let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
@@ -71,7 +69,7 @@ pub(super) fn svg(s: &MatrixSnapshot, caption: Caption<'_>) -> Result<String, St
             .x_label_area_size(44)
             .y_label_area_size(70)
             .build_cartesian_2d(
-                (1.0..last_step).log_scale(),
+                (first_step..last_step).log_scale(),
                 (floor / 2.0..top * 2.0).log_scale(),
             )
             .map_err(drawing_error)?;
@@ -87,7 +85,7 @@ pub(super) fn svg(s: &MatrixSnapshot, caption: Caption<'_>) -> Result<String, St
         for (k, &level) in reference.iter().enumerate() {
             let drawn = chart
                 .draw_series(DashedLineSeries::new(
-                    [(1.0, level), (last_step, level)],
+                    [(first_step, level), (last_step, level)],
                     8,
                     6,
                     gray.stroke_width(2),
