@@ -175,7 +175,7 @@ fn a_trace_has_a_header_and_bounded_rows() {
     let trace = std::fs::read_to_string(&path).unwrap();
     let mut lines = trace.lines();
     let header = lines.next().unwrap();
-    assert!(header.starts_with("step,run,optimizer,"), "{header}");
+    assert!(header.starts_with("step,run,label,optimizer,"), "{header}");
     let columns = header.split(',').count();
     let rows: Vec<&str> = lines.collect();
     // Log-spaced rows: 50 per decade × 6 decades × 2 runs is about 600, far from 2 million.

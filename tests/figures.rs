@@ -54,24 +54,41 @@ fn the_linear_figure_has_a_line_and_a_start_per_run_and_a_head_per_reference() {
         let hollow = doc
             .descendants()
             .filter(|n| n.has_tag_name("circle"))
-            .filter(|n| n.attribute("stroke") == Some(&color) && n.attribute("fill") == Some("none"))
+            .filter(|n| {
+                n.attribute("stroke") == Some(&color) && n.attribute("fill") == Some("none")
+            })
             .count();
         assert_eq!(hollow, 1, "one start point for run {i}");
     }
     let references: Vec<_> = s.references.iter().filter(|(_, r)| r.is_ok()).collect();
     assert!(!references.is_empty());
     assert_eq!(
-        doc.descendants().filter(|n| n.has_tag_name("polygon")).count(),
+        doc.descendants()
+            .filter(|n| n.has_tag_name("polygon"))
+            .count(),
         references.len(),
         "one arrow head per reference"
     );
     for (norm, _) in references {
-        assert_eq!(count(&doc, "polygon", "fill", &hex(reference_hue(*norm))), 1);
+        assert_eq!(
+            count(&doc, "polygon", "fill", &hex(reference_hue(*norm))),
+            1
+        );
     }
-    let texts: Vec<&str> = doc.descendants().filter_map(|n| n.text()).map(str::trim).collect();
+    let texts: Vec<&str> = doc
+        .descendants()
+        .filter_map(|n| n.text())
+        .map(str::trim)
+        .collect();
     assert!(texts.iter().any(|t| t.contains("step 2000")), "{texts:?}");
-    assert!(texts.iter().any(|t| t.contains("1 gd lr=0.1")), "legend labels: {texts:?}");
-    assert!(texts.contains(&"ℓ2") && texts.contains(&"ℓ1"), "reference names: {texts:?}");
+    assert!(
+        texts.iter().any(|t| t.contains("1 gd lr=0.1")),
+        "legend labels: {texts:?}"
+    );
+    assert!(
+        texts.contains(&"ℓ2") && texts.contains(&"ℓ1"),
+        "reference names: {texts:?}"
+    );
 }
 
 #[test]
@@ -79,11 +96,24 @@ fn the_matrix_figure_has_each_run_in_its_colour_and_the_reference_levels() {
     let (svg, _) = svg_of("large-init", 400);
     let doc = roxmltree::Document::parse(&svg).expect("the SVG is well-formed XML");
     for i in 0..2 {
-        assert!(count(&doc, "polyline", "stroke", &hex(run_hue(i))) >= 2, "run {i}");
+        assert!(
+            count(&doc, "polyline", "stroke", &hex(run_hue(i))) >= 2,
+            "run {i}"
+        );
     }
-    assert!(count(&doc, "polyline", "stroke", &hex(Hue::Red)) >= 2, "dashed reference level");
-    let texts: Vec<&str> = doc.descendants().filter_map(|n| n.text()).map(str::trim).collect();
-    assert!(texts.iter().any(|t| t.contains("min-nuclear-norm")), "{texts:?}");
+    assert!(
+        count(&doc, "polyline", "stroke", &hex(Hue::Red)) >= 2,
+        "dashed reference level"
+    );
+    let texts: Vec<&str> = doc
+        .descendants()
+        .filter_map(|n| n.text())
+        .map(str::trim)
+        .collect();
+    assert!(
+        texts.iter().any(|t| t.contains("min-nuclear-norm")),
+        "{texts:?}"
+    );
 }
 
 fn temp_dir(name: &str) -> PathBuf {
@@ -118,7 +148,10 @@ fn sweep_csv() -> String {
             for seed in [1, 2] {
                 point += 1;
                 let error = (j + 3 * k) as f64 + f64::from(seed) / 10.0;
-                writeln!(csv, "{point},{scale},{lr},{seed},1,\"gd, scale {scale}\",{error},ok");
+                writeln!(
+                    csv,
+                    "{point},{scale},{lr},{seed},1,\"gd, scale {scale}\",{error},ok"
+                );
             }
         }
     }
@@ -133,15 +166,34 @@ fn plot_draws_one_line_per_group() {
     let (output, svg) = plot(
         &dir,
         &sweep_csv(),
-        &["--x", "lr", "--y", "test_error", "--group", "model.init_scale"],
+        &[
+            "--x",
+            "lr",
+            "--y",
+            "test_error",
+            "--group",
+            "model.init_scale",
+        ],
     );
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let svg = svg.expect("written");
     let doc = roxmltree::Document::parse(&svg).expect("well-formed XML");
     for i in 0..2 {
-        assert_eq!(count(&doc, "polyline", "stroke", &hex(run_hue(i))), 2, "group {i}");
+        assert_eq!(
+            count(&doc, "polyline", "stroke", &hex(run_hue(i))),
+            2,
+            "group {i}"
+        );
     }
-    assert_eq!(count(&doc, "polyline", "stroke", &hex(run_hue(2))), 0, "only two groups");
+    assert_eq!(
+        count(&doc, "polyline", "stroke", &hex(run_hue(2))),
+        0,
+        "only two groups"
+    );
 }
 
 #[test]
@@ -150,9 +202,20 @@ fn plot_draws_a_heat_map_of_means_with_a_colour_legend() {
     let (output, svg) = plot(
         &dir,
         &sweep_csv(),
-        &["--x", "lr", "--y", "model.init_scale", "--value", "test_error"],
+        &[
+            "--x",
+            "lr",
+            "--y",
+            "model.init_scale",
+            "--value",
+            "test_error",
+        ],
     );
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let svg = svg.expect("written");
     let doc = roxmltree::Document::parse(&svg).expect("well-formed XML");
     // The ramp's two ends: the largest mean (lr 0.1, scale 0.5) and the smallest (0.001, 0.001)
@@ -172,10 +235,16 @@ fn plot_errors_name_the_column_the_line_and_the_fix() {
     let (output, _) = plot(&dir, &sweep_csv(), &["--x", "lrr", "--y", "test_error"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr.contains("--x lrr: no such column (did you mean `lr`?)"), "{stderr}");
+    assert!(
+        stderr.contains("--x lrr: no such column (did you mean `lr`?)"),
+        "{stderr}"
+    );
     let (output, _) = plot(&dir, &sweep_csv(), &["--x", "lr", "--y", "status"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("sweep.csv:2: --y status: `ok` is not a number"), "{stderr}");
+    assert!(
+        stderr.contains("sweep.csv:2: --y status: `ok` is not a number"),
+        "{stderr}"
+    );
     let (output, _) = plot(&dir, "", &["--x", "lr", "--y", "test_error"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("the file is empty"), "{stderr}");

@@ -55,7 +55,11 @@ pub(super) fn svg(s: &MatrixSnapshot, caption: Caption<'_>) -> Result<String, St
     let steps = series.iter().flatten().flatten().map(|p| p.0);
     let first_step = steps.clone().fold(f64::INFINITY, f64::min).max(1.0);
     let last_step = steps.fold(first_step * 10.0, f64::max);
-    let first_step = if first_step.is_finite() { first_step } else { 1.0 };
+    let first_step = if first_step.is_finite() {
+        first_step
+    } else {
+        1.0
+    };
     let mut text = String::new();
     {
         let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
