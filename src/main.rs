@@ -146,7 +146,7 @@ fn main() -> ExitCode {
             group,
             value,
             svg,
-        }) => plot(&csv, PlotRequest { x, y, group, value }, &svg),
+        }) => plot(&csv, &PlotRequest { x, y, group, value }, &svg),
         Some(Command::Check { preset }) => {
             load(&preset, &dir).map(|spec| headless::describe(&spec))
         }
@@ -384,9 +384,9 @@ fn checked_steps(steps: Option<u64>, horizon: u64) -> Result<u64, HeadlessError>
 }
 
 /// `plot`: reads the CSV, draws it and writes the SVG.
-fn plot(csv: &Path, request: PlotRequest, svg: &Path) -> Result<String, HeadlessError> {
+fn plot(csv: &Path, request: &PlotRequest, svg: &Path) -> Result<String, HeadlessError> {
     let table = Table::read(csv)?;
-    let text = plot_svg(&table, &request)?;
+    let text = plot_svg(&table, request)?;
     std::fs::write(svg, text)
         .map_err(|e| format!("{}: cannot write the figure: {e}", svg.display()))?;
     Ok(String::new())

@@ -3,6 +3,7 @@
 //! its legend sample), one hollow start point per run, one filled arrow head per reference, and
 //! for the heat map one cell per (x, y) pair coloured by the mean over its rows.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -151,14 +152,13 @@ fn sweep_csv() -> String {
                 writeln!(
                     csv,
                     "{point},{scale},{lr},{seed},1,\"gd, scale {scale}\",{error},ok"
-                );
+                )
+                .unwrap();
             }
         }
     }
     csv
 }
-
-use std::fmt::Write as _;
 
 #[test]
 fn plot_draws_one_line_per_group() {

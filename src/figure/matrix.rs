@@ -15,22 +15,26 @@ const MAX_SIGMAS: usize = 4;
 /// σ below this fraction of the largest drawn value are clipped to it (log axis floor).
 const FLOOR_RATIO: f64 = 1e-9;
 
-/// The figure as SVG text.
-pub(super) fn svg(s: &MatrixSnapshot, caption: Caption<'_>) -> Result<String, String> {
-    let reference: Vec<f64> = s.reference.solved().map_or_else(Vec::new, |r| {
+/// The nonzero singular values of the min-nuclear-norm completion (none when not computed).
+fn reference_levels(s: &MatrixSnapshot) -> Vec<f64> {
+    s.reference.solved().map_or_else(Vec::new, |r| {
         let top = r.singular_values.first().copied().unwrap_or(0.0);
         r.singular_values
             .iter()
             .copied()
             .filter(|&v| v > top * 1e-6 && v.is_finite())
             .collect()
-    });
-    let series: Vec<Vec<Vec<(f64, f64)>>> = s
-        .runs
+    })
+}
+
+/// Per run, per drawn σ index, the (step, σ) points with step > 0 (log axis) and σ finite.
+type Series = Vec<Vec<Vec<(f64, f64)>>>;
+
+fn sigma_series(s: &MatrixSnapshot) -> Series {
+    s.runs
         .iter()
         .map(|run| {
-            let width = run.spectra.width().min(MAX_SIGMAS);
-            (0..width)
+            (0..run.spectra.width().min(MAX_SIGMAS))
                 .map(|j| {
                     run.spectra
                         .iter()
@@ -40,26 +44,55 @@ pub(super) fn svg(s: &MatrixSnapshot, caption: Caption<'_>) -> Result<String, St
                 })
                 .collect()
         })
-        .collect();
-    let values = series.iter().flatten().flatten().map(|p| p.1);
-    let top = values.chain(reference.iter().copied()).fold(0.0, f64::max);
+        .collect()
+}
+
+/// The axes' extents: steps from the first drawn to the last (a decade at least), σ from the
+/// smallest positive value (clipped at [`FLOOR_RATIO`] of the top) to the top.
+struct Extents {
+    first_step: f64,
+    last_step: f64,
+    floor: f64,
+    top: f64,
+}
+
+fn extents(series: &Series, reference: &[f64]) -> Extents {
+    let points = || series.iter().flatten().flatten();
+    let top = points()
+        .map(|p| p.1)
+        .chain(reference.iter().copied())
+        .fold(0.0, f64::max);
     let top = if top > 0.0 { top } else { 1.0 };
-    let floor = series
-        .iter()
-        .flatten()
-        .flatten()
+    let floor = points()
         .map(|p| p.1)
         .filter(|&v| v > 0.0)
         .fold(top, f64::min)
         .max(top * FLOOR_RATIO);
-    let steps = series.iter().flatten().flatten().map(|p| p.0);
-    let first_step = steps.clone().fold(f64::INFINITY, f64::min).max(1.0);
-    let last_step = steps.fold(first_step * 10.0, f64::max);
+    let first_step = points().map(|p| p.0).fold(f64::INFINITY, f64::min);
     let first_step = if first_step.is_finite() {
-        first_step
+        first_step.max(1.0)
     } else {
         1.0
     };
+    let last_step = points().map(|p| p.0).fold(first_step * 10.0, f64::max);
+    Extents {
+        first_step,
+        last_step,
+        floor,
+        top,
+    }
+}
+
+/// The figure as SVG text.
+pub(super) fn svg(s: &MatrixSnapshot, caption: Caption<'_>) -> Result<String, String> {
+    let reference = reference_levels(s);
+    let series = sigma_series(s);
+    let Extents {
+        first_step,
+        last_step,
+        floor,
+        top,
+    } = extents(&series, &reference);
     let mut text = String::new();
     {
         let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
@@ -85,22 +118,6 @@ pub(super) fn svg(s: &MatrixSnapshot, caption: Caption<'_>) -> Result<String, St
             .light_line_style(RGBColor(235, 235, 235))
             .draw()
             .map_err(drawing_error)?;
-        let gray = rgb(Hue::Red);
-        for (k, &level) in reference.iter().enumerate() {
-            let drawn = chart
-                .draw_series(DashedLineSeries::new(
-                    [(first_step, level), (last_step, level)],
-                    8,
-                    6,
-                    gray.stroke_width(2),
-                ))
-                .map_err(drawing_error)?;
-            if k == 0 {
-                drawn.label("min-nuclear-norm σᵢ*").legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], gray.stroke_width(2))
-                });
-            }
-        }
         for (i, (run, lines)) in s.runs.iter().zip(&series).enumerate() {
             let color = rgb(run_hue(i));
             for (j, points) in lines.iter().enumerate() {
@@ -115,6 +132,23 @@ pub(super) fn svg(s: &MatrixSnapshot, caption: Caption<'_>) -> Result<String, St
                             PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
                         });
                 }
+            }
+        }
+        // Drawn over the runs: a run that reached the reference would hide it otherwise.
+        let red = rgb(Hue::Red);
+        for (k, &level) in reference.iter().enumerate() {
+            let drawn = chart
+                .draw_series(DashedLineSeries::new(
+                    [(first_step, level), (last_step, level)],
+                    8,
+                    6,
+                    red.stroke_width(2),
+                ))
+                .map_err(drawing_error)?;
+            if k == 0 {
+                drawn.label("min-nuclear-norm σᵢ*").legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], red.stroke_width(2))
+                });
             }
         }
         chart

@@ -17,6 +17,8 @@ use crate::palette::run_hue;
 
 /// A ratio of largest to smallest value beyond which an axis goes logarithmic (two decades).
 pub const LOG_SPAN: f64 = 100.0;
+/// Bars in the heat map's colour legend.
+const LEGEND_BARS: u32 = 64;
 /// Figure size in pixels.
 const SIZE: (u32, u32) = (960, 640);
 
@@ -490,13 +492,46 @@ fn draw_colour_legend(
         .label_style(("sans-serif", LABEL_SIZE - 2))
         .draw()
         .map_err(drawing_error)?;
-    const STEPS: u32 = 64;
-    bar.draw_series((0..STEPS).map(|k| {
-        let from = low + (high - low) * f64::from(k) / f64::from(STEPS);
-        let to = low + (high - low) * f64::from(k + 1) / f64::from(STEPS);
-        let t = (f64::from(k) + 0.5) / f64::from(STEPS);
+    bar.draw_series((0..LEGEND_BARS).map(|k| {
+        let from = low + (high - low) * f64::from(k) / f64::from(LEGEND_BARS);
+        let to = low + (high - low) * f64::from(k + 1) / f64::from(LEGEND_BARS);
+        let t = (f64::from(k) + 0.5) / f64::from(LEGEND_BARS);
         Rectangle::new([(0.0, from), (1.0, to)], ramp(t).filled())
     }))
     .map_err(drawing_error)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_cells_keep_their_commas_and_quotes() {
+        assert_eq!(
+            split_row(r#"1,"gd, lr=0.1","say ""hi""",,x"#),
+            ["1", "gd, lr=0.1", r#"say "hi""#, "", "x"]
+        );
+    }
+
+    #[test]
+    fn an_axis_goes_logarithmic_past_two_decades_of_positive_values() {
+        // The edges of LOG_SPAN = 100: exactly 100 stays linear, just above goes log.
+        assert!(!wants_log([1.0, 100.0].into_iter()));
+        assert!(wants_log([1.0, 100.001].into_iter()));
+        assert!(
+            !wants_log([0.0, 1e6].into_iter()),
+            "zero cannot be on a log axis"
+        );
+        assert!(!wants_log([-1e-3, 1.0].into_iter()));
+    }
+
+    #[test]
+    fn the_ramp_runs_from_its_first_to_its_last_stop() {
+        assert_eq!(ramp(0.0), RGBColor(68, 1, 84));
+        assert_eq!(ramp(1.0), RGBColor(253, 231, 37));
+        // Halfway is the middle stop exactly (five stops, t = 0.5 lands on the third).
+        assert_eq!(ramp(0.5), RGBColor(33, 145, 140));
+        assert_eq!(ramp(f64::NAN), ramp(0.0));
+    }
 }

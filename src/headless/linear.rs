@@ -39,8 +39,9 @@ struct LinearRunReport {
     init: Vec<f64>,
     direction: Vec<Option<f64>>,
     norm: Option<f64>,
+    /// Absent without an intercept; a number, or null for a diverged run.
     #[serde(skip_serializing_if = "Option::is_none")]
-    bias: Option<Option<f64>>,
+    bias: Option<serde_json::Value>,
     loss: Option<f64>,
     margin: Option<f64>,
     angles: OrderedMap<f64>,
@@ -82,7 +83,7 @@ fn report(title: &str, steps: u64, s: &LinearSnapshot) -> LinearReport {
                 init: r.init.clone(),
                 direction: reported_all(&r.direction, r.status),
                 norm: reported(r.norm, r.status),
-                bias: r.bias.map(|b| reported(b, r.status)),
+                bias: r.bias.map(|b| serde_json::json!(reported(b, r.status))),
                 loss: reported(r.loss, r.status),
                 margin: reported(r.margin, r.status),
                 angles: OrderedMap(

@@ -269,6 +269,9 @@ pub fn run(
 ///
 /// # Errors
 /// When the trace or figure file cannot be created or written.
+///
+/// # Panics
+/// Never in practice: the progress template is a valid constant.
 pub fn run_with_figure(
     spec: ExperimentSpec,
     steps: u64,

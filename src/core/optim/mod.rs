@@ -235,3 +235,46 @@ impl OptimizerSpec {
         listed
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The options each rule lists, against the table of which options each rule accepts,
+    /// written out here from torch's signatures.
+    #[test]
+    fn each_rule_lists_exactly_the_options_it_accepts() {
+        let expected: [(OptimizerKind, &[&str]); 9] = [
+            (OptimizerKind::Gd, &[]),
+            (OptimizerKind::Sgd, &["momentum", "nesterov"]),
+            (OptimizerKind::Momentum, &["momentum", "nesterov"]),
+            (OptimizerKind::Adam, &["betas", "eps"]),
+            (OptimizerKind::RmsProp, &["eps", "alpha"]),
+            (OptimizerKind::Adagrad, &["eps"]),
+            (OptimizerKind::Sign, &[]),
+            (OptimizerKind::Normalized, &[]),
+            (OptimizerKind::Coordinate, &[]),
+        ];
+        for (kind, names) in expected {
+            let listed: Vec<&str> = OptimizerSpec::new(kind, 0.1)
+                .hyper_parameters()
+                .into_iter()
+                .map(|(name, _)| name)
+                .collect();
+            assert_eq!(listed, names, "{kind:?}");
+        }
+        let mut batched = OptimizerSpec::new(OptimizerKind::Adam, 0.1);
+        batched.batch = Some(4);
+        let listed = batched.hyper_parameters();
+        assert_eq!(listed[0], ("betas", HyperValue::Pair(0.9, 0.999)));
+        assert_eq!(listed.last(), Some(&("batch", HyperValue::Count(4))));
+    }
+
+    #[test]
+    fn a_label_replaces_the_default_text() {
+        let mut spec = OptimizerSpec::new(OptimizerKind::Adam, 0.1);
+        assert_eq!(spec.label(), "adam lr=0.1");
+        spec.label = Some("adam, warm".to_owned());
+        assert_eq!(spec.label(), "adam, warm");
+    }
+}
