@@ -66,11 +66,17 @@ const MAX_LABEL_CHARS: usize = 40;
 fn check_label(c: &Checker<'_>, label: &Text, key: &str) -> Result<String, PresetError> {
     let text = label.get_ref().trim();
     let problem = if text.is_empty() {
-        Some("is blank; give the run a short name such as \"adam, small lr\", or remove it")
+        Some(
+            "is blank; give the run a short name such as \"adam, small lr\", or remove it"
+                .to_owned(),
+        )
     } else if text.chars().any(char::is_control) {
-        Some("holds a line break or control character; write it on one line")
+        Some("holds a line break or control character; write it on one line".to_owned())
     } else if text.chars().count() > MAX_LABEL_CHARS {
-        Some("is longer than 40 characters; shorten it so legends and tables stay readable")
+        Some(format!(
+            "is longer than {MAX_LABEL_CHARS} characters; shorten it so legends and tables stay \
+             readable"
+        ))
     } else {
         None
     };
