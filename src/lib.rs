@@ -6,6 +6,7 @@
 //! - [`preset`]: TOML presets turned into checked experiment specs, with errors that name the
 //!   file, the line or key, and the fix.
 //! - [`headless`]: the `run`, `check` and `presets` commands (JSON on stdout).
+//! - [`figure`]: SVG figures of an experiment and of a sweep's CSV (`e`, `run --svg`, `plot`).
 //! - `tui` (feature `tui`, on by default): the live dashboard.
 
 use std::ops::RangeInclusive;
@@ -16,7 +17,10 @@ use std::ops::RangeInclusive;
 pub const FPS_RANGE: RangeInclusive<u32> = 1..=120;
 
 pub mod core;
+pub mod export;
+pub mod figure;
 pub mod headless;
+pub mod palette;
 pub mod preset;
 #[cfg(feature = "tui")]
 pub mod tui;

@@ -2,11 +2,13 @@
 //!
 //! ```text
 //! implicit-bias [PRESET] [--set KEY=VALUE]...  live dashboard (default: max-margin)
-//! implicit-bias run PRESET [--steps N] [--trace FILE.csv] [--set KEY=VALUE]...
+//! implicit-bias run PRESET [--steps N] [--trace FILE.csv] [--svg FILE.svg] [--set KEY=VALUE]...
 //! implicit-bias check PRESET [--set KEY=VALUE]...
 //! implicit-bias sweep PRESET --set KEY=V1,V2,... [--seeds N] [--steps N] [--jobs J] [--shard K/N]
 //! implicit-bias merge FILE...
 //! implicit-bias presets
+//! implicit-bias snapshot PRESET [--steps N] [--size WxH]   the dashboard's screen as text
+//! implicit-bias plot CSV --x COL --y COL [--group COL | --value COL] --svg FILE.svg
 //! ```
 //! Errors go to stderr as one or two lines and exit with code 1 (2 for bad flags); stdout holds
 //! only results, so scripts can pipe it, and a reader that stops early (`| head`) ends the
@@ -19,6 +21,7 @@ use std::process::ExitCode;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use implicit_bias::figure::sweep::{PlotRequest, Table, plot_svg};
 use implicit_bias::headless::{Axis, HeadlessError, Shard, SweepOptions};
 use implicit_bias::preset::Override;
 use implicit_bias::{FPS_RANGE, headless, preset};
@@ -35,7 +38,7 @@ const DEFAULT_PRESET: &str = "max-margin";
 )]
 #[command(
     after_help = "Keys in the dashboard: space pause · n step · N 100 steps · +/- speed · \
-w warp · r reset · 1 2 3 presets · p picker · tab focus · ? help · q quit"
+w warp · r reset · 1 2 3 presets · p picker · tab focus · e export · ? help · q quit"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -50,6 +53,9 @@ struct Cli {
             .range(i64::from(*FPS_RANGE.start())..=i64::from(*FPS_RANGE.end()))
     )]
     fps: u32,
+    /// Folder the dashboard's `e` key writes its SVG figure and CSV trace into.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    export_dir: PathBuf,
     /// Folder of presets for names, the picker and `presets` (the default folder is filled in
     /// at run time by [`command`], so `--help` names the real one).
     #[arg(long, global = true, value_name = "DIR")]
@@ -82,6 +88,43 @@ enum Command {
         trace: Option<PathBuf>,
         #[command(flatten)]
         sets: Sets,
+        /// Also write the experiment's figure (as the dashboard's `e` does) at the end.
+        #[arg(long, value_name = "FILE.svg")]
+        svg: Option<PathBuf>,
+    },
+    /// Print the dashboard's screen after N steps as plain text, drawn off-screen (no terminal
+    /// needed; for bug reports, docs and tests).
+    Snapshot {
+        /// A .toml path or a preset name.
+        preset: String,
+        /// Steps to run before the picture (default: the preset's `[show] steps`).
+        #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_steps)]
+        steps: Option<u64>,
+        /// Screen size in columns x rows.
+        #[arg(long, value_name = "WxH", default_value = "120x40")]
+        size: String,
+        #[command(flatten)]
+        sets: Sets,
+    },
+    /// Draw a sweep's CSV as an SVG figure: lines per group, or a heat map with --value.
+    Plot {
+        /// The CSV file (a header line, then rows).
+        csv: PathBuf,
+        /// The column on the horizontal axis.
+        #[arg(long, value_name = "COL")]
+        x: String,
+        /// The column on the vertical axis.
+        #[arg(long, value_name = "COL")]
+        y: String,
+        /// One line per value of this column.
+        #[arg(long, value_name = "COL")]
+        group: Option<String>,
+        /// A heat map over (x, y) cells coloured by this column (mean over repeated rows).
+        #[arg(long, value_name = "COL")]
+        value: Option<String>,
+        /// The figure to write.
+        #[arg(long, value_name = "FILE.svg")]
+        svg: PathBuf,
     },
     /// Check a preset (and the data it names) without running it.
     Check {
@@ -141,17 +184,26 @@ fn main() -> ExitCode {
             preset,
             steps,
             trace,
+            svg,
             sets,
         }) => load(&preset, &dir, &sets).and_then(|spec| {
-            let steps = steps.unwrap_or(spec.horizon);
-            if steps > preset::MAX_STEPS {
-                return Err(HeadlessError::Message(format!(
-                    "--steps {steps} is too many; use at most {}",
-                    preset::MAX_STEPS
-                )));
-            }
-            headless::run(spec, steps, trace.as_deref())
+            let steps = checked_steps(steps, spec.horizon)?;
+            headless::run_with_figure(spec, steps, trace.as_deref(), svg.as_deref())
         }),
+        Some(Command::Snapshot {
+            preset,
+            steps,
+            size,
+            sets,
+        }) => snapshot(&preset, &dir, steps, &size, &sets),
+        Some(Command::Plot {
+            csv,
+            x,
+            y,
+            group,
+            value,
+            svg,
+        }) => plot(&csv, &PlotRequest { x, y, group, value }, &svg),
         Some(Command::Check { preset, sets }) => {
             load(&preset, &dir, &sets).map(|spec| headless::describe(&spec))
         }
@@ -171,11 +223,11 @@ fn main() -> ExitCode {
             }
         }
         None => match &cli.preset {
-            Some(name) => {
-                dashboard(name, dir, cli.fps, cli.sets.set).map_err(HeadlessError::Message)
-            }
+            Some(name) => dashboard(name, dir, cli.fps, cli.sets.set, cli.export_dir)
+                .map_err(HeadlessError::Message),
             None => default_preset(&dir, cli.presets.is_some()).and_then(|name| {
-                dashboard(&name, dir, cli.fps, cli.sets.set).map_err(HeadlessError::Message)
+                dashboard(&name, dir, cli.fps, cli.sets.set, cli.export_dir)
+                    .map_err(HeadlessError::Message)
             }),
         }
         .map(|()| String::new()),
@@ -380,6 +432,58 @@ fn whole_number(text: &str) -> Option<i128> {
     Some(if negative { -value } else { value })
 }
 
+/// The steps to run: `--steps`, or the preset's horizon, at most [`preset::MAX_STEPS`].
+fn checked_steps(steps: Option<u64>, horizon: u64) -> Result<u64, HeadlessError> {
+    let steps = steps.unwrap_or(horizon);
+    if steps > preset::MAX_STEPS {
+        return Err(HeadlessError::Message(format!(
+            "--steps {steps} is too many; use at most {}",
+            preset::MAX_STEPS
+        )));
+    }
+    Ok(steps)
+}
+
+/// `plot`: reads the CSV, draws it and writes the SVG.
+fn plot(csv: &Path, request: &PlotRequest, svg: &Path) -> Result<String, HeadlessError> {
+    let table = Table::read(csv)?;
+    let text = plot_svg(&table, request)?;
+    std::fs::write(svg, text)
+        .map_err(|e| format!("{}: cannot write the figure: {e}", svg.display()))?;
+    Ok(String::new())
+}
+
+/// `snapshot`: the dashboard's screen after the steps, as text.
+#[cfg(feature = "tui")]
+fn snapshot(
+    name: &str,
+    dir: &Path,
+    steps: Option<u64>,
+    size: &str,
+    sets: &Sets,
+) -> Result<String, HeadlessError> {
+    use implicit_bias::tui::snapshot::{parse_size, screen_text};
+    let size = parse_size(size).map_err(|e| format!("--size {size}: {e}"))?;
+    let path = preset::resolve(name, dir).map_err(|e| e.to_string())?;
+    let spec = load(name, dir, sets)?;
+    let steps = checked_steps(steps, spec.horizon)?;
+    let text = screen_text(&spec, &path, dir.to_path_buf(), steps, size)?;
+    Ok(text.trim_end().to_owned())
+}
+
+#[cfg(not(feature = "tui"))]
+fn snapshot(
+    name: &str,
+    _dir: &Path,
+    _steps: Option<u64>,
+    _size: &str,
+    _sets: &Sets,
+) -> Result<String, HeadlessError> {
+    Err(HeadlessError::Message(format!(
+        "this build has no dashboard to draw (feature `tui` is off); use `implicit-bias run {name}`"
+    )))
+}
+
 /// Resolves and checks a preset with its `--set` overrides, wording any error for stderr.
 fn load(
     name: &str,
@@ -412,6 +516,7 @@ fn dashboard(
     presets_dir: PathBuf,
     fps: u32,
     overrides: Vec<Override>,
+    export_dir: PathBuf,
 ) -> Result<(), String> {
     let path = preset::resolve(name, &presets_dir).map_err(|e| e.to_string())?;
     implicit_bias::tui::run(implicit_bias::tui::DashboardOptions {
@@ -420,6 +525,7 @@ fn dashboard(
         presets_dir,
         fps,
         overrides,
+        export_dir,
     })
 }
 
@@ -429,6 +535,7 @@ fn dashboard(
     _presets_dir: PathBuf,
     _fps: u32,
     _overrides: Vec<Override>,
+    _export_dir: PathBuf,
 ) -> Result<(), String> {
     Err(format!(
         "this build has no dashboard (feature `tui` is off); use `implicit-bias run {name}`"

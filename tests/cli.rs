@@ -175,7 +175,7 @@ fn a_trace_has_a_header_and_bounded_rows() {
     let trace = std::fs::read_to_string(&path).unwrap();
     let mut lines = trace.lines();
     let header = lines.next().unwrap();
-    assert!(header.starts_with("step,run,optimizer,"), "{header}");
+    assert!(header.starts_with("step,run,label,optimizer,"), "{header}");
     let columns = header.split(',').count();
     let rows: Vec<&str> = lines.collect();
     // Log-spaced rows: 50 per decade × 6 decades × 2 runs is about 600, far from 2 million.
@@ -408,6 +408,57 @@ fn presets_marks_a_broken_preset_as_broken() {
     assert!(
         bad.contains("bad.toml:7: runs[1].lr") && !bad.contains("Looks fine"),
         "{bad}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Braille cells, as the dashboard's canvases draw them.
+#[cfg(feature = "tui")]
+fn has_braille(text: &str) -> bool {
+    text.chars().any(|c| ('\u{2801}'..='\u{28FF}').contains(&c))
+}
+
+#[cfg(feature = "tui")]
+#[test]
+fn snapshot_prints_the_dashboard_with_its_circle_and_step() {
+    let output = implicit_bias(&["snapshot", "max-margin", "--steps", "3000"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(has_braille(&text), "{text}");
+    assert!(text.contains("step 3000"), "{text}");
+    assert!(text.contains("directions w/‖w‖"), "{text}");
+    assert_eq!(text.lines().count(), 40, "the default size is 120x40");
+    assert!(text.lines().all(|l| l.chars().count() <= 120));
+
+    let output = implicit_bias(&["snapshot", "low-rank", "--steps", "200", "--size", "80x24"]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.contains("step 200") && text.lines().count() <= 24,
+        "{text}"
+    );
+
+    let output = implicit_bias(&["snapshot", "max-margin", "--size", "120"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("--size 120: not a size; write columns x rows, e.g. 120x40"));
+}
+
+#[test]
+fn run_writes_the_figure_it_is_asked_for_and_refuses_an_unwritable_one_at_once() {
+    let dir = temp_dir("svg");
+    let path = dir.join("mm.svg");
+    let path_text = path.to_string_lossy().into_owned();
+    let output = implicit_bias(&["run", "max-margin", "--steps", "500", "--svg", &path_text]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let svg = std::fs::read_to_string(&path).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("step 500"));
+    let under_file = path.join("x.svg").to_string_lossy().into_owned();
+    let output = implicit_bias(&["run", "max-margin", "--steps", "5", "--svg", &under_file]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    assert!(
+        stderr(&output).contains("cannot write the figure"),
+        "{}",
+        stderr(&output)
     );
     std::fs::remove_dir_all(&dir).ok();
 }

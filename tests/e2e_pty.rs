@@ -478,3 +478,79 @@ fn the_progress_bar_shows_a_rounded_rate() {
         "{rate:?} in\n{screen}"
     );
 }
+
+/// A fresh folder for one test's exports.
+fn export_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("ib-pty-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    dir
+}
+
+#[test]
+fn e_writes_the_figure_and_the_trace_and_the_dashboard_keeps_running() {
+    let dir = export_dir("export");
+    let dir_text = dir.to_string_lossy().into_owned();
+    let mut session = Session::start(&["--export-dir", &dir_text, "max-margin"], 120, 40);
+    session.wait_for("the dashboard", |s| step_of(s).is_some() && has_braille(s));
+    session.press(" ");
+    session.wait_for("paused", |s| {
+        s.lines().next().unwrap_or("").contains("paused")
+    });
+    session.press("e");
+    session.wait_for("the export notice", |s| s.contains("exported "));
+    // A report sent just before the pause may have moved the counter since: take the step from
+    // the file names, which must be a pair.
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("the export folder")
+        .map(|e| {
+            e.expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 2, "{names:?}");
+    let stem = names[0].strip_suffix(".csv").expect("a .csv and a .svg");
+    assert_eq!(names[1], format!("{stem}.svg"));
+    let digits = stem
+        .strip_prefix("max-margin-step")
+        .expect("preset and step in the name");
+    assert!(digits.parse::<u64>().is_ok(), "{stem}");
+    let stem = dir.join(stem);
+    let svg = std::fs::read_to_string(stem.with_extension("svg")).expect("the figure");
+    roxmltree::Document::parse(&svg).expect("the figure is XML");
+    let csv = std::fs::read_to_string(stem.with_extension("csv")).expect("the trace");
+    assert!(csv.starts_with("step,run,label,optimizer,"), "{csv}");
+    // Still answering: one step, then quit cleanly.
+    let step = step_of(&session.screen()).expect("a step");
+    session.press("n");
+    session.wait_for("one more step", |s| step_of(s) == Some(step + 1));
+    session.press("q");
+    let (_, status) = session.wait_exit(Duration::from_secs(3));
+    assert!(status.success());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn an_export_that_cannot_be_written_is_shown_and_the_dashboard_keeps_running() {
+    let dir = export_dir("unwritable");
+    let file = dir.join("a-file");
+    std::fs::write(&file, "a file, not a folder").expect("a file");
+    let target = file.join("figures").to_string_lossy().into_owned();
+    let mut session = Session::start(&["--export-dir", &target, "max-margin"], 120, 40);
+    session.wait_for("the dashboard", |s| step_of(s).is_some() && has_braille(s));
+    session.press("e");
+    session.wait_for("the export error", |s| {
+        s.contains("export failed: cannot write")
+    });
+    session.press(" ");
+    session.wait_for("paused", |s| {
+        s.lines().next().unwrap_or("").contains("paused")
+    });
+    session.press("q");
+    let (_, status) = session.wait_exit(Duration::from_secs(3));
+    assert!(status.success());
+    std::fs::remove_dir_all(&dir).ok();
+}

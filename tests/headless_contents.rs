@@ -223,6 +223,7 @@ fn check_linear_json(json: &Value, spec_title: &str, s: &LinearSnapshot) {
 fn check_linear_run(run: &Value, want: &LinearRunSnapshot, references: &[&str], what: &str) {
     let mut keys = vec![
         "optimizer",
+        "label",
         "lr",
         "init",
         "direction",
@@ -237,7 +238,10 @@ fn check_linear_run(run: &Value, want: &LinearRunSnapshot, references: &[&str], 
     if want.bias.is_some() {
         keys.push("bias");
     }
+    let options = want.optimizer.hyper_parameters();
+    keys.extend(options.iter().map(|(name, _)| *name));
     assert_keys(run, &keys, what);
+    assert_eq!(run["label"], want.optimizer.label(), "{what}.label");
     assert_eq!(run["optimizer"], want.optimizer.kind.name(), "{what}");
     assert_number(&run["lr"], want.optimizer.lr, &format!("{what}.lr"));
     assert_numbers(&run["init"], &want.init, &format!("{what}.init"));
@@ -333,22 +337,23 @@ fn check_matrix_json(json: &Value, spec_title: &str, s: &MatrixSnapshot) {
 }
 
 fn check_matrix_run(run: &Value, want: &MatrixRunSnapshot, what: &str) {
-    assert_keys(
-        run,
-        &[
-            "optimizer",
-            "lr",
-            "init_scale",
-            "singular_values",
-            "train_loss",
-            "test_error",
-            "nuclear_norm",
-            "effective_rank",
-            "status",
-            "status_step",
-        ],
-        what,
-    );
+    let mut keys = vec![
+        "optimizer",
+        "label",
+        "lr",
+        "init_scale",
+        "singular_values",
+        "train_loss",
+        "test_error",
+        "nuclear_norm",
+        "effective_rank",
+        "status",
+        "status_step",
+    ];
+    let options = want.optimizer.hyper_parameters();
+    keys.extend(options.iter().map(|(name, _)| *name));
+    assert_keys(run, &keys, what);
+    assert_eq!(run["label"], want.optimizer.label(), "{what}.label");
     assert_eq!(run["optimizer"], want.optimizer.kind.name(), "{what}");
     assert_number(&run["lr"], want.optimizer.lr, &format!("{what}.lr"));
     assert_number(
@@ -430,24 +435,25 @@ fn check_diagonal_json(json: &Value, spec_title: &str, s: &DiagonalSnapshot) {
 }
 
 fn check_diagonal_run(run: &Value, want: &DiagonalRunSnapshot, what: &str) {
-    assert_keys(
-        run,
-        &[
-            "optimizer",
-            "lr",
-            "init_scale",
-            "depth",
-            "w",
-            "train_loss",
-            "l1_norm",
-            "l2_norm",
-            "implicit",
-            "distances",
-            "status",
-            "status_step",
-        ],
-        what,
-    );
+    let mut keys = vec![
+        "optimizer",
+        "label",
+        "lr",
+        "init_scale",
+        "depth",
+        "w",
+        "train_loss",
+        "l1_norm",
+        "l2_norm",
+        "implicit",
+        "distances",
+        "status",
+        "status_step",
+    ];
+    let options = want.optimizer.hyper_parameters();
+    keys.extend(options.iter().map(|(name, _)| *name));
+    assert_keys(run, &keys, what);
+    assert_eq!(run["label"], want.optimizer.label(), "{what}.label");
     assert_eq!(run["optimizer"], want.optimizer.kind.name(), "{what}");
     assert_number(&run["lr"], want.optimizer.lr, &format!("{what}.lr"));
     assert_number(
@@ -489,9 +495,10 @@ fn check_diagonal_run(run: &Value, want: &DiagonalRunSnapshot, what: &str) {
     assert_status(run, want.status, what);
 }
 
-/// A trace cell read back: empty for a missing value, else exactly the engine's bits.
+/// A trace cell read back: empty for a missing or non-finite value (the JSON's null), else
+/// exactly the engine's bits.
 fn assert_cell(cell: &str, expected: Option<f64>, what: &str) {
-    match expected {
+    match expected.filter(|v| v.is_finite()) {
         None => assert_eq!(cell, "", "{what}: a missing value is an empty cell"),
         Some(want) => {
             let got: f64 = cell
@@ -505,7 +512,9 @@ fn assert_cell(cell: &str, expected: Option<f64>, what: &str) {
 
 /// The header the README documents, from the snapshot's shape.
 fn expected_header(body: &SnapshotBody) -> String {
-    let mut columns: Vec<String> = ["step", "run", "optimizer"].map(String::from).to_vec();
+    let mut columns: Vec<String> = ["step", "run", "label", "optimizer"]
+        .map(String::from)
+        .to_vec();
     match body {
         SnapshotBody::Linear(s) => {
             columns.extend(["loss", "norm", "margin", "status"].map(String::from));
@@ -515,6 +524,10 @@ fn expected_header(body: &SnapshotBody) -> String {
                     .map(|(n, _)| format!("angle_{}", n.name())),
             );
             columns.extend((1..=s.dim).map(|j| format!("w{j}")));
+            if s.bias {
+                columns.push("b".to_owned());
+            }
+            columns.extend((1..=s.dim).map(|j| format!("d{j}")));
         }
         SnapshotBody::Matrix(s) => {
             columns.extend(
@@ -550,7 +563,7 @@ fn expected_header(body: &SnapshotBody) -> String {
 
 /// One trace row against the engine's run `index` at the same step.
 fn check_trace_row(cells: &[&str], body: &SnapshotBody, index: usize, what: &str) {
-    let (optimizer, status, numbers): (&str, RunStatus, Vec<Option<f64>>) = match body {
+    let (label, status, numbers): (String, RunStatus, Vec<Option<f64>>) = match body {
         SnapshotBody::Linear(s) => {
             let run = &s.runs[index];
             let mut numbers = vec![Some(run.loss), Some(run.norm), Some(run.margin)];
@@ -560,8 +573,10 @@ fn check_trace_row(cells: &[&str], body: &SnapshotBody, index: usize, what: &str
                     .find(|(n, _)| n == norm)
                     .map(|(_, angle)| *angle)
             }));
+            numbers.extend(run.weights.iter().map(|v| Some(*v)));
+            numbers.extend(run.bias.map(Some));
             numbers.extend(run.direction.iter().map(|v| Some(*v)));
-            (run.optimizer.kind.name(), run.status, numbers)
+            (run.optimizer.label(), run.status, numbers)
         }
         SnapshotBody::Matrix(s) => {
             let run = &s.runs[index];
@@ -572,7 +587,7 @@ fn check_trace_row(cells: &[&str], body: &SnapshotBody, index: usize, what: &str
                 Some(run.effective_rank),
             ];
             numbers.extend(run.singular_values.iter().map(|v| Some(*v)));
-            (run.optimizer.kind.name(), run.status, numbers)
+            (run.optimizer.label(), run.status, numbers)
         }
         SnapshotBody::Diagonal(s) => {
             let run = &s.runs[index];
@@ -586,25 +601,37 @@ fn check_trace_row(cells: &[&str], body: &SnapshotBody, index: usize, what: &str
                 run.distances.min_l2,
                 run.distances.implicit,
             ];
-            (run.optimizer.kind.name(), run.status, numbers)
+            (run.optimizer.label(), run.status, numbers)
         }
     };
     let status_column = match body {
-        SnapshotBody::Linear(_) => 6,
-        SnapshotBody::Matrix(_) => 7,
-        SnapshotBody::Diagonal(_) => 11,
+        SnapshotBody::Linear(_) => 7,
+        SnapshotBody::Matrix(_) => 8,
+        SnapshotBody::Diagonal(_) => 12,
     };
-    assert_eq!(cells.len(), 3 + numbers.len() + 1, "{what}: column count");
+    let optimizer = match body {
+        SnapshotBody::Linear(s) => s.runs[index].optimizer.kind.name(),
+        SnapshotBody::Matrix(s) => s.runs[index].optimizer.kind.name(),
+        SnapshotBody::Diagonal(s) => s.runs[index].optimizer.kind.name(),
+    };
+    // A diverged run's numbers are all empty: none of them means anything (README).
+    let diverged = matches!(status, RunStatus::Diverged { .. });
+    let numbers: Vec<Option<f64>> = numbers
+        .into_iter()
+        .map(|n| n.filter(|_| !diverged))
+        .collect();
+    assert_eq!(cells.len(), 4 + numbers.len() + 1, "{what}: column count");
     assert_eq!(cells[1], (index + 1).to_string(), "{what}: run");
-    assert_eq!(cells[2], optimizer, "{what}: optimizer");
+    assert_eq!(cells[2], label, "{what}: label");
+    assert_eq!(cells[3], optimizer, "{what}: optimizer");
     assert_eq!(cells[status_column], status.name(), "{what}: status");
-    let number_cells = cells[3..]
+    let number_cells = cells[4..]
         .iter()
         .enumerate()
-        .filter(|(k, _)| k + 3 != status_column)
+        .filter(|(k, _)| k + 4 != status_column)
         .map(|(_, cell)| *cell);
     for (k, (cell, want)) in number_cells.zip(numbers).enumerate() {
-        assert_cell(cell, want, &format!("{what}: column {}", k + 4));
+        assert_cell(cell, want, &format!("{what}: column {}", k + 5));
     }
 }
 

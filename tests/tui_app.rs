@@ -596,3 +596,30 @@ fn the_fps_range_is_the_command_lines() {
     assert_eq!(status(low - 1), Some(2));
     assert_eq!(status(high + 1), Some(2));
 }
+
+#[test]
+fn e_hands_an_export_of_the_screen_to_the_loop_and_its_outcome_shows_until_the_next_key() {
+    let mut app = app();
+    assert_eq!(
+        action_for(key(KeyCode::Char('e')), KeyMode::Normal),
+        Some(Action::Export)
+    );
+    // Nothing on screen yet: nothing to export.
+    assert!(app.update(Action::Export).is_empty());
+    assert!(app.take_export().is_none());
+    app.apply(report(0, true));
+    app.export_dir = PathBuf::from("out");
+    assert!(
+        app.update(Action::Export).is_empty(),
+        "no command for the worker"
+    );
+    let job = app.take_export().expect("a job");
+    assert_eq!(job.dir, PathBuf::from("out"));
+    assert_eq!(job.preset, "max-margin");
+    assert_eq!(job.snapshot.step, app.step());
+    assert!(app.take_export().is_none(), "taken once");
+    app.export_finished(Err("cannot write out/x.svg".to_owned()));
+    assert!(matches!(&app.export_note, Some(Err(m)) if m.contains("out/x.svg")));
+    app.update(Action::TogglePause);
+    assert!(app.export_note.is_none(), "the next key clears it");
+}

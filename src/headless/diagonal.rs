@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::sweep::RunRow;
-use super::{OrderedMap, status_warning};
+use super::{HyperParameters, OrderedMap, csv_text, status_warning};
 use crate::core::experiment::{DiagonalDistances, DiagonalProblem, DiagonalSnapshot};
 use crate::core::reference::InterpolationError;
 
@@ -32,7 +32,10 @@ struct DiagonalReport {
 #[derive(Serialize)]
 struct DiagonalRunReport {
     optimizer: &'static str,
+    label: String,
     lr: f64,
+    #[serde(flatten)]
+    hyper_parameters: HyperParameters,
     init_scale: f64,
     depth: u32,
     w: Vec<f64>,
@@ -103,7 +106,9 @@ fn report(title: &str, steps: u64, s: &DiagonalSnapshot) -> DiagonalReport {
             warnings.extend(status_warning(i, &r.optimizer, r.status));
             DiagonalRunReport {
                 optimizer: r.optimizer.kind.name(),
+                label: r.optimizer.label(),
                 lr: r.optimizer.lr,
+                hyper_parameters: HyperParameters::of(&r.optimizer),
                 init_scale: r.init_scale,
                 depth: r.depth,
                 w: r.w.clone(),
@@ -141,8 +146,9 @@ pub(super) fn trace_rows(out: &mut impl Write, step: u64, s: &DiagonalSnapshot) 
     for (i, r) in s.runs.iter().enumerate() {
         writeln!(
             out,
-            "{step},{},{},{:?},{},{:?},{:?},{:?},{},{},{},{}",
+            "{step},{},{},{},{:?},{},{:?},{:?},{:?},{},{},{},{}",
             i + 1,
+            csv_text(&r.optimizer.label()),
             r.optimizer.kind.name(),
             r.init_scale,
             r.depth,

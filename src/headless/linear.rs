@@ -7,8 +7,13 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::sweep::RunRow;
-use super::{OrderedMap, status_warning};
-use crate::core::experiment::{LinearProblem, LinearSnapshot};
+use super::{
+    HyperParameters, OrderedMap, csv_number, csv_text, reported, reported_all, status_at,
+    status_warning,
+};
+use crate::core::experiment::{
+    LinearProblem, LinearRunSnapshot, LinearSnapshot, RunStatus, angle_degrees, norm2, unit,
+};
 
 /// LinearReport: serialised as is, so the field order is the JSON's.
 #[derive(Serialize)]
@@ -28,14 +33,18 @@ struct LinearReport {
 #[derive(Serialize)]
 struct LinearRunReport {
     optimizer: &'static str,
+    label: String,
     lr: f64,
+    #[serde(flatten)]
+    hyper_parameters: HyperParameters,
     init: Vec<f64>,
-    direction: Vec<f64>,
-    norm: f64,
+    direction: Vec<Option<f64>>,
+    norm: Option<f64>,
+    /// Absent without an intercept; a number, or null for a diverged run.
     #[serde(skip_serializing_if = "Option::is_none")]
-    bias: Option<f64>,
-    loss: f64,
-    margin: f64,
+    bias: Option<serde_json::Value>,
+    loss: Option<f64>,
+    margin: Option<f64>,
     angles: OrderedMap<f64>,
     predicted: Option<String>,
     status: &'static str,
@@ -67,18 +76,22 @@ fn report(title: &str, steps: u64, s: &LinearSnapshot) -> LinearReport {
         .enumerate()
         .map(|(i, r)| {
             warnings.extend(status_warning(i, &r.optimizer, r.status));
+            let diverged = matches!(r.status, RunStatus::Diverged { .. });
             LinearRunReport {
                 optimizer: r.optimizer.kind.name(),
+                label: r.optimizer.label(),
                 lr: r.optimizer.lr,
+                hyper_parameters: HyperParameters::of(&r.optimizer),
                 init: r.init.clone(),
-                direction: r.direction.clone(),
-                norm: r.norm,
-                bias: r.bias,
-                loss: r.loss,
-                margin: r.margin,
+                direction: reported_all(&r.direction, r.status),
+                norm: reported(r.norm, r.status),
+                bias: r.bias.map(|b| serde_json::json!(reported(b, r.status))),
+                loss: reported(r.loss, r.status),
+                margin: reported(r.margin, r.status),
                 angles: OrderedMap(
                     r.angles
                         .iter()
+                        .filter(|_| !diverged)
                         .map(|(n, a)| (n.name().to_string(), *a))
                         .collect(),
                 ),
@@ -101,7 +114,8 @@ fn report(title: &str, steps: u64, s: &LinearSnapshot) -> LinearReport {
     }
 }
 
-/// Appends the linear trace columns to the header `step,run,optimizer`.
+/// Appends the linear trace columns to the key columns: the metrics, the angle to each
+/// reference, raw w (`w1..wd`), `b` with a bias, and the direction w/‖w‖ (`d1..dd`).
 pub(super) fn trace_header(header: &mut String, s: &LinearSnapshot) {
     header.push_str(",loss,norm,margin,status");
     for (norm, _) in &s.references {
@@ -110,33 +124,97 @@ pub(super) fn trace_header(header: &mut String, s: &LinearSnapshot) {
     for j in 1..=s.dim {
         write!(header, ",w{j}").ok();
     }
+    if s.bias {
+        header.push_str(",b");
+    }
+    for j in 1..=s.dim {
+        write!(header, ",d{j}").ok();
+    }
+}
+
+/// What one trace row says of a run: θ = (w, b) as is, its loss, margin and status.
+struct RowState<'a> {
+    theta: &'a [f64],
+    loss: f64,
+    margin: f64,
+    status: RunStatus,
+}
+
+/// One trace row of run `index` (0-based). The norm, direction and angles are computed here
+/// from θ; for w = 0 the margin and the angles are empty (no direction exists), and a diverged
+/// row leaves every number empty (the rule of [`reported`]).
+fn row(
+    step: u64,
+    index: usize,
+    s: &LinearSnapshot,
+    run: &LinearRunSnapshot,
+    at: &RowState<'_>,
+) -> String {
+    let status = at.status;
+    let weights = &at.theta[..s.dim];
+    let norm = norm2(weights);
+    let direction = unit(weights);
+    let has_direction = norm > 0.0 && norm.is_finite();
+    let mut row = format!(
+        "{step},{},{},{},{},{},{},{}",
+        index + 1,
+        csv_text(&run.optimizer.label()),
+        run.optimizer.kind.name(),
+        csv_number(at.loss, status),
+        csv_number(norm, status),
+        csv_number(if has_direction { at.margin } else { f64::NAN }, status),
+        status.name()
+    );
+    for (_, reference) in &s.references {
+        row.push(',');
+        if let (true, Ok(reference)) = (has_direction, reference) {
+            row.push_str(&csv_number(
+                angle_degrees(&direction, &reference.direction),
+                status,
+            ));
+        }
+    }
+    for &value in at.theta {
+        write!(row, ",{}", csv_number(value, status)).ok();
+    }
+    for &value in &direction {
+        write!(row, ",{}", csv_number(value, status)).ok();
+    }
+    row
 }
 
 /// Writes one trace row per run at `step`.
 pub(super) fn trace_rows(out: &mut impl Write, step: u64, s: &LinearSnapshot) -> io::Result<()> {
     for (i, r) in s.runs.iter().enumerate() {
-        let mut row = format!(
-            "{step},{},{},{:?},{:?},{:?},{}",
-            i + 1,
-            r.optimizer.kind.name(),
-            r.loss,
-            r.norm,
-            r.margin,
-            r.status.name()
-        );
-        for (norm, _) in &s.references {
-            let angle = r.angles.iter().find(|(n, _)| n == norm).map(|(_, a)| *a);
-            row.push(',');
-            if let Some(angle) = angle {
-                write!(row, "{angle:?}").ok();
-            }
-        }
-        for v in &r.direction {
-            write!(row, ",{v:?}").ok();
-        }
-        writeln!(out, "{row}")?;
+        let mut theta = r.weights.clone();
+        theta.extend(r.bias);
+        let at = RowState {
+            theta: &theta,
+            loss: r.loss,
+            margin: r.margin,
+            status: r.status,
+        };
+        writeln!(out, "{}", row(step, i, s, r, &at))?;
     }
     Ok(())
+}
+
+/// The trace rows the runs' bounded histories hold, as (step, run, row).
+pub(super) fn history_rows(s: &LinearSnapshot) -> Vec<(u64, usize, String)> {
+    let mut rows = Vec::new();
+    for (i, r) in s.runs.iter().enumerate() {
+        for (step, record) in r.trace.iter() {
+            let (theta, metrics) = record.split_at(record.len() - 2);
+            let at = RowState {
+                theta,
+                loss: metrics[0],
+                margin: metrics[1],
+                status: status_at(r.status, step),
+            };
+            rows.push((step, i, row(step, i, s, r, &at)));
+        }
+    }
+    rows
 }
 
 /// What `check` says of a valid linear preset.

@@ -7,8 +7,13 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::sweep::RunRow;
-use super::{OrderedMap, status_warning};
-use crate::core::experiment::{MatrixProblem, MatrixSnapshot, NuclearReferenceStatus};
+use super::{
+    HyperParameters, OrderedMap, csv_number, csv_text, reported, reported_all, status_at,
+    status_warning,
+};
+use crate::core::experiment::{
+    MatrixProblem, MatrixRunSnapshot, MatrixSnapshot, NuclearReferenceStatus, RunStatus,
+};
 use crate::preset;
 
 /// MatrixReport: serialised as is, so the field order is the JSON's.
@@ -26,13 +31,16 @@ struct MatrixReport {
 #[derive(Serialize)]
 struct MatrixRunReport {
     optimizer: &'static str,
+    label: String,
     lr: f64,
+    #[serde(flatten)]
+    hyper_parameters: HyperParameters,
     init_scale: f64,
-    singular_values: Vec<f64>,
-    train_loss: f64,
-    test_error: f64,
-    nuclear_norm: f64,
-    effective_rank: f64,
+    singular_values: Vec<Option<f64>>,
+    train_loss: Option<f64>,
+    test_error: Option<f64>,
+    nuclear_norm: Option<f64>,
+    effective_rank: Option<f64>,
     status: &'static str,
     status_step: Option<u64>,
 }
@@ -62,13 +70,15 @@ fn report(title: &str, steps: u64, s: &MatrixSnapshot) -> MatrixReport {
             warnings.extend(status_warning(i, &r.optimizer, r.status));
             MatrixRunReport {
                 optimizer: r.optimizer.kind.name(),
+                label: r.optimizer.label(),
                 lr: r.optimizer.lr,
+                hyper_parameters: HyperParameters::of(&r.optimizer),
                 init_scale: r.init_scale,
-                singular_values: r.singular_values.clone(),
-                train_loss: r.train_loss,
-                test_error: r.test_error,
-                nuclear_norm: r.nuclear_norm,
-                effective_rank: r.effective_rank,
+                singular_values: reported_all(&r.singular_values, r.status),
+                train_loss: reported(r.train_loss, r.status),
+                test_error: reported(r.test_error, r.status),
+                nuclear_norm: reported(r.nuclear_norm, r.status),
+                effective_rank: reported(r.effective_rank, r.status),
                 status: r.status.name(),
                 status_step: r.status.step(),
             }
@@ -88,31 +98,71 @@ fn report(title: &str, steps: u64, s: &MatrixSnapshot) -> MatrixReport {
 /// Appends the matrix trace columns to the header `step,run,optimizer`.
 pub(super) fn trace_header(header: &mut String, s: &MatrixSnapshot) {
     header.push_str(",train_loss,test_error,nuclear_norm,effective_rank,status");
-    let count = s.runs.first().map_or(0, |r| r.singular_values.len());
-    for j in 1..=count {
+    for j in 1..=sigma_columns(s) {
         write!(header, ",sigma{j}").ok();
     }
 }
 
+/// One trace row of run `index` (0-based): the metrics (train loss, test error, nuclear norm,
+/// effective rank), the status, then `sigma_count` singular-value cells (empty past `sigmas`,
+/// and every number empty in a diverged row, the rule of [`reported`]).
+fn row(
+    step: u64,
+    index: usize,
+    run: &MatrixRunSnapshot,
+    metrics: [f64; 4],
+    status: RunStatus,
+    sigmas: &[f64],
+    sigma_count: usize,
+) -> String {
+    let mut row = format!(
+        "{step},{},{},{}",
+        index + 1,
+        csv_text(&run.optimizer.label()),
+        run.optimizer.kind.name()
+    );
+    for value in metrics {
+        write!(row, ",{}", csv_number(value, status)).ok();
+    }
+    write!(row, ",{}", status.name()).ok();
+    for j in 0..sigma_count {
+        row.push(',');
+        if let Some(&sigma) = sigmas.get(j) {
+            row.push_str(&csv_number(sigma, status));
+        }
+    }
+    row
+}
+
 /// Writes one trace row per run at `step`.
 pub(super) fn trace_rows(out: &mut impl Write, step: u64, s: &MatrixSnapshot) -> io::Result<()> {
+    let count = sigma_columns(s);
     for (i, r) in s.runs.iter().enumerate() {
-        let mut row = format!(
-            "{step},{},{},{:?},{:?},{:?},{:?},{}",
-            i + 1,
-            r.optimizer.kind.name(),
-            r.train_loss,
-            r.test_error,
-            r.nuclear_norm,
-            r.effective_rank,
-            r.status.name()
-        );
-        for v in &r.singular_values {
-            write!(row, ",{v:?}").ok();
-        }
-        writeln!(out, "{row}")?;
+        let metrics = [r.train_loss, r.test_error, r.nuclear_norm, r.effective_rank];
+        let line = row(step, i, r, metrics, r.status, &r.singular_values, count);
+        writeln!(out, "{line}")?;
     }
     Ok(())
+}
+
+/// The trace rows the runs' bounded histories hold, as (step, run, row); the histories keep the
+/// top min(m, n, k) singular values, so the cells past those are empty.
+pub(super) fn history_rows(s: &MatrixSnapshot) -> Vec<(u64, usize, String)> {
+    let count = sigma_columns(s);
+    let mut rows = Vec::new();
+    for (i, r) in s.runs.iter().enumerate() {
+        for ((step, sigmas), (_, metrics)) in r.spectra.iter().zip(r.trace.iter()) {
+            let metrics = [metrics[0], metrics[1], metrics[2], metrics[3]];
+            let status = status_at(r.status, step);
+            rows.push((step, i, row(step, i, r, metrics, status, sigmas, count)));
+        }
+    }
+    rows
+}
+
+/// How many `sigma` columns a trace has: every singular value of M.
+fn sigma_columns(s: &MatrixSnapshot) -> usize {
+    s.runs.first().map_or(0, |r| r.singular_values.len())
 }
 
 /// What `check` says of a valid matrix preset.

@@ -24,7 +24,7 @@ use serde::ser::SerializeMap;
 
 use crate::core::experiment::{Experiment, ExperimentSpec, Problem, RunStatus, SnapshotBody};
 use crate::core::history::next_log_step;
-use crate::core::optim::OptimizerSpec;
+use crate::core::optim::{HyperValue, OptimizerSpec};
 use crate::preset::{self, PresetInfo};
 
 /// Trace rows per run on the log grid: 50 per decade.
@@ -49,6 +49,71 @@ impl<V: Serialize> Serialize for OrderedMap<V> {
         map.end()
     }
 }
+
+/// A run's hyper-parameters beside `lr` (see [`OptimizerSpec::hyper_parameters`]), flattened
+/// into its JSON object in preset order.
+struct HyperParameters(Vec<(&'static str, HyperValue)>);
+
+impl HyperParameters {
+    fn of(optimizer: &OptimizerSpec) -> Self {
+        Self(optimizer.hyper_parameters())
+    }
+}
+
+impl Serialize for HyperParameters {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (name, value) in &self.0 {
+            match *value {
+                HyperValue::Number(x) => map.serialize_entry(name, &x)?,
+                HyperValue::Pair(a, b) => map.serialize_entry(name, &[a, b])?,
+                HyperValue::Flag(on) => map.serialize_entry(name, &on)?,
+                HyperValue::Count(n) => map.serialize_entry(name, &n)?,
+                HyperValue::Text(text) => map.serialize_entry(name, text)?,
+            }
+        }
+        map.end()
+    }
+}
+
+/// A number as the reports print it. The rule for a diverged run: every number computed from
+/// its parameters is `null` (its last parameters met a NaN or infinity, or are on their way to
+/// one, so no digit of them means anything), and so is any other non-finite number. What the
+/// preset gave (optimizer, label, lr, init, …) and the status stay.
+fn reported(value: f64, status: RunStatus) -> Option<f64> {
+    let diverged = matches!(status, RunStatus::Diverged { .. });
+    (value.is_finite() && !diverged).then_some(value)
+}
+
+/// [`reported`] for each value of a list (the list keeps its length).
+fn reported_all(values: &[f64], status: RunStatus) -> Vec<Option<f64>> {
+    values.iter().map(|&v| reported(v, status)).collect()
+}
+
+/// A CSV cell: `value` as Rust's shortest round-trip form, empty when [`reported`] says null.
+fn csv_number(value: f64, status: RunStatus) -> String {
+    reported(value, status).map_or_else(String::new, |v| format!("{v:?}"))
+}
+
+/// A CSV text cell, quoted (RFC 4180) when it holds a comma, a quote or a line break.
+fn csv_text(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+/// The status of a run at a recorded `step`: `ok` before it stopped, its status from then on.
+fn status_at(status: RunStatus, step: u64) -> RunStatus {
+    match status.step() {
+        Some(stopped) if step >= stopped => status,
+        _ => RunStatus::Ok,
+    }
+}
+
+/// The first trace columns, shared by every kind: step, run number, label, optimizer.
+const TRACE_KEY_COLUMNS: &str = "step,run,label,optimizer";
 
 /// One line for run `index` (0-based) if it stopped, for the `warnings` list.
 fn status_warning(index: usize, optimizer: &OptimizerSpec, status: RunStatus) -> Option<String> {
@@ -90,7 +155,7 @@ struct TraceWriter {
 
 impl TraceWriter {
     fn header(&mut self, experiment: &Experiment) -> std::io::Result<()> {
-        let mut header = String::from("step,run,optimizer");
+        let mut header = String::from(TRACE_KEY_COLUMNS);
         match &experiment.snapshot().body {
             SnapshotBody::Linear(s) => linear::trace_header(&mut header, s),
             SnapshotBody::Matrix(s) => matrix::trace_header(&mut header, s),
@@ -107,6 +172,35 @@ impl TraceWriter {
             SnapshotBody::Diagonal(s) => diagonal::trace_rows(&mut self.out, snapshot.step, s),
         }
     }
+}
+
+/// The trace CSV (header and rows, as `run --trace` writes them) of a snapshot, rebuilt from
+/// its bounded histories: what the dashboard exports. Rows are sorted by step, then run.
+#[must_use]
+pub fn trace_from_histories(snapshot: &crate::core::experiment::Snapshot) -> String {
+    let mut header = String::from(TRACE_KEY_COLUMNS);
+    let mut rows = match &snapshot.body {
+        SnapshotBody::Linear(s) => {
+            linear::trace_header(&mut header, s);
+            linear::history_rows(s)
+        }
+        SnapshotBody::Matrix(s) => {
+            matrix::trace_header(&mut header, s);
+            matrix::history_rows(s)
+        }
+        SnapshotBody::Diagonal(_) => {
+            diagonal::trace_header(&mut header);
+            Vec::new()
+        }
+    };
+    rows.sort_by_key(|(step, run, _)| (*step, *run));
+    let mut csv = header;
+    csv.push('\n');
+    for (_, _, row) in rows {
+        csv.push_str(&row);
+        csv.push('\n');
+    }
+    csv
 }
 
 /// Which steps a trace records: a log grid, plus every `svd_every` steps for matrices (widened
@@ -191,6 +285,34 @@ pub fn run(
     steps: u64,
     trace: Option<&Path>,
 ) -> Result<String, HeadlessError> {
+    run_with_figure(spec, steps, trace, None)
+}
+
+/// [`run`], and also the experiment's SVG figure at the end of the run (`run --svg FILE`), the
+/// same figure the dashboard's `e` writes. The file is created before any work, so a path that
+/// cannot be written is refused at once.
+///
+/// # Errors
+/// When the trace or figure file cannot be created or written.
+///
+/// # Panics
+/// Never in practice: the progress template is a valid constant.
+pub fn run_with_figure(
+    spec: ExperimentSpec,
+    steps: u64,
+    trace: Option<&Path>,
+    svg: Option<&Path>,
+) -> Result<String, HeadlessError> {
+    let figure = match svg {
+        None => None,
+        Some(path) => Some((
+            path,
+            File::create(path).map_err(|e| {
+                HeadlessError::Message(format!("{}: cannot write the figure: {e}", path.display()))
+            })?,
+        )),
+    };
+    let title = spec.title.clone();
     let mut trace = match trace {
         None => None,
         Some(path) => Some(TraceWriter {
@@ -261,6 +383,15 @@ pub fn run(
             t.rows(&experiment).map_err(trace_error)?;
         }
         t.out.flush().map_err(trace_error)?;
+    }
+    if let Some((path, mut file)) = figure {
+        let text = crate::figure::experiment_svg(&experiment.snapshot(), &title)?;
+        file.write_all(text.as_bytes()).map_err(|e| {
+            HeadlessError::Message(format!(
+                "{}: writing the figure failed: {e}",
+                path.display()
+            ))
+        })?;
     }
     Ok(report_json(&experiment))
 }

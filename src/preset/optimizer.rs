@@ -7,7 +7,7 @@ use toml::Spanned;
 
 use super::PresetError;
 use super::diagnostics::Checker;
-use super::raw::{Num, RawRun};
+use super::raw::{Num, RawRun, Text};
 use crate::core::optim::{
     NormalizeBy, OptimizerField, OptimizerKind, OptimizerOptions, OptimizerSpec, Schedule,
 };
@@ -67,14 +67,52 @@ pub(super) fn check_optimizer(
         normalize,
         p: number(&r.p),
     };
-    options.check(points).map_err(|e| {
+    let mut spec = options.check(points).map_err(|e| {
         let span = field_span(r, e.field);
         let message = match &span {
             Some(span) if e.quotes_value() => format!("{} {e}", c.written(span)),
             _ => e.to_string(),
         };
         c.error(span, &format!("{key}.{}", e.field.name()), message)
-    })
+    })?;
+    spec.label = r
+        .label
+        .as_ref()
+        .map(|label| check_label(c, label, key))
+        .transpose()?;
+    Ok(spec)
+}
+
+/// Longest run label, so a legend or table column stays readable.
+const MAX_LABEL_CHARS: usize = 40;
+
+/// A run's `label`: one line of at most [`MAX_LABEL_CHARS`] characters, not blank (it names the
+/// run in legends, tables, JSON and CSV).
+fn check_label(c: &Checker<'_>, label: &Text, key: &str) -> Result<String, PresetError> {
+    let text = label.get_ref().trim();
+    let problem = if text.is_empty() {
+        Some(
+            "is blank; give the run a short name such as \"adam, small lr\", or remove it"
+                .to_owned(),
+        )
+    } else if text.chars().any(char::is_control) {
+        Some("holds a line break or control character; write it on one line".to_owned())
+    } else if text.chars().count() > MAX_LABEL_CHARS {
+        Some(format!(
+            "is longer than {MAX_LABEL_CHARS} characters; shorten it so legends and tables stay \
+             readable"
+        ))
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(c.error(
+            Some(label.span()),
+            &format!("{key}.label"),
+            format!("{} {problem}", c.written(&label.span())),
+        )),
+        None => Ok(text.to_owned()),
+    }
 }
 
 /// Where the run wrote `field` (for `betas`, the array or one of its values).

@@ -82,6 +82,7 @@ pub(super) struct RawModel {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawRun {
+    pub(super) label: Option<Text>,
     pub(super) optimizer: Text,
     pub(super) lr: Num,
     pub(super) init: Option<Spanned<Vec<Num>>>,
@@ -137,6 +138,7 @@ pub(super) const KEYS: &[&str] = &[
     "width",
     "init_scale",
     "init",
+    "label",
     "optimizer",
     "lr",
     "betas",

@@ -7,7 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::core::experiment::{ExperimentSpec, Layout, SnapshotBody};
+use crate::core::experiment::{ExperimentSpec, Layout, Snapshot, SnapshotBody};
+use crate::export::Exported;
 
 use super::keymap::{Action, BUILTIN_PRESETS, KeyMode};
 use super::protocol::{
@@ -105,6 +106,12 @@ pub struct App {
     pub notice: Option<String>,
     /// The worker's panic message, once it crashed.
     pub crashed: Option<String>,
+    /// Where `e` writes its files (`--export-dir`, default the current folder).
+    pub export_dir: PathBuf,
+    /// An export asked for by `e`, waiting for the event loop to hand it to a writer thread.
+    pending_export: Option<ExportJob>,
+    /// What the last export did (the paths it wrote, or why it failed), until the next key.
+    pub export_note: Option<Result<Exported, String>>,
     /// Set by `Quit`; the loop ends after this frame.
     pub should_quit: bool,
     /// False under `NO_COLOR`: views then rely on glyphs and labels, never on colour alone.
@@ -141,6 +148,9 @@ impl App {
             overlay: Overlay::None,
             notice: None,
             crashed: None,
+            export_dir: PathBuf::from("."),
+            pending_export: None,
+            export_note: None,
             should_quit: false,
             color: true,
             fps: 30,
@@ -235,6 +245,7 @@ impl App {
     fn commands_for(&mut self, action: Action) -> Vec<Command> {
         if !matches!(action, Action::PickerMove(_)) {
             self.notice = None;
+            self.export_note = None;
         }
         match action {
             Action::TogglePause => {
@@ -305,6 +316,15 @@ impl App {
             }
             Action::FocusNext => {
                 self.focus = (self.focus + 1) % self.panes().len();
+                Vec::new()
+            }
+            Action::Export => {
+                self.pending_export = self.report.as_ref().map(|report| ExportJob {
+                    dir: self.export_dir.clone(),
+                    preset: self.preset_name.clone(),
+                    title: self.title.clone(),
+                    snapshot: report.snapshot.clone(),
+                });
                 Vec::new()
             }
             Action::ToggleHelp => {
@@ -389,6 +409,41 @@ impl App {
             }
             WorkerMessage::Crashed(text) => self.crashed = Some(text),
         }
+    }
+}
+
+/// An export to write off the UI thread: everything [`crate::export::export`] needs, owned.
+#[derive(Debug, Clone)]
+pub struct ExportJob {
+    /// The folder to write into.
+    pub dir: PathBuf,
+    /// The preset's name, for the file names.
+    pub preset: String,
+    /// The preset's title, for the figure's caption.
+    pub title: String,
+    /// The picture on screen when `e` was pressed.
+    pub snapshot: Snapshot,
+}
+
+impl ExportJob {
+    /// Writes the files (slow: call it off the UI thread).
+    ///
+    /// # Errors
+    /// As [`crate::export::export`].
+    pub fn write(&self) -> Result<Exported, String> {
+        crate::export::export(&self.dir, &self.preset, &self.title, &self.snapshot)
+    }
+}
+
+impl App {
+    /// The export `e` asked for, if any, for the event loop to write on another thread.
+    pub fn take_export(&mut self) -> Option<ExportJob> {
+        self.pending_export.take()
+    }
+
+    /// Takes in the outcome of an export, shown in the banner until the next key.
+    pub fn export_finished(&mut self, outcome: Result<Exported, String>) {
+        self.export_note = Some(outcome);
     }
 }
 

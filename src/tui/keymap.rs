@@ -31,6 +31,8 @@ pub enum Action {
     PickerConfirm,
     /// Tab: focus the next pane.
     FocusNext,
+    /// `e`: write the figure on screen and the runs' trace into the export folder.
+    Export,
     /// `?`: show or hide the key help.
     ToggleHelp,
     /// Esc inside an overlay: close it.
@@ -89,6 +91,7 @@ pub fn action_for(key: KeyEvent, mode: KeyMode) -> Option<Action> {
         KeyCode::Char(c @ '1'..='3') => Some(Action::LoadBuiltin(c as usize - '1' as usize)),
         KeyCode::Char('p') => Some(Action::TogglePicker),
         KeyCode::Tab => Some(Action::FocusNext),
+        KeyCode::Char('e') => Some(Action::Export),
         KeyCode::Char('?') => Some(Action::ToggleHelp),
         KeyCode::Char('q' | 'Q') => Some(Action::Quit),
         _ => None,
@@ -96,7 +99,7 @@ pub fn action_for(key: KeyEvent, mode: KeyMode) -> Option<Action> {
 }
 
 /// The key help, shown in the `?` overlay (and mirrored in the README): key, what it does.
-pub const HELP: [(&str, &str); 13] = [
+pub const HELP: [(&str, &str); 14] = [
     ("space", "pause / resume (past the horizon: run on)"),
     ("n  .", "one step (pauses first)"),
     ("N", "100 steps (pauses first)"),
@@ -106,6 +109,7 @@ pub const HELP: [(&str, &str); 13] = [
     ("1 2 3", "max-margin · low-rank · sgd-vs-adam"),
     ("p", "preset picker (↑↓ Enter, Esc closes)"),
     ("tab", "focus the next pane"),
+    ("e", "export: SVG figure + trace CSV into --export-dir"),
     ("?", "this help"),
     ("q  Esc", "quit"),
     ("Ctrl-C", "quit"),

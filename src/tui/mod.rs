@@ -13,6 +13,7 @@
 pub mod app;
 pub mod keymap;
 pub mod protocol;
+pub mod snapshot;
 pub mod theme;
 pub mod view;
 pub mod worker;
@@ -54,6 +55,8 @@ pub struct DashboardOptions {
     pub fps: u32,
     /// `--set` changes to `preset` (every time it is loaded; other presets open as written).
     pub overrides: Vec<preset::Override>,
+    /// Where `e` writes the figure and the trace.
+    pub export_dir: PathBuf,
 }
 
 /// How long the UI gets to leave by itself after a signal before the watchdog exits for it.
@@ -107,6 +110,7 @@ pub fn run(options: DashboardOptions) -> Result<(), String> {
         presets_dir,
         fps,
         overrides,
+        export_dir,
     } = options;
     let presets = FilePresets {
         start: preset.clone(),
@@ -124,6 +128,7 @@ pub fn run(options: DashboardOptions) -> Result<(), String> {
     let mut app = App::new(&spec, &preset, presets_dir, Box::new(presets));
     app.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     app.fps = fps;
+    app.export_dir = export_dir;
 
     let stop = Arc::new(AtomicBool::new(false));
     let finished = Arc::new(AtomicBool::new(false));
@@ -158,11 +163,17 @@ fn event_loop(
     stop: &AtomicBool,
 ) -> Result<(), String> {
     let io_error = |e: io::Error| format!("terminal error: {e}");
+    // Exports are written on short-lived threads that report back here.
+    let (export_done, exports) = crossbeam_channel::unbounded();
     let mut dirty = true;
     let mut next_frame = Instant::now();
     while !app.should_quit && !stop.load(Ordering::SeqCst) {
         while let Ok(message) = worker.messages.try_recv() {
             app.apply(message);
+            dirty = true;
+        }
+        while let Ok(outcome) = exports.try_recv() {
+            app.export_finished(outcome);
             dirty = true;
         }
         let now = Instant::now();
@@ -185,6 +196,9 @@ fn event_loop(
                             // A closed channel means the worker is gone; the banner says so.
                             let _ = worker.commands.send(command);
                         }
+                        if let Some(job) = app.take_export() {
+                            spawn_export(job, export_done.clone());
+                        }
                         // Keys act within one frame: redraw now rather than at the next tick.
                         dirty = true;
                         next_frame = Instant::now();
@@ -200,6 +214,23 @@ fn event_loop(
         }
     }
     Ok(())
+}
+
+/// Writes an export on its own thread and sends the outcome back, so the UI never waits on the
+/// disk; a thread that cannot start is reported like a failed write.
+fn spawn_export(
+    job: app::ExportJob,
+    done: crossbeam_channel::Sender<Result<crate::export::Exported, String>>,
+) {
+    let reply = done.clone();
+    let spawned = thread::Builder::new()
+        .name("implicit-bias-export".to_owned())
+        .spawn(move || {
+            let _ = done.send(job.write());
+        });
+    if let Err(e) = spawned {
+        let _ = reply.send(Err(format!("cannot start the export thread: {e}")));
+    }
 }
 
 /// Raw mode and the alternate screen for as long as it lives; restored on drop.

@@ -4,21 +4,28 @@
 //! over tmux, or with a user's own palette; and every colour has a textual twin on screen (run
 //! numbers at the heads, reference labels, status words), so monochrome loses nothing.
 
-use std::borrow::Cow;
-
 use ratatui::style::{Color, Modifier, Style};
 
 use crate::core::reference::MarginNorm;
+pub use crate::palette::reference_label;
+use crate::palette::{self, Hue};
 
-/// Run colours, in run order (repeating).
-const RUN_COLORS: [Color; 6] = [
-    Color::Cyan,
-    Color::Yellow,
-    Color::Magenta,
-    Color::Green,
-    Color::LightBlue,
-    Color::White,
-];
+/// The terminal colour of a palette hue.
+fn color(hue: Hue) -> Color {
+    match hue {
+        Hue::Cyan => Color::Cyan,
+        Hue::Yellow => Color::Yellow,
+        Hue::Magenta => Color::Magenta,
+        Hue::Green => Color::Green,
+        Hue::LightBlue => Color::LightBlue,
+        Hue::White => Color::White,
+        Hue::Red => Color::Red,
+        Hue::LightRed => Color::LightRed,
+        Hue::LightMagenta => Color::LightMagenta,
+        Hue::LightGreen => Color::LightGreen,
+        Hue::LightYellow => Color::LightYellow,
+    }
+}
 
 /// Styles for one frame, with or without colour.
 #[derive(Debug, Clone, Copy)]
@@ -32,7 +39,7 @@ impl Theme {
     #[must_use]
     pub fn run_color(self, index: usize) -> Color {
         if self.color {
-            RUN_COLORS[index % RUN_COLORS.len()]
+            color(palette::run_hue(index))
         } else {
             Color::Reset
         }
@@ -47,15 +54,10 @@ impl Theme {
     /// The colour of a reference arrow.
     #[must_use]
     pub fn reference_color(self, norm: MarginNorm) -> Color {
-        if !self.color {
-            return Color::Reset;
-        }
-        match norm {
-            MarginNorm::L2 => Color::Red,
-            MarginNorm::L2Intercept => Color::LightRed,
-            MarginNorm::Linf => Color::LightMagenta,
-            MarginNorm::L1 => Color::LightGreen,
-            MarginNorm::Lp(_) => Color::LightYellow,
+        if self.color {
+            color(palette::reference_hue(norm))
+        } else {
+            Color::Reset
         }
     }
 
@@ -116,17 +118,5 @@ impl Theme {
     #[must_use]
     pub fn strong(self) -> Style {
         Style::new().add_modifier(Modifier::BOLD)
-    }
-}
-
-/// A reference's short on-screen name: `ℓ2`, `ℓ2+b`, `ℓ∞`, `ℓ1`, `ℓ3`.
-#[must_use]
-pub fn reference_label(norm: MarginNorm) -> Cow<'static, str> {
-    match norm {
-        MarginNorm::L2 => Cow::Borrowed("ℓ2"),
-        MarginNorm::L2Intercept => Cow::Borrowed("ℓ2+b"),
-        MarginNorm::Linf => Cow::Borrowed("ℓ∞"),
-        MarginNorm::L1 => Cow::Borrowed("ℓ1"),
-        MarginNorm::Lp(p) => Cow::Owned(format!("ℓ{}", p.get())),
     }
 }

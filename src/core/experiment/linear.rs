@@ -17,6 +17,9 @@ use super::{Engine, ExperimentSpec};
 /// Most points a trail keeps per run (log-spaced, thinned when full).
 pub const TRAIL_CAPACITY: usize = 600;
 
+/// The trail's spacing: every decade of steps gets the same number of points.
+const TRAIL_SPACING: Spacing = Spacing::Log { per_decade: 60.0 };
+
 /// How the dashboard arranges the runs of a linear experiment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
@@ -60,6 +63,9 @@ struct LinearRun {
     trail: History,
     /// Whether the last convergence check found the run at a minimiser.
     was_at_minimiser: bool,
+    /// Per record, at the trail's steps: θ = (w, b) as is, then the loss and the margin (what
+    /// an exported trace needs beyond the direction).
+    trace: History,
 }
 
 /// The running linear experiment: model, runs and the references computed once at the start.
@@ -99,11 +105,8 @@ impl LinearExperiment {
                     let seed = spec.seed ^ 0x9E37_79B9_7F4A_7C15_u64.wrapping_mul(i as u64 + 1);
                     Batcher::new(points, size, seed)
                 }),
-                trail: History::new(
-                    problem.data.dim + 1,
-                    TRAIL_CAPACITY,
-                    Spacing::Log { per_decade: 60.0 },
-                ),
+                trail: History::new(problem.data.dim + 1, TRAIL_CAPACITY, TRAIL_SPACING),
+                trace: History::new(run.init.len() + 2, TRAIL_CAPACITY, TRAIL_SPACING),
                 spec: run.clone(),
                 was_at_minimiser: false,
             })
@@ -155,6 +158,7 @@ impl LinearExperiment {
         LinearRunSnapshot {
             optimizer: run.spec.optimizer.clone(),
             init: run.spec.init.clone(),
+            weights: weights.to_vec(),
             direction,
             norm,
             bias: self.model.has_bias().then_some(bias),
@@ -164,8 +168,31 @@ impl LinearExperiment {
             predicted: run.spec.optimizer.predicted(),
             status: run.state.status,
             trail: run.trail.clone(),
+            trace: run.trace.clone(),
         }
     }
+}
+
+/// Records θ, the loss and the margin on `run`'s trace at `step` (when its spacing wants it).
+fn record_trace(run: &mut LinearRun, model: &LinearModel, data: &LinearData, step: u64) {
+    if !run.trace.wants(step) {
+        return;
+    }
+    let theta = &run.state.params;
+    let bias = if model.has_bias() {
+        theta[data.dim]
+    } else {
+        0.0
+    };
+    let weights = &theta[..data.dim];
+    let mut record = theta.clone();
+    record.push(model.loss(theta));
+    record.push(geometric_margin(
+        data,
+        &unit(weights),
+        bias / norm2(weights),
+    ));
+    run.trace.offer(step, &record);
 }
 
 impl Engine for LinearExperiment {
@@ -195,6 +222,7 @@ impl Engine for LinearExperiment {
                 if !diverged && run.trail.wants(step) {
                     let record = trail_record(&self.data, model.has_bias(), &run.state.params);
                     run.trail.offer(step, &record);
+                    record_trace(run, &self.model, &self.data, step);
                 }
             }
         }
@@ -204,6 +232,7 @@ impl Engine for LinearExperiment {
         for run in &mut self.runs {
             let record = trail_record(&self.data, self.model.has_bias(), &run.state.params);
             run.trail.offer(step, &record);
+            record_trace(run, &self.model, &self.data, step);
         }
     }
 
@@ -274,6 +303,8 @@ pub struct LinearRunSnapshot {
     pub optimizer: OptimizerSpec,
     /// Its start θ₀.
     pub init: Vec<f64>,
+    /// w as is (weights only, without the intercept).
+    pub weights: Vec<f64>,
     /// w/‖w‖ (weights only, without the intercept).
     pub direction: Vec<f64>,
     /// ‖w‖₂.
@@ -295,4 +326,7 @@ pub struct LinearRunSnapshot {
     /// Log-spaced history of the direction w/‖w‖ (dim values per record) and its geometric
     /// margin (one more value, NaN while w = 0), for the gap chart's margin gap.
     pub trail: History,
+    /// At the trail's steps: θ = (w, b) as is (dim, plus 1 with a bias), the loss, the margin
+    /// (NaN for w = 0) — the rows of an exported trace.
+    pub trace: History,
 }

@@ -85,6 +85,9 @@ struct MatrixRun {
     state: RunState,
     /// Per record: the top singular values (min(m, n, k) of them, descending).
     spectra: History,
+    /// Per record, at the spectra's steps: train loss, test error, nuclear norm, effective rank
+    /// (what an exported trace needs beyond the singular values).
+    trace: History,
 }
 
 /// The running matrix experiment: model, runs and the reference computed once at the start.
@@ -115,6 +118,7 @@ impl MatrixExperiment {
                 MatrixRun {
                     state: RunState::new(&run.optimizer, params),
                     spectra: History::new(kept, SPECTRUM_CAPACITY, spacing),
+                    trace: History::new(4, SPECTRUM_CAPACITY, spacing),
                     spec: run.clone(),
                 }
             })
@@ -157,6 +161,7 @@ impl MatrixExperiment {
                     singular_values,
                     status: run.state.status,
                     spectra: run.spectra.clone(),
+                    trace: run.trace.clone(),
                     product,
                 }
             })
@@ -183,8 +188,7 @@ impl Engine for MatrixExperiment {
                 }
                 run.state.apply(step, None);
                 if step.is_multiple_of(self.svd_every) && run.spectra.wants(step) {
-                    let spectrum = spectrum(&self.model, &run.state.params, run.spectra.width());
-                    run.spectra.offer(step, &spectrum);
+                    record(run, &self.model, step);
                 }
             }
         }
@@ -192,8 +196,7 @@ impl Engine for MatrixExperiment {
 
     fn record_all(&mut self, step: u64) {
         for run in &mut self.runs {
-            let spectrum = spectrum(&self.model, &run.state.params, run.spectra.width());
-            run.spectra.offer(step, &spectrum);
+            record(run, &self.model, step);
         }
     }
 
@@ -202,11 +205,21 @@ impl Engine for MatrixExperiment {
     }
 }
 
-/// The top `count` singular values of U Vᵀ, descending.
-fn spectrum(model: &MatrixModel, params: &[f64], count: usize) -> Vec<f64> {
-    let mut values = singular_values(&model.product(params));
-    values.truncate(count);
-    values
+/// Records the top singular values of U Vᵀ (descending) and the trace's metrics at `step`.
+fn record(run: &mut MatrixRun, model: &MatrixModel, step: u64) {
+    let product = model.product(&run.state.params);
+    let mut values = singular_values(&product);
+    run.trace.offer(
+        step,
+        &[
+            model.train_loss(&product),
+            model.test_error(&product),
+            values.iter().sum(),
+            effective_rank(&values),
+        ],
+    );
+    values.truncate(run.spectra.width());
+    run.spectra.offer(step, &values);
 }
 
 /// A matrix experiment's state.
@@ -243,6 +256,8 @@ pub struct MatrixRunSnapshot {
     pub status: RunStatus,
     /// Top singular values every `svd_every` steps (bounded).
     pub spectra: History,
+    /// At the spectra's steps: train loss, test error, nuclear norm, effective rank.
+    pub trace: History,
     /// The current M.
     pub product: DMatrix<f64>,
 }

@@ -154,6 +154,26 @@ pub struct OptimizerSpec {
     pub normalize: NormalizeBy,
     /// The exponent p > 1 of `mirror`'s potential ‖w‖_p^p / p.
     pub p: f64,
+    /// The run's name as the preset wrote it (`label`); `None` shows the default [`label`]
+    /// text. It lives here because every front end names a run by its optimizer.
+    ///
+    /// [`label`]: OptimizerSpec::label
+    pub label: Option<String>,
+}
+
+/// The value of one hyper-parameter, as [`OptimizerSpec::hyper_parameters`] lists it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum HyperValue {
+    /// A real number (eps, momentum, alpha, …).
+    Number(f64),
+    /// A pair of numbers (Adam's betas).
+    Pair(f64, f64),
+    /// A switch (nesterov).
+    Flag(bool),
+    /// A count (batch).
+    Count(usize),
+    /// A named choice (schedule, normalize).
+    Text(&'static str),
 }
 
 impl OptimizerSpec {
@@ -179,6 +199,7 @@ impl OptimizerSpec {
             schedule: Schedule::Constant,
             normalize: NormalizeBy::Gradient,
             p: 2.0,
+            label: None,
         }
     }
 
@@ -217,11 +238,15 @@ impl OptimizerSpec {
         }
     }
 
-    /// A short label for screens and JSON, e.g. `adam lr=0.1`; settings the theory cares about
-    /// are added when they are not the defaults (`mirror p=3 lr=0.1`, `adam lr=0.1 eps=0
-    /// inv-sqrt`, `normalized lr=0.1 by loss`).
+    /// The run's name for legends, tables, JSON and CSV: the preset's `label`, or else a short
+    /// default such as `adam lr=0.1`, with the settings the theory cares about added when they
+    /// are not the defaults (`mirror p=3 lr=0.1`, `adam lr=0.1 eps=0 inv-sqrt`,
+    /// `normalized lr=0.1 by loss`).
     #[must_use]
     pub fn label(&self) -> String {
+        if let Some(label) = &self.label {
+            return label.clone();
+        }
         let mut label = self.kind.name().to_owned();
         if self.kind == OptimizerKind::Mirror {
             write!(label, " p={}", self.p).ok();
@@ -238,5 +263,93 @@ impl OptimizerSpec {
             label.push_str(self.schedule.name());
         }
         label
+    }
+
+    /// Every option that applies to this rule besides `lr`, as (preset key, value), in preset
+    /// order: what JSON reports list so that two runs differing in any option can be told apart.
+    /// `batch` is listed when the run uses mini-batches (absent: the full batch). The rules come
+    /// from the same table that checks presets, so a new option appears here once it is there.
+    #[must_use]
+    pub fn hyper_parameters(&self) -> Vec<(&'static str, HyperValue)> {
+        use options::OptimizerField as Field;
+        let fields = [
+            Field::Betas(None),
+            Field::Eps,
+            Field::Momentum,
+            Field::Nesterov,
+            Field::Alpha,
+            Field::Schedule,
+            Field::Normalize,
+            Field::P,
+        ];
+        let mut listed: Vec<(&'static str, HyperValue)> = fields
+            .into_iter()
+            .filter(|&field| options::applies(field, self.kind))
+            .filter_map(|field| {
+                let value = match field {
+                    Field::Betas(_) => HyperValue::Pair(self.betas.0, self.betas.1),
+                    Field::Eps => HyperValue::Number(self.eps),
+                    Field::Momentum => HyperValue::Number(self.momentum),
+                    Field::Nesterov => HyperValue::Flag(self.nesterov),
+                    Field::Alpha => HyperValue::Number(self.alpha),
+                    Field::Schedule => HyperValue::Text(self.schedule.name()),
+                    Field::Normalize => HyperValue::Text(self.normalize.name()),
+                    Field::P => HyperValue::Number(self.p),
+                    Field::Lr | Field::Batch => return None,
+                };
+                Some((field.name(), value))
+            })
+            .collect();
+        if let Some(batch) = self.batch {
+            listed.push(("batch", HyperValue::Count(batch)));
+        }
+        listed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The options each rule lists, against the table of which options each rule accepts,
+    /// written out here from torch's signatures.
+    #[test]
+    fn each_rule_lists_exactly_the_options_it_accepts() {
+        let expected: [(OptimizerKind, &[&str]); 10] = [
+            (OptimizerKind::Gd, &["schedule"]),
+            (OptimizerKind::Sgd, &["momentum", "nesterov", "schedule"]),
+            (
+                OptimizerKind::Momentum,
+                &["momentum", "nesterov", "schedule"],
+            ),
+            (OptimizerKind::Adam, &["betas", "eps", "schedule"]),
+            (OptimizerKind::RmsProp, &["eps", "alpha", "schedule"]),
+            (OptimizerKind::Adagrad, &["eps", "schedule"]),
+            (OptimizerKind::Sign, &["schedule"]),
+            (OptimizerKind::Normalized, &["schedule", "normalize"]),
+            (OptimizerKind::Coordinate, &["schedule"]),
+            (OptimizerKind::Mirror, &["schedule", "p"]),
+        ];
+        for (kind, names) in expected {
+            let listed: Vec<&str> = OptimizerSpec::new(kind, 0.1)
+                .hyper_parameters()
+                .into_iter()
+                .map(|(name, _)| name)
+                .collect();
+            assert_eq!(listed, names, "{kind:?}");
+        }
+        let mut batched = OptimizerSpec::new(OptimizerKind::Adam, 0.1);
+        batched.batch = Some(4);
+        let listed = batched.hyper_parameters();
+        assert_eq!(listed[0], ("betas", HyperValue::Pair(0.9, 0.999)));
+        assert_eq!(listed.last(), Some(&("batch", HyperValue::Count(4))));
+    }
+
+    #[test]
+    fn a_label_replaces_the_default_text() {
+        let mut spec = OptimizerSpec::new(OptimizerKind::Adam, 0.1);
+        assert_eq!(spec.label(), "adam lr=0.1");
+        spec.label = Some("adam, warm".to_owned());
+        assert_eq!(spec.label(), "adam, warm");
     }
 }

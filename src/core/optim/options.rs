@@ -193,6 +193,11 @@ impl fmt::Display for OptimizerError {
 
 impl std::error::Error for OptimizerError {}
 
+/// True when `field` is an option of rule `kind`.
+pub(super) fn applies(field: OptimizerField, kind: OptimizerKind) -> bool {
+    rules_with(field).contains(&kind)
+}
+
 /// The rules that have each optional field (`lr` and `batch` apply to all).
 fn rules_with(field: OptimizerField) -> &'static [OptimizerKind] {
     use OptimizerKind::{Adagrad, Adam, Mirror, Momentum, Normalized, RmsProp, Sgd};

@@ -134,6 +134,20 @@ fn banner(app: &App, theme: Theme) -> Option<(String, Style)> {
             theme.bad(),
         ));
     }
+    match &app.export_note {
+        Some(Ok(files)) => {
+            return Some((
+                format!(
+                    "exported {} and {}",
+                    files.svg.display(),
+                    files.csv.display()
+                ),
+                theme.note(),
+            ));
+        }
+        Some(Err(message)) => return Some((format!("export failed: {message}"), theme.bad())),
+        None => {}
+    }
     match app.auto_pause() {
         Some(AutoPause::Horizon(step)) => Some((
             format!("paused at the preset's horizon (step {step}): space runs on, r resets"),
