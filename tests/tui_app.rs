@@ -21,6 +21,7 @@ use implicit_bias::core::optim::{OptimizerKind, OptimizerSpec};
 use implicit_bias::core::reference::MarginNorm;
 use implicit_bias::tui::app::{App, Overlay, Pane, PresetEntry, PresetSource};
 use implicit_bias::tui::keymap::{Action, KeyMode, action_for};
+use implicit_bias::tui::protocol::MAX_SLOW_FRAMES;
 use implicit_bias::tui::worker::{
     AutoPause, Command, MAX_FIXED_PACE, Pace, Report, WorkerHandle, WorkerMessage,
 };
@@ -186,7 +187,8 @@ fn speed_is_bounded_and_warp_returns_to_the_previous_pace() {
         app.update(Action::ToggleWarp),
         vec![Command::SetPace(Pace::Max)]
     );
-    // Down from flat out to the largest fixed pace, then halving to 1 and no further.
+    // Down from flat out to the largest fixed pace, then halving through one step per frame
+    // into slow motion, down to one step every MAX_SLOW_FRAMES frames and no further.
     assert_eq!(
         app.update(Action::Slower),
         vec![Command::SetPace(Pace::Fixed(MAX_FIXED_PACE))]
@@ -194,10 +196,10 @@ fn speed_is_bounded_and_warp_returns_to_the_previous_pace() {
     for _ in 0..40 {
         app.update(Action::Slower);
     }
-    assert_eq!(app.pace, Pace::Fixed(1));
+    assert_eq!(app.pace, Pace::Slow(MAX_SLOW_FRAMES));
     assert_eq!(
         app.update(Action::Faster),
-        vec![Command::SetPace(Pace::Fixed(2))]
+        vec![Command::SetPace(Pace::Slow(MAX_SLOW_FRAMES / 2))]
     );
     for _ in 0..40 {
         app.update(Action::Faster);
@@ -556,4 +558,36 @@ fn the_fps_range_is_the_command_lines() {
     assert_eq!(status(high), Some(1));
     assert_eq!(status(low - 1), Some(2));
     assert_eq!(status(high + 1), Some(2));
+}
+
+/// Slow motion: one step every 4 frames. Upper bound from the clock (frames / 4 + 2, one
+/// period of slack at each end); it does move, and never takes the 4 steps per frame a
+/// `Fixed(4)` would (which would be 16 times as many).
+#[test]
+fn slow_motion_takes_one_step_every_few_frames() {
+    let mut worker = WorkerHandle::spawn(spec("x", 1_000_000_000), FRAME).expect("worker");
+    worker.commands.send(Command::Pause).unwrap();
+    until(&worker, |r| !r.running);
+    worker
+        .commands
+        .send(Command::SetPace(Pace::Slow(4)))
+        .unwrap();
+    worker.commands.send(Command::Resume).unwrap();
+    let start = Instant::now();
+    let first = until(&worker, |r| r.running).snapshot.step;
+    let mut last = first;
+    while start.elapsed() < Duration::from_millis(400) {
+        if let Ok(WorkerMessage::Report(report)) =
+            worker.messages.recv_timeout(Duration::from_millis(50))
+        {
+            last = report.snapshot.step;
+        }
+    }
+    let frames = start.elapsed().as_secs_f64() / FRAME.as_secs_f64();
+    assert!(last > first, "{first} → {last}");
+    assert!(
+        (last - first) as f64 <= frames / 4.0 + 2.0,
+        "{first} → {last} in {frames} frames"
+    );
+    worker.shutdown();
 }

@@ -10,9 +10,7 @@ use std::path::{Path, PathBuf};
 use crate::core::experiment::{ExperimentSpec, Layout, SnapshotBody};
 
 use super::keymap::{Action, BUILTIN_PRESETS, KeyMode};
-use super::protocol::{
-    AutoPause, Command, MAX_FIXED_PACE, Pace, Report, START_PACE, WorkerMessage,
-};
+use super::protocol::{AutoPause, Command, Pace, Report, START_PACE, WorkerMessage};
 
 /// One preset file as the picker lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -237,8 +235,8 @@ impl App {
                 self.paused = true;
                 vec![Command::Step(n)]
             }
-            Action::Faster => self.set_pace(self.faster()),
-            Action::Slower => self.set_pace(self.slower()),
+            Action::Faster => self.set_pace(self.pace.faster(self.measured_per_frame())),
+            Action::Slower => self.set_pace(self.pace.slower(self.measured_per_frame())),
             Action::ToggleWarp => {
                 if self.pace == Pace::Warp {
                     self.set_pace(self.pace_before_warp)
@@ -334,36 +332,18 @@ impl App {
         vec![Command::SetPace(pace)]
     }
 
-    /// Steps per frame now: the fixed pace, or the measured rate for max and warp.
-    fn effective_per_frame(&self) -> u64 {
-        match self.pace {
-            Pace::Fixed(k) => k,
-            Pace::Max | Pace::Warp => {
-                let rate = self.report.as_ref().map_or(0.0, |r| r.steps_per_second);
-                (rate / f64::from(self.fps.max(1))).max(1.0) as u64
-            }
-        }
+    /// The measured steps per frame (from the newest report's steps/s), where `+` and `-`
+    /// start from when they leave warp.
+    fn measured_per_frame(&self) -> f64 {
+        let rate = self.report.as_ref().map_or(0.0, |r| r.steps_per_second);
+        rate / f64::from(self.fps.max(1))
     }
 
-    fn faster(&self) -> Pace {
-        match self.pace {
-            Pace::Max => Pace::Max,
-            Pace::Fixed(k) if k >= MAX_FIXED_PACE => Pace::Max,
-            Pace::Fixed(k) => Pace::Fixed(k * 2),
-            Pace::Warp => Pace::Fixed(
-                (power_of_two_at_most(self.effective_per_frame()) * 2).min(MAX_FIXED_PACE),
-            ),
-        }
-    }
-
-    fn slower(&self) -> Pace {
-        match self.pace {
-            Pace::Max => Pace::Fixed(MAX_FIXED_PACE),
-            Pace::Fixed(k) => Pace::Fixed((k / 2).max(1)),
-            Pace::Warp => {
-                Pace::Fixed((power_of_two_at_most(self.effective_per_frame()) / 2).max(1))
-            }
-        }
+    /// The speed label for the status line (see [`Pace::label`]).
+    #[must_use]
+    pub fn speed_label(&self) -> String {
+        let measured = self.report.as_ref().map_or(0.0, |r| r.steps_per_second);
+        self.pace.label(self.fps, measured)
     }
 
     /// Takes in one worker message; reports from before the newest command are dropped.
@@ -378,10 +358,4 @@ impl App {
             WorkerMessage::Crashed(text) => self.crashed = Some(text),
         }
     }
-}
-
-/// The largest power of two ≤ n (1 for 0), capped at [`MAX_FIXED_PACE`].
-fn power_of_two_at_most(n: u64) -> u64 {
-    let n = n.clamp(1, MAX_FIXED_PACE);
-    1 << n.ilog2()
 }

@@ -100,7 +100,10 @@ pub const HELP: [(&str, &str); 13] = [
     ("space", "pause / resume (past the horizon: run on)"),
     ("n  .", "one step (pauses first)"),
     ("N", "100 steps (pauses first)"),
-    ("+  -", "speed: steps per frame ×2 / ÷2 (max = flat out)"),
+    (
+        "+  -",
+        "speed ×2 / ÷2, from flat out to 1 step per 64 frames",
+    ),
     ("w", "warp: log clock, t sweeps 1 → 10⁹"),
     ("r", "reset the experiment to step 0"),
     ("1 2 3", "max-margin · low-rank · sgd-vs-adam"),

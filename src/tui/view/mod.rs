@@ -245,5 +245,3 @@ pub fn number(x: f64) -> String {
         format!("{x:.2e}")
     }
 }
-
-pub use crate::headless::rate;
