@@ -19,7 +19,7 @@ use implicit_bias::core::experiment::{
 use implicit_bias::core::model::Loss;
 use implicit_bias::core::optim::{OptimizerKind, OptimizerSpec};
 use implicit_bias::core::reference::MarginNorm;
-use implicit_bias::tui::app::{App, Overlay, Pane, PresetEntry, PresetSource};
+use implicit_bias::tui::app::{App, CircleView, Overlay, Pane, PresetEntry, PresetSource};
 use implicit_bias::tui::keymap::{Action, KeyMode, action_for};
 use implicit_bias::tui::protocol::MAX_SLOW_FRAMES;
 use implicit_bias::tui::worker::{
@@ -293,6 +293,64 @@ fn tab_cycles_the_panes_and_overlays_toggle() {
     assert_eq!(app.key_mode(), KeyMode::Help);
     app.update(Action::CloseOverlay);
     assert_eq!(app.key_mode(), KeyMode::Normal);
+}
+
+/// A focused pane that shows one run takes the arrows and number keys to choose it; every other
+/// key keeps its meaning, and away from such a pane the number keys load presets again.
+#[test]
+fn a_focused_run_pane_takes_arrows_and_numbers() {
+    let mut app = app();
+    app.apply(report(0, true));
+    assert_eq!(
+        app.key_mode(),
+        KeyMode::Normal,
+        "the circle takes no run keys"
+    );
+    assert_eq!(
+        action_for(key(KeyCode::Char('2')), app.key_mode()),
+        Some(Action::LoadBuiltin(1))
+    );
+    app.update(Action::FocusNext);
+    assert_eq!(app.focused(), Pane::Metrics);
+    let mode = app.key_mode();
+    assert_eq!(mode, KeyMode::ChooseRun);
+    for (code, action) in [
+        (KeyCode::Up, Action::MoveRun(-1)),
+        (KeyCode::Left, Action::MoveRun(-1)),
+        (KeyCode::Down, Action::MoveRun(1)),
+        (KeyCode::Right, Action::MoveRun(1)),
+        (KeyCode::Char('2'), Action::ChooseRun(1)),
+        (KeyCode::Char('9'), Action::ChooseRun(8)),
+        (KeyCode::Char(' '), Action::TogglePause),
+        (KeyCode::Char('z'), Action::ToggleZoom),
+        (KeyCode::BackTab, Action::FocusPrevious),
+        (KeyCode::Esc, Action::Quit),
+    ] {
+        assert_eq!(action_for(key(code), mode), Some(action), "{code:?}");
+    }
+    // Two runs: moves are clamped to them, a number past them is ignored.
+    assert_eq!(app.run_count(), 2);
+    assert_eq!(app.update(Action::MoveRun(1)), vec![]);
+    app.update(Action::MoveRun(1));
+    assert_eq!(app.chosen_run(), 1);
+    app.update(Action::ChooseRun(7));
+    assert_eq!(app.chosen_run(), 1);
+    app.update(Action::MoveRun(-5));
+    assert_eq!(app.chosen_run(), 0);
+    // Shift-Tab goes back, wrapping round.
+    app.update(Action::FocusPrevious);
+    assert_eq!(app.focused(), Pane::Circle(0));
+    app.update(Action::FocusPrevious);
+    assert_eq!(app.focused(), Pane::Gap);
+    assert_eq!(app.key_mode(), KeyMode::Normal);
+    // `z` toggles the circle's zoom, and a loaded preset keeps it but starts on run 1.
+    assert_eq!(app.circle, CircleView::Whole);
+    app.update(Action::ToggleZoom);
+    assert_eq!(app.circle, CircleView::Zoomed);
+    app.update(Action::ChooseRun(1));
+    app.update(Action::LoadBuiltin(1));
+    assert_eq!(app.chosen_run(), 0);
+    assert_eq!(app.circle, CircleView::Zoomed);
 }
 
 /// Receives reports until `done` holds for one; panics after 10 s.

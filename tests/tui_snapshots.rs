@@ -212,16 +212,25 @@ fn tiny_terminal() {
     insta::assert_snapshot!("tiny_10x3", screen(&max_margin(), 10, 3));
 }
 
+/// The σ pane's time axis is log t in whole decades up to the current step: 10⁴ at step 3000
+/// (log₁₀ 3000 ≈ 3.5), 10² at step 50 (≈ 1.7), and no further.
 #[test]
-fn spectrum_pane_shows_the_steps_its_series_covers() {
-    // svd_every = 100: at step 117 the series holds steps 0 and 100; at step 50 only step 0.
-    let early = screen(&low_rank(117), 120, 40);
-    assert!(early.contains("steps 0 → 100"), "{early}");
-    let first = screen(&low_rank(50), 120, 40);
+fn spectrum_pane_has_a_log_axis_to_the_current_decade() {
+    let pane = |text: &str| -> String {
+        text.lines()
+            .skip_while(|l| !l.contains("singular values of M vs log t"))
+            .take_while(|l| !l.contains("M*  ·  M"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let late = pane(&screen(&low_rank(3000), 120, 40));
     assert!(
-        !first.contains("steps 0 → 0") && !first.contains(" steps "),
-        "{first}"
+        late.contains(" 10 ") && late.contains("1e3") && late.contains("1e4"),
+        "{late}"
     );
+    assert!(!late.contains("1e5"), "{late}");
+    let early = pane(&screen(&low_rank(50), 120, 40));
+    assert!(early.contains("1e2") && !early.contains("1e3"), "{early}");
 }
 
 #[test]

@@ -69,6 +69,25 @@ pub enum Pane {
     Heat,
 }
 
+impl Pane {
+    /// True for the panes that show or list one chosen run: focused, they take the arrows and
+    /// the number keys to choose it.
+    #[must_use]
+    pub fn chooses_run(self) -> bool {
+        matches!(self, Pane::Metrics | Pane::Heat | Pane::Spectra)
+    }
+}
+
+/// How much of the unit circle the circle panes show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CircleView {
+    /// The whole circle: every start and direction.
+    Whole,
+    /// The arc around the references and the runs' current directions, to tell apart
+    /// directions a degree or less apart.
+    Zoomed,
+}
+
 /// Everything the views draw.
 pub struct App {
     /// The preset's file stem (or path) for the status line.
@@ -91,6 +110,11 @@ pub struct App {
     pace_before_warp: Pace,
     /// Index into [`App::panes`] of the focused pane.
     pub focus: usize,
+    /// The run the heat map and the singular values show and the tables highlight (chosen
+    /// with the arrows or number keys while such a pane has the focus).
+    pub selected_run: usize,
+    /// The whole circle, or the arc around the references (`z`).
+    pub circle: CircleView,
     /// The help or picker, when open.
     pub overlay: Overlay,
     /// A message the user must see (a preset that failed to load), until the next key.
@@ -130,6 +154,8 @@ impl App {
             pace: START_PACE,
             pace_before_warp: Pace::Max,
             focus: 0,
+            selected_run: 0,
+            circle: CircleView::Whole,
             overlay: Overlay::None,
             notice: None,
             crashed: None,
@@ -159,12 +185,14 @@ impl App {
         self.pace = START_PACE;
         self.pace_before_warp = Pace::Max;
         self.focus = 0;
+        self.selected_run = 0;
     }
 
     /// Which overlay has the keyboard, for the keymap.
     #[must_use]
     pub fn key_mode(&self) -> KeyMode {
         match self.overlay {
+            Overlay::None if self.focused().chooses_run() => KeyMode::ChooseRun,
             Overlay::None => KeyMode::Normal,
             Overlay::Help => KeyMode::Help,
             Overlay::Picker { .. } => KeyMode::Picker,
@@ -191,6 +219,22 @@ impl App {
             }
             _ => vec![Pane::Circle(0), Pane::Metrics, Pane::Gap],
         }
+    }
+
+    /// How many runs the newest report shows (0 before the first).
+    #[must_use]
+    pub fn run_count(&self) -> usize {
+        match self.report.as_ref().map(|r| &r.snapshot.body) {
+            Some(SnapshotBody::Linear(linear)) => linear.runs.len(),
+            Some(SnapshotBody::Matrix(matrix)) => matrix.runs.len(),
+            None => 0,
+        }
+    }
+
+    /// The chosen run, within the runs on screen (0 when there are none).
+    #[must_use]
+    pub fn chosen_run(&self) -> usize {
+        self.selected_run.min(self.run_count().saturating_sub(1))
     }
 
     /// The focused pane.
@@ -289,8 +333,12 @@ impl App {
                 self.overlay = Overlay::None;
                 path.map(|path| self.load(&path)).unwrap_or_default()
             }
-            Action::FocusNext => {
-                self.focus = (self.focus + 1) % self.panes().len();
+            Action::FocusNext
+            | Action::FocusPrevious
+            | Action::MoveRun(_)
+            | Action::ChooseRun(_)
+            | Action::ToggleZoom => {
+                self.navigate(action);
                 Vec::new()
             }
             Action::ToggleHelp => {
@@ -309,6 +357,28 @@ impl App {
                 self.should_quit = true;
                 vec![Command::Quit]
             }
+        }
+    }
+
+    /// Focus, the chosen run and the zoom: what changes the picture but not the experiment.
+    fn navigate(&mut self, action: Action) {
+        let count = self.panes().len();
+        match action {
+            Action::FocusNext => self.focus = (self.focus + 1) % count,
+            Action::FocusPrevious => self.focus = (self.focus % count + count - 1) % count,
+            Action::MoveRun(delta) => {
+                let last = self.run_count().saturating_sub(1) as i64;
+                self.selected_run =
+                    (self.chosen_run() as i64 + i64::from(delta)).clamp(0, last) as usize;
+            }
+            Action::ChooseRun(index) if index < self.run_count() => self.selected_run = index,
+            Action::ToggleZoom => {
+                self.circle = match self.circle {
+                    CircleView::Whole => CircleView::Zoomed,
+                    CircleView::Zoomed => CircleView::Whole,
+                };
+            }
+            _ => {}
         }
     }
 

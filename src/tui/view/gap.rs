@@ -197,14 +197,14 @@ fn tick(x: f64) -> String {
 }
 
 /// The x axis end (whole decades) and the label stride so at most ~6 labels are evenly spaced.
-fn decade_axis(last_x: f64) -> (u32, u32) {
+pub(super) fn decade_axis(last_x: f64) -> (u32, u32) {
     let decades = last_x.ceil().max(1.0) as u32;
     let stride = decades.div_ceil(5).max(1);
     (decades.div_ceil(stride) * stride, stride)
 }
 
 /// `1`, `10`, `1e2`, `1e3`, …: the tick label for 10^k.
-fn decade_label(k: u32) -> String {
+pub(super) fn decade_label(k: u32) -> String {
     match k {
         0 => "1".to_owned(),
         1 => "10".to_owned(),

@@ -9,15 +9,22 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Row, Table};
+use ratatui::widgets::{Block, Cell, Row, Table, TableState};
 
 use super::super::theme::Theme;
 use super::number;
 use super::runs::status_cell;
 use crate::core::experiment::{MatrixSnapshot, NuclearReferenceStatus, effective_rank};
 
-/// Draws the table.
-pub fn render(frame: &mut Frame, area: Rect, matrix: &MatrixSnapshot, focused: bool, theme: Theme) {
+/// Draws the table, the `chosen` run's row highlighted while the table has the focus.
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    matrix: &MatrixSnapshot,
+    chosen: Option<usize>,
+    theme: Theme,
+) {
+    let focused = chosen.is_some();
     let header = Row::new([
         "run",
         "train loss",
@@ -97,8 +104,11 @@ pub fn render(frame: &mut Frame, area: Rect, matrix: &MatrixSnapshot, focused: b
             theme.note(),
         ));
     }
-    let table = Table::new(rows, widths).header(header).block(block);
-    frame.render_widget(table, area);
+    let table = Table::new(rows, widths)
+        .header(header)
+        .block(block)
+        .row_highlight_style(theme.chosen());
+    frame.render_stateful_widget(table, area, &mut TableState::new().with_selected(chosen));
 }
 
 /// Why the reference row is empty, for the bottom border: the reason only (the advice to
