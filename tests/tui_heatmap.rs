@@ -16,7 +16,7 @@ use rand::rngs::StdRng;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
-use ratatui::style::Color;
+use ratatui::style::{Color, Modifier};
 
 use implicit_bias::core::data::{gaussian_matrix, low_rank};
 use implicit_bias::core::experiment::{
@@ -314,4 +314,48 @@ fn monochrome_maps_shade_observed_entries_and_dot_held_out_ones() {
         screen.contains("░▒▓█") && screen.contains("· • ● held out"),
         "{screen}"
     );
+}
+
+/// The focused pane's border is highlighted (bold light cyan, the theme's focus style) and the
+/// others are not; a focused run table shows the chosen run's row reversed, and only that row.
+#[test]
+fn focus_is_shown_on_the_border_and_the_chosen_row() {
+    let corner_of = |buffer: &Buffer, title: &str| {
+        let screen = text(buffer);
+        let row = screen.lines().position(|l| l.contains(title)).unwrap() as u16;
+        let x = (0..buffer.area.width)
+            .find(|&x| {
+                buffer[(x, row)].symbol() == "┌" && text_from(buffer, x, row).contains(title)
+            })
+            .unwrap();
+        buffer[(x, row)].clone()
+    };
+    let mut app = heat_app(true);
+    while app.focused() != Pane::Heat {
+        app.update(Action::FocusNext);
+    }
+    let buffer = render(&app);
+    assert_eq!(corner_of(&buffer, "M*  ·  M (run 1)").fg, Color::LightCyan);
+    assert_ne!(corner_of(&buffer, "matrix completion").fg, Color::LightCyan);
+    app.update(Action::FocusNext);
+    assert_eq!(app.focused(), Pane::Metrics);
+    app.update(Action::MoveRun(1));
+    let buffer = render(&app);
+    assert_eq!(corner_of(&buffer, "matrix completion").fg, Color::LightCyan);
+    let screen = text(&buffer);
+    let row_of = |marker: &str| screen.lines().position(|l| l.contains(marker)).unwrap() as u16;
+    let reversed = |row: u16| {
+        (1..buffer.area.width - 1)
+            .filter(|&x| buffer[(x, row)].modifier.contains(Modifier::REVERSED))
+            .count()
+    };
+    assert!(reversed(row_of("■2 gd")) > 20, "{screen}");
+    assert_eq!(reversed(row_of("■1 gd")), 0, "{screen}");
+}
+
+/// The text of row `y` from column `x` on.
+fn text_from(buffer: &Buffer, x: u16, y: u16) -> String {
+    (x..buffer.area.width)
+        .map(|x| buffer[(x, y)].symbol())
+        .collect()
 }

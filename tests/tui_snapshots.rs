@@ -23,6 +23,7 @@ use implicit_bias::core::reference::{MarginNorm, NuclearReference};
 use implicit_bias::preset;
 use implicit_bias::tui::app::{App, PresetEntry, PresetSource};
 use implicit_bias::tui::keymap::Action;
+use implicit_bias::tui::protocol::Pace;
 use implicit_bias::tui::view;
 
 /// A fixed list of presets for the picker (the real folder grows; snapshots must not).
@@ -247,4 +248,42 @@ fn near_references_both_stay_readable() {
         let plain = circle.matches("ℓ2").count() - plus_b;
         assert!(plus_b >= 1 && plain >= 2, "{width}×{height}:\n{text}");
     }
+}
+
+#[test]
+fn zoomed_circle() {
+    // ℓ2 and ℓ2+b about 1° apart, the runs' heads between and beside them: the arc tells
+    // them apart where the whole circle cannot.
+    let mut app = max_margin();
+    app.update(Action::ToggleZoom);
+    insta::assert_snapshot!("max_margin_zoomed_80x24", screen(&app, 80, 24));
+    insta::assert_snapshot!("max_margin_zoomed_120x40", screen(&app, 120, 40));
+    let mut app = geometry();
+    app.update(Action::ToggleZoom);
+    insta::assert_snapshot!("geometry_zoomed_120x40", screen(&app, 120, 40));
+}
+
+#[test]
+fn slow_motion_speed_label() {
+    // `-` from warp halves the measured pace down to one step per frame, then goes on to 1/2,
+    // 1/4, 1/8 of a step per frame: at the app's 30 frames per second, 3.75 steps/s.
+    let mut app = max_margin();
+    for _ in 0..40 {
+        if app.pace == Pace::Slow(8) {
+            break;
+        }
+        app.update(Action::Slower);
+    }
+    assert_eq!(app.pace, Pace::Slow(8));
+    insta::assert_snapshot!("max_margin_slow_80x24", screen(&app, 80, 24));
+}
+
+#[test]
+fn focused_heat_map_of_the_chosen_run() {
+    // Tab from the σ pane to the bars, then to the heat map (its border is highlighted; the
+    // text shows the run in the title and the legend at the bottom).
+    let mut app = low_rank(3000);
+    app.update(Action::FocusNext);
+    app.update(Action::FocusNext);
+    insta::assert_snapshot!("low_rank_heat_focused_120x40", screen(&app, 120, 40));
 }

@@ -575,3 +575,47 @@ fn small_angles_keep_the_degree_sign() {
         assert!(screen.contains(shown), "{shown} missing:\n{screen}");
     }
 }
+
+/// `z` zooms the circle onto the arc around the references and the runs' heads: the range in
+/// the bottom border holds every one of those angles (computed here with atan2 from the
+/// injected references and the engine's directions) with a margin, and is narrower than the
+/// half-turn the whole circle shows above the axis; the heads and labels are still drawn. A
+/// second `z` gives the whole circle back.
+#[test]
+fn zoom_shows_the_arc_around_the_references_and_heads() {
+    let mut app = overlay_app();
+    app.update(Action::ToggleZoom);
+    let screen = text(&render(&app, 200, 60));
+    let range = screen
+        .lines()
+        .find_map(|l| l.split(" arc ").nth(1))
+        .unwrap_or_else(|| panic!("no arc range:\n{screen}"));
+    let numbers: Vec<f64> = range
+        .split(['°', '…', ' '])
+        .filter_map(|t| t.parse().ok())
+        .take(2)
+        .collect();
+    let (from, to) = (numbers[0], numbers[1]);
+    let SnapshotBody::Linear(linear) = &app.report.as_ref().unwrap().snapshot.body else {
+        unreachable!()
+    };
+    let mut angles = vec![45.0, 0.6_f64.atan2(1.0).to_degrees()];
+    angles.extend(
+        linear
+            .runs
+            .iter()
+            .map(|r| r.direction[1].atan2(r.direction[0]).to_degrees()),
+    );
+    for angle in &angles {
+        assert!(
+            from + 0.4 < *angle && *angle < to - 0.4,
+            "{angle} not in {from} … {to}"
+        );
+    }
+    assert!(to - from < 180.0, "{from} … {to}");
+    for label in ["ℓ2", "ℓ∞", "1", "2", "3", "4"] {
+        assert!(screen.contains(label), "{label} missing:\n{screen}");
+    }
+    app.update(Action::ToggleZoom);
+    assert!(!text(&render(&app, 200, 60)).contains(" arc "));
+}

@@ -16,15 +16,16 @@ use super::number;
 use super::runs::status_cell;
 use crate::core::experiment::{MatrixSnapshot, NuclearReferenceStatus, effective_rank};
 
-/// Draws the table, the `chosen` run's row highlighted while the table has the focus.
+/// Draws the table; the `chosen` run's row is highlighted (given while a pane that shows one
+/// run has the focus, so the row says which run the heat map and the σ chart show).
 pub fn render(
     frame: &mut Frame,
     area: Rect,
     matrix: &MatrixSnapshot,
     chosen: Option<usize>,
+    focused: bool,
     theme: Theme,
 ) {
-    let focused = chosen.is_some();
     let header = Row::new([
         "run",
         "train loss",

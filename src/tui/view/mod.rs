@@ -157,14 +157,8 @@ fn draw_linear(frame: &mut Frame, area: Rect, app: &App, linear: &LinearSnapshot
                 Layout::horizontal([Constraint::Length(circle_width), Constraint::Fill(1)])
                     .areas(top);
             let all: Vec<usize> = (0..linear.runs.len()).collect();
-            circle::render(
-                frame,
-                circle_area,
-                linear,
-                &all,
-                focused == Pane::Circle(0),
-                theme,
-            );
+            let focus = focused == Pane::Circle(0);
+            circle::render(frame, circle_area, linear, &all, app.circle, focus, theme);
             gap::render(frame, gap_area, linear, focused == Pane::Gap, theme);
         }
         RunLayout::SideBySide => {
@@ -185,7 +179,7 @@ fn draw_linear(frame: &mut Frame, area: Rect, app: &App, linear: &LinearSnapshot
             let panes = Layout::horizontal(vec![Constraint::Fill(1); runs]).split(circles_area);
             for (index, pane) in panes.iter().enumerate().take(linear.runs.len()) {
                 let focus = focused == Pane::Circle(index);
-                circle::render(frame, *pane, linear, &[index], focus, theme);
+                circle::render(frame, *pane, linear, &[index], app.circle, focus, theme);
             }
             gap::render(frame, gap_area, linear, focused == Pane::Gap, theme);
         }
@@ -225,7 +219,8 @@ fn draw_matrix(frame: &mut Frame, area: Rect, app: &App, matrix: &MatrixSnapshot
     };
     heatmap::render(frame, heat_area, matrix, shown, theme);
     let chosen = focused.chooses_run().then_some(run);
-    matrix_metrics::render(frame, metrics_area, matrix, chosen, theme);
+    let focus = focused == Pane::Metrics;
+    matrix_metrics::render(frame, metrics_area, matrix, chosen, focus, theme);
 }
 
 /// What a pane that shows one run needs to know: which run, and whether it has the focus.
