@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use crate::core::experiment::{ExperimentSpec, Snapshot};
+use crate::headless::rate;
 
 /// Largest fixed pace (steps per frame) before `+` switches to flat out.
 pub const MAX_FIXED_PACE: u64 = 1 << 24;
@@ -117,32 +118,6 @@ impl Pace {
             }
         }
     }
-}
-
-/// A rate in steps per second, two or three significant digits: `0.47`, `3.8`, `15`, `960`,
-/// `3.8k`, `246k`, `1.2M` (slow motion needs the fractions the progress bar never shows).
-#[must_use]
-pub fn rate(x: f64) -> String {
-    if !x.is_finite() || x <= 0.0 {
-        return "0".to_owned();
-    }
-    let (value, suffix) = [(1e9, "G"), (1e6, "M"), (1e3, "k")]
-        .into_iter()
-        .find(|(unit, _)| x >= *unit * 0.9995)
-        .map_or((x, ""), |(unit, suffix)| (x / unit, suffix));
-    let decimals = if value < 1.0 {
-        2
-    } else {
-        usize::from(value < 9.95)
-    };
-    let text = format!("{value:.decimals$}");
-    // `3` rather than `3.0`, `1k` rather than `1.0k`.
-    let text = if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        &text
-    };
-    format!("{text}{suffix}")
 }
 
 /// The largest power of two ≤ `n` (1 below 2), capped at [`MAX_FIXED_PACE`].
