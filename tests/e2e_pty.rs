@@ -320,6 +320,28 @@ fn pause_step_switch_and_quit() {
     session.assert_restored();
 }
 
+/// The view keys through a real terminal: `z` zooms the circle (the bottom border gives the arc)
+/// and back; `-` held long enough reaches the slowest slow motion, one step every 64 frames,
+/// which the status line gives in steps per second (30 / 64 at `--fps 30`).
+#[test]
+fn zoom_and_slow_motion_keys() {
+    let mut session = Session::start(&["max-margin", "--fps", "30"], 100, 30);
+    session.wait_for("the circle", |s| has_braille(s) && s.contains("directions"));
+    session.press("z");
+    session.wait_for("the zoomed arc", |s| {
+        s.contains(" arc ") && s.contains("z: whole")
+    });
+    session.press("z");
+    session.wait_for("the whole circle", |s| !s.contains(" arc "));
+    session.press(&"-".repeat(40));
+    session.wait_for("slow motion", |s| {
+        s.lines().next().unwrap_or("").contains("0.47 steps/s")
+    });
+    session.press("q");
+    let (_, status) = session.wait_exit(Duration::from_secs(5));
+    assert!(status.success(), "exit status {status:?}");
+}
+
 #[test]
 fn sigterm_and_sighup_exit_within_a_second_and_restore() {
     for signal in ["-TERM", "-HUP"] {

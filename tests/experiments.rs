@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use implicit_bias::core::experiment::{
-    Experiment, ExperimentSpec, LinearSnapshot, MatrixSnapshot, RunStatus, SnapshotBody,
-    TRAIL_CAPACITY,
+    Experiment, ExperimentSpec, LinearSnapshot, MatrixSnapshot, RunStatus, SPECTRUM_PER_DECADE,
+    SnapshotBody, TRAIL_CAPACITY,
 };
 use implicit_bias::core::reference::MarginNorm;
 use implicit_bias::headless;
@@ -452,4 +452,58 @@ init = [1.0, -1.0]
     // Steps 0..=10 are all on the log grid: each appears once per run, the last one too.
     assert_eq!(steps.len(), 2 * 11, "{text}");
     assert_eq!(steps.iter().filter(|&&s| s == "10").count(), 2);
+}
+
+/// The dashboard's singular-value series is log-spaced: every step at first, then about
+/// `SPECTRUM_PER_DECADE` points per decade (counted, not computed with the grid code), so σ1's
+/// climb on the low-rank preset, over within a few dozen steps, has at least ten points (a
+/// linear `svd_every = 100` series had none inside it). Each record is the spectrum of M at that step, as a fresh engine stepped there
+/// gives it (relative 1e-12: the same arithmetic in another run).
+#[test]
+fn singular_values_are_recorded_log_spaced_so_the_early_climb_has_points() {
+    let mut spec = shipped("low-rank");
+    spec.nuclear_reference = false;
+    let mut experiment = Experiment::new(spec.clone());
+    experiment.step(3000);
+    let spectra = &matrix(&experiment).runs[0].spectra;
+    let steps: Vec<u64> = spectra.iter().map(|(s, _)| s).collect();
+    assert_eq!(
+        &steps[..30],
+        &(0..30).collect::<Vec<u64>>()[..],
+        "{steps:?}"
+    );
+    let in_decade = steps.iter().filter(|&&s| (100..1000).contains(&s)).count();
+    // Rounding steps up to whole numbers only widens gaps: at most one extra point, and at
+    // most 10% fewer where steps are still small.
+    let per_decade = SPECTRUM_PER_DECADE;
+    assert!(
+        (0.9 * per_decade..=per_decade + 1.0).contains(&(in_decade as f64)),
+        "{in_decade} points in [100, 1000): {steps:?}"
+    );
+    // σ1's climb from 10% to 90% of its value at step 3000.
+    let final_sigma = matrix(&experiment).runs[0].singular_values[0];
+    let first_above = |fraction: f64| {
+        spectra
+            .iter()
+            .find(|(_, record)| record[0] > fraction * final_sigma)
+            .map(|(s, _)| s)
+            .expect("σ1 climbs")
+    };
+    let (start, end) = (first_above(0.1), first_above(0.9));
+    let during = steps
+        .iter()
+        .filter(|&&s| (start..=end).contains(&s))
+        .count();
+    assert!(during >= 10, "{during} points in the climb {start} → {end}");
+    for (step, record) in spectra.iter().filter(|(s, _)| [7, start, end].contains(s)) {
+        let mut fresh = Experiment::new(spec.clone());
+        fresh.step(step);
+        let expected = &matrix(&fresh).runs[0].singular_values[..record.len()];
+        for (got, want) in record.iter().zip(expected) {
+            assert!(
+                (got - want).abs() <= 1e-12 * want.abs().max(1.0),
+                "{step}: {got} {want}"
+            );
+        }
+    }
 }

@@ -19,8 +19,9 @@ use implicit_bias::core::experiment::{
 use implicit_bias::core::model::Loss;
 use implicit_bias::core::optim::{OptimizerKind, OptimizerSpec};
 use implicit_bias::core::reference::MarginNorm;
-use implicit_bias::tui::app::{App, Overlay, Pane, PresetEntry, PresetSource};
+use implicit_bias::tui::app::{App, CircleView, Overlay, Pane, PresetEntry, PresetSource};
 use implicit_bias::tui::keymap::{Action, KeyMode, action_for};
+use implicit_bias::tui::protocol::MAX_SLOW_FRAMES;
 use implicit_bias::tui::worker::{
     AutoPause, Command, MAX_FIXED_PACE, Pace, Report, WorkerHandle, WorkerMessage,
 };
@@ -186,7 +187,8 @@ fn speed_is_bounded_and_warp_returns_to_the_previous_pace() {
         app.update(Action::ToggleWarp),
         vec![Command::SetPace(Pace::Max)]
     );
-    // Down from flat out to the largest fixed pace, then halving to 1 and no further.
+    // Down from flat out to the largest fixed pace, then halving through one step per frame
+    // into slow motion, down to one step every MAX_SLOW_FRAMES frames and no further.
     assert_eq!(
         app.update(Action::Slower),
         vec![Command::SetPace(Pace::Fixed(MAX_FIXED_PACE))]
@@ -194,10 +196,10 @@ fn speed_is_bounded_and_warp_returns_to_the_previous_pace() {
     for _ in 0..40 {
         app.update(Action::Slower);
     }
-    assert_eq!(app.pace, Pace::Fixed(1));
+    assert_eq!(app.pace, Pace::Slow(MAX_SLOW_FRAMES));
     assert_eq!(
         app.update(Action::Faster),
-        vec![Command::SetPace(Pace::Fixed(2))]
+        vec![Command::SetPace(Pace::Slow(MAX_SLOW_FRAMES / 2))]
     );
     for _ in 0..40 {
         app.update(Action::Faster);
@@ -291,6 +293,64 @@ fn tab_cycles_the_panes_and_overlays_toggle() {
     assert_eq!(app.key_mode(), KeyMode::Help);
     app.update(Action::CloseOverlay);
     assert_eq!(app.key_mode(), KeyMode::Normal);
+}
+
+/// A focused pane that shows one run takes the arrows and number keys to choose it; every other
+/// key keeps its meaning, and away from such a pane the number keys load presets again.
+#[test]
+fn a_focused_run_pane_takes_arrows_and_numbers() {
+    let mut app = app();
+    app.apply(report(0, true));
+    assert_eq!(
+        app.key_mode(),
+        KeyMode::Normal,
+        "the circle takes no run keys"
+    );
+    assert_eq!(
+        action_for(key(KeyCode::Char('2')), app.key_mode()),
+        Some(Action::LoadBuiltin(1))
+    );
+    app.update(Action::FocusNext);
+    assert_eq!(app.focused(), Pane::Metrics);
+    let mode = app.key_mode();
+    assert_eq!(mode, KeyMode::ChooseRun);
+    for (code, action) in [
+        (KeyCode::Up, Action::MoveRun(-1)),
+        (KeyCode::Left, Action::MoveRun(-1)),
+        (KeyCode::Down, Action::MoveRun(1)),
+        (KeyCode::Right, Action::MoveRun(1)),
+        (KeyCode::Char('2'), Action::ChooseRun(1)),
+        (KeyCode::Char('9'), Action::ChooseRun(8)),
+        (KeyCode::Char(' '), Action::TogglePause),
+        (KeyCode::Char('z'), Action::ToggleZoom),
+        (KeyCode::BackTab, Action::FocusPrevious),
+        (KeyCode::Esc, Action::Quit),
+    ] {
+        assert_eq!(action_for(key(code), mode), Some(action), "{code:?}");
+    }
+    // Two runs: moves are clamped to them, a number past them is ignored.
+    assert_eq!(app.run_count(), 2);
+    assert_eq!(app.update(Action::MoveRun(1)), vec![]);
+    app.update(Action::MoveRun(1));
+    assert_eq!(app.chosen_run(), 1);
+    app.update(Action::ChooseRun(7));
+    assert_eq!(app.chosen_run(), 1);
+    app.update(Action::MoveRun(-5));
+    assert_eq!(app.chosen_run(), 0);
+    // Shift-Tab goes back, wrapping round.
+    app.update(Action::FocusPrevious);
+    assert_eq!(app.focused(), Pane::Circle(0));
+    app.update(Action::FocusPrevious);
+    assert_eq!(app.focused(), Pane::Gap);
+    assert_eq!(app.key_mode(), KeyMode::Normal);
+    // `z` toggles the circle's zoom, and a loaded preset keeps it but starts on run 1.
+    assert_eq!(app.circle, CircleView::Whole);
+    app.update(Action::ToggleZoom);
+    assert_eq!(app.circle, CircleView::Zoomed);
+    app.update(Action::ChooseRun(1));
+    app.update(Action::LoadBuiltin(1));
+    assert_eq!(app.chosen_run(), 0);
+    assert_eq!(app.circle, CircleView::Zoomed);
 }
 
 /// Receives reports until `done` holds for one; panics after 10 s.
@@ -622,4 +682,36 @@ fn e_hands_an_export_of_the_screen_to_the_loop_and_its_outcome_shows_until_the_n
     assert!(matches!(&app.export_note, Some(Err(m)) if m.contains("out/x.svg")));
     app.update(Action::TogglePause);
     assert!(app.export_note.is_none(), "the next key clears it");
+}
+
+/// Slow motion: one step every 4 frames. Upper bound from the clock (frames / 4 + 2, one
+/// period of slack at each end); it does move, and never takes the 4 steps per frame a
+/// `Fixed(4)` would (which would be 16 times as many).
+#[test]
+fn slow_motion_takes_one_step_every_few_frames() {
+    let mut worker = WorkerHandle::spawn(spec("x", 1_000_000_000), FRAME).expect("worker");
+    worker.commands.send(Command::Pause).unwrap();
+    until(&worker, |r| !r.running);
+    worker
+        .commands
+        .send(Command::SetPace(Pace::Slow(4)))
+        .unwrap();
+    worker.commands.send(Command::Resume).unwrap();
+    let start = Instant::now();
+    let first = until(&worker, |r| r.running).snapshot.step;
+    let mut last = first;
+    while start.elapsed() < Duration::from_millis(400) {
+        if let Ok(WorkerMessage::Report(report)) =
+            worker.messages.recv_timeout(Duration::from_millis(50))
+        {
+            last = report.snapshot.step;
+        }
+    }
+    let frames = start.elapsed().as_secs_f64() / FRAME.as_secs_f64();
+    assert!(last > first, "{first} → {last}");
+    assert!(
+        (last - first) as f64 <= frames / 4.0 + 2.0,
+        "{first} → {last} in {frames} frames"
+    );
+    worker.shutdown();
 }

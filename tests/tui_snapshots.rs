@@ -23,6 +23,7 @@ use implicit_bias::core::reference::{MarginNorm, NuclearReference};
 use implicit_bias::preset;
 use implicit_bias::tui::app::{App, PresetEntry, PresetSource};
 use implicit_bias::tui::keymap::Action;
+use implicit_bias::tui::protocol::Pace;
 use implicit_bias::tui::view;
 
 /// A fixed list of presets for the picker (the real folder grows; snapshots must not).
@@ -213,16 +214,25 @@ fn tiny_terminal() {
     insta::assert_snapshot!("tiny_10x3", screen(&max_margin(), 10, 3));
 }
 
+/// The σ pane's time axis is log t in whole decades up to the current step: 10⁴ at step 3000
+/// (log₁₀ 3000 ≈ 3.5), 10² at step 50 (≈ 1.7), and no further.
 #[test]
-fn spectrum_pane_shows_the_steps_its_series_covers() {
-    // svd_every = 100: at step 117 the series holds steps 0 and 100; at step 50 only step 0.
-    let early = screen(&low_rank(117), 120, 40);
-    assert!(early.contains("steps 0 → 100"), "{early}");
-    let first = screen(&low_rank(50), 120, 40);
+fn spectrum_pane_has_a_log_axis_to_the_current_decade() {
+    let pane = |text: &str| -> String {
+        text.lines()
+            .skip_while(|l| !l.contains("singular values of M vs log t"))
+            .take_while(|l| !l.contains("M*  ·  M"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let late = pane(&screen(&low_rank(3000), 120, 40));
     assert!(
-        !first.contains("steps 0 → 0") && !first.contains(" steps "),
-        "{first}"
+        late.contains(" 10 ") && late.contains("1e3") && late.contains("1e4"),
+        "{late}"
     );
+    assert!(!late.contains("1e5"), "{late}");
+    let early = pane(&screen(&low_rank(50), 120, 40));
+    assert!(early.contains("1e2") && !early.contains("1e3"), "{early}");
 }
 
 #[test]
@@ -240,4 +250,42 @@ fn near_references_both_stay_readable() {
         let plain = circle.matches("ℓ2").count() - plus_b;
         assert!(plus_b >= 1 && plain >= 1, "{width}×{height}:\n{text}");
     }
+}
+
+#[test]
+fn zoomed_circle() {
+    // ℓ2 and ℓ2+b about 1° apart, the runs' heads between and beside them: the arc tells
+    // them apart where the whole circle cannot.
+    let mut app = max_margin();
+    app.update(Action::ToggleZoom);
+    insta::assert_snapshot!("max_margin_zoomed_80x24", screen(&app, 80, 24));
+    insta::assert_snapshot!("max_margin_zoomed_120x40", screen(&app, 120, 40));
+    let mut app = geometry();
+    app.update(Action::ToggleZoom);
+    insta::assert_snapshot!("geometry_zoomed_120x40", screen(&app, 120, 40));
+}
+
+#[test]
+fn slow_motion_speed_label() {
+    // `-` from warp halves the measured pace down to one step per frame, then goes on to 1/2,
+    // 1/4, 1/8 of a step per frame: at the app's 30 frames per second, 3.75 steps/s.
+    let mut app = max_margin();
+    for _ in 0..40 {
+        if app.pace == Pace::Slow(8) {
+            break;
+        }
+        app.update(Action::Slower);
+    }
+    assert_eq!(app.pace, Pace::Slow(8));
+    insta::assert_snapshot!("max_margin_slow_80x24", screen(&app, 80, 24));
+}
+
+#[test]
+fn focused_heat_map_of_the_chosen_run() {
+    // Tab from the σ pane to the bars, then to the heat map (its border is highlighted; the
+    // text shows the run in the title and the legend at the bottom).
+    let mut app = low_rank(3000);
+    app.update(Action::FocusNext);
+    app.update(Action::FocusNext);
+    insta::assert_snapshot!("low_rank_heat_focused_120x40", screen(&app, 120, 40));
 }

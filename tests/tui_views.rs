@@ -10,7 +10,6 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use nalgebra::DMatrix;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use ratatui::Terminal;
@@ -311,153 +310,7 @@ fn app_theme_run_color(index: usize) -> Color {
     implicit_bias::tui::theme::Theme { color: true }.run_color(index)
 }
 
-/// M* for the heat-map tests: 4×6 (not square, so a transpose changes the picture), entries
-/// from {±1, ±0.3, 0}, placed with no symmetry.
-fn heat_target() -> DMatrix<f64> {
-    DMatrix::from_row_slice(
-        4,
-        6,
-        &[
-            1.0, 0.3, 0.0, -0.3, -1.0, 0.0, //
-            0.0, -1.0, 1.0, 0.0, 0.3, -0.3, //
-            -0.3, 0.0, -1.0, 1.0, 0.0, 0.3, //
-            0.3, 1.0, 0.0, -1.0, -0.3, 1.0,
-        ],
-    )
-}
-
-/// The matrix app showing `heat_target()` as M* and 0.3·M* as run 1's M.
-fn heat_app(color: bool) -> App {
-    let mut app = app_for(&matrix_spec(), 10, |snapshot| {
-        let SnapshotBody::Matrix(matrix) = &mut snapshot.body else {
-            panic!("matrix expected")
-        };
-        matrix.target = heat_target();
-        matrix.runs[0].product = heat_target() * 0.3;
-    });
-    app.color = color;
-    app
-}
-
-/// The three maps' first cells: (left x of M*, M, M − M*; the row of their first cells), found by
-/// the labels "M*", "M", "M − M*" on the row below the pane's title.
-fn heat_origins(buffer: &Buffer) -> ([u16; 3], u16) {
-    let screen = text(buffer);
-    let title_row = screen
-        .lines()
-        .position(|l| l.contains("M*  ·  M (run 1)"))
-        .expect("the heat-map pane") as u16;
-    let label_row = title_row + 1;
-    let starts: Vec<u16> = (0..buffer.area.width)
-        .filter(|&x| buffer[(x, label_row)].symbol() == "M")
-        .collect();
-    // "M*" "M" "M − M*": the fourth M is the M* inside the third label.
-    assert_eq!(starts.len(), 4, "labels:\n{screen}");
-    ([starts[0], starts[1], starts[2]], label_row + 1)
-}
-
-/// The documented five-level diverging scale on v/max|M*|: |v| ≤ 0.15 black, ≤ 0.5 light, else
-/// full; red for positive, blue for negative. Test entries sit far from every threshold.
-fn expected_color(v: f64) -> Color {
-    match v {
-        v if v < -0.5 => Color::Blue,
-        v if v < -0.15 => Color::LightBlue,
-        v if v <= 0.15 => Color::Black,
-        v if v <= 0.5 => Color::LightRed,
-        _ => Color::Red,
-    }
-}
-
-/// The documented NO_COLOR ramp on |v|/max|M*|: < 0.1 blank, < 0.3 ░, < 0.6 ▒, < 0.9 ▓, else █.
-fn expected_glyph(v: f64) -> &'static str {
-    match v.abs() {
-        m if m < 0.1 => " ",
-        m if m < 0.3 => "░",
-        m if m < 0.6 => "▒",
-        m if m < 0.9 => "▓",
-        _ => "█",
-    }
-}
-
-/// The three maps M*, M = 0.3·M* and M − M* = −0.7·M*, each on the shared scale max|M*| = 1.
-///
-/// Independent computation: the entries written out above, divided by max|M*| by hand (1), run
-/// through the documented scale. The matrix is built so each mistake changes a cell:
-/// transposed (6×4 paints other cells), M* − M instead of M − M* (every non-zero entry of the
-/// difference changes hue), M's own scale max|M| instead of max|M*| (0.3 would read as full red,
-/// 0.09 as light). Exact match, no tolerance: every entry is at least 0.06 from a threshold.
-fn expected_maps() -> [DMatrix<f64>; 3] {
-    let target = heat_target();
-    let product = &target * 0.3;
-    let difference = &product - &target;
-    [target, product, difference]
-}
-
-/// Every cell of the three colour maps against [`expected_maps`] through the documented colour
-/// scale (independent computation and tolerance: see there).
-#[test]
-fn heat_map_colours_have_the_orientation_sign_and_scale_of_the_matrices() {
-    let app = heat_app(true);
-    let buffer = render(&app, 200, 60);
-    let screen = text(&buffer);
-    let (origins, top) = heat_origins(&buffer);
-    for (map, (values, x0)) in expected_maps().iter().zip(origins).enumerate() {
-        // Colour packs two rows per cell: the upper entry in the foreground, the lower in the
-        // background of a `▀`.
-        for cell_row in 0..2 {
-            for column in 0..6 {
-                let cell = &buffer[(x0 + column as u16, top + cell_row as u16)];
-                let upper = values[(2 * cell_row, column)];
-                let lower = values[(2 * cell_row + 1, column)];
-                assert_eq!(
-                    cell.symbol(),
-                    "▀",
-                    "map {map} ({cell_row}, {column})\n{screen}"
-                );
-                assert_eq!(
-                    (cell.fg, cell.bg),
-                    (expected_color(upper), expected_color(lower)),
-                    "map {map}, entries ({}, {column}) = {upper} and ({}, {column}) = {lower}",
-                    2 * cell_row,
-                    2 * cell_row + 1
-                );
-            }
-            let past = &buffer[(x0 + 6, top + cell_row as u16)];
-            assert_ne!(
-                past.symbol(),
-                "▀",
-                "map {map}: wider than 6 columns\n{screen}"
-            );
-        }
-        assert_ne!(
-            buffer[(x0, top + 2)].symbol(),
-            "▀",
-            "map {map}: taller than 4 rows\n{screen}"
-        );
-    }
-}
-
-/// Under NO_COLOR, every cell of the three maps against [`expected_maps`] through the documented
-/// glyph ramp (sign is not shown without colour; orientation and scale are). Exact match.
-#[test]
-fn no_color_heat_map_glyphs_have_the_orientation_and_scale_of_the_matrices() {
-    let app = heat_app(false);
-    let buffer = render(&app, 200, 60);
-    let screen = text(&buffer);
-    let (origins, top) = heat_origins(&buffer);
-    for (map, (values, x0)) in expected_maps().iter().zip(origins).enumerate() {
-        // Without colour one entry per cell, its magnitude as a shade.
-        for row in 0..4 {
-            let shown: String = (0..6)
-                .map(|column| buffer[(x0 + column, top + row)].symbol().to_owned())
-                .collect();
-            let expected: String = (0..6)
-                .map(|column| expected_glyph(values[(row as usize, column as usize)]))
-                .collect();
-            assert_eq!(shown, expected, "map {map} row {row}\n{screen}");
-        }
-    }
-}
+// The heat maps' colours, glyphs and mask are read cell by cell in tests/tui_heatmap.rs.
 
 #[test]
 fn circle_is_drawn_where_the_unit_circle_is() {
@@ -519,9 +372,12 @@ fn matrix_layout_shows_spectra_bars_metrics_and_heat_maps() {
             );
         }
         assert!(screen.contains("step 3000"), "{screen}");
+        // The heat maps: entries painted as coloured backgrounds, held-out ones dotted.
+        let painted = buffer.content().iter().filter(|c| c.bg != Color::Reset);
+        let held_out = painted.filter(|c| c.symbol() == "·").count();
         assert!(
-            screen.contains('▀'),
-            "no heat map at {width}×{height}:\n{screen}"
+            held_out >= 10,
+            "no heat map with its mask at {width}×{height}:\n{screen}"
         );
         assert!(screen.contains('█'), "no bars:\n{screen}");
     }
@@ -791,4 +647,48 @@ fn small_angles_keep_the_degree_sign() {
     for shown in ["0.0500°", "1.2e-3°", "3e-11°", "0.1000°"] {
         assert!(screen.contains(shown), "{shown} missing:\n{screen}");
     }
+}
+
+/// `z` zooms the circle onto the arc around the references and the runs' heads: the range in
+/// the bottom border holds every one of those angles (computed here with atan2 from the
+/// injected references and the engine's directions) with a margin, and is narrower than the
+/// half-turn the whole circle shows above the axis; the heads and labels are still drawn. A
+/// second `z` gives the whole circle back.
+#[test]
+fn zoom_shows_the_arc_around_the_references_and_heads() {
+    let mut app = overlay_app();
+    app.update(Action::ToggleZoom);
+    let screen = text(&render(&app, 200, 60));
+    let range = screen
+        .lines()
+        .find_map(|l| l.split(" arc ").nth(1))
+        .unwrap_or_else(|| panic!("no arc range:\n{screen}"));
+    let numbers: Vec<f64> = range
+        .split(['°', '…', ' '])
+        .filter_map(|t| t.parse().ok())
+        .take(2)
+        .collect();
+    let (from, to) = (numbers[0], numbers[1]);
+    let SnapshotBody::Linear(linear) = &app.report.as_ref().unwrap().snapshot.body else {
+        unreachable!()
+    };
+    let mut angles = vec![45.0, 0.6_f64.atan2(1.0).to_degrees()];
+    angles.extend(
+        linear
+            .runs
+            .iter()
+            .map(|r| r.direction[1].atan2(r.direction[0]).to_degrees()),
+    );
+    for angle in &angles {
+        assert!(
+            from + 0.4 < *angle && *angle < to - 0.4,
+            "{angle} not in {from} … {to}"
+        );
+    }
+    assert!(to - from < 180.0, "{from} … {to}");
+    for label in ["ℓ2", "ℓ∞", "1", "2", "3", "4"] {
+        assert!(screen.contains(label), "{label} missing:\n{screen}");
+    }
+    app.update(Action::ToggleZoom);
+    assert!(!text(&render(&app, 200, 60)).contains(" arc "));
 }

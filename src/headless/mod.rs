@@ -407,21 +407,31 @@ pub fn describe(spec: &ExperimentSpec) -> String {
     format!("ok: {} ({what}; {} steps)", spec.title, spec.horizon)
 }
 
-/// A rate such as `1.25M`, `830k`, `42`: three significant digits at most, for the progress bar
-/// and the dashboard's status line (indicatif's own `{per_sec}` prints `3,165,255.7122/s`).
+/// A rate in steps per second, two or three significant digits: `0.47`, `3.8`, `15`, `960`,
+/// `3.8k`, `246k`, `1.2M`, for the progress bar and the dashboard's speed label (whose slow
+/// motion needs the fractions; indicatif's own `{per_sec}` prints `3,165,255.7122/s`).
 #[must_use]
 pub fn rate(x: f64) -> String {
-    if !x.is_finite() || x < 0.5 {
-        "0".to_owned()
-    } else if x >= 1e9 {
-        format!("{:.2}G", x / 1e9)
-    } else if x >= 1e6 {
-        format!("{:.2}M", x / 1e6)
-    } else if x >= 1e4 {
-        format!("{:.0}k", x / 1e3)
-    } else {
-        format!("{x:.0}")
+    if !x.is_finite() || x <= 0.0 {
+        return "0".to_owned();
     }
+    let (value, suffix) = [(1e9, "G"), (1e6, "M"), (1e3, "k")]
+        .into_iter()
+        .find(|(unit, _)| x >= *unit * 0.9995)
+        .map_or((x, ""), |(unit, suffix)| (x / unit, suffix));
+    let decimals = if value < 1.0 {
+        2
+    } else {
+        usize::from(value < 9.95)
+    };
+    let text = format!("{value:.decimals$}");
+    // `3` rather than `3.0`, `1k` rather than `1.0k`.
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &text
+    };
+    format!("{text}{suffix}")
 }
 
 /// The `presets` listing: one line per preset, `name<TAB>title`, or `name<TAB>broken: <error>`

@@ -11,9 +11,7 @@ use crate::core::experiment::{ExperimentSpec, Layout, Snapshot, SnapshotBody};
 use crate::export::Exported;
 
 use super::keymap::{Action, BUILTIN_PRESETS, KeyMode};
-use super::protocol::{
-    AutoPause, Command, MAX_FIXED_PACE, Pace, Report, START_PACE, WorkerMessage,
-};
+use super::protocol::{AutoPause, Command, Pace, Report, START_PACE, WorkerMessage};
 
 /// One preset file as the picker lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +76,25 @@ pub enum Pane {
     Distance,
 }
 
+impl Pane {
+    /// True for the panes that show or list one chosen run: focused, they take the arrows and
+    /// the number keys to choose it.
+    #[must_use]
+    pub fn chooses_run(self) -> bool {
+        matches!(self, Pane::Metrics | Pane::Heat | Pane::Spectra)
+    }
+}
+
+/// How much of the unit circle the circle panes show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CircleView {
+    /// The whole circle: every start and direction.
+    Whole,
+    /// The arc around the references and the runs' current directions, to tell apart
+    /// directions a degree or less apart.
+    Zoomed,
+}
+
 /// Everything the views draw.
 pub struct App {
     /// The preset's file stem (or path) for the status line.
@@ -100,6 +117,11 @@ pub struct App {
     pace_before_warp: Pace,
     /// Index into [`App::panes`] of the focused pane.
     pub focus: usize,
+    /// The run the heat map and the singular values show and the tables highlight (chosen
+    /// with the arrows or number keys while such a pane has the focus).
+    pub selected_run: usize,
+    /// The whole circle, or the arc around the references (`z`).
+    pub circle: CircleView,
     /// The help or picker, when open.
     pub overlay: Overlay,
     /// A message the user must see (a preset that failed to load), until the next key.
@@ -145,6 +167,8 @@ impl App {
             pace: START_PACE,
             pace_before_warp: Pace::Max,
             focus: 0,
+            selected_run: 0,
+            circle: CircleView::Whole,
             overlay: Overlay::None,
             notice: None,
             crashed: None,
@@ -177,12 +201,14 @@ impl App {
         self.pace = START_PACE;
         self.pace_before_warp = Pace::Max;
         self.focus = 0;
+        self.selected_run = 0;
     }
 
     /// Which overlay has the keyboard, for the keymap.
     #[must_use]
     pub fn key_mode(&self) -> KeyMode {
         match self.overlay {
+            Overlay::None if self.focused().chooses_run() => KeyMode::ChooseRun,
             Overlay::None => KeyMode::Normal,
             Overlay::Help => KeyMode::Help,
             Overlay::Picker { .. } => KeyMode::Picker,
@@ -215,6 +241,23 @@ impl App {
             }
             _ => vec![Pane::Circle(0), Pane::Metrics, Pane::Gap],
         }
+    }
+
+    /// How many runs the newest report shows (0 before the first).
+    #[must_use]
+    pub fn run_count(&self) -> usize {
+        match self.report.as_ref().map(|r| &r.snapshot.body) {
+            Some(SnapshotBody::Linear(linear)) => linear.runs.len(),
+            Some(SnapshotBody::Matrix(matrix)) => matrix.runs.len(),
+            Some(SnapshotBody::Diagonal(diagonal)) => diagonal.runs.len(),
+            None => 0,
+        }
+    }
+
+    /// The chosen run, within the runs on screen (0 when there are none).
+    #[must_use]
+    pub fn chosen_run(&self) -> usize {
+        self.selected_run.min(self.run_count().saturating_sub(1))
     }
 
     /// The focused pane.
@@ -260,8 +303,8 @@ impl App {
                 self.paused = true;
                 vec![Command::Step(n)]
             }
-            Action::Faster => self.set_pace(self.faster()),
-            Action::Slower => self.set_pace(self.slower()),
+            Action::Faster => self.set_pace(self.pace.faster(self.measured_per_frame())),
+            Action::Slower => self.set_pace(self.pace.slower(self.measured_per_frame())),
             Action::ToggleWarp => {
                 if self.pace == Pace::Warp {
                     self.set_pace(self.pace_before_warp)
@@ -282,6 +325,39 @@ impl App {
                 }
                 None => Vec::new(),
             },
+            Action::TogglePicker
+            | Action::PickerMove(_)
+            | Action::PickerConfirm
+            | Action::ToggleHelp
+            | Action::CloseOverlay => self.overlay_action(action),
+            Action::FocusNext
+            | Action::FocusPrevious
+            | Action::MoveRun(_)
+            | Action::ChooseRun(_)
+            | Action::ToggleZoom => {
+                self.navigate(action);
+                Vec::new()
+            }
+            Action::Export => {
+                self.pending_export = self.report.as_ref().map(|report| ExportJob {
+                    dir: self.export_dir.clone(),
+                    preset: self.preset_name.clone(),
+                    title: self.title.clone(),
+                    snapshot: report.snapshot.clone(),
+                });
+                Vec::new()
+            }
+            Action::Quit => {
+                self.should_quit = true;
+                vec![Command::Quit]
+            }
+        }
+    }
+
+    /// The actions on the help and picker overlays: a picked preset is loaded, nothing else
+    /// concerns the worker.
+    fn overlay_action(&mut self, action: Action) -> Vec<Command> {
+        match action {
             Action::TogglePicker => {
                 if matches!(self.overlay, Overlay::Picker { .. }) {
                     self.overlay = Overlay::None;
@@ -314,19 +390,6 @@ impl App {
                 self.overlay = Overlay::None;
                 path.map(|path| self.load(&path)).unwrap_or_default()
             }
-            Action::FocusNext => {
-                self.focus = (self.focus + 1) % self.panes().len();
-                Vec::new()
-            }
-            Action::Export => {
-                self.pending_export = self.report.as_ref().map(|report| ExportJob {
-                    dir: self.export_dir.clone(),
-                    preset: self.preset_name.clone(),
-                    title: self.title.clone(),
-                    snapshot: report.snapshot.clone(),
-                });
-                Vec::new()
-            }
             Action::ToggleHelp => {
                 self.overlay = if self.overlay == Overlay::Help {
                     Overlay::None
@@ -339,10 +402,29 @@ impl App {
                 self.overlay = Overlay::None;
                 Vec::new()
             }
-            Action::Quit => {
-                self.should_quit = true;
-                vec![Command::Quit]
+            _ => Vec::new(),
+        }
+    }
+
+    /// Focus, the chosen run and the zoom: what changes the picture but not the experiment.
+    fn navigate(&mut self, action: Action) {
+        let count = self.panes().len();
+        match action {
+            Action::FocusNext => self.focus = (self.focus + 1) % count,
+            Action::FocusPrevious => self.focus = (self.focus % count + count - 1) % count,
+            Action::MoveRun(delta) => {
+                let last = self.run_count().saturating_sub(1) as i64;
+                self.selected_run =
+                    (self.chosen_run() as i64 + i64::from(delta)).clamp(0, last) as usize;
             }
+            Action::ChooseRun(index) if index < self.run_count() => self.selected_run = index,
+            Action::ToggleZoom => {
+                self.circle = match self.circle {
+                    CircleView::Whole => CircleView::Zoomed,
+                    CircleView::Zoomed => CircleView::Whole,
+                };
+            }
+            _ => {}
         }
     }
 
@@ -366,36 +448,18 @@ impl App {
         vec![Command::SetPace(pace)]
     }
 
-    /// Steps per frame now: the fixed pace, or the measured rate for max and warp.
-    fn effective_per_frame(&self) -> u64 {
-        match self.pace {
-            Pace::Fixed(k) => k,
-            Pace::Max | Pace::Warp => {
-                let rate = self.report.as_ref().map_or(0.0, |r| r.steps_per_second);
-                (rate / f64::from(self.fps.max(1))).max(1.0) as u64
-            }
-        }
+    /// The measured steps per frame (from the newest report's steps/s), where `+` and `-`
+    /// start from when they leave warp.
+    fn measured_per_frame(&self) -> f64 {
+        let rate = self.report.as_ref().map_or(0.0, |r| r.steps_per_second);
+        rate / f64::from(self.fps.max(1))
     }
 
-    fn faster(&self) -> Pace {
-        match self.pace {
-            Pace::Max => Pace::Max,
-            Pace::Fixed(k) if k >= MAX_FIXED_PACE => Pace::Max,
-            Pace::Fixed(k) => Pace::Fixed(k * 2),
-            Pace::Warp => Pace::Fixed(
-                (power_of_two_at_most(self.effective_per_frame()) * 2).min(MAX_FIXED_PACE),
-            ),
-        }
-    }
-
-    fn slower(&self) -> Pace {
-        match self.pace {
-            Pace::Max => Pace::Fixed(MAX_FIXED_PACE),
-            Pace::Fixed(k) => Pace::Fixed((k / 2).max(1)),
-            Pace::Warp => {
-                Pace::Fixed((power_of_two_at_most(self.effective_per_frame()) / 2).max(1))
-            }
-        }
+    /// The speed label for the status line (see [`Pace::label`]).
+    #[must_use]
+    pub fn speed_label(&self) -> String {
+        let measured = self.report.as_ref().map_or(0.0, |r| r.steps_per_second);
+        self.pace.label(self.fps, measured)
     }
 
     /// Takes in one worker message; reports from before the newest command are dropped.
@@ -445,10 +509,4 @@ impl App {
     pub fn export_finished(&mut self, outcome: Result<Exported, String>) {
         self.export_note = Some(outcome);
     }
-}
-
-/// The largest power of two ≤ n (1 for 0), capped at [`MAX_FIXED_PACE`].
-fn power_of_two_at_most(n: u64) -> u64 {
-    let n = n.clamp(1, MAX_FIXED_PACE);
-    1 << n.ilog2()
 }

@@ -33,6 +33,14 @@ pub enum Action {
     FocusNext,
     /// `e`: write the figure on screen and the runs' trace into the export folder.
     Export,
+    /// Shift-Tab: focus the previous pane.
+    FocusPrevious,
+    /// Arrows in a pane that shows one run: choose the previous (-1) or next (+1) run.
+    MoveRun(i32),
+    /// `1` … `9` in a pane that shows one run: choose that run (0-based index).
+    ChooseRun(usize),
+    /// `z`: zoom the circle onto the arc around the references, or back out.
+    ToggleZoom,
     /// `?`: show or hide the key help.
     ToggleHelp,
     /// Esc inside an overlay: close it.
@@ -53,6 +61,9 @@ pub enum KeyMode {
     Help,
     /// The preset picker is open (arrows and Enter choose).
     Picker,
+    /// The focused pane shows one chosen run (a run table, the heat map, the singular values):
+    /// arrows and number keys choose the run; every other key is as in `Normal`.
+    ChooseRun,
 }
 
 /// The action a key press stands for in `mode`, if any.
@@ -78,8 +89,19 @@ pub fn action_for(key: KeyEvent, mode: KeyMode) -> Option<Action> {
             return picked;
         }
     }
+    if mode == KeyMode::ChooseRun {
+        let chosen = match key.code {
+            KeyCode::Up | KeyCode::Left | KeyCode::Char('k') => Some(Action::MoveRun(-1)),
+            KeyCode::Down | KeyCode::Right | KeyCode::Char('j') => Some(Action::MoveRun(1)),
+            KeyCode::Char(c @ '1'..='9') => Some(Action::ChooseRun(c as usize - '1' as usize)),
+            _ => None,
+        };
+        if chosen.is_some() {
+            return chosen;
+        }
+    }
     match key.code {
-        KeyCode::Esc if mode == KeyMode::Normal => Some(Action::Quit),
+        KeyCode::Esc if matches!(mode, KeyMode::Normal | KeyMode::ChooseRun) => Some(Action::Quit),
         KeyCode::Esc => Some(Action::CloseOverlay),
         KeyCode::Char(' ') => Some(Action::TogglePause),
         KeyCode::Char('n' | '.') => Some(Action::Step(1)),
@@ -92,6 +114,8 @@ pub fn action_for(key: KeyEvent, mode: KeyMode) -> Option<Action> {
         KeyCode::Char('p') => Some(Action::TogglePicker),
         KeyCode::Tab => Some(Action::FocusNext),
         KeyCode::Char('e') => Some(Action::Export),
+        KeyCode::BackTab => Some(Action::FocusPrevious),
+        KeyCode::Char('z') => Some(Action::ToggleZoom),
         KeyCode::Char('?') => Some(Action::ToggleHelp),
         KeyCode::Char('q' | 'Q') => Some(Action::Quit),
         _ => None,
@@ -99,16 +123,28 @@ pub fn action_for(key: KeyEvent, mode: KeyMode) -> Option<Action> {
 }
 
 /// The key help, shown in the `?` overlay (and mirrored in the README): key, what it does.
-pub const HELP: [(&str, &str); 14] = [
+pub const HELP: [(&str, &str); 17] = [
     ("space", "pause / resume (past the horizon: run on)"),
     ("n  .", "one step (pauses first)"),
     ("N", "100 steps (pauses first)"),
-    ("+  -", "speed: steps per frame ×2 / ÷2 (max = flat out)"),
+    (
+        "+  -",
+        "speed ×2 / ÷2, from flat out to 1 step per 64 frames",
+    ),
     ("w", "warp: log clock, t sweeps 1 → 10⁹"),
     ("r", "reset the experiment to step 0"),
     ("1 2 3", "max-margin · low-rank · sgd-vs-adam"),
     ("p", "preset picker (↑↓ Enter, Esc closes)"),
-    ("tab", "focus the next pane"),
+    (
+        "z",
+        "zoom the circle onto the references' arc (again: whole circle)",
+    ),
+    ("tab", "focus the next pane (shift-tab: the previous one)"),
+    (
+        "↑↓ 1-9",
+        "in a focused run table, heat map or σ pane: choose the run",
+    ),
+    ("", "(number keys then choose runs, not presets)"),
     ("e", "export: SVG figure + trace CSV into --export-dir"),
     ("?", "this help"),
     ("q  Esc", "quit"),

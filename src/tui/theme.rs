@@ -114,6 +114,12 @@ impl Theme {
         }
     }
 
+    /// The chosen run's row in a focused table: reversed, which reads with or without colour.
+    #[must_use]
+    pub fn chosen(self) -> Style {
+        Style::new().add_modifier(Modifier::REVERSED)
+    }
+
     /// Headings and the status line's key facts.
     #[must_use]
     pub fn strong(self) -> Style {

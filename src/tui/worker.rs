@@ -16,8 +16,8 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError, TrySen
 use crate::core::experiment::{Experiment, ExperimentSpec};
 
 // The message types live in the protocol; they are re-exported here for the worker's callers.
+use super::protocol::START_PACE;
 pub use super::protocol::{AutoPause, Command, MAX_FIXED_PACE, Pace, Report, WorkerMessage};
-use super::protocol::{START_PACE, WARP_DOUBLING_SECONDS};
 
 /// Name of the worker thread; the panic hook recognises it so a worker panic never tears the
 /// terminal down under a UI that is still drawing.
@@ -143,6 +143,8 @@ struct Worker {
     pace: Pace,
     /// Steps still owed in the current frame (running) — reset, not accumulated, each frame.
     allowance: u64,
+    /// Frames since the pace was set, so slow motion steps on every n-th one.
+    frame_index: u64,
     /// Steps asked for with `Step` and not yet taken.
     pending: u64,
     /// The horizon still ahead, if any: reaching it pauses the worker once.
@@ -183,6 +185,7 @@ impl Worker {
             running: true,
             pace: START_PACE,
             allowance: 1,
+            frame_index: 0,
             pending: 0,
             horizon,
             auto_pause: None,
@@ -322,14 +325,8 @@ impl Worker {
             self.steps_per_second = if self.running { rate } else { 0.0 };
             self.rate_mark = (now, done);
         }
-        self.allowance = match self.pace {
-            Pace::Fixed(k) => k,
-            Pace::Max => u64::MAX,
-            Pace::Warp => {
-                let growth = 2f64.powf(self.frame.as_secs_f64() / WARP_DOUBLING_SECONDS) - 1.0;
-                ((done as f64 * growth).ceil() as u64).max(1)
-            }
-        };
+        self.allowance = self.pace.allowance(self.frame_index, done, self.frame);
+        self.frame_index += 1;
         self.next_tick = (self.next_tick + self.frame).max(now);
         if self.running && now >= self.next_report {
             self.report_due = true;
@@ -397,10 +394,11 @@ impl Worker {
             }
             Command::SetPace(pace) => {
                 self.pace = pace;
+                self.frame_index = 0;
                 self.allowance = match pace {
                     Pace::Fixed(k) => k.min(self.allowance),
                     Pace::Max => u64::MAX,
-                    Pace::Warp => self.allowance.min(1),
+                    Pace::Slow(_) | Pace::Warp => self.allowance.min(1),
                 };
             }
             Command::Reset => {

@@ -16,8 +16,13 @@ use super::{Engine, ExperimentSpec};
 /// Largest matrix side for which the min-nuclear-norm reference is computed: its solver takes
 /// about a second at 200×200 and grows with the cube of the side.
 pub const NUCLEAR_REFERENCE_MAX_SIDE: usize = 200;
-/// Most spectra a matrix run keeps (every `svd_every` steps, halved when full).
+/// Most spectra a matrix run keeps (log-spaced, thinned when full).
 pub const SPECTRUM_CAPACITY: usize = 400;
+/// Spectra recorded per decade of steps: every step for the first 35, then geometric, so the
+/// early winner-take-all phase (on the low-rank preset σ1 climbs from 10% to 90% between steps
+/// 61 and 89) gets a dozen points. [`SPECTRUM_CAPACITY`] holds five decades at this density;
+/// longer runs halve it, as every bounded history does.
+pub const SPECTRUM_PER_DECADE: f64 = 80.0;
 
 /// Matrix completion: the data, the factor width and the runs.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,7 +88,7 @@ impl NuclearReferenceStatus {
 struct MatrixRun {
     spec: MatrixRunSpec,
     state: RunState,
-    /// Per record: the top singular values (min(m, n, k) of them, descending).
+    /// Per record: the top singular values (min(m, n, k) of them, descending), on a log grid.
     spectra: History,
     /// Per record, at the spectra's steps: train loss, test error, nuclear norm, effective rank
     /// (what an exported trace needs beyond the singular values).
@@ -96,7 +101,6 @@ pub(super) struct MatrixExperiment {
     data: MatrixData,
     runs: Vec<MatrixRun>,
     reference: NuclearReferenceStatus,
-    svd_every: u64,
 }
 
 impl MatrixExperiment {
@@ -105,8 +109,8 @@ impl MatrixExperiment {
         let model = MatrixModel::new(&problem.data, problem.width);
         let (rows, cols) = problem.data.target.shape();
         let kept = rows.min(cols).min(problem.width);
-        let spacing = Spacing::Linear {
-            stride: spec.svd_every.max(1),
+        let spacing = Spacing::Log {
+            per_decade: SPECTRUM_PER_DECADE,
         };
         let runs = problem
             .runs
@@ -139,7 +143,6 @@ impl MatrixExperiment {
             data: problem.data.clone(),
             runs,
             reference,
-            svd_every: spec.svd_every.max(1),
         }
     }
 
@@ -187,7 +190,7 @@ impl Engine for MatrixExperiment {
                     break;
                 }
                 run.state.apply(step, None);
-                if step.is_multiple_of(self.svd_every) && run.spectra.wants(step) {
+                if run.spectra.wants(step) {
                     record(run, &self.model, step);
                 }
             }
@@ -254,7 +257,7 @@ pub struct MatrixRunSnapshot {
     pub effective_rank: f64,
     /// Moving, frozen or diverged.
     pub status: RunStatus,
-    /// Top singular values every `svd_every` steps (bounded).
+    /// Top singular values over time, log-spaced in steps (bounded).
     pub spectra: History,
     /// At the spectra's steps: train loss, test error, nuclear norm, effective rank.
     pub trace: History,

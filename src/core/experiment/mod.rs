@@ -27,7 +27,7 @@ pub use self::linear::{
 };
 pub use self::matrix::{
     MatrixProblem, MatrixRunSnapshot, MatrixRunSpec, MatrixSnapshot, NUCLEAR_REFERENCE_MAX_SIDE,
-    NuclearReferenceStatus, SPECTRUM_CAPACITY,
+    NuclearReferenceStatus, SPECTRUM_CAPACITY, SPECTRUM_PER_DECADE,
 };
 pub use self::run::RunStatus;
 pub use crate::core::linalg::{angle_degrees, effective_rank, norm2, singular_values, unit};
@@ -61,7 +61,8 @@ pub struct ExperimentSpec {
     pub references: Vec<MarginNorm>,
     /// Whether to compute the min-nuclear-norm reference (matrix experiments).
     pub nuclear_reference: bool,
-    /// Record singular values every this many steps (matrix experiments).
+    /// Trace rows of singular values every this many steps (matrix experiments, `--trace`; the
+    /// dashboard's series is log-spaced instead, see [`SPECTRUM_PER_DECADE`]).
     pub svd_every: u64,
 }
 

@@ -6,6 +6,11 @@
 //! `○`, the head shows the run number (highlighted), references are labelled arrows. For d > 2
 //! the first two coordinates are drawn and the title says it is a projection.
 //!
+//! `z` zooms onto the arc around the references and the runs' current directions (ℓ2 and ℓ2+b a
+//! degree apart become tell-apart-able): the canvas bounds become the box around that arc, kept
+//! round, the arc is drawn finely (ratatui's circle has only 360 dots), arrows and trails are
+//! clipped by the canvas, and the bottom border gives the angle range.
+//!
 //! Reference labels are placed in cells, not data units: two targets a degree apart (ℓ2 and ℓ2+b
 //! on the article's data) would print on top of each other, so a label that would overlap one
 //! already placed is stacked a row further out, and merged (`ℓ2/ℓ2+b`) when there is no row left.
@@ -18,6 +23,7 @@ use ratatui::text::{Line as TextLine, Span};
 use ratatui::widgets::Block;
 use ratatui::widgets::canvas::{Canvas, Circle, Context, Line};
 
+use super::super::app::CircleView;
 use super::super::theme::{Theme, reference_label};
 use crate::core::experiment::{LinearSnapshot, RunStatus};
 use crate::core::reference::{MarginNorm, ReferenceError};
@@ -25,12 +31,14 @@ use crate::core::reference::{MarginNorm, ReferenceError};
 /// Canvas half-height in data units: the circle (radius 1) plus room for labels.
 const REACH: f64 = 1.3;
 
-/// Draws the circle for the runs listed in `runs` (all of them in overlay layout).
+/// Draws the circle for the runs listed in `runs` (all of them in overlay layout), whole or
+/// zoomed onto the arc around the references.
 pub fn render(
     frame: &mut Frame,
     area: Rect,
     linear: &LinearSnapshot,
     runs: &[usize],
+    view: CircleView,
     focused: bool,
     theme: Theme,
 ) {
@@ -84,27 +92,67 @@ pub fn render(
         frame.render_widget(block, area);
         return;
     }
-    // Braille gives 2×4 dots per cell and a cell is about twice as tall as wide, so equal data
-    // spans need x_span / width = y_span / (2 · height) for the circle to look round.
-    let (w, h) = (f64::from(inner.width), f64::from(inner.height));
-    let (mut x_reach, mut y_reach) = (REACH * w / (2.0 * h), REACH);
-    if x_reach < REACH {
-        y_reach = REACH * REACH / x_reach;
-        x_reach = REACH;
-    }
-    let grid = Grid {
-        cols: i32::from(inner.width),
-        rows: i32::from(inner.height),
-        x_reach,
-        y_reach,
+    let arc = match view {
+        CircleView::Zoomed => zoom_arc(linear, runs),
+        CircleView::Whole => None,
     };
+    let grid = Grid::fitted(inner, arc);
+    if let Some((from, to)) = arc {
+        let decimals = if to - from < 5.0 { 2 } else { 1 };
+        let (from, to) = (format!("{from:.decimals$}°"), format!("{to:.decimals$}°"));
+        // The longest wording that fits the bottom border (a side-by-side pane is narrow).
+        let range = [
+            format!(" arc {from} … {to} · z: whole circle "),
+            format!(" arc {from} … {to} "),
+            format!(" {from}…{to} "),
+        ]
+        .into_iter()
+        .find(|t| t.chars().count() + 2 <= usize::from(area.width));
+        if let Some(range) = range {
+            block = block.title_bottom(TextLine::styled(range, theme.faint()).right_aligned());
+        }
+    }
     let canvas = Canvas::default()
         .block(block)
         .marker(Marker::Braille)
-        .x_bounds([-x_reach, x_reach])
-        .y_bounds([-y_reach, y_reach])
-        .paint(|ctx| paint(ctx, linear, runs, grid, theme));
+        .x_bounds(grid.x_bounds)
+        .y_bounds(grid.y_bounds)
+        .paint(|ctx| paint(ctx, linear, runs, grid, arc, theme));
     frame.render_widget(canvas, area);
+}
+
+/// The arc (from, to, in degrees, counter-clockwise) around the references and the runs'
+/// current directions, with a margin of a quarter of its width (at least half a degree) on each
+/// side; `None` when there is nothing to zoom on or the directions spread over more than a
+/// half-turn (the whole circle then says more).
+fn zoom_arc(linear: &LinearSnapshot, runs: &[usize]) -> Option<(f64, f64)> {
+    let references = linear
+        .references
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().ok())
+        .filter_map(|r| plane(&r.direction));
+    let heads = runs
+        .iter()
+        .filter_map(|&i| linear.runs.get(i))
+        .filter_map(|run| plane(&run.direction));
+    let angles: Vec<f64> = references
+        .chain(heads)
+        .map(|(x, y)| y.atan2(x).to_degrees())
+        .collect();
+    arc_around(&angles)
+}
+
+/// The arc (from, to) around `angles` (degrees), as [`zoom_arc`] describes it.
+fn arc_around(angles: &[f64]) -> Option<(f64, f64)> {
+    let centre = *angles.first()?;
+    // Offsets from the first angle, in (−180°, 180°], so an arc across ±180° stays one arc.
+    let offsets = angles
+        .iter()
+        .map(|a| (a - centre + 540.0).rem_euclid(360.0) - 180.0);
+    let (low, high) = offsets.fold((0.0_f64, 0.0_f64), |(lo, hi), o| (lo.min(o), hi.max(o)));
+    let margin = (0.25 * (high - low)).max(0.5);
+    let (from, to) = (centre + low - margin, centre + high + margin);
+    (to - from <= 180.0).then_some((from, to))
 }
 
 /// Why some references are missing, if any are (not separable, solver failure).
@@ -139,15 +187,67 @@ fn plane(direction: &[f64]) -> Option<(f64, f64)> {
 struct Grid {
     cols: i32,
     rows: i32,
-    x_reach: f64,
-    y_reach: f64,
+    x_bounds: [f64; 2],
+    y_bounds: [f64; 2],
 }
 
 impl Grid {
+    /// The bounds for `inner`: the whole circle with room for labels, or the box around the
+    /// `arc` (radii 1 ± a third of its length, at most 0.2: room for the labels just outside
+    /// the circle), widened so the circle stays round. Braille gives
+    /// 2×4 dots per cell and a cell is about twice as tall as wide, so equal data spans need
+    /// x_span / width = y_span / (2 · height).
+    fn fitted(inner: Rect, arc: Option<(f64, f64)>) -> Self {
+        let (x_bounds, y_bounds) = match arc {
+            None => ([-REACH, REACH], [-REACH, REACH]),
+            Some((from, to)) => {
+                let depth = ((to - from).to_radians() / 3.0).min(0.2);
+                let mut x = [f64::INFINITY, f64::NEG_INFINITY];
+                let mut y = [f64::INFINITY, f64::NEG_INFINITY];
+                for i in 0..=64 {
+                    let angle = (from + (to - from) * f64::from(i) / 64.0).to_radians();
+                    for radius in [1.0 - depth, 1.0 + depth] {
+                        let (sin, cos) = angle.sin_cos();
+                        x = [x[0].min(radius * cos), x[1].max(radius * cos)];
+                        y = [y[0].min(radius * sin), y[1].max(radius * sin)];
+                    }
+                }
+                (x, y)
+            }
+        };
+        let (cols, rows) = (f64::from(inner.width), f64::from(inner.height));
+        let (x_span, y_span) = (x_bounds[1] - x_bounds[0], y_bounds[1] - y_bounds[0]);
+        // Grow the narrower span about its centre until the aspect is round.
+        let x_needed = y_span * cols / (2.0 * rows);
+        let widen = |bounds: [f64; 2], span: f64| {
+            let middle = f64::midpoint(bounds[0], bounds[1]);
+            [middle - span / 2.0, middle + span / 2.0]
+        };
+        let (x_bounds, y_bounds) = if x_needed >= x_span {
+            (widen(x_bounds, x_needed), y_bounds)
+        } else {
+            (x_bounds, widen(y_bounds, x_span * 2.0 * rows / cols))
+        };
+        Self {
+            cols: i32::from(inner.width),
+            rows: i32::from(inner.height),
+            x_bounds,
+            y_bounds,
+        }
+    }
+
+    /// Data units per whole-circle data unit: arrow heads and label offsets shrink with it.
+    fn scale(self) -> f64 {
+        (self.y_bounds[1] - self.y_bounds[0]).min(self.x_bounds[1] - self.x_bounds[0])
+            / (2.0 * REACH)
+    }
+
     /// The cell ratatui prints a label at (x, y) in (same arithmetic as the canvas).
     fn cell(self, x: f64, y: f64) -> (i32, i32) {
-        let col = ((x + self.x_reach) * f64::from(self.cols - 1) / (2.0 * self.x_reach)).floor();
-        let row = ((self.y_reach - y) * f64::from(self.rows - 1) / (2.0 * self.y_reach)).floor();
+        let [left, right] = self.x_bounds;
+        let [bottom, top] = self.y_bounds;
+        let col = ((x - left) * f64::from(self.cols - 1) / (right - left)).floor();
+        let row = ((top - y) * f64::from(self.rows - 1) / (top - bottom)).floor();
         (col as i32, row as i32)
     }
 
@@ -160,10 +260,10 @@ impl Grid {
                 f64::from(i) + 0.25
             }
         };
-        let x = -self.x_reach
-            + inset(col, self.cols - 1) * 2.0 * self.x_reach / f64::from(self.cols - 1);
-        let y = self.y_reach
-            - inset(row, self.rows - 1) * 2.0 * self.y_reach / f64::from(self.rows - 1);
+        let [left, right] = self.x_bounds;
+        let [bottom, top] = self.y_bounds;
+        let x = left + inset(col, self.cols - 1) * (right - left) / f64::from(self.cols - 1);
+        let y = top - inset(row, self.rows - 1) * (top - bottom) / f64::from(self.rows - 1);
         (x, y)
     }
 }
@@ -271,14 +371,61 @@ fn place_labels<T: AsRef<str>>(
     placed
 }
 
-fn paint(ctx: &mut Context, linear: &LinearSnapshot, runs: &[usize], grid: Grid, theme: Theme) {
-    ctx.draw(&Circle {
-        x: 0.0,
-        y: 0.0,
-        radius: 1.0,
-        color: theme.faint_color(),
-    });
+fn paint(
+    ctx: &mut Context,
+    linear: &LinearSnapshot,
+    runs: &[usize],
+    grid: Grid,
+    arc: Option<(f64, f64)>,
+    theme: Theme,
+) {
+    draw_unit_circle(ctx, arc, theme);
     ctx.layer();
+    draw_references(ctx, linear, runs, grid, theme);
+    ctx.layer();
+    draw_runs(ctx, linear, runs, theme);
+}
+
+/// The unit circle, or in a zoom the arc. Ratatui's circle is 360 dots, too coarse for an arc
+/// of a few degrees, so the arc is a polyline drawn past both ends (the canvas clips it).
+fn draw_unit_circle(ctx: &mut Context, arc: Option<(f64, f64)>, theme: Theme) {
+    let color = theme.faint_color();
+    let Some((from, to)) = arc else {
+        ctx.draw(&Circle {
+            x: 0.0,
+            y: 0.0,
+            radius: 1.0,
+            color,
+        });
+        return;
+    };
+    let width = to - from;
+    let point = |i: i32| {
+        let angle = (from - width + 3.0 * width * f64::from(i) / 240.0).to_radians();
+        (angle.cos(), angle.sin())
+    };
+    for i in 0..240 {
+        let ((x1, y1), (x2, y2)) = (point(i), point(i + 1));
+        ctx.draw(&Line {
+            x1,
+            y1,
+            x2,
+            y2,
+            color,
+        });
+    }
+}
+
+/// The reference arrows and their labels (placed clear of each other and of the run heads);
+/// heads and offsets shrink with a zoom so they keep their size on screen.
+fn draw_references(
+    ctx: &mut Context,
+    linear: &LinearSnapshot,
+    runs: &[usize],
+    grid: Grid,
+    theme: Theme,
+) {
+    let scale = grid.scale();
     let mut labels = Vec::new();
     for (norm, result) in &linear.references {
         let Ok(reference) = result else { continue };
@@ -300,12 +447,18 @@ fn paint(ctx: &mut Context, linear: &LinearSnapshot, runs: &[usize], grid: Grid,
             ctx.draw(&Line {
                 x1: x,
                 y1: y,
-                x2: x + 0.12 * c,
-                y2: y + 0.12 * s,
+                x2: x + 0.12 * scale * c,
+                y2: y + 0.12 * scale * s,
                 color,
             });
         }
-        labels.push((reference_label(*norm), x * 1.12 - 0.05, y * 1.12, *norm));
+        let out = 1.0 + 0.12 * scale;
+        labels.push((
+            reference_label(*norm),
+            x * out - 0.05 * scale,
+            y * out,
+            *norm,
+        ));
     }
     let heads: Vec<(i32, i32)> = runs
         .iter()
@@ -323,7 +476,10 @@ fn paint(ctx: &mut Context, linear: &LinearSnapshot, runs: &[usize], grid: Grid,
         let (x, y) = grid.point(label.col, label.row);
         ctx.print(x, y, TextLine::styled(label.text, style));
     }
-    ctx.layer();
+}
+
+/// Each run's trail, start mark `○` and head (its number, reversed).
+fn draw_runs(ctx: &mut Context, linear: &LinearSnapshot, runs: &[usize], theme: Theme) {
     for &index in runs {
         let Some(run) = linear.runs.get(index) else {
             continue;
@@ -382,9 +538,44 @@ mod tests {
     const GRID: Grid = Grid {
         cols: 30,
         rows: 12,
-        x_reach: 1.6,
-        y_reach: 1.3,
+        x_bounds: [-1.6, 1.6],
+        y_bounds: [-1.3, 1.3],
     };
+
+    #[test]
+    fn the_zoom_arc_holds_every_angle_with_a_margin_even_across_180_degrees() {
+        // 44° to 46°: 2° wide, half a degree of margin each side (a quarter of 2°).
+        let (from, to) = arc_around(&[45.0, 44.0, 46.0]).unwrap();
+        assert!(
+            (from - 43.5).abs() < 1e-9 && (to - 46.5).abs() < 1e-9,
+            "{from} {to}"
+        );
+        // 179° and −179° are 2° apart across the cut, not 358°.
+        let (from, to) = arc_around(&[179.0, -179.0]).unwrap();
+        assert!(
+            (to - from - 3.0).abs() < 1e-9 && from < 179.0 && to > 181.0,
+            "{from} {to}"
+        );
+        // Spread over more than a half-turn: no zoom. Nothing to zoom on: none either.
+        assert!(arc_around(&[0.0, 100.0, -100.0]).is_none());
+        assert!(arc_around(&[]).is_none());
+    }
+
+    #[test]
+    fn a_zoomed_grid_is_round_and_holds_the_arc() {
+        let inner = Rect::new(0, 0, 40, 12);
+        let grid = Grid::fitted(inner, Some((40.0, 50.0)));
+        let x_span = grid.x_bounds[1] - grid.x_bounds[0];
+        let y_span = grid.y_bounds[1] - grid.y_bounds[0];
+        // Round: x_span / width = y_span / (2 · height).
+        assert!((x_span / 40.0 - y_span / 24.0).abs() < 1e-12);
+        for angle in [40.0_f64, 45.0, 50.0] {
+            let (sin, cos) = angle.to_radians().sin_cos();
+            assert!((grid.x_bounds[0]..=grid.x_bounds[1]).contains(&cos));
+            assert!((grid.y_bounds[0]..=grid.y_bounds[1]).contains(&sin));
+        }
+        assert!(x_span < 0.5, "a 10° arc is a close-up: {x_span}");
+    }
 
     #[test]
     fn cells_and_points_round_trip() {

@@ -1,39 +1,54 @@
-//! Half-block heat maps of M*, the current M and their difference M − M*.
+//! Heat maps of M*, the chosen run's M and their difference M − M*, with the observation mask
+//! overlaid and a legend.
 //!
-//! One shared colour scale (max |M*|) for all three, so a recovered matrix shows a blank
-//! difference rather than amplified noise. With colour each cell is `▀` with two entries (upper
-//! in the foreground, lower in the background); under `NO_COLOR` each entry is a shade glyph by
-//! magnitude, so the structure still reads in monochrome.
+//! One diverging ramp for all three, symmetric about 0 on one scale (max |M*|): negative blue,
+//! zero neutral, positive red, so a recovered matrix shows a blank difference rather than
+//! amplified noise, and M reads against M* cell for cell. Each entry is a cell (two side by side
+//! when there is room, so the map is about square), its value the cell's background; held-out
+//! entries (the ones the optimizer never sees) carry a dot, so where M − M* lights up tells
+//! whether the error is on observed entries (training) or held-out ones (generalisation).
+//! Under `NO_COLOR` the value is a shade (`░▒▓█` by magnitude) on observed entries and a dot
+//! that grows with magnitude (`·•●`) on held-out ones; the legend at the bottom says which is
+//! which and gives the scale.
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use nalgebra::DMatrix;
 
 use super::super::theme::Theme;
+use super::{Shown, number};
 use crate::core::experiment::MatrixSnapshot;
 
-/// Draws the three maps side by side (the first run's M).
-pub fn render(frame: &mut Frame, area: Rect, matrix: &MatrixSnapshot, focused: bool, theme: Theme) {
-    let block = Block::bordered()
-        .title(" M*  ·  M (run 1)  ·  M − M* ")
-        .border_style(theme.border(focused));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    let Some(run) = matrix.runs.first() else {
-        return;
-    };
-    if inner.width < 9 || inner.height < 2 || run.product.shape() != matrix.target.shape() {
-        return;
-    }
+/// One value per step of the ramp (on v / scale), for the legend: full and light blue,
+/// neutral, light and full red.
+const RAMP_STEPS: [f64; 5] = [-1.0, -0.3, 0.0, 0.3, 1.0];
+
+/// Draws the three maps side by side for the chosen run.
+pub fn render(frame: &mut Frame, area: Rect, matrix: &MatrixSnapshot, shown: Shown, theme: Theme) {
     let scale = matrix
         .target
         .iter()
         .fold(0.0_f64, |m, v| m.max(v.abs()))
         .max(f64::MIN_POSITIVE);
+    let block = Block::bordered()
+        .title(format!(" M*  ·  M (run {})  ·  M − M* ", shown.run + 1))
+        .title_bottom(legend(scale, theme))
+        .border_style(theme.border(shown.focused));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let Some(run) = matrix.runs.get(shown.run) else {
+        return;
+    };
+    if inner.width < 9 || inner.height < 2 || run.product.shape() != matrix.target.shape() {
+        return;
+    }
+    // A mask of another shape (never from the engine) is not drawn rather than misread.
+    let mask = (matrix.mask.shape() == matrix.target.shape()).then_some(&matrix.mask);
     let difference = &run.product - &matrix.target;
     let maps: [(&str, &DMatrix<f64>); 3] = [
         ("M*", &matrix.target),
@@ -47,68 +62,104 @@ pub fn render(frame: &mut Frame, area: Rect, matrix: &MatrixSnapshot, focused: b
         let [title, body] =
             Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(*column);
         frame.render_widget(Paragraph::new(*label).style(theme.faint()), title);
-        paint(frame.buffer_mut(), body, values, scale, theme);
+        paint(frame.buffer_mut(), body, values, mask, scale, theme);
     }
 }
 
-/// Paints `values` into `area`, sampled down (never up) to fit.
-fn paint(buf: &mut Buffer, area: Rect, values: &DMatrix<f64>, scale: f64, theme: Theme) {
+/// The legend for the bottom border: the ramp with its ends (colour), or the glyphs (none).
+fn legend(scale: f64, theme: Theme) -> Line<'static> {
+    let end = number(scale);
+    if theme.color {
+        let mut spans = vec![Span::raw(format!(" −{end} "))];
+        spans.extend(
+            RAMP_STEPS
+                .iter()
+                .map(|&v| Span::styled(" ", Style::new().bg(shade_color(v)))),
+        );
+        spans.push(Span::raw(format!(" +{end} · held out ")));
+        Line::from(spans)
+    } else {
+        Line::from(format!(" |v| 0 ░▒▓█ {end} observed · • ● held out "))
+    }
+}
+
+/// Paints `values` into `area`, one entry per cell (two cells wide when they fit), sampled
+/// down (never up) to fit.
+fn paint(
+    buf: &mut Buffer,
+    area: Rect,
+    values: &DMatrix<f64>,
+    mask: Option<&DMatrix<f64>>,
+    scale: f64,
+    theme: Theme,
+) {
     let (rows, cols) = values.shape();
     if rows == 0 || cols == 0 || area.width == 0 || area.height == 0 {
         return;
     }
-    let width = (area.width as usize).min(cols);
-    let pixel_rows_per_cell = if theme.color { 2 } else { 1 };
-    let height = (area.height as usize).min(rows.div_ceil(pixel_rows_per_cell));
-    let pixel_rows = (height * pixel_rows_per_cell).min(rows);
-    let sample = |py: usize, px: usize| -> f64 {
-        let r = (py * rows / pixel_rows).min(rows - 1);
-        let c = (px * cols / width).min(cols - 1);
-        values[(r, c)] / scale
+    let cell_width = if usize::from(area.width) >= 2 * cols {
+        2
+    } else {
+        1
     };
+    let width = (usize::from(area.width) / cell_width).min(cols);
+    let height = usize::from(area.height).min(rows);
     for y in 0..height {
+        let row = y * rows / height;
         for x in 0..width {
-            let Some(cell) = buf.cell_mut((area.x + x as u16, area.y + y as u16)) else {
-                continue;
-            };
-            if theme.color {
-                let upper = sample(2 * y, x);
-                let lower = if 2 * y + 1 < pixel_rows {
-                    Some(sample(2 * y + 1, x))
-                } else {
-                    None
+            let col = x * cols / width;
+            let value = values[(row, col)] / scale;
+            let observed = mask.is_none_or(|m| m[(row, col)] != 0.0);
+            for part in 0..cell_width {
+                let position = (area.x + (x * cell_width + part) as u16, area.y + y as u16);
+                let Some(cell) = buf.cell_mut(position) else {
+                    continue;
                 };
-                cell.set_symbol("▀");
-                let mut style = Style::new().fg(shade_color(upper));
-                if let Some(lower) = lower {
-                    style = style.bg(shade_color(lower));
+                let first = part == 0;
+                if theme.color {
+                    let background = shade_color(value);
+                    cell.set_symbol(if observed || !first { " " } else { "·" });
+                    cell.set_style(Style::new().bg(background).fg(dot_color(background)));
+                } else if observed {
+                    cell.set_symbol(shade_glyph(value));
+                } else {
+                    cell.set_symbol(if first { dot_glyph(value) } else { " " });
                 }
-                cell.set_style(style);
-            } else {
-                cell.set_symbol(shade_glyph(sample(y, x)));
             }
         }
     }
 }
 
-/// Five-level diverging scale from the 16-colour palette.
+/// The ramp's colour for v / scale: neutral for |v| ≤ 0.15, light up to 0.5, full beyond;
+/// blue below zero, red above (white for a non-finite entry).
 fn shade_color(v: f64) -> Color {
-    if !v.is_finite() {
+    let magnitude = v.abs();
+    if !magnitude.is_finite() {
         Color::White
-    } else if v < -0.5 {
-        Color::Blue
-    } else if v < -0.15 {
-        Color::LightBlue
-    } else if v <= 0.15 {
+    } else if magnitude <= 0.15 {
         Color::Black
-    } else if v <= 0.5 {
-        Color::LightRed
+    } else if magnitude <= 0.5 {
+        if v < 0.0 {
+            Color::LightBlue
+        } else {
+            Color::LightRed
+        }
+    } else if v < 0.0 {
+        Color::Blue
     } else {
         Color::Red
     }
 }
 
-/// Monochrome: magnitude as a shade glyph (`!` for a non-finite entry).
+/// A held-out dot that stands out on `background`.
+fn dot_color(background: Color) -> Color {
+    match background {
+        Color::LightBlue | Color::LightRed | Color::White => Color::Black,
+        _ => Color::White,
+    }
+}
+
+/// Monochrome, observed entry: magnitude as a shade glyph (`!` for a non-finite entry).
 fn shade_glyph(v: f64) -> &'static str {
     let m = v.abs();
     if !m.is_finite() {
@@ -123,5 +174,46 @@ fn shade_glyph(v: f64) -> &'static str {
         "▓"
     } else {
         "█"
+    }
+}
+
+/// Monochrome, held-out entry: a dot growing with magnitude (`!` for a non-finite entry).
+fn dot_glyph(v: f64) -> &'static str {
+    let m = v.abs();
+    if !m.is_finite() {
+        "!"
+    } else if m < 0.3 {
+        "·"
+    } else if m < 0.6 {
+        "•"
+    } else {
+        "●"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ramp_is_symmetric_about_zero_blue_below_red_above() {
+        // Mirror pairs get the mirrored hue at the same intensity (the ramp read independently:
+        // light for 0.15 < |v| ≤ 0.5, full beyond).
+        let mirror = |c: Color| match c {
+            Color::Blue => Color::Red,
+            Color::LightBlue => Color::LightRed,
+            Color::LightRed => Color::LightBlue,
+            Color::Red => Color::Blue,
+            other => other,
+        };
+        for v in [0.0, 0.05, 0.14, 0.2, 0.49, 0.51, 0.9, 1.0, 3.0] {
+            assert_eq!(shade_color(-v), mirror(shade_color(v)), "{v}");
+        }
+        assert_eq!(shade_color(0.0), Color::Black);
+        assert_eq!(shade_color(0.3), Color::LightRed);
+        assert_eq!(shade_color(-0.3), Color::LightBlue);
+        assert_eq!(shade_color(0.8), Color::Red);
+        assert_eq!(shade_color(-0.8), Color::Blue);
+        assert_eq!(shade_color(f64::NAN), Color::White);
     }
 }

@@ -9,15 +9,23 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Row, Table};
+use ratatui::widgets::{Block, Cell, Row, Table, TableState};
 
 use super::super::theme::Theme;
 use super::number;
 use super::runs::status_cell;
 use crate::core::experiment::{MatrixSnapshot, NuclearReferenceStatus, effective_rank};
 
-/// Draws the table.
-pub fn render(frame: &mut Frame, area: Rect, matrix: &MatrixSnapshot, focused: bool, theme: Theme) {
+/// Draws the table; the `chosen` run's row is highlighted (given while a pane that shows one
+/// run has the focus, so the row says which run the heat map and the σ chart show).
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    matrix: &MatrixSnapshot,
+    chosen: Option<usize>,
+    focused: bool,
+    theme: Theme,
+) {
     let header = Row::new([
         "run",
         "train loss",
@@ -97,8 +105,11 @@ pub fn render(frame: &mut Frame, area: Rect, matrix: &MatrixSnapshot, focused: b
             theme.note(),
         ));
     }
-    let table = Table::new(rows, widths).header(header).block(block);
-    frame.render_widget(table, area);
+    let table = Table::new(rows, widths)
+        .header(header)
+        .block(block)
+        .row_highlight_style(theme.chosen());
+    frame.render_stateful_widget(table, area, &mut TableState::new().with_selected(chosen));
 }
 
 /// Why the reference row is empty, for the bottom border: the reason only (the advice to

@@ -15,10 +15,11 @@
 //! ```
 //!
 //! Linear `overlay` puts every run on one circle; `side-by-side` gives each run its own circle.
-//! Matrix experiments show singular-value sparklines, the spectrum against the reference, heat
-//! maps and the metrics. Diagonal experiments show each run's coordinates among the least-ℓ1 and
-//! least-ℓ2 interpolants, ‖w‖₁ and the distance to each run's target over log t, and the metrics
-//! (see `diagonal`). Every size works: below a readable minimum only the status line and a
+//! Matrix experiments show the singular values over log t, the spectrum against the reference,
+//! heat maps and the metrics. Diagonal experiments show each run's coordinates among the
+//! least-ℓ1 and least-ℓ2 interpolants, ‖w‖₁ and the distance to each run's target over log t,
+//! and the metrics (see `diagonal`). Every size works: below a readable minimum only the status
+//! line and a
 //! hint are drawn, and no pane is ever given a zero-sized area.
 
 mod axis;
@@ -168,14 +169,8 @@ fn draw_linear(frame: &mut Frame, area: Rect, app: &App, linear: &LinearSnapshot
     let table_height = (linear.runs.len() as u16 + 3).min(area.height / 3).max(3);
     let [top, table] =
         Layout::vertical([Constraint::Fill(1), Constraint::Length(table_height)]).areas(area);
-    runs::render(
-        frame,
-        table,
-        linear,
-        app.step(),
-        focused == Pane::Metrics,
-        theme,
-    );
+    let chosen = (focused == Pane::Metrics).then(|| app.chosen_run());
+    runs::render(frame, table, linear, app.step(), chosen, theme);
     match app.layout {
         RunLayout::Overlay => {
             // The circle takes a round share (cells are about twice as tall as wide).
@@ -186,14 +181,8 @@ fn draw_linear(frame: &mut Frame, area: Rect, app: &App, linear: &LinearSnapshot
                 Layout::horizontal([Constraint::Length(circle_width), Constraint::Fill(1)])
                     .areas(top);
             let all: Vec<usize> = (0..linear.runs.len()).collect();
-            circle::render(
-                frame,
-                circle_area,
-                linear,
-                &all,
-                focused == Pane::Circle(0),
-                theme,
-            );
+            let focus = focused == Pane::Circle(0);
+            circle::render(frame, circle_area, linear, &all, app.circle, focus, theme);
             gap::render(frame, gap_area, linear, focused == Pane::Gap, theme);
         }
         RunLayout::SideBySide => {
@@ -214,19 +203,22 @@ fn draw_linear(frame: &mut Frame, area: Rect, app: &App, linear: &LinearSnapshot
             let panes = Layout::horizontal(vec![Constraint::Fill(1); runs]).split(circles_area);
             for (index, pane) in panes.iter().enumerate().take(linear.runs.len()) {
                 let focus = focused == Pane::Circle(index);
-                circle::render(frame, *pane, linear, &[index], focus, theme);
+                circle::render(frame, *pane, linear, &[index], app.circle, focus, theme);
             }
             gap::render(frame, gap_area, linear, focused == Pane::Gap, theme);
         }
     }
 }
 
-/// Matrix experiments: sparklines and spectrum bars on top, heat maps and metrics below.
+/// Matrix experiments: σᵢ over log t and spectrum bars on top, heat maps and metrics below.
 fn draw_matrix(frame: &mut Frame, area: Rect, app: &App, matrix: &MatrixSnapshot, theme: Theme) {
     let focused = app.focused();
     let metrics_height = (matrix.runs.len() as u16 + 4).min(area.height / 3).max(3);
+    // One row per matrix row where there is room (a title, a label row and the borders
+    // around them), up to half the height; a third on a small screen.
+    let matrix_rows = matrix.target.nrows() as u16;
     let heat_height = if area.height >= 30 {
-        13
+        (matrix_rows + 3).clamp(8, area.height / 2)
     } else {
         (area.height / 3).max(4)
     };
@@ -238,10 +230,30 @@ fn draw_matrix(frame: &mut Frame, area: Rect, app: &App, matrix: &MatrixSnapshot
     .areas(area);
     let [spectra_area, bars_area] =
         Layout::horizontal([Constraint::Fill(3), Constraint::Fill(2)]).areas(top);
-    spectra::render(frame, spectra_area, matrix, focused == Pane::Spectra, theme);
+    let run = app.chosen_run();
+    let shown = Shown {
+        run,
+        focused: focused == Pane::Spectra,
+    };
+    spectra::render(frame, spectra_area, matrix, shown, theme);
     spectrum_bars::render(frame, bars_area, matrix, focused == Pane::Bars, theme);
-    heatmap::render(frame, heat_area, matrix, focused == Pane::Heat, theme);
-    matrix_metrics::render(frame, metrics_area, matrix, focused == Pane::Metrics, theme);
+    let shown = Shown {
+        run,
+        focused: focused == Pane::Heat,
+    };
+    heatmap::render(frame, heat_area, matrix, shown, theme);
+    let chosen = focused.chooses_run().then_some(run);
+    let focus = focused == Pane::Metrics;
+    matrix_metrics::render(frame, metrics_area, matrix, chosen, focus, theme);
+}
+
+/// What a pane that shows one run needs to know: which run, and whether it has the focus.
+#[derive(Debug, Clone, Copy)]
+pub struct Shown {
+    /// The chosen run's index (valid for the snapshot).
+    pub run: usize,
+    /// Whether the pane has the focus (highlighted border).
+    pub focused: bool,
 }
 
 /// A number in at most ~9 characters: 4 significant digits, scientific when very large or below
@@ -268,5 +280,3 @@ pub fn number(x: f64) -> String {
         format!("{x:.2e}")
     }
 }
-
-pub use crate::headless::rate;

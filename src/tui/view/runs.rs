@@ -14,7 +14,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Row, Table};
+use ratatui::widgets::{Block, Cell, Row, Table, TableState};
 
 use super::super::theme::{Theme, reference_label};
 use super::number;
@@ -207,15 +207,17 @@ fn all_columns(linear: &LinearSnapshot, step: u64, theme: Theme) -> Vec<Column<'
     columns
 }
 
-/// Draws the table; `step` is the experiment's step (for ln t).
+/// Draws the table; `step` is the experiment's step (for ln t). `chosen` is the run to
+/// highlight, given while the table has the focus (the arrows then move it).
 pub fn render(
     frame: &mut Frame,
     area: Rect,
     linear: &LinearSnapshot,
     step: u64,
-    focused: bool,
+    chosen: Option<usize>,
     theme: Theme,
 ) {
+    let focused = chosen.is_some();
     let runs = &linear.runs;
     let mut columns = all_columns(linear, step, theme);
     // Drop columns, least telling first, until the row fits inside the borders.
@@ -275,8 +277,9 @@ pub fn render(
                 .title(title)
                 .border_style(theme.border(focused)),
         )
-        .style(Style::new());
-    frame.render_widget(table, area);
+        .style(Style::new())
+        .row_highlight_style(theme.chosen());
+    frame.render_stateful_widget(table, area, &mut TableState::new().with_selected(chosen));
 }
 
 #[cfg(test)]

@@ -1,126 +1,162 @@
-//! Sparklines of the top singular values of M = U Vᵀ over time, σ1 … σk labelled.
+//! The top singular values of the chosen run's M = U Vᵀ against log t, σ1 … σk labelled.
 //!
-//! The article's "winner takes all": σ1 climbs to the signal while the others stay pinned near
-//! zero. All rows share one scale so a suppressed σ really looks suppressed. The history is
-//! sampled every `svd_every` steps and halves when full, so it is resampled to the pane width.
+//! The article's "winner takes all": from a tiny start σ1 climbs to the signal within a few
+//! hundred steps while the others stay pinned near zero, and over a long run the later σᵢ creep
+//! up only slowly. On a linear step axis the whole climb is squeezed into the first column; on
+//! log₁₀ t every decade gets the same width (the series is recorded on a log grid, see
+//! `SPECTRUM_PER_DECADE`). All σᵢ share one linear scale, so a suppressed σ looks suppressed; the
+//! reference spectrum (min-nuclear-norm completion), when known, is a faint dotted line per
+//! non-zero value. A column on the right names each σᵢ in its line's colour with its value now.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Sparkline};
+use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph};
 
 use super::super::theme::Theme;
-use super::number;
-use crate::core::experiment::MatrixSnapshot;
+use super::axis::{decade_axis, decade_label};
+use super::{Shown, number};
+use crate::core::experiment::{MatrixRunSnapshot, MatrixSnapshot};
 
-/// Sparkline resolution: values are scaled to 0..=RESOLUTION against the common maximum.
-const RESOLUTION: u64 = 1000;
+/// Width of the σᵢ name-and-value column.
+const LEGEND_WIDTH: u16 = 11;
+/// Most σᵢ drawn: beyond the first few they lie on top of each other near zero.
+const MOST_SHOWN: usize = 6;
 
-/// Draws one group of sparklines per run (as many σ rows as fit).
-pub fn render(frame: &mut Frame, area: Rect, matrix: &MatrixSnapshot, focused: bool, theme: Theme) {
-    let span = step_range(matrix).map_or_else(String::new, |(a, b)| format!(" steps {a} → {b} "));
+/// Draws the chart for the chosen run and its legend column.
+pub fn render(frame: &mut Frame, area: Rect, matrix: &MatrixSnapshot, shown: Shown, theme: Theme) {
+    let title = if matrix.runs.len() > 1 {
+        format!(" σᵢ of M (run {}) vs log t ", shown.run + 1)
+    } else {
+        " singular values of M vs log t ".to_owned()
+    };
     let block = Block::bordered()
-        .title(" singular values of M over time ")
-        .title_bottom(Line::from(span).style(theme.faint()))
-        .border_style(theme.border(focused));
+        .title(title)
+        .border_style(theme.border(shown.focused));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    if inner.width < 12 || inner.height == 0 || matrix.runs.is_empty() {
+    let Some(run) = matrix.runs.get(shown.run) else {
+        return;
+    };
+    if inner.width < LEGEND_WIDTH + 12 || inner.height < 3 {
         return;
     }
-    let top = matrix
-        .runs
+    let [chart_area, legend_area] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Length(LEGEND_WIDTH)]).areas(inner);
+    let count = run
+        .spectra
+        .width()
+        .min(MOST_SHOWN)
+        .min(usize::from(inner.height));
+    let series = sigma_series(run, count);
+    let reference: Vec<f64> = matrix
+        .reference
+        .solved()
+        .map(|r| r.singular_values.iter().copied().take(count).collect())
+        .unwrap_or_default();
+    let top = series
         .iter()
-        .flat_map(|run| {
-            run.spectra
-                .iter()
-                .flat_map(|(_, record)| record.iter().copied())
-        })
+        .flatten()
+        .map(|p| p.1)
+        .chain(reference.iter().copied())
         .filter(|v| v.is_finite())
         .fold(0.0_f64, f64::max)
-        .max(f64::MIN_POSITIVE);
-    let groups = Layout::vertical(vec![Constraint::Fill(1); matrix.runs.len()]).split(inner);
-    let label_width = 4;
-    let value_width = 9;
-    let spark_width = inner.width.saturating_sub(label_width + value_width) as usize;
-    for (index, (run, group)) in matrix.runs.iter().zip(groups.iter()).enumerate() {
-        let mut rows_area = *group;
-        if matrix.runs.len() > 1 && group.height > 1 {
-            let header = Line::from(vec![
-                Span::styled(format!("■{} ", index + 1), theme.run(index)),
-                Span::raw(run.optimizer.label()),
-            ]);
-            frame.render_widget(
-                Paragraph::new(header),
-                Rect {
-                    height: 1,
-                    ..*group
-                },
-            );
-            rows_area.y += 1;
-            rows_area.height -= 1;
-        }
-        let count = run.spectra.width().min(rows_area.height as usize);
-        let history: Vec<&[f64]> = run.spectra.iter().map(|(_, r)| r).collect();
-        for sigma in 0..count {
-            let row = Rect {
-                y: rows_area.y + sigma as u16,
-                height: 1,
-                ..rows_area
-            };
-            let [label, spark, value] = Layout::horizontal([
-                Constraint::Length(label_width),
-                Constraint::Fill(1),
-                Constraint::Length(value_width),
+        .max(f64::MIN_POSITIVE)
+        * 1.05;
+    let last_x = series.iter().flatten().map(|p| p.0).fold(1.0_f64, f64::max);
+    let (x_max, stride) = decade_axis(last_x);
+    let dots = reference_dots(&reference, top, f64::from(x_max), chart_area.width);
+    let mut datasets = vec![
+        Dataset::default()
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Scatter)
+            .style(theme.faint())
+            .data(&dots),
+    ];
+    datasets.extend(series.iter().enumerate().map(|(sigma, points)| {
+        Dataset::default()
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(theme.run(sigma))
+            .data(points)
+    }));
+    let x_labels: Vec<Span> = (0..=x_max)
+        .step_by(stride as usize)
+        .map(|k| Span::raw(decade_label(k)))
+        .collect();
+    let chart = Chart::new(datasets)
+        .x_axis(
+            Axis::default()
+                .title("t")
+                .style(theme.faint())
+                .bounds([0.0, f64::from(x_max)])
+                .labels(x_labels),
+        )
+        .y_axis(
+            Axis::default()
+                .style(theme.faint())
+                .bounds([0.0, top])
+                .labels(vec![Span::raw("0"), Span::raw(number(top))]),
+        );
+    frame.render_widget(chart, chart_area);
+    let legend: Vec<Line> = (0..count)
+        .map(|sigma| {
+            let now = run.singular_values.get(sigma).copied().unwrap_or(f64::NAN);
+            Line::from(vec![
+                Span::styled(format!(" σ{:<2}", sigma + 1), theme.run(sigma)),
+                Span::raw(number(now)),
             ])
-            .areas(row);
-            frame.render_widget(Paragraph::new(format!("σ{}", sigma + 1)), label);
-            let data = resample(&history, sigma, spark_width, top);
-            frame.render_widget(
-                Sparkline::default()
-                    .data(data)
-                    .max(RESOLUTION)
-                    .style(theme.run(index)),
-                spark,
-            );
-            let current = run.singular_values.get(sigma).copied().unwrap_or(f64::NAN);
-            frame.render_widget(Paragraph::new(format!(" {}", number(current))), value);
-        }
-    }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(legend), legend_area);
 }
 
-/// The steps the sparklines cover (earliest and newest record over all runs), when there are
-/// at least two different ones: a single record is no range.
-fn step_range(matrix: &MatrixSnapshot) -> Option<(u64, u64)> {
-    let steps = || {
-        matrix
-            .runs
-            .iter()
-            .flat_map(|r| r.spectra.iter().map(|(s, _)| s))
-    };
-    let first = steps().min()?;
-    let last = steps().max()?;
-    (last > first).then_some((first, last))
-}
-
-/// Column `sigma` of `history`, picked evenly to `width` points and scaled to the resolution.
-fn resample(history: &[&[f64]], sigma: usize, width: usize, top: f64) -> Vec<u64> {
-    let len = history.len();
-    if len == 0 || width == 0 {
-        return Vec::new();
-    }
-    let points = len.min(width);
-    (0..points)
-        .map(|i| {
-            let record = history[i * (len - 1) / (points - 1).max(1)];
-            let v = record.get(sigma).copied().unwrap_or(0.0);
-            if v.is_finite() {
-                (v / top * RESOLUTION as f64)
-                    .round()
-                    .clamp(0.0, RESOLUTION as f64) as u64
-            } else {
-                0
+/// Per σᵢ (i < `count`): (log₁₀ t, σᵢ) for every recorded step t ≥ 1 with a finite value.
+fn sigma_series(run: &MatrixRunSnapshot, count: usize) -> Vec<Vec<(f64, f64)>> {
+    (0..count)
+        .map(|sigma| {
+            let mut points: Vec<(f64, f64)> = run
+                .spectra
+                .iter()
+                .filter(|(step, _)| *step >= 1)
+                .filter_map(|(step, record)| {
+                    let value = record.get(sigma).copied()?;
+                    value.is_finite().then(|| ((step as f64).log10(), value))
+                })
+                .collect();
+            // A single point would not draw a line: show it as a dot.
+            if points.len() == 1 {
+                points.push(points[0]);
             }
+            points
         })
         .collect()
+}
+
+/// Dotted horizontal lines at the reference's non-zero singular values (below `top`), about
+/// one dot every other cell column across [0, `x_max`].
+fn reference_dots(reference: &[f64], top: f64, x_max: f64, width: u16) -> Vec<(f64, f64)> {
+    let dots = usize::from(width / 2).max(4);
+    reference
+        .iter()
+        .filter(|&&v| v.is_finite() && v > top * 1e-3 && v <= top)
+        .flat_map(|&v| (0..=dots).map(move |i| (x_max * i as f64 / dots as f64, v)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reference_dots_sit_on_the_reference_values_only() {
+        let dots = reference_dots(&[2.0, 1e-9, 0.5], 3.0, 4.0, 20);
+        // Two lines of 11 dots (width 20 → 10 gaps), σ2 ≈ 0 is left out.
+        assert_eq!(dots.len(), 22);
+        assert!(
+            dots.iter()
+                .all(|&(x, y)| (0.0..=4.0).contains(&x) && (y == 2.0 || y == 0.5))
+        );
+    }
 }

@@ -1,4 +1,4 @@
-//! The status line: preset title, `step N`, steps/s, running or paused, speed, `? help`.
+//! The status line: preset title, `step N`, the speed in steps/s, running or paused, `? help`.
 //!
 //! It is always drawn, at every width: pieces are kept by importance (`step N` and the run state
 //! first, the title shortened last) so the counter a researcher watches never disappears.
@@ -12,7 +12,6 @@ use ratatui::widgets::Paragraph;
 use super::super::app::App;
 use super::super::protocol::AutoPause;
 use super::super::theme::Theme;
-use super::rate;
 
 const SEPARATOR: &str = " │ ";
 
@@ -34,7 +33,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     } else {
         theme.strong()
     };
-    let steps_per_second = app.report.as_ref().map_or(0.0, |r| r.steps_per_second);
     // (display order, priority: lower is kept first, text, style)
     let width = area.width as usize;
     // Never cut the counter: below "step N" it is the bare number.
@@ -46,13 +44,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let mut pieces: Vec<(usize, usize, String, Style)> = vec![
         (1, 0, step_text, theme.strong()),
         (3, 1, state.to_owned(), state_style),
-        (
-            2,
-            3,
-            format!("{} steps/s", rate(steps_per_second)),
-            Style::new(),
-        ),
-        (4, 4, format!("speed {}", app.pace.label()), Style::new()),
+        (2, 3, app.speed_label(), Style::new()),
         (5, 5, "? help".to_owned(), theme.faint()),
     ];
     let fixed: usize = pieces.iter().map(|p| p.2.chars().count() + 3).sum();
