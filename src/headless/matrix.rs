@@ -27,6 +27,7 @@ struct MatrixRunReport {
     optimizer: &'static str,
     lr: f64,
     init_scale: f64,
+    depth: usize,
     singular_values: Vec<f64>,
     train_loss: f64,
     test_error: f64,
@@ -63,6 +64,7 @@ fn report(title: &str, steps: u64, s: &MatrixSnapshot) -> MatrixReport {
                 optimizer: r.optimizer.kind.name(),
                 lr: r.optimizer.lr,
                 init_scale: r.init_scale,
+                depth: r.depth,
                 singular_values: r.singular_values.clone(),
                 train_loss: r.train_loss,
                 test_error: r.test_error,
@@ -125,7 +127,14 @@ pub(super) fn describe(p: &MatrixProblem) -> String {
         p.runs.len(),
         p.runs
             .iter()
-            .map(|r| format!("{} init {}", r.optimizer.label(), r.init_scale))
+            .map(|r| match r.depth() {
+                2 => format!("{} init {}", r.optimizer.label(), r.init_scale),
+                depth => format!(
+                    "{} init {} depth {depth}",
+                    r.optimizer.label(),
+                    r.init_scale
+                ),
+            })
             .collect::<Vec<_>>()
             .join(", ")
     )

@@ -131,6 +131,7 @@ fn check_clusters(
 /// The loss and whether the model has an intercept.
 fn check_model(c: &Checker<'_>, m: &RawModel) -> Result<(Loss, bool), PresetError> {
     c.not_for(m.width.as_ref(), "model.width", CONTEXT)?;
+    c.not_for(m.depth.as_ref(), "model.depth", CONTEXT)?;
     let per_run = "linear experiments (give each run an `init` vector)";
     c.not_for(m.init_scale.as_ref(), "model.init_scale", per_run)?;
     c.not_for(m.init.as_ref(), "model.init", per_run)?;
@@ -162,6 +163,7 @@ fn check_run(
         &format!("{key}.init_scale"),
         "linear experiments (use `init`)",
     )?;
+    c.not_for(r.depth.as_ref(), &format!("{key}.depth"), CONTEXT)?;
     let width = points.dim + usize::from(bias);
     let Some(init) = &r.init else {
         return Ok(LinearRunSpec {

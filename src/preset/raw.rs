@@ -72,6 +72,7 @@ pub(super) struct RawModel {
     pub(super) width: Option<Int>,
     pub(super) init_scale: Option<Num>,
     pub(super) init: Option<Spanned<Vec<Text>>>,
+    pub(super) depth: Option<Int>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -87,6 +88,7 @@ pub(super) struct RawRun {
     pub(super) nesterov: Option<Spanned<bool>>,
     pub(super) alpha: Option<Num>,
     pub(super) batch: Option<Int>,
+    pub(super) depth: Option<Int>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -118,6 +120,7 @@ pub(super) const KEYS: &[&str] = &[
     "observed",
     "matrix",
     "mask",
+    "depth",
     "loss",
     "bias",
     "width",

@@ -1,4 +1,5 @@
-//! Sparklines of the top singular values of M = U Vᵀ over time, σ1 … σk labelled.
+//! Sparklines of the top singular values of M (U Vᵀ, or U C₁ ⋯ Vᵀ for a deeper run) over time,
+//! σ1 … σk labelled, each run's group headed by its optimizer and depth.
 //!
 //! The article's "winner takes all": σ1 climbs to the signal while the others stay pinned near
 //! zero. All rows share one scale so a suppressed σ really looks suppressed. The history is
@@ -10,6 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Sparkline};
 
 use super::super::theme::Theme;
+use super::matrix_metrics::depth_suffix;
 use super::number;
 use crate::core::experiment::MatrixSnapshot;
 
@@ -48,7 +50,11 @@ pub fn render(frame: &mut Frame, area: Rect, matrix: &MatrixSnapshot, focused: b
         if matrix.runs.len() > 1 && group.height > 1 {
             let header = Line::from(vec![
                 Span::styled(format!("■{} ", index + 1), theme.run(index)),
-                Span::raw(run.optimizer.label()),
+                Span::raw(format!(
+                    "{}{}",
+                    run.optimizer.label(),
+                    depth_suffix(run.depth)
+                )),
             ]);
             frame.render_widget(
                 Paragraph::new(header),
