@@ -239,3 +239,10 @@ fn near_references_both_stay_readable() {
         assert!(plus_b >= 1 && plain >= 2, "{width}×{height}:\n{text}");
     }
 }
+
+#[test]
+fn depth_race_labels_each_run_with_its_depth() {
+    // Deeper runs carry ` depth L` in the metrics table and the spectra; depth 2 is unlabelled.
+    let app = app_for(&shipped("depth"), "depth", 2000, |_| {});
+    insta::assert_snapshot!("depth_120x40", screen(&app, 120, 40));
+}
