@@ -414,7 +414,7 @@ fn check_run(
                     &format!("{key}.depth"),
                     format!(
                         "{depth} conflicts with the [model] init files, which are for depth {}; \
-                         remove it, or start this run from `init_scale` without files",
+                         remove it, or set [model] depth = {depth} with one file per factor",
                         starts.depth
                     ),
                 ));
