@@ -446,7 +446,7 @@ impl MatrixModel {
                     layout.depth - 2,
                     top,
                     last_middle,
-                )
+                );
             },
         );
         for (index, block) in first_middle
@@ -697,9 +697,9 @@ mod tests {
         };
         let residual = (product(0..depth, rows) - &model.target).component_mul(&model.mask);
         let mut grad = vec![];
-        for j in 0..depth {
+        for (j, factor) in a.iter().enumerate() {
             let left = product(0..j, rows);
-            let right = product(j + 1..depth, a[j].ncols());
+            let right = product(j + 1..depth, factor.ncols());
             let g = left.transpose() * &residual * right.transpose();
             let g = if j + 1 == depth { g.transpose() } else { g };
             grad.extend_from_slice(g.as_slice());

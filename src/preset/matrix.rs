@@ -310,14 +310,19 @@ fn check_init_files(
             ),
         ));
     }
-    let width = u0.ncols();
-    for (j, (path, factor)) in paths
-        .iter()
-        .zip(&factors)
-        .enumerate()
-        .take(depth - 1)
-        .skip(1)
-    {
+    check_middle_shapes(c, paths, &factors)?;
+    Ok(factors)
+}
+
+/// Every middle factor Cⱼ of the init files must be k×k, k the width of U₀ (the first file).
+fn check_middle_shapes(
+    c: &Checker<'_>,
+    paths: &[Text],
+    factors: &[DMatrix<f64>],
+) -> Result<(), PresetError> {
+    let width = factors[0].ncols();
+    let middle = paths.iter().zip(factors).enumerate().skip(1);
+    for (j, (path, factor)) in middle.take(factors.len() - 2) {
         if factor.shape() != (width, width) {
             return Err(c.error(
                 Some(path.span()),
@@ -333,7 +338,7 @@ fn check_init_files(
             ));
         }
     }
-    Ok(factors)
+    Ok(())
 }
 
 /// How many init files a depth needs, in words (depth 2 to [`MAX_DEPTH`]).
