@@ -96,14 +96,14 @@ fn matrix_problem() -> impl Strategy<Value = Problem> {
         (
             proptest::collection::vec(-3.0..3.0_f64, rows * cols),
             proptest::collection::vec(any::<bool>(), rows * cols),
-            proptest::collection::vec((optimizer(), -4.0..0.5_f64), 1..3),
+            proptest::collection::vec((optimizer(), -4.0..0.5_f64, 2..5_usize), 1..3),
         )
             .prop_map(move |(target, mask, runs)| {
                 let mut mask: Vec<f64> = mask.into_iter().map(|m| f64::from(u8::from(m))).collect();
                 mask[0] = 1.0; // presets refuse a mask that observes nothing
                 let runs = runs
                     .into_iter()
-                    .map(|(mut optimizer, log_scale)| {
+                    .map(|(mut optimizer, log_scale, depth)| {
                         optimizer.batch = None;
                         let scale = 10f64.powf(log_scale);
                         MatrixRunSpec {
@@ -115,6 +115,13 @@ fn matrix_problem() -> impl Strategy<Value = Problem> {
                             v0: DMatrix::from_fn(cols, width, |i, j| {
                                 scale * ((i * 5 + j * 11) as f64).cos()
                             }),
+                            middle: (2..depth)
+                                .map(|l| {
+                                    DMatrix::from_fn(width, width, |i, j| {
+                                        scale * ((i * 3 + j * 5 + l) as f64).sin()
+                                    })
+                                })
+                                .collect(),
                         }
                     })
                     .collect();

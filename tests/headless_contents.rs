@@ -342,6 +342,7 @@ fn check_matrix_run(run: &Value, want: &MatrixRunSnapshot, what: &str) {
         "label",
         "lr",
         "init_scale",
+        "depth",
         "singular_values",
         "train_loss",
         "test_error",
@@ -361,6 +362,7 @@ fn check_matrix_run(run: &Value, want: &MatrixRunSnapshot, what: &str) {
         want.init_scale,
         &format!("{what}.init_scale"),
     );
+    assert_eq!(run["depth"], want.depth, "{what}.depth");
     assert_numbers(
         &run["singular_values"],
         &want.singular_values,

@@ -48,6 +48,7 @@ fn two_run_spec() -> ExperimentSpec {
         init_scale: 1e-3,
         u0: gaussian_matrix(20, 20, 1e-3, rng),
         v0: gaussian_matrix(20, 20, 1e-3, rng),
+        middle: vec![],
     };
     ExperimentSpec {
         title: "two runs".to_owned(),

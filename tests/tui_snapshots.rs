@@ -289,3 +289,10 @@ fn focused_heat_map_of_the_chosen_run() {
     app.update(Action::FocusNext);
     insta::assert_snapshot!("low_rank_heat_focused_120x40", screen(&app, 120, 40));
 }
+
+#[test]
+fn depth_race_labels_each_run_with_its_depth() {
+    // Deeper runs carry ` depth L` in the metrics table and the spectra; depth 2 is unlabelled.
+    let app = app_for(&shipped("depth"), "depth", 2000, |_| {});
+    insta::assert_snapshot!("depth_120x40", screen(&app, 120, 40));
+}

@@ -133,6 +133,7 @@ fn matrix_spec() -> ExperimentSpec {
                 init_scale: 1e-3,
                 u0: gaussian_matrix(20, 20, 1e-3, &mut rng),
                 v0: gaussian_matrix(20, 20, 1e-3, &mut rng),
+                middle: vec![],
             }],
         }),
         horizon: 20_000,

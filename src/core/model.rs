@@ -231,22 +231,107 @@ pub fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-/// M = U Vᵀ fitted to the observed entries of M* with loss ½‖(U Vᵀ − M*) ⊙ mask‖²_F.
+/// M = A₁ ⋯ A_L = U C₁ ⋯ C_{L−2} Vᵀ fitted to the observed entries of M* with loss
+/// ½‖(M − M*) ⊙ mask‖²_F; depth L = 2 is the article's U Vᵀ.
 ///
-/// Parameters are one flat vector: U (rows × width, column-major) then V (cols × width).
+/// Parameters are one flat vector, every factor column-major: U (rows × k), then C₁, …, C_{L−2}
+/// (k × k each), then V (cols × k). With Pⱼ = A₁⋯Aⱼ the prefix products and R the masked
+/// residual, the gradient is ∇Aⱼ = Pⱼ₋₁ᵀ R (Aⱼ₊₁⋯A_L)ᵀ. It is computed backwards through
+/// Gⱼ = R (Aⱼ₊₁⋯A_L)ᵀ (rows × k): G_{L−1} = R V, Gⱼ = Gⱼ₊₁ Cⱼᵀ, so ∇U = G₁, ∇Cⱼ = Pⱼᵀ Gⱼ₊₁
+/// and ∇V = Rᵀ P_{L−1}: 3(L − 1) products in all, two of them rows × cols × k, the others
+/// rows × k × k, into buffers kept between steps.
 #[derive(Debug, Clone)]
 pub struct MatrixModel {
     target: DMatrix<f64>,
     mask: DMatrix<f64>,
-    width: usize,
+    layout: FactorLayout,
     /// Workspace for the masked residual, reused every step so the loop never allocates.
     residual: DMatrix<f64>,
+    /// P₂, …, P_{L−1} (rows × k each), the forward pass's prefix products (none at depth 2).
+    prefixes: Vec<DMatrix<f64>>,
+    /// G₂, …, G_{L−1} (rows × k each), the backward pass's products (none at depth 2, where
+    /// G₁ = R V is written straight into ∇U).
+    backward: Vec<DMatrix<f64>>,
+}
+
+/// Where each factor lives in the flat parameter (and gradient) vector.
+#[derive(Debug, Clone, Copy)]
+struct FactorLayout {
+    rows: usize,
+    cols: usize,
+    width: usize,
+    depth: usize,
+}
+
+impl FactorLayout {
+    fn u_len(self) -> usize {
+        self.rows * self.width
+    }
+
+    fn middle_len(self) -> usize {
+        self.width * self.width
+    }
+
+    fn len(self) -> usize {
+        (self.rows + self.cols) * self.width + (self.depth - 2) * self.middle_len()
+    }
+
+    /// U, the first factor.
+    fn u(self, params: &[f64]) -> DMatrixView<'_, f64> {
+        DMatrixView::from_slice(&params[..self.u_len()], self.rows, self.width)
+    }
+
+    /// Cⱼ's entries, j = 1, …, L − 2.
+    fn middle_slice(self, params: &[f64], j: usize) -> &[f64] {
+        let start = self.u_len() + (j - 1) * self.middle_len();
+        &params[start..start + self.middle_len()]
+    }
+
+    /// Cⱼ, j = 1, …, L − 2.
+    fn middle(self, params: &[f64], j: usize) -> DMatrixView<'_, f64> {
+        DMatrixView::from_slice(self.middle_slice(params, j), self.width, self.width)
+    }
+
+    /// V's entries (the last factor is Vᵀ).
+    fn v_slice(self, params: &[f64]) -> &[f64] {
+        &params[self.len() - self.cols * self.width..self.len()]
+    }
+
+    /// V, whose transpose is the last factor.
+    fn v(self, params: &[f64]) -> DMatrixView<'_, f64> {
+        DMatrixView::from_slice(self.v_slice(params), self.cols, self.width)
+    }
+
+    /// ∇U, the middle gradients (k² entries each, in order) and ∇V inside `grad`.
+    fn split_mut(
+        self,
+        grad: &mut [f64],
+    ) -> (DMatrixViewMut<'_, f64>, &mut [f64], DMatrixViewMut<'_, f64>) {
+        let (grad_u, rest) = grad.split_at_mut(self.u_len());
+        let (grad_middle, grad_v) = rest.split_at_mut((self.depth - 2) * self.middle_len());
+        (
+            DMatrixViewMut::from_slice(grad_u, self.rows, self.width),
+            grad_middle,
+            DMatrixViewMut::from_slice(grad_v, self.cols, self.width),
+        )
+    }
 }
 
 /// rows · cols · k from which the two gradient products are offered to a second core: below it a
 /// product takes under ~40 µs, and on a shared 2-core machine waking a worker then cost more
 /// than it saved (measured at N = 100: 80 µs a step with `join`, 68 µs without).
 const TWO_THREAD_MIN_WORK: usize = 128 * 128 * 128;
+
+/// Runs `first` and `second`, on two cores when `parallel` (each is computed exactly as on one
+/// thread, so results do not depend on the machine or on which core ran what).
+fn both(parallel: bool, first: impl FnOnce() + Send, second: impl FnOnce() + Send) {
+    if parallel {
+        rayon::join(first, second);
+    } else {
+        first();
+        second();
+    }
+}
 
 /// A matrix read through arbitrary strides: how a transpose is seen without copying it.
 type StridedView<'a> = MatrixView<'a, f64, Dyn, Dyn, Dyn, Dyn>;
@@ -265,27 +350,44 @@ fn transposed(data: &[f64], rows: usize, cols: usize) -> StridedView<'_> {
 /// contiguous and reads past it. A transposed view is only ever a left operand above it.
 const NALGEBRA_SMALL_DIM: usize = 5;
 
-/// `out` = Aᵀ B: through `matrixmultiply` with A read transposed in place when every dimension
-/// allows it, else (tiny matrices, where speed does not matter) with nalgebra's dot products.
-fn transposed_times(a: &DMatrix<f64>, b: &DMatrixView<'_, f64>, out: &mut DMatrixViewMut<'_, f64>) {
-    let (rows, cols) = a.shape();
+/// `out` = Aᵀ B for the column-major `rows × cols` matrix A in `a`: through `matrixmultiply`
+/// with A read transposed in place when every dimension allows it, else (tiny matrices, where
+/// speed does not matter) with nalgebra's dot products.
+fn transposed_times(
+    a: &[f64],
+    (rows, cols): (usize, usize),
+    b: &DMatrixView<'_, f64>,
+    out: &mut DMatrixViewMut<'_, f64>,
+) {
     if rows.min(cols).min(b.ncols()) > NALGEBRA_SMALL_DIM {
-        transposed(a.as_slice(), rows, cols).mul_to(b, out);
+        transposed(a, rows, cols).mul_to(b, out);
     } else {
-        a.tr_mul_to(b, out);
+        DMatrixView::from_slice(a, rows, cols).tr_mul_to(b, out);
     }
 }
 
 impl MatrixModel {
-    /// Builds the model for `data` with inner width k = `width`.
+    /// Builds the model for `data` with inner width k = `width` and `depth` L ≥ 2 factors.
+    ///
+    /// # Panics
+    /// If `depth` < 2: a factorisation has at least U and V.
     #[must_use]
-    pub fn new(data: &MatrixData, width: usize) -> Self {
+    pub fn new(data: &MatrixData, width: usize, depth: usize) -> Self {
+        assert!(depth >= 2, "a factorisation has at least two factors");
         let (rows, cols) = data.target.shape();
+        let buffers = || vec![DMatrix::zeros(rows, width); depth - 2];
         Self {
             target: data.target.clone(),
             mask: data.mask.clone(),
-            width,
+            layout: FactorLayout {
+                rows,
+                cols,
+                width,
+                depth,
+            },
             residual: DMatrix::zeros(rows, cols),
+            prefixes: buffers(),
+            backward: buffers(),
         }
     }
 
@@ -298,42 +400,54 @@ impl MatrixModel {
     /// Inner width k of the factorisation.
     #[must_use]
     pub fn width(&self) -> usize {
-        self.width
+        self.layout.width
     }
 
-    /// Total number of parameters, (rows + cols) · k.
+    /// Number of factors L.
+    #[must_use]
+    pub fn depth(&self) -> usize {
+        self.layout.depth
+    }
+
+    /// Total number of parameters, (rows + cols) · k + (L − 2) · k².
     #[must_use]
     pub fn parameter_count(&self) -> usize {
-        (self.target.nrows() + self.target.ncols()) * self.width
+        self.layout.len()
     }
 
-    /// Views of U and V inside the flat parameter vector.
+    /// The factors U, C₁, …, C_{L−2}, V as views inside the flat parameter vector.
     #[must_use]
-    pub fn factors<'a>(&self, params: &'a [f64]) -> (DMatrixView<'a, f64>, DMatrixView<'a, f64>) {
-        let (rows, cols) = self.shape();
-        let (u, v) = params.split_at(rows * self.width);
-        (
-            DMatrixView::from_slice(u, rows, self.width),
-            DMatrixView::from_slice(v, cols, self.width),
-        )
+    pub fn factors<'a>(&self, params: &'a [f64]) -> Vec<DMatrixView<'a, f64>> {
+        let layout = self.layout;
+        let mut factors = vec![layout.u(params)];
+        factors.extend((1..layout.depth - 1).map(|j| layout.middle(params, j)));
+        factors.push(layout.v(params));
+        factors
     }
 
-    /// M = U Vᵀ for the given parameters.
+    /// M = U C₁ ⋯ C_{L−2} Vᵀ for the given parameters.
     #[must_use]
     pub fn product(&self, params: &[f64]) -> DMatrix<f64> {
-        let (u, v) = self.factors(params);
-        u * v.transpose()
+        let layout = self.layout;
+        let u = layout.u(params);
+        let v = layout.v(params);
+        if layout.depth == 2 {
+            return u * v.transpose();
+        }
+        let mut left = u.clone_owned();
+        for j in 1..layout.depth - 1 {
+            left = &left * layout.middle(params, j);
+        }
+        left * v.transpose()
     }
 
-    /// Writes ∇_U = R V and ∇_V = Rᵀ U, with R = (U Vᵀ − M*) ⊙ mask, both from the same
-    /// iterate, and returns the loss ½‖R‖² at that iterate.
+    /// Writes the gradient of every factor, all from the same iterate, and returns the loss
+    /// ½‖R‖² at that iterate, R = (M − M*) ⊙ mask.
     ///
-    /// Three products through `matrixmultiply` and one pass over R; no transpose is copied.
+    /// At depth 2 this is ∇U = R V and ∇V = Rᵀ U: three products through `matrixmultiply` and
+    /// one pass over R. No transpose is copied and nothing is allocated.
     pub fn gradient(&mut self, params: &[f64], grad: &mut [f64]) -> f64 {
-        let (rows, cols) = self.shape();
-        let (u, v) = self.factors(params);
-        let (_, v_data) = params.split_at(rows * self.width);
-        u.mul_to(&transposed(v_data, cols, self.width), &mut self.residual);
+        self.forward(params);
         let mut loss = 0.0;
         for ((r, &t), &m) in self
             .residual
@@ -345,23 +459,86 @@ impl MatrixModel {
             *r = (*r - t) * m;
             loss += *r * *r;
         }
-        let (grad_u, grad_v) = grad.split_at_mut(rows * self.width);
-        let mut grad_u = DMatrixViewMut::from_slice(grad_u, rows, self.width);
-        let mut grad_v = DMatrixViewMut::from_slice(grad_v, cols, self.width);
-        let residual = &self.residual;
-        if rows * cols * self.width >= TWO_THREAD_MIN_WORK {
-            // R V and Rᵀ U read the same R and write disjoint halves of `grad`: an idle core
-            // takes one. Each product is computed exactly as on one thread, so results do not
-            // depend on the machine or on which core ran what.
-            rayon::join(
-                || residual.mul_to(&v, &mut grad_u),
-                || transposed_times(residual, &u, &mut grad_v),
-            );
-        } else {
-            residual.mul_to(&v, &mut grad_u);
-            transposed_times(residual, &u, &mut grad_v);
-        }
+        self.backward(params, grad);
         0.5 * loss
+    }
+
+    /// The prefix products P₂, …, P_{L−1} and M = P_{L−1} Vᵀ (into the residual buffer).
+    fn forward(&mut self, params: &[f64]) {
+        let layout = self.layout;
+        for i in 0..self.prefixes.len() {
+            let (done, rest) = self.prefixes.split_at_mut(i);
+            let left = done
+                .last()
+                .map_or_else(|| layout.u(params), DMatrix::as_view);
+            left.mul_to(&layout.middle(params, i + 1), &mut rest[0]);
+        }
+        let last = self
+            .prefixes
+            .last()
+            .map_or_else(|| layout.u(params), DMatrix::as_view);
+        let v_transposed = transposed(layout.v_slice(params), layout.cols, layout.width);
+        last.mul_to(&v_transposed, &mut self.residual);
+    }
+
+    /// ∇U, ∇C₁, …, ∇V from the masked residual and the prefix products.
+    fn backward(&mut self, params: &[f64], grad: &mut [f64]) {
+        let layout = self.layout;
+        let (rows, cols, width) = (layout.rows, layout.cols, layout.width);
+        let (mut grad_u, grad_middle, mut grad_v) = layout.split_mut(grad);
+        let residual = &self.residual;
+        let last_prefix = DMatrixView::from_slice(
+            prefix_slice(layout, &self.prefixes, params, layout.depth - 1),
+            rows,
+            width,
+        );
+        let wide = rows * cols * width >= TWO_THREAD_MIN_WORK;
+        // ∇V = Rᵀ P_{L−1} and G_{L−1} = R V read the same R and write disjoint buffers: an idle
+        // core takes one. At depth 2, G₁ = R V is ∇U itself.
+        let grad_v_product = || {
+            transposed_times(residual.as_slice(), (rows, cols), &last_prefix, &mut grad_v);
+        };
+        let Some((top, chain)) = self.backward.split_last_mut() else {
+            let v = layout.v(params);
+            both(wide, || residual.mul_to(&v, &mut grad_u), grad_v_product);
+            return;
+        };
+        both(
+            wide,
+            || residual.mul_to(&layout.v(params), top),
+            grad_v_product,
+        );
+        let top = &*top;
+        let (first_middle, last_middle) =
+            grad_middle.split_at_mut(grad_middle.len() - layout.middle_len());
+        let narrow = rows * width * width >= TWO_THREAD_MIN_WORK;
+        both(
+            narrow,
+            || backward_chain(layout, params, top, chain, &mut grad_u),
+            || {
+                middle_gradient(
+                    layout,
+                    &self.prefixes,
+                    params,
+                    layout.depth - 2,
+                    top,
+                    last_middle,
+                );
+            },
+        );
+        for (index, block) in first_middle
+            .chunks_exact_mut(layout.middle_len())
+            .enumerate()
+        {
+            middle_gradient(
+                layout,
+                &self.prefixes,
+                params,
+                index + 1,
+                &chain[index],
+                block,
+            );
+        }
     }
 
     /// ½‖(M − M*) ⊙ mask‖² for a given M.
@@ -381,6 +558,62 @@ impl MatrixModel {
     pub fn test_error(&self, product: &DMatrix<f64>) -> f64 {
         held_out_error(product, &self.target, &self.mask)
     }
+}
+
+/// The entries of the prefix product Pⱼ = A₁⋯Aⱼ (rows × k), j = 1, …, L − 1: U itself for
+/// j = 1, else the forward pass's buffer.
+fn prefix_slice<'a>(
+    layout: FactorLayout,
+    prefixes: &'a [DMatrix<f64>],
+    params: &'a [f64],
+    j: usize,
+) -> &'a [f64] {
+    if j == 1 {
+        &params[..layout.u_len()]
+    } else {
+        prefixes[j - 2].as_slice()
+    }
+}
+
+/// Gⱼ = Gⱼ₊₁ Cⱼᵀ for j = L − 2, …, 1, from G_{L−1} = `top`; G₁ is ∇U. `chain` holds
+/// G₂, …, G_{L−2}.
+fn backward_chain(
+    layout: FactorLayout,
+    params: &[f64],
+    top: &DMatrix<f64>,
+    chain: &mut [DMatrix<f64>],
+    grad_u: &mut DMatrixViewMut<'_, f64>,
+) {
+    let width = layout.width;
+    let c_transposed = |j| transposed(layout.middle_slice(params, j), width, width);
+    for j in (2..layout.depth - 1).rev() {
+        let (lower, upper) = chain.split_at_mut(j - 1);
+        let next = upper.first().unwrap_or(top);
+        next.mul_to(&c_transposed(j), &mut lower[j - 2]);
+    }
+    chain
+        .first()
+        .unwrap_or(top)
+        .mul_to(&c_transposed(1), grad_u);
+}
+
+/// ∇Cⱼ = Pⱼᵀ Gⱼ₊₁ into `out` (k² entries, column-major).
+fn middle_gradient(
+    layout: FactorLayout,
+    prefixes: &[DMatrix<f64>],
+    params: &[f64],
+    j: usize,
+    next: &DMatrix<f64>,
+    out: &mut [f64],
+) {
+    let prefix = prefix_slice(layout, prefixes, params, j);
+    let mut out = DMatrixViewMut::from_slice(out, layout.width, layout.width);
+    transposed_times(
+        prefix,
+        (layout.rows, layout.width),
+        &next.as_view(),
+        &mut out,
+    );
 }
 
 /// ‖(M − M*) ⊙ (1 − mask)‖_F / ‖M* ⊙ (1 − mask)‖_F, shared by runs and the nuclear-norm
@@ -477,27 +710,35 @@ mod tests {
     }
 
     #[test]
-    fn matrix_gradient_matches_finite_differences() {
+    fn matrix_gradient_matches_finite_differences_at_depths_2_3_4() {
         let target = DMatrix::from_row_slice(3, 2, &[1.0, -2.0, 0.5, 0.3, -1.0, 2.0]);
         let mask = DMatrix::from_row_slice(3, 2, &[1.0, 0.0, 1.0, 1.0, 0.0, 1.0]);
         let data = MatrixData { target, mask };
-        let mut model = MatrixModel::new(&data, 2);
-        let params: Vec<f64> = (0..model.parameter_count())
-            .map(|i| (i as f64 * 0.37).sin())
-            .collect();
-        let mut grad = vec![0.0; params.len()];
-        let loss = model.gradient(&params, &mut grad);
-        let reference = model.clone();
-        let f = |p: &[f64]| reference.train_loss(&reference.product(p));
-        assert!((loss - f(&params)).abs() < 1e-14);
-        for (j, g) in grad.iter().enumerate() {
-            let fd = finite_difference(&f, &params, j);
-            assert!((g - fd).abs() < 1e-7, "j={j}: {g} vs {fd}");
+        for depth in [2, 3, 4] {
+            let mut model = MatrixModel::new(&data, 2, depth);
+            let params: Vec<f64> = (0..model.parameter_count())
+                .map(|i| (i as f64 * 0.37).sin())
+                .collect();
+            let mut grad = vec![0.0; params.len()];
+            let loss = model.gradient(&params, &mut grad);
+            let reference = model.clone();
+            // The loss through `product` (allocating nalgebra products, no workspaces).
+            let f = |p: &[f64]| reference.train_loss(&reference.product(p));
+            assert!((loss - f(&params)).abs() < 1e-14, "depth {depth}");
+            for (j, g) in grad.iter().enumerate() {
+                // Central differences are exact to O(h²) ≈ 1e-12 plus rounding ≈ 1e-10 / h.
+                let fd = finite_difference(&f, &params, j);
+                assert!(
+                    (g - fd).abs() < 1e-7 * g.abs().max(1.0),
+                    "depth {depth} j={j}: {g} vs {fd}"
+                );
+            }
         }
     }
 
     /// ∇_U = R V and ∇_V = Rᵀ U with R = (U Vᵀ − M*) ⊙ mask, by plain loops over the formula.
     fn gradient_by_loops(model: &MatrixModel, params: &[f64]) -> Vec<f64> {
+        assert_eq!(model.depth(), 2);
         let (rows, cols) = model.shape();
         let k = model.width();
         let (u, v) = params.split_at(rows * k);
@@ -520,27 +761,73 @@ mod tests {
         grad
     }
 
+    /// ∇Aⱼ = (A₁⋯Aⱼ₋₁)ᵀ R (Aⱼ₊₁⋯A_L)ᵀ with A₁ = U, Aⱼ = Cⱼ₋₁, A_L = Vᵀ and
+    /// R = (A₁⋯A_L − M*) ⊙ mask, straight from the formula with allocating nalgebra products
+    /// (∇V is the transpose of ∇A_L), in the flat layout U, C₁, …, V.
+    fn gradient_by_formula(model: &MatrixModel, params: &[f64]) -> Vec<f64> {
+        let factors = model.factors(params);
+        let depth = factors.len();
+        let a: Vec<DMatrix<f64>> = factors
+            .iter()
+            .enumerate()
+            .map(|(j, f)| {
+                if j + 1 == depth {
+                    f.transpose()
+                } else {
+                    f.clone_owned()
+                }
+            })
+            .collect();
+        let (rows, _) = model.shape();
+        let product = |range: std::ops::Range<usize>, identity: usize| {
+            a[range]
+                .iter()
+                .fold(DMatrix::identity(identity, identity), |p, f| p * f)
+        };
+        let residual = (product(0..depth, rows) - &model.target).component_mul(&model.mask);
+        let mut grad = vec![];
+        for (j, factor) in a.iter().enumerate() {
+            let left = product(0..j, rows);
+            let right = product(j + 1..depth, factor.ncols());
+            let g = left.transpose() * &residual * right.transpose();
+            let g = if j + 1 == depth { g.transpose() } else { g };
+            grad.extend_from_slice(g.as_slice());
+        }
+        assert_eq!(grad.len(), params.len());
+        grad
+    }
+
     #[test]
     fn matrix_gradient_matches_plain_loops_on_every_kernel_path() {
         // Shapes on each side of nalgebra's small-matrix fallback (every dimension > 5 or not)
-        // and above the size where the two products go to two threads.
+        // and above the size where the products go to two threads; depth 2 against plain loops
+        // over indices, every depth against the formula with naive products.
         for (rows, cols, k) in [(3, 2, 2), (7, 6, 5), (6, 7, 6), (9, 12, 8), (129, 128, 128)] {
             let target = DMatrix::from_fn(rows, cols, |i, j| ((i * 7 + j * 3) as f64).sin());
             let mask = DMatrix::from_fn(rows, cols, |i, j| f64::from((i * 13 + j * 5) % 10 < 6));
-            let mut model = MatrixModel::new(&MatrixData { target, mask }, k);
-            let params: Vec<f64> = (0..model.parameter_count())
-                .map(|i| (i as f64 * 0.37).sin())
-                .collect();
-            let mut grad = vec![0.0; params.len()];
-            model.gradient(&params, &mut grad);
-            let want = gradient_by_loops(&model, &params);
-            let scale = want.iter().fold(1.0_f64, |m, g| m.max(g.abs()));
-            for (j, (g, w)) in grad.iter().zip(&want).enumerate() {
-                // Only the summation order differs: a few ulps of the largest entry.
-                assert!(
-                    (g - w).abs() <= 1e-12 * scale,
-                    "{rows}×{cols} k={k} j={j}: {g} vs {w}"
-                );
+            let data = MatrixData { target, mask };
+            for depth in [2, 3, 4] {
+                let mut model = MatrixModel::new(&data, k, depth);
+                // Entries of size ~1/√k keep every product of order one at any depth.
+                let params: Vec<f64> = (0..model.parameter_count())
+                    .map(|i| (i as f64 * 0.37).sin() / (k as f64).sqrt())
+                    .collect();
+                let mut grad = vec![0.0; params.len()];
+                model.gradient(&params, &mut grad);
+                let mut wants = vec![gradient_by_formula(&model, &params)];
+                if depth == 2 {
+                    wants.push(gradient_by_loops(&model, &params));
+                }
+                for want in wants {
+                    let scale = want.iter().fold(1.0_f64, |m, g| m.max(g.abs()));
+                    for (j, (g, w)) in grad.iter().zip(&want).enumerate() {
+                        // Only the summation order differs: a few ulps of the largest entry.
+                        assert!(
+                            (g - w).abs() <= 1e-12 * scale,
+                            "{rows}×{cols} k={k} depth {depth} j={j}: {g} vs {w}"
+                        );
+                    }
+                }
             }
         }
     }

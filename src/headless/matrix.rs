@@ -36,6 +36,7 @@ struct MatrixRunReport {
     #[serde(flatten)]
     hyper_parameters: HyperParameters,
     init_scale: f64,
+    depth: usize,
     singular_values: Vec<Option<f64>>,
     train_loss: Option<f64>,
     test_error: Option<f64>,
@@ -74,6 +75,7 @@ fn report(title: &str, steps: u64, s: &MatrixSnapshot) -> MatrixReport {
                 lr: r.optimizer.lr,
                 hyper_parameters: HyperParameters::of(&r.optimizer),
                 init_scale: r.init_scale,
+                depth: r.depth,
                 singular_values: reported_all(&r.singular_values, r.status),
                 train_loss: reported(r.train_loss, r.status),
                 test_error: reported(r.test_error, r.status),
@@ -176,7 +178,14 @@ pub(super) fn describe(p: &MatrixProblem) -> String {
         p.runs.len(),
         p.runs
             .iter()
-            .map(|r| format!("{} init {}", r.optimizer.label(), r.init_scale))
+            .map(|r| match r.depth() {
+                2 => format!("{} init {}", r.optimizer.label(), r.init_scale),
+                depth => format!(
+                    "{} init {} depth {depth}",
+                    r.optimizer.label(),
+                    r.init_scale
+                ),
+            })
             .collect::<Vec<_>>()
             .join(", ")
     )

@@ -423,6 +423,7 @@ fn accepted(expected: &str, key: &str) -> String {
         "loss" => "\"exp\"",
         "path" | "matrix" | "mask" => "\"data/file.csv\"",
         "lr" | "eps" | "spread" | "init_scale" | "momentum" | "alpha" | "observed" => "0.5",
+        "depth" => "3",
         _ => "",
     };
     let kind = match expected {

@@ -1,6 +1,6 @@
 //! The tables of a matrix experiment: `[data]` (a seeded low-rank matrix or CSV files), `[model]`
-//! (factor width, init scale or init files), each run's `init_scale`, and the min-nuclear-norm
-//! reference in `[show]`.
+//! (factor width, depth, init scale or init files), each run's `init_scale` and `depth`, and the
+//! min-nuclear-norm reference in `[show]`.
 
 use nalgebra::DMatrix;
 use rand::SeedableRng;
@@ -9,10 +9,11 @@ use toml::Spanned;
 
 use super::diagnostics::Checker;
 use super::optimizer::check_optimizer;
-use super::raw::{RawData, RawModel, RawRun, Text};
+use super::raw::{Int, RawData, RawModel, RawRun, Text};
 use super::{KindSpec, MAX_MATRIX_SIZE, NUCLEAR_REFERENCE, PresetError, Tables};
 use crate::core::data::{self, MAX_CELLS, MatrixData};
 use crate::core::experiment::{Layout, MatrixProblem, MatrixRunSpec, Problem};
+use crate::core::optim::OptimizerSpec;
 
 /// How errors name this kind when a key belongs to another.
 const CONTEXT: &str = "matrix experiments";
@@ -26,19 +27,21 @@ pub(super) fn check(c: &Checker<'_>, tables: &Tables<'_>) -> Result<KindSpec, Pr
     )?;
     let matrix = check_data(c, tables.data, tables.seed)?;
     let starts = check_model(c, tables, &matrix)?;
-    let runs = tables
+    let shape = matrix.target.shape();
+    let checked = tables
         .runs
         .get_ref()
         .iter()
         .enumerate()
-        .map(|(i, run)| check_run(c, run, &format!("runs[{}]", i + 1), &starts))
+        .map(|(i, run)| check_run(c, run, &format!("runs[{}]", i + 1), &starts, shape))
         .collect::<Result<Vec<_>, PresetError>>()?;
     let nuclear_reference = check_references(c, tables.reference_names.as_deref())?;
+    let width = starts.width;
     Ok(KindSpec {
         problem: Problem::Matrix(MatrixProblem {
             data: matrix,
-            width: starts.width,
-            runs,
+            width,
+            runs: build_runs(starts, checked),
         }),
         layout: Layout::Overlay,
         references: vec![],
@@ -161,17 +164,29 @@ fn check_csv(c: &Checker<'_>, d: &RawData) -> Result<MatrixData, PresetError> {
     Ok(MatrixData { target, mask })
 }
 
-/// What every run starts from: the factor width, and either the `[model] init` files or one
-/// standard-normal draw scaled by each run's `init_scale` (the model's by default).
+/// Deepest factorisation accepted: beyond it a product of small factors underflows before
+/// it escapes the origin, and every factor adds k² parameters.
+pub(super) const MAX_DEPTH: i64 = 8;
+
+/// What every run starts from: the factor width, the default depth, and either the
+/// `[model] init` files or standard-normal draws scaled by each run's `init_scale` (the
+/// model's by default).
+///
+/// The draws come from one generator seeded with seed + 1, in the order U, V (as before depths
+/// were added, so a depth-2 preset starts where it always did), then C₁, C₂, … up to the
+/// deepest run: every run shares the same U and V, and a deeper run adds middle factors.
 struct Starts {
     width: usize,
-    files: Option<(DMatrix<f64>, DMatrix<f64>)>,
+    depth: usize,
+    files: Option<Vec<DMatrix<f64>>>,
     default_scale: f64,
     noise_u: DMatrix<f64>,
     noise_v: DMatrix<f64>,
+    /// The generator after U and V, for the middle factors once the deepest run is known.
+    rng: StdRng,
 }
 
-/// `[model]`: the factor width and what the runs start from.
+/// `[model]`: the factor width, the default depth and what the runs start from.
 fn check_model(
     c: &Checker<'_>,
     tables: &Tables<'_>,
@@ -187,17 +202,25 @@ fn check_model(
         c.not_for(m.bias.as_ref(), "model.bias", CONTEXT)?;
     }
     let (rows, cols) = matrix.target.shape();
+    let depth_key = m.and_then(|m| m.depth.as_ref());
+    let depth = match depth_key {
+        Some(d) => c.count(d, "model.depth", 2, MAX_DEPTH)?,
+        None => 2,
+    };
     let files = match m.and_then(|m| m.init.as_ref().map(|init| (m, init))) {
         None => None,
-        Some((m, init)) => Some(check_init_files(c, m, init, (rows, cols))?),
+        Some((m, init)) => Some(check_init_files(c, m, init, (rows, cols), depth)?),
     };
-    let width = check_width(c, m, files.as_ref(), (rows, cols))?;
+    let width = check_width(c, m, files.as_deref(), (rows, cols))?;
     if (rows + cols) * width > MAX_CELLS {
         return Err(c.error(
             Some(tables.data.span()),
             "model.width",
             format!("({rows} + {cols}) × {width} parameters exceeds the limit of {MAX_CELLS}"),
         ));
+    }
+    if let Some(d) = depth_key {
+        check_parameter_count(c, d, "model.depth", (rows, cols), width)?;
     }
     let default_scale = match m.and_then(|m| m.init_scale.as_ref()) {
         Some(s) => c.positive(s, "model.init_scale")?,
@@ -209,27 +232,60 @@ fn check_model(
     let noise_v = data::gaussian_matrix(cols, width, 1.0, &mut rng);
     Ok(Starts {
         width,
+        depth,
         files,
         default_scale,
         noise_u,
         noise_v,
+        rng,
     })
 }
 
-/// U₀ and V₀ from the two `[model] init` CSV files, shaped for a rows×cols matrix.
+/// Refuses a depth whose factors would hold more than [`MAX_CELLS`] parameters.
+fn check_parameter_count(
+    c: &Checker<'_>,
+    depth: &Int,
+    key: &str,
+    (rows, cols): (usize, usize),
+    width: usize,
+) -> Result<(), PresetError> {
+    let layers = *depth.get_ref() as usize;
+    let parameters = (rows + cols) * width + (layers - 2) * width * width;
+    if parameters > MAX_CELLS {
+        return Err(c.error(
+            Some(depth.span()),
+            key,
+            format!(
+                "{layers} factors of width {width} hold {parameters} parameters, over the limit \
+                 of {MAX_CELLS}; use a lower depth or width"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The starts [U₀, C₁, …, C_{L−2}, V₀] from the `[model] init` CSV files, one per factor,
+/// shaped for a rows×cols matrix: U₀ rows×k, V₀ cols×k, every Cⱼ k×k.
 fn check_init_files(
     c: &Checker<'_>,
     m: &RawModel,
     init: &Spanned<Vec<Text>>,
     (rows, cols): (usize, usize),
-) -> Result<(DMatrix<f64>, DMatrix<f64>), PresetError> {
-    let [u, v] = init.get_ref().as_slice() else {
+    depth: usize,
+) -> Result<Vec<DMatrix<f64>>, PresetError> {
+    let paths = init.get_ref();
+    if paths.len() != depth {
         return Err(c.error(
             Some(init.span()),
             "model.init",
-            "needs two CSV paths, [\"u0.csv\", \"v0.csv\"]",
+            format!(
+                "needs {} CSV paths, {}, one per factor at depth {depth} (got {})",
+                COUNT_WORDS[depth - 2],
+                example_init(depth),
+                paths.len()
+            ),
         ));
-    };
+    }
     if let Some(s) = &m.init_scale {
         return Err(c.error(
             Some(s.span()),
@@ -237,55 +293,119 @@ fn check_init_files(
             "conflicts with `init` files; keep one",
         ));
     }
-    let u0 = c.data_file(u, "model.init", data::load_matrix_csv)?;
-    let v0 = c.data_file(v, "model.init", data::load_matrix_csv)?;
+    let factors = paths
+        .iter()
+        .map(|path| c.data_file(path, "model.init", data::load_matrix_csv))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (u0, v0) = (&factors[0], &factors[depth - 1]);
     if u0.nrows() != rows || v0.nrows() != cols || u0.ncols() != v0.ncols() {
         return Err(c.error(
             Some(init.span()),
             "model.init",
             format!(
                 "U₀ is {}×{} and V₀ is {}×{}; for a {rows}×{cols} matrix they must be {rows}×k and \
-                 {cols}×k",
+                 {cols}×k (U₀ from {}, V₀ from {})",
                 u0.nrows(),
                 u0.ncols(),
                 v0.nrows(),
-                v0.ncols()
+                v0.ncols(),
+                paths[0].get_ref(),
+                paths[depth - 1].get_ref()
             ),
         ));
     }
-    Ok((u0, v0))
+    check_middle_shapes(c, paths, &factors)?;
+    Ok(factors)
+}
+
+/// Every middle factor Cⱼ of the init files must be k×k, k the width of U₀ (the first file).
+fn check_middle_shapes(
+    c: &Checker<'_>,
+    paths: &[Text],
+    factors: &[DMatrix<f64>],
+) -> Result<(), PresetError> {
+    let width = factors[0].ncols();
+    let middle = paths.iter().zip(factors).enumerate().skip(1);
+    for (j, (path, factor)) in middle.take(factors.len() - 2) {
+        if factor.shape() != (width, width) {
+            return Err(c.error(
+                Some(path.span()),
+                "model.init",
+                format!(
+                    "C{} from {} is {}×{}; a middle factor must be k×k = {width}×{width} (k = \
+                     {width}, the width of U₀)",
+                    subscript(j),
+                    path.get_ref(),
+                    factor.nrows(),
+                    factor.ncols()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// How many init files a depth needs, in words (depth 2 to [`MAX_DEPTH`]).
+const COUNT_WORDS: [&str; 7] = ["two", "three", "four", "five", "six", "seven", "eight"];
+
+/// `["u0.csv", "c1.csv", …, "v0.csv"]` for a depth: the shape of a right `init`.
+fn example_init(depth: usize) -> String {
+    let middle = (1..depth - 1).map(|j| format!("\"c{j}.csv\""));
+    let names: Vec<String> = std::iter::once("\"u0.csv\"".to_owned())
+        .chain(middle)
+        .chain(std::iter::once("\"v0.csv\"".to_owned()))
+        .collect();
+    format!("[{}]", names.join(", "))
+}
+
+/// `j` in subscript digits, as the factors are named (C₁, C₂, …).
+fn subscript(j: usize) -> String {
+    j.to_string()
+        .chars()
+        .map(|d| char::from_u32(0x2080 + d.to_digit(10).unwrap_or(0)).unwrap_or(d))
+        .collect()
 }
 
 /// The factor width k: `[model] width`, the init files' width, or min(rows, cols).
 fn check_width(
     c: &Checker<'_>,
     m: Option<&RawModel>,
-    files: Option<&(DMatrix<f64>, DMatrix<f64>)>,
+    files: Option<&[DMatrix<f64>]>,
     (rows, cols): (usize, usize),
 ) -> Result<usize, PresetError> {
-    match (m.and_then(|m| m.width.as_ref()), files) {
-        (Some(w), Some((u0, _))) if *w.get_ref() as usize != u0.ncols() => Err(c.error(
+    let files_width = files.and_then(|f| f.first()).map(DMatrix::ncols);
+    match (m.and_then(|m| m.width.as_ref()), files_width) {
+        (Some(w), Some(k)) if *w.get_ref() as usize != k => Err(c.error(
             Some(w.span()),
             "model.width",
             format!(
-                "{} differs from the init files' width {}; remove `width` or make them agree",
+                "{} differs from the init files' width {k}; remove `width` or make them agree",
                 w.get_ref(),
-                u0.ncols()
             ),
         )),
-        (_, Some((u0, _))) => Ok(u0.ncols()),
+        (_, Some(k)) => Ok(k),
         (Some(w), None) => c.count(w, "model.width", 1, MAX_MATRIX_SIZE as i64),
         (None, None) => Ok(rows.min(cols)),
     }
 }
 
-/// One run: its optimizer and its start (U₀, V₀) from its scale or the init files.
+/// A run as checked, before the middle factors are drawn: its optimizer, depth and scale
+/// (`None` when it starts from the init files).
+struct RunStart {
+    optimizer: OptimizerSpec,
+    depth: usize,
+    scale: Option<f64>,
+}
+
+/// One run: its optimizer, its depth (`[model] depth` unless it gives its own) and whether it
+/// starts from its scale or the init files.
 fn check_run(
     c: &Checker<'_>,
     run: &Spanned<RawRun>,
     key: &str,
     starts: &Starts,
-) -> Result<MatrixRunSpec, PresetError> {
+    shape: (usize, usize),
+) -> Result<RunStart, PresetError> {
     let optimizer = check_optimizer(c, run, key, None)?;
     let r = run.get_ref();
     c.not_for(
@@ -293,7 +413,26 @@ fn check_run(
         &format!("{key}.init"),
         "matrix experiments (use `init_scale`, or [model] init files)",
     )?;
-    let (init_scale, u0, v0) = match (&r.init_scale, &starts.files) {
+    let depth = match &r.depth {
+        Some(d) => {
+            let depth = c.count(d, &format!("{key}.depth"), 2, MAX_DEPTH)?;
+            check_parameter_count(c, d, &format!("{key}.depth"), shape, starts.width)?;
+            if starts.files.is_some() && depth != starts.depth {
+                return Err(c.error(
+                    Some(d.span()),
+                    &format!("{key}.depth"),
+                    format!(
+                        "{depth} conflicts with the [model] init files, which are for depth {}; \
+                         remove it, or set [model] depth = {depth} with one file per factor",
+                        starts.depth
+                    ),
+                ));
+            }
+            depth
+        }
+        None => starts.depth,
+    };
+    let scale = match (&r.init_scale, &starts.files) {
         (Some(s), Some(_)) => {
             return Err(c.error(
                 Some(s.span()),
@@ -301,26 +440,63 @@ fn check_run(
                 "conflicts with [model] init files; remove one",
             ));
         }
-        (Some(s), None) => {
-            let scale = c.positive(s, &format!("{key}.init_scale"))?;
-            (scale, &starts.noise_u * scale, &starts.noise_v * scale)
-        }
-        (None, Some((u0, v0))) => {
-            let parameters = u0.len() + v0.len();
-            let scale = (u0.norm_squared() + v0.norm_squared()).sqrt() / (parameters as f64).sqrt();
-            (scale, u0.clone(), v0.clone())
-        }
-        (None, None) => {
-            let scale = starts.default_scale;
-            (scale, &starts.noise_u * scale, &starts.noise_v * scale)
-        }
+        (Some(s), None) => Some(c.positive(s, &format!("{key}.init_scale"))?),
+        (None, Some(_)) => None,
+        (None, None) => Some(starts.default_scale),
     };
-    Ok(MatrixRunSpec {
+    Ok(RunStart {
         optimizer,
-        init_scale,
-        u0,
-        v0,
+        depth,
+        scale,
     })
+}
+
+/// The checked runs with their starts: the shared draws times each run's scale, or the init
+/// files (labelled with their root-mean-square entry, the scale they were drawn at).
+fn build_runs(mut starts: Starts, checked: Vec<RunStart>) -> Vec<MatrixRunSpec> {
+    let deepest = checked.iter().map(|r| r.depth).max().unwrap_or(2);
+    let width = starts.width;
+    let noise_middle: Vec<DMatrix<f64>> = (2..deepest)
+        .map(|_| data::gaussian_matrix(width, width, 1.0, &mut starts.rng))
+        .collect();
+    checked
+        .into_iter()
+        .map(|run| {
+            let middle_count = run.depth - 2;
+            let scaled = |scale: f64| {
+                let middle = noise_middle[..middle_count].iter().map(|c| c * scale);
+                (
+                    scale,
+                    &starts.noise_u * scale,
+                    middle.collect(),
+                    &starts.noise_v * scale,
+                )
+            };
+            let (init_scale, u0, middle, v0) = match (run.scale, &starts.files) {
+                (Some(scale), _) => scaled(scale),
+                (None, None) => scaled(starts.default_scale),
+                (None, Some(files)) => {
+                    let parameters: usize = files.iter().map(DMatrix::len).sum();
+                    let squares: f64 = files.iter().map(DMatrix::norm_squared).sum();
+                    let scale = (squares / parameters as f64).sqrt();
+                    let middle = files[1..=middle_count].to_vec();
+                    (
+                        scale,
+                        files[0].clone(),
+                        middle,
+                        files[middle_count + 1].clone(),
+                    )
+                }
+            };
+            MatrixRunSpec {
+                optimizer: run.optimizer,
+                init_scale,
+                u0,
+                v0,
+                middle,
+            }
+        })
+        .collect()
 }
 
 /// Whether `[show] references` asks for the min-nuclear-norm reference (it does when absent).

@@ -1,5 +1,6 @@
-//! The matrix experiment kind: completion of a partly observed M* with M = U Vᵀ, its runs, the
-//! min-nuclear-norm reference and the snapshot the front ends draw (the article's experiment 2).
+//! The matrix experiment kind: completion of a partly observed M* with M = U Vᵀ (the article's
+//! experiment 2) or a deeper product U C₁ ⋯ C_{L−2} Vᵀ, its runs, the min-nuclear-norm
+//! reference and the snapshot the front ends draw.
 
 use nalgebra::DMatrix;
 
@@ -29,9 +30,9 @@ pub const SPECTRUM_PER_DECADE: f64 = 80.0;
 pub struct MatrixProblem {
     /// M* and the mask.
     pub data: MatrixData,
-    /// Inner width k of U (m×k) and V (n×k).
+    /// Inner width k of U (m×k), the middle factors (k×k) and V (n×k).
     pub width: usize,
-    /// The runs: optimizer and start (U₀, V₀).
+    /// The runs: optimizer, depth and start (U₀, C₁…, V₀).
     pub runs: Vec<MatrixRunSpec>,
 }
 
@@ -46,6 +47,17 @@ pub struct MatrixRunSpec {
     pub u0: DMatrix<f64>,
     /// V₀ (n×k).
     pub v0: DMatrix<f64>,
+    /// The middle factors' starts C₁, …, C_{L−2} (k×k each): empty for the article's U Vᵀ,
+    /// so the depth L is their count + 2 and cannot disagree with them.
+    pub middle: Vec<DMatrix<f64>>,
+}
+
+impl MatrixRunSpec {
+    /// The number of factors L (2 for U Vᵀ).
+    #[must_use]
+    pub fn depth(&self) -> usize {
+        self.middle.len() + 2
+    }
 }
 
 /// The min-nuclear-norm reference of a matrix experiment, or why there is none. A value, not a
@@ -87,6 +99,8 @@ impl NuclearReferenceStatus {
 /// One run: its spec, its state and its history of spectra.
 struct MatrixRun {
     spec: MatrixRunSpec,
+    /// Which of the experiment's models (one per depth) this run uses.
+    model: usize,
     state: RunState,
     /// Per record: the top singular values (min(m, n, k) of them, descending), on a log grid.
     spectra: History,
@@ -95,9 +109,10 @@ struct MatrixRun {
     trace: History,
 }
 
-/// The running matrix experiment: model, runs and the reference computed once at the start.
+/// The running matrix experiment: models, runs and the reference computed once at the start.
 pub(super) struct MatrixExperiment {
-    model: MatrixModel,
+    /// One model (with its workspaces) per depth the runs use, in order of first use.
+    models: Vec<MatrixModel>,
     data: MatrixData,
     runs: Vec<MatrixRun>,
     reference: NuclearReferenceStatus,
@@ -106,7 +121,7 @@ pub(super) struct MatrixExperiment {
 impl MatrixExperiment {
     /// Builds the runs and, when asked and small enough, solves the nuclear-norm reference.
     pub(super) fn new(problem: &MatrixProblem, spec: &ExperimentSpec) -> Self {
-        let model = MatrixModel::new(&problem.data, problem.width);
+        let mut models: Vec<MatrixModel> = vec![];
         let (rows, cols) = problem.data.target.shape();
         let kept = rows.min(cols).min(problem.width);
         let spacing = Spacing::Log {
@@ -116,10 +131,22 @@ impl MatrixExperiment {
             .runs
             .iter()
             .map(|run| {
-                let mut params = Vec::with_capacity(model.parameter_count());
+                let depth = run.depth();
+                let model = models
+                    .iter()
+                    .position(|m| m.depth() == depth)
+                    .unwrap_or_else(|| {
+                        models.push(MatrixModel::new(&problem.data, problem.width, depth));
+                        models.len() - 1
+                    });
+                let mut params = Vec::with_capacity(models[model].parameter_count());
                 params.extend_from_slice(run.u0.as_slice());
+                for factor in &run.middle {
+                    params.extend_from_slice(factor.as_slice());
+                }
                 params.extend_from_slice(run.v0.as_slice());
                 MatrixRun {
+                    model,
                     state: RunState::new(&run.optimizer, params),
                     spectra: History::new(kept, SPECTRUM_CAPACITY, spacing),
                     trace: History::new(4, SPECTRUM_CAPACITY, spacing),
@@ -139,7 +166,7 @@ impl MatrixExperiment {
             NuclearReferenceStatus::Solved(min_nuclear_norm(&problem.data))
         };
         Self {
-            model,
+            models,
             data: problem.data.clone(),
             runs,
             reference,
@@ -152,13 +179,15 @@ impl MatrixExperiment {
             .runs
             .iter()
             .map(|run| {
-                let product = self.model.product(&run.state.params);
+                let model = &self.models[run.model];
+                let product = model.product(&run.state.params);
                 let singular_values = singular_values(&product);
                 MatrixRunSnapshot {
                     optimizer: run.spec.optimizer.clone(),
                     init_scale: run.spec.init_scale,
-                    train_loss: self.model.train_loss(&product),
-                    test_error: self.model.test_error(&product),
+                    depth: run.spec.depth(),
+                    train_loss: model.train_loss(&product),
+                    test_error: model.test_error(&product),
                     nuclear_norm: singular_values.iter().sum(),
                     effective_rank: effective_rank(&singular_values),
                     singular_values,
@@ -181,17 +210,18 @@ impl MatrixExperiment {
 impl Engine for MatrixExperiment {
     fn step(&mut self, start: u64, n: u64) {
         for run in &mut self.runs {
+            let model = &mut self.models[run.model];
             let mut step = start;
             while step < start.saturating_add(n) && run.state.status.is_ok() {
                 step += 1;
-                let loss = self.model.gradient(&run.state.params, &mut run.state.grad);
+                let loss = model.gradient(&run.state.params, &mut run.state.grad);
                 if !loss.is_finite() {
                     run.state.status = RunStatus::Diverged { step };
                     break;
                 }
                 run.state.apply(step, None);
                 if run.spectra.wants(step) {
-                    record(run, &self.model, step);
+                    record(run, model, step);
                 }
             }
         }
@@ -199,7 +229,7 @@ impl Engine for MatrixExperiment {
 
     fn record_all(&mut self, step: u64) {
         for run in &mut self.runs {
-            record(run, &self.model, step);
+            record(run, &self.models[run.model], step);
         }
     }
 
@@ -245,7 +275,9 @@ pub struct MatrixRunSnapshot {
     pub optimizer: OptimizerSpec,
     /// The scale of its start.
     pub init_scale: f64,
-    /// All singular values of M = U Vᵀ, descending.
+    /// Its number of factors L (2 for U Vᵀ).
+    pub depth: usize,
+    /// All singular values of M, descending.
     pub singular_values: Vec<f64>,
     /// ½‖(M − M*) ⊙ mask‖².
     pub train_loss: f64,

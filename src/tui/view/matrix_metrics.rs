@@ -43,9 +43,10 @@ pub fn render(
             let name = Line::from(vec![
                 Span::styled(format!("■{} ", index + 1), theme.run(index)),
                 Span::raw(format!(
-                    "{} init {}",
+                    "{} init {}{}",
                     run.optimizer.label(),
-                    short_scale(run.init_scale)
+                    short_scale(run.init_scale),
+                    depth_suffix(run.depth)
                 )),
             ]);
             Row::new([
@@ -127,6 +128,16 @@ fn skipped_note(reference: &NuclearReferenceStatus) -> Option<String> {
         "min-nuclear-norm: skipped, the matrix is {rows}×{cols} and the exact solver is only run \
          up to {max_side} per side"
     ))
+}
+
+/// ` depth L` for a deep factorisation, nothing for the article's U Vᵀ (depth 2), whose labels
+/// stay as they were.
+pub fn depth_suffix(depth: usize) -> String {
+    if depth == 2 {
+        String::new()
+    } else {
+        format!(" depth {depth}")
+    }
 }
 
 /// An init scale to one significant digit, as presets write it: `1e-3` (also for a measured

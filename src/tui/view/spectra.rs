@@ -1,4 +1,5 @@
-//! The top singular values of the chosen run's M = U Vᵀ against log t, σ1 … σk labelled.
+//! The top singular values of the chosen run's M (U Vᵀ, or U C₁ ⋯ Vᵀ for a deeper run) against
+//! log t, σ1 … σk labelled.
 //!
 //! The article's "winner takes all": from a tiny start σ1 climbs to the signal within a few
 //! hundred steps while the others stay pinned near zero, and over a long run the later σᵢ creep
@@ -16,6 +17,7 @@ use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph};
 
 use super::super::theme::Theme;
 use super::axis::{decade_axis, decade_label};
+use super::matrix_metrics::depth_suffix;
 use super::{Shown, number};
 use crate::core::experiment::{MatrixRunSnapshot, MatrixSnapshot};
 
@@ -26,10 +28,14 @@ const MOST_SHOWN: usize = 6;
 
 /// Draws the chart for the chosen run and its legend column.
 pub fn render(frame: &mut Frame, area: Rect, matrix: &MatrixSnapshot, shown: Shown, theme: Theme) {
+    let depth = matrix
+        .runs
+        .get(shown.run)
+        .map_or_else(String::new, |run| depth_suffix(run.depth));
     let title = if matrix.runs.len() > 1 {
-        format!(" σᵢ of M (run {}) vs log t ", shown.run + 1)
+        format!(" σᵢ of M (run {}{depth}) vs log t ", shown.run + 1)
     } else {
-        " singular values of M vs log t ".to_owned()
+        format!(" singular values of M{depth} vs log t ")
     };
     let block = Block::bordered()
         .title(title)

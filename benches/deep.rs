@@ -1,0 +1,95 @@
+//! Criterion benchmarks of deep matrix factorisations at N = k = 100 (issue 11: "one step of a
+//! depth-3 factorisation at N = 100 within 1.2× of three products' cost").
+//!
+//! - `deep_gd_step/n100_depthL`: one whole GD step of the engine (gradient, update, the
+//!   frozen/diverged checks; no SVD) at depth L = 2, 3, 4;
+//! - `deep_gradient/n100_depthL`: the model's gradient alone;
+//! - `bare_products/n100_xP`: P products of 100×100 matrices through nalgebra's `mul_to`
+//!   (matrixmultiply) into preallocated outputs, P = 3(L − 1) = 3, 6, 9: what the gradient of
+//!   depth L needs, with nothing else around it.
+//!
+//! A depth-L step needs 3(L − 1) products of this size (L − 1 forward, 2(L − 1) backward), so
+//! the honest comparison for depth 3 is against six bare products, not three.
+//! Run with `cargo bench --bench deep -- --warm-up-time 1 --measurement-time 3`.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use implicit_bias::core::experiment::Experiment;
+use implicit_bias::core::model::MatrixModel;
+use implicit_bias::preset;
+use nalgebra::DMatrix;
+
+/// The side N = k of every benchmark here.
+const SIDE: usize = 100;
+
+/// A rank-2 100×100 completion with 60 % observed, full width, one GD run at `depth`; lr and
+/// scale keep every depth moving (neither frozen nor diverged) for thousands of steps.
+fn preset_text(depth: usize) -> String {
+    format!(
+        "title = \"bench\"\nexperiment = \"matrix\"\nseed = 1\n\
+         [data]\nsource = \"low-rank\"\nsize = {SIDE}\nrank = 2\nobserved = 0.6\n\
+         [model]\ninit_scale = 0.05\ndepth = {depth}\n[[runs]]\noptimizer = \"gd\"\nlr = 1e-4\n\
+         [show]\nsvd_every = 1000000000\nreferences = []\n"
+    )
+}
+
+fn deep_steps(c: &mut Criterion) {
+    let dir = std::env::temp_dir().join(format!("implicit-bias-deep-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir is writable");
+    let mut steps = c.benchmark_group("deep_gd_step");
+    let mut specs = vec![];
+    for depth in [2, 3, 4] {
+        let path = dir.join(format!("depth-{depth}.toml"));
+        std::fs::write(&path, preset_text(depth)).expect("temp dir is writable");
+        let spec = preset::load(&path).expect("the bench preset loads");
+        let mut experiment = Experiment::new(spec.clone());
+        steps.bench_function(format!("n{SIDE}_depth{depth}"), |b| {
+            b.iter(|| {
+                if experiment.all_stopped() {
+                    experiment = Experiment::new(spec.clone());
+                }
+                experiment.step(black_box(1));
+            });
+        });
+        specs.push(spec);
+    }
+    steps.finish();
+    let mut gradients = c.benchmark_group("deep_gradient");
+    for (depth, spec) in [2, 3, 4].into_iter().zip(&specs) {
+        let implicit_bias::core::experiment::Problem::Matrix(problem) = &spec.problem else {
+            unreachable!("the bench preset is a matrix experiment")
+        };
+        let mut model = MatrixModel::new(&problem.data, problem.width, depth);
+        let params: Vec<f64> = (0..model.parameter_count())
+            .map(|i| 0.05 * (i as f64 * 0.37).sin())
+            .collect();
+        let mut grad = vec![0.0; params.len()];
+        gradients.bench_function(format!("n{SIDE}_depth{depth}"), |b| {
+            b.iter(|| black_box(model.gradient(black_box(&params), &mut grad)));
+        });
+    }
+    gradients.finish();
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+fn bare_products(c: &mut Criterion) {
+    let a = DMatrix::from_fn(SIDE, SIDE, |i, j| ((i * 7 + j * 3) as f64).sin());
+    let b = DMatrix::from_fn(SIDE, SIDE, |i, j| ((i * 5 + j * 11) as f64).cos());
+    let mut out = DMatrix::zeros(SIDE, SIDE);
+    let mut group = c.benchmark_group("bare_products");
+    for count in [3, 6, 9] {
+        group.bench_function(format!("n{SIDE}_x{count}"), |bench| {
+            bench.iter(|| {
+                for _ in 0..count {
+                    black_box(&a).mul_to(black_box(&b), &mut out);
+                }
+                black_box(&out);
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, deep_steps, bare_products);
+criterion_main!(benches);
