@@ -234,3 +234,79 @@ fn a_diverged_run_is_a_row_not_an_abort() {
     assert_eq!(cell(&rows[1], "status"), "diverged");
     assert!(cell(&rows[1], "status_step").parse::<u64>().unwrap() <= 200);
 }
+
+#[test]
+fn depth_can_be_swept_and_each_row_is_the_run_at_that_depth() {
+    // Independent of the sweep's plumbing: each row's numbers against `run --set
+    // model.depth=L` of the same preset and steps (one engine, reached two ways), to the bit.
+    let csv = success(&[
+        "sweep",
+        COMPLETION,
+        "--set",
+        "model.depth=2,3",
+        "--steps",
+        "400",
+    ]);
+    let rows = rows(&csv);
+    assert_eq!(rows.len(), 2, "{csv}");
+    for (row, depth) in rows.iter().zip(["2", "3"]) {
+        assert_eq!(cell(row, "model.depth"), depth);
+        let json = success(&[
+            "run",
+            COMPLETION,
+            "--steps",
+            "400",
+            "--set",
+            &format!("model.depth={depth}"),
+        ]);
+        let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let run = &report["runs"][0];
+        assert_eq!(run["depth"].to_string(), depth);
+        for column in ["train_loss", "test_error", "nuclear_norm", "effective_rank"] {
+            let from_sweep: f64 = cell(row, column).parse().unwrap();
+            let from_run = run[column].as_f64().unwrap();
+            assert_eq!(
+                from_sweep.to_bits(),
+                from_run.to_bits(),
+                "depth {depth} {column}"
+            );
+        }
+    }
+    assert_ne!(
+        cell(&rows[0], "train_loss"),
+        cell(&rows[1], "train_loss"),
+        "depth changes the run"
+    );
+}
+
+#[test]
+fn a_diagonal_sweep_has_the_distance_columns() {
+    // The diagonal kind's columns, and the init-scale effect they exist to show: the small
+    // init ends nearer min-ℓ1 than min-ℓ2, the large one the other way round (the theory the
+    // kernel-vs-rich preset illustrates; its own tests pin the distances).
+    let csv = success(&[
+        "sweep",
+        "presets/kernel-vs-rich.toml",
+        "--set",
+        "runs.1.init_scale=0.01,1",
+    ]);
+    let header = csv.lines().next().unwrap();
+    for column in [
+        "train_loss",
+        "l1_norm",
+        "l2_norm",
+        "distance_min-l1",
+        "distance_min-l2",
+        "distance_implicit",
+    ] {
+        assert!(header.split(',').any(|h| h == column), "{header}");
+    }
+    let rows = rows(&csv);
+    let first_runs: Vec<_> = rows.iter().filter(|r| cell(r, "run") == "1").collect();
+    assert_eq!(first_runs.len(), 2);
+    let distance = |row: &[(String, String)], name: &str| -> f64 {
+        cell(row, &format!("distance_{name}")).parse().unwrap()
+    };
+    assert!(distance(first_runs[0], "min-l1") < distance(first_runs[0], "min-l2"));
+    assert!(distance(first_runs[1], "min-l2") < distance(first_runs[1], "min-l1"));
+}
