@@ -105,7 +105,7 @@ fn draw_references(chart: &mut Chart<'_, '_>, s: &LinearSnapshot) -> Result<(), 
             .map_err(drawing_error)?;
         chart
             .draw_series(std::iter::once(Text::new(
-                reference_label(*norm).to_owned(),
+                reference_label(*norm).into_owned(),
                 // Staggered outwards, so references a few degrees apart keep legible names.
                 (
                     x + (0.08 + 0.1 * k as f64) * ux - 0.04,
