@@ -29,9 +29,17 @@ use super::run::{RunState, RunStatus};
 
 /// Most points a diagonal run's history keeps (log-spaced, thinned when full).
 pub const DIAGONAL_HISTORY_CAPACITY: usize = 600;
-/// The values of one history record, in order: ‖w‖₁, then the relative distances to the
-/// implicit target, to min-ℓ1 and to min-ℓ2 (NaN where the reference is missing).
-pub const DIAGONAL_HISTORY_FIELDS: [&str; 4] = ["l1_norm", "implicit", "min-l1", "min-l2"];
+/// The values of one history record, in order: ‖w‖₁, the relative distances to the implicit
+/// target, to min-ℓ1 and to min-ℓ2 (NaN where the reference is missing), then ½‖Xw − y‖² and
+/// ‖w‖₂, so the dashboard's exported trace has every column of `run --trace`.
+pub const DIAGONAL_HISTORY_FIELDS: [&str; 6] = [
+    "l1_norm",
+    "implicit",
+    "min-l1",
+    "min-l2",
+    "train_loss",
+    "l2_norm",
+];
 
 /// Diagonal-network regression: the data and the runs.
 #[derive(Debug, Clone, PartialEq)]
@@ -331,6 +339,8 @@ fn record(
         distance(&run.implicit),
         distance(&references.min_l1),
         distance(&references.min_l2),
+        model.loss_of_weights(weights),
+        norm2(weights),
     ];
     run.history.offer(step, &values);
 }
