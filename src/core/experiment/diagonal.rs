@@ -429,6 +429,29 @@ pub struct DiagonalSnapshot {
     pub runs: Vec<DiagonalRunSnapshot>,
 }
 
+impl DiagonalSnapshot {
+    /// The order coordinates are shown in (dashboard and figure alike): by |min-ℓ1| descending,
+    /// ties (its zeros) by |min-ℓ2| descending, then by the first run's |wⱼ|, so the sparse
+    /// solution's support comes first and the dense one's largest values next.
+    #[must_use]
+    pub fn coordinate_order(&self) -> Vec<usize> {
+        let magnitude = |r: &Result<Vec<f64>, _>, j: usize| r.as_ref().map_or(0.0, |w| w[j].abs());
+        let first_run = |j: usize| self.runs.first().map_or(0.0, |r| r.w[j].abs());
+        let mut order: Vec<usize> = (0..self.dim).collect();
+        order.sort_by(|&a, &b| {
+            magnitude(&self.references.min_l1, b)
+                .total_cmp(&magnitude(&self.references.min_l1, a))
+                .then(
+                    magnitude(&self.references.min_l2, b)
+                        .total_cmp(&magnitude(&self.references.min_l2, a)),
+                )
+                .then(first_run(b).total_cmp(&first_run(a)))
+                .then(a.cmp(&b))
+        });
+        order
+    }
+}
+
 /// ‖w − ref‖₂ / ‖ref‖₂ to each reference that exists.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DiagonalDistances {
