@@ -296,6 +296,10 @@ fn diagonal_traces_follow_the_null_rule_and_the_export_rebuilds_them_from_histor
     let mut experiment = Experiment::new(spec.clone());
     experiment.step(300);
     let exported = headless::trace_from_histories(&experiment.snapshot());
+    // What the dashboard's `e` writes: this CSV and the diagonal figure (no longer refused).
+    let files = export::export(&dir, "diag", "Diag", &experiment.snapshot()).expect("writes");
+    assert_eq!(std::fs::read_to_string(&files.csv).unwrap(), exported);
+    roxmltree::Document::parse(&std::fs::read_to_string(&files.svg).unwrap()).expect("XML");
     let mut lines = exported.lines();
     assert_eq!(lines.next(), written.lines().next(), "the same header");
     let mut replay = Experiment::new(spec);
