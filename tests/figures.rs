@@ -1,4 +1,4 @@
-//! Figures: the experiment's SVG (linear and matrix) and `plot`'s lines and heat map parse as
+//! Figures: the experiment's SVG (linear, matrix and diagonal) and `plot`'s lines and heat map parse as
 //! XML and hold what they promise, counted element by element: one trajectory line per run (plus
 //! its legend sample), one hollow start point per run, one filled arrow head per reference, and
 //! for the heat map one cell per (x, y) pair coloured by the mean over its rows.
@@ -113,6 +113,60 @@ fn the_matrix_figure_has_each_run_in_its_colour_and_the_reference_levels() {
         .collect();
     assert!(
         texts.iter().any(|t| t.contains("min-nuclear-norm")),
+        "{texts:?}"
+    );
+}
+
+#[test]
+fn the_diagonal_figure_has_a_path_per_run_per_panel_and_the_references() {
+    // kernel-vs-rich at 3,000 steps: 100 coordinates of which 40 are drawn; min-ℓ1 has 3
+    // nonzeros (the planted support), min-ℓ2 is dense. Counted independently from the snapshot.
+    let (svg, experiment) = svg_of("kernel-vs-rich", 3000);
+    let doc = roxmltree::Document::parse(&svg).expect("the SVG is well-formed XML");
+    let SnapshotBody::Diagonal(s) = experiment.snapshot().body else {
+        panic!("kernel-vs-rich is diagonal")
+    };
+    let shown = s.dim.min(40);
+    for i in 0..s.runs.len() {
+        // Its coordinates (left), its ‖w‖₁ path (right) and its legend sample.
+        assert_eq!(
+            count(&doc, "polyline", "stroke", &hex(run_hue(i))),
+            3,
+            "run {i}"
+        );
+    }
+    let order = s.coordinate_order();
+    let l1 = s.references.min_l1.as_ref().expect("min-ℓ1 exists");
+    let support = order[..shown].iter().filter(|&&j| l1[j] != 0.0).count();
+    assert_eq!(support, 3, "the planted support leads the order");
+    // One dot per stem and one per drawn coordinate of min-ℓ2, plus each legend marker.
+    assert_eq!(
+        count(&doc, "circle", "fill", &hex(Hue::LightGreen)),
+        support + 1
+    );
+    assert_eq!(
+        count(&doc, "circle", "fill", &hex(Hue::LightRed)),
+        shown + 1
+    );
+    // The stems, and the dashed min-ℓ1 level (several dashes).
+    assert!(count(&doc, "polyline", "stroke", &hex(Hue::LightGreen)) > support + 2);
+    let texts: Vec<&str> = doc
+        .descendants()
+        .filter_map(|n| n.text())
+        .map(str::trim)
+        .collect();
+    assert!(texts.iter().any(|t| t.contains("step 3000")), "{texts:?}");
+    assert!(
+        texts.iter().any(|t| t.contains("3 gd lr=0.0005 α=1 D=2")),
+        "legend labels: {texts:?}"
+    );
+    let level: f64 = l1.iter().map(|v| v.abs()).sum();
+    assert!(
+        texts.contains(&format!("min-ℓ1: ‖w‖₁ = {level:.3}").as_str()),
+        "the min-ℓ1 level, labelled: {texts:?}"
+    );
+    assert!(
+        texts.iter().any(|t| t.contains("largest |min-ℓ1| first")),
         "{texts:?}"
     );
 }

@@ -236,3 +236,104 @@ fn an_export_into_a_folder_under_a_file_says_so_and_how_to_choose_another() {
     assert!(error.contains("--export-dir"), "{error}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A small diagonal problem: run 1 converges slowly, run 2 (lr 10) diverges within a few steps.
+const DIAGONAL: &str = r#"
+experiment = "diagonal"
+[data]
+source = "sparse"
+points = 10
+features = 30
+nonzeros = 2
+[model]
+init_scale = 0.5
+[[runs]]
+optimizer = "gd"
+lr = 1e-3
+[[runs]]
+optimizer = "gd"
+lr = 10.0
+"#;
+
+/// A CSV cell against the engine's number: empty for `None` or non-finite, else the same bits.
+fn assert_cell_is(cell: &str, want: Option<f64>, what: &str) {
+    match want.filter(|v| v.is_finite()) {
+        None => assert_eq!(cell, "", "{what}"),
+        Some(want) => assert_eq!(
+            cell.parse::<f64>().unwrap().to_bits(),
+            want.to_bits(),
+            "{what}"
+        ),
+    }
+}
+
+#[test]
+fn diagonal_traces_follow_the_null_rule_and_the_export_rebuilds_them_from_histories() {
+    use implicit_bias::core::experiment::{RunStatus, SnapshotBody};
+    let dir = temp_dir("diagonal");
+    let spec = spec_from(&dir, DIAGONAL);
+    let trace = dir.join("run.csv");
+    let json = headless::run(spec.clone(), 300, Some(&trace)).expect("runs");
+    let report: Value = serde_json::from_str(&json).unwrap();
+    // The JSON of the diverged run: every computed number null, its distances `{}`; what the
+    // preset gave stays.
+    let diverged = &report["runs"][1];
+    assert_eq!(diverged["status"], "diverged", "{diverged}");
+    assert!(diverged["w"].as_array().unwrap().iter().all(Value::is_null));
+    for key in ["train_loss", "l1_norm", "l2_norm"] {
+        assert!(diverged[key].is_null(), "{key}: {diverged}");
+    }
+    assert_eq!(diverged["distances"], serde_json::json!({}));
+    assert_eq!(diverged["init_scale"], 0.5);
+    let written = std::fs::read_to_string(&trace).unwrap();
+    let last = written.lines().last().unwrap();
+    assert_eq!(
+        cells(last)[4..],
+        ["0.5", "2", "", "", "", "", "", "", "diverged"]
+    );
+    // The export from the histories: the run trace's header, and every row equal to the engine
+    // replayed to that step (bits of each number; empty from the step a run diverged).
+    let mut experiment = Experiment::new(spec.clone());
+    experiment.step(300);
+    let exported = headless::trace_from_histories(&experiment.snapshot());
+    // What the dashboard's `e` writes: this CSV and the diagonal figure (no longer refused).
+    let files = export::export(&dir, "diag", "Diag", &experiment.snapshot()).expect("writes");
+    assert_eq!(std::fs::read_to_string(&files.csv).unwrap(), exported);
+    roxmltree::Document::parse(&std::fs::read_to_string(&files.svg).unwrap()).expect("XML");
+    let mut lines = exported.lines();
+    assert_eq!(lines.next(), written.lines().next(), "the same header");
+    let mut replay = Experiment::new(spec);
+    let mut rows = 0;
+    for line in lines {
+        let row = cells(line);
+        let step: u64 = row[0].parse().unwrap();
+        replay.step(step - replay.steps_done());
+        let SnapshotBody::Diagonal(s) = replay.snapshot().body else {
+            panic!("a diagonal snapshot")
+        };
+        let run = &s.runs[row[1].parse::<usize>().unwrap() - 1];
+        let what = format!("step {step} run {}", row[1]);
+        assert_eq!(row[12], run.status.name(), "{what}");
+        let diverged = matches!(run.status, RunStatus::Diverged { .. });
+        let shown = |v: Option<f64>| v.filter(|_| !diverged);
+        let d = run.distances;
+        let numbers = [
+            Some(run.train_loss),
+            Some(run.l1_norm),
+            Some(run.l2_norm),
+            d.min_l1,
+            d.min_l2,
+            d.implicit,
+        ];
+        for (k, want) in numbers.into_iter().enumerate() {
+            assert_cell_is(
+                &row[6 + k],
+                shown(want),
+                &format!("{what} column {}", 7 + k),
+            );
+        }
+        rows += 1;
+    }
+    assert!(rows > 20, "a log-spaced history has many rows, got {rows}");
+    std::fs::remove_dir_all(&dir).ok();
+}

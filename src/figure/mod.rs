@@ -6,6 +6,7 @@
 //! module per experiment kind, chosen by [`experiment_svg`]; a new kind adds its module and one
 //! match arm there.
 
+mod diagonal;
 mod linear;
 mod matrix;
 pub mod sweep;
@@ -25,7 +26,8 @@ pub struct Caption<'a> {
 }
 
 /// The SVG figure of an experiment's snapshot: the unit circle with every trajectory, start
-/// points and reference arrows (linear); σᵢ over log t with the reference spectrum (matrix).
+/// points and reference arrows (linear); σᵢ over log t with the reference spectrum (matrix);
+/// the coordinates of w against min-ℓ1 and min-ℓ2, and ‖w‖₁ over log t (diagonal).
 ///
 /// # Errors
 /// Only if plotters fails to lay out the figure (worded for the user).
@@ -37,12 +39,9 @@ pub fn experiment_svg(snapshot: &Snapshot, title: &str) -> Result<String, String
     match &snapshot.body {
         SnapshotBody::Linear(s) => linear::svg(s, caption),
         SnapshotBody::Matrix(s) => matrix::svg(s, caption),
-        SnapshotBody::Diagonal(_) => Err(DIAGONAL_PENDING.to_owned()),
+        SnapshotBody::Diagonal(s) => diagonal::svg(s, caption),
     }
 }
-
-/// Why a diagonal experiment has no figure yet (integration in progress).
-const DIAGONAL_PENDING: &str = "figures of diagonal experiments are not drawn yet";
 
 /// A palette hue as plotters' colour, in its print shade.
 fn rgb(hue: Hue) -> RGBColor {

@@ -6,8 +6,14 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::sweep::RunRow;
-use super::{HyperParameters, OrderedMap, csv_text, status_warning};
-use crate::core::experiment::{DiagonalDistances, DiagonalProblem, DiagonalSnapshot};
+use super::{
+    HyperParameters, OrderedMap, csv_number, csv_text, reported, reported_all, status_at,
+    status_warning,
+};
+use crate::core::experiment::{
+    DIAGONAL_HISTORY_FIELDS, DiagonalDistances, DiagonalProblem, DiagonalRunSnapshot,
+    DiagonalSnapshot, RunStatus,
+};
 use crate::core::reference::InterpolationError;
 
 /// The references' names, as in the JSON and the trace columns.
@@ -38,12 +44,12 @@ struct DiagonalRunReport {
     hyper_parameters: HyperParameters,
     init_scale: f64,
     depth: u32,
-    w: Vec<f64>,
-    train_loss: f64,
-    l1_norm: f64,
-    l2_norm: f64,
+    w: Vec<Option<f64>>,
+    train_loss: Option<f64>,
+    l1_norm: Option<f64>,
+    l2_norm: Option<f64>,
     implicit: Option<Vec<f64>>,
-    distances: OrderedMap<f64>,
+    distances: OrderedMap<Option<f64>>,
     status: &'static str,
     status_step: Option<u64>,
 }
@@ -53,8 +59,9 @@ pub(super) fn json(title: &str, steps: u64, s: &DiagonalSnapshot) -> serde_json:
     serde_json::to_string_pretty(&report(title, steps, s))
 }
 
-/// The distances that exist, in the order min-l1, min-l2, implicit.
-fn distances(d: &DiagonalDistances) -> OrderedMap<f64> {
+/// The distances that exist, in the order min-l1, min-l2, implicit; none for a diverged run
+/// (its `{}`, like a diverged linear run's angles: the rule of [`reported`]).
+fn distances(d: &DiagonalDistances, status: RunStatus) -> OrderedMap<Option<f64>> {
     OrderedMap(
         [
             (MIN_L1, d.min_l1),
@@ -62,7 +69,8 @@ fn distances(d: &DiagonalDistances) -> OrderedMap<f64> {
             (IMPLICIT, d.implicit),
         ]
         .into_iter()
-        .filter_map(|(name, value)| value.map(|v| (name.to_string(), v)))
+        .filter(|_| !matches!(status, RunStatus::Diverged { .. }))
+        .filter_map(|(name, value)| value.map(|v| (name.to_string(), reported(v, status))))
         .collect(),
     )
 }
@@ -111,12 +119,12 @@ fn report(title: &str, steps: u64, s: &DiagonalSnapshot) -> DiagonalReport {
                 hyper_parameters: HyperParameters::of(&r.optimizer),
                 init_scale: r.init_scale,
                 depth: r.depth,
-                w: r.w.clone(),
-                train_loss: r.train_loss,
-                l1_norm: r.l1_norm,
-                l2_norm: r.l2_norm,
+                w: reported_all(&r.w, r.status),
+                train_loss: reported(r.train_loss, r.status),
+                l1_norm: reported(r.l1_norm, r.status),
+                l2_norm: reported(r.l2_norm, r.status),
                 implicit: r.implicit.as_ref().ok().cloned(),
-                distances: distances(&r.distances),
+                distances: distances(&r.distances, r.status),
                 status: r.status.name(),
                 status_step: r.status.step(),
             }
@@ -140,28 +148,73 @@ pub(super) fn trace_header(header: &mut String) {
     );
 }
 
-/// Writes one trace row per run at `step` (an empty cell where a reference is missing).
+/// The numbers of one trace row, from the snapshot or from one history record.
+struct RowValues {
+    train_loss: f64,
+    l1_norm: f64,
+    l2_norm: f64,
+    /// To min-ℓ1, min-ℓ2 and the implicit target: NaN where the reference is missing.
+    distances: [f64; 3],
+    status: RunStatus,
+}
+
+/// One trace row of run `index` (0-based): what the preset gave (α, D) as is, every computed
+/// number through [`csv_number`] (an empty cell where a reference is missing, for a non-finite
+/// value, and for every number of a diverged row).
+fn row(step: u64, index: usize, run: &DiagonalRunSnapshot, at: &RowValues) -> String {
+    let status = at.status;
+    let [min_l1, min_l2, implicit] = at.distances.map(|d| csv_number(d, status));
+    format!(
+        "{step},{},{},{},{:?},{},{},{},{},{min_l1},{min_l2},{implicit},{}",
+        index + 1,
+        csv_text(&run.optimizer.label()),
+        run.optimizer.kind.name(),
+        run.init_scale,
+        run.depth,
+        csv_number(at.train_loss, status),
+        csv_number(at.l1_norm, status),
+        csv_number(at.l2_norm, status),
+        status.name()
+    )
+}
+
+/// Writes one trace row per run at `step`.
 pub(super) fn trace_rows(out: &mut impl Write, step: u64, s: &DiagonalSnapshot) -> io::Result<()> {
-    let cell = |v: Option<f64>| v.map_or_else(String::new, |v| format!("{v:?}"));
+    let missing_as_nan = |d: Option<f64>| d.unwrap_or(f64::NAN);
     for (i, r) in s.runs.iter().enumerate() {
-        writeln!(
-            out,
-            "{step},{},{},{},{:?},{},{:?},{:?},{:?},{},{},{},{}",
-            i + 1,
-            csv_text(&r.optimizer.label()),
-            r.optimizer.kind.name(),
-            r.init_scale,
-            r.depth,
-            r.train_loss,
-            r.l1_norm,
-            r.l2_norm,
-            cell(r.distances.min_l1),
-            cell(r.distances.min_l2),
-            cell(r.distances.implicit),
-            r.status.name()
-        )?;
+        let at = RowValues {
+            train_loss: r.train_loss,
+            l1_norm: r.l1_norm,
+            l2_norm: r.l2_norm,
+            distances: [r.distances.min_l1, r.distances.min_l2, r.distances.implicit]
+                .map(missing_as_nan),
+            status: r.status,
+        };
+        writeln!(out, "{}", row(step, i, r, &at))?;
     }
     Ok(())
+}
+
+/// The trace rows the runs' bounded histories hold, as (step, run, row): the dashboard's
+/// export. Each record holds the [`DIAGONAL_HISTORY_FIELDS`].
+pub(super) fn history_rows(s: &DiagonalSnapshot) -> Vec<(u64, usize, String)> {
+    let mut rows = Vec::new();
+    for (i, r) in s.runs.iter().enumerate() {
+        for (step, record) in r.history.iter() {
+            let [l1_norm, implicit, min_l1, min_l2, train_loss, l2_norm] =
+                <[f64; DIAGONAL_HISTORY_FIELDS.len()]>::try_from(record)
+                    .expect("a diagonal history record holds its fields");
+            let at = RowValues {
+                train_loss,
+                l1_norm,
+                l2_norm,
+                distances: [min_l1, min_l2, implicit],
+                status: status_at(r.status, step),
+            };
+            rows.push((step, i, row(step, i, r, &at)));
+        }
+    }
+    rows
 }
 
 /// The sweep's metric columns of every run: its final fit, norms and relative distance to each

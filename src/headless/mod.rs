@@ -188,9 +188,9 @@ pub fn trace_from_histories(snapshot: &crate::core::experiment::Snapshot) -> Str
             matrix::trace_header(&mut header, s);
             matrix::history_rows(s)
         }
-        SnapshotBody::Diagonal(_) => {
+        SnapshotBody::Diagonal(s) => {
             diagonal::trace_header(&mut header);
-            Vec::new()
+            diagonal::history_rows(s)
         }
     };
     rows.sort_by_key(|(step, run, _)| (*step, *run));

@@ -15,7 +15,7 @@ use crate::core::optim::Objective;
 /// Steps between two convergence checks of a moving run.
 pub(super) const CHECK_EVERY: u64 = 100;
 /// How many units of the rounding bound a gradient coordinate may reach and still count as 0.
-const ROUNDING_MULTIPLE: f64 = 4.0;
+pub(super) const ROUNDING_MULTIPLE: f64 = 4.0;
 
 /// True when the full gradient of `model` at `theta` is zero to working precision.
 pub(super) fn at_minimiser(model: &LinearModel, theta: &[f64]) -> bool {

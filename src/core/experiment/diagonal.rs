@@ -6,6 +6,12 @@
 //!
 //! Loss L = ½ Σᵢ (⟨w, xᵢ⟩ − yᵢ)², g = Xᵀ(Xw − y), ∇ᵤ = D u^{D−1} ⊙ g, ∇ᵥ = −D v^{D−1} ⊙ g; every
 //! optimizer updates the flat parameter vector (u, v) from the same iterate.
+//!
+//! A run is `converged` when g itself (not ∇ᵤ, ∇ᵥ, which vanish also where u^{D−1} underflowed)
+//! is zero to working precision: every |gⱼ| within [`ROUNDING_MULTIPLE`]·ε of the rounding-error
+//! bound of its own computation ([`DiagonalModel::correlation_with_rounding`]), at two checks
+//! [`CHECK_EVERY`] steps apart or at once when an update stopped moving the run. Least squares
+//! always has a minimiser, so, unlike the linear kind, no data rule it out.
 
 use std::collections::HashMap;
 
@@ -18,13 +24,22 @@ use crate::core::reference::{
 };
 
 use super::Engine;
+use super::convergence::{CHECK_EVERY, ROUNDING_MULTIPLE};
 use super::run::{RunState, RunStatus};
 
 /// Most points a diagonal run's history keeps (log-spaced, thinned when full).
 pub const DIAGONAL_HISTORY_CAPACITY: usize = 600;
-/// The values of one history record, in order: ‖w‖₁, then the relative distances to the
-/// implicit target, to min-ℓ1 and to min-ℓ2 (NaN where the reference is missing).
-pub const DIAGONAL_HISTORY_FIELDS: [&str; 4] = ["l1_norm", "implicit", "min-l1", "min-l2"];
+/// The values of one history record, in order: ‖w‖₁, the relative distances to the implicit
+/// target, to min-ℓ1 and to min-ℓ2 (NaN where the reference is missing), then ½‖Xw − y‖² and
+/// ‖w‖₂, so the dashboard's exported trace has every column of `run --trace`.
+pub const DIAGONAL_HISTORY_FIELDS: [&str; 6] = [
+    "l1_norm",
+    "implicit",
+    "min-l1",
+    "min-l2",
+    "train_loss",
+    "l2_norm",
+];
 
 /// Diagonal-network regression: the data and the runs.
 #[derive(Debug, Clone, PartialEq)]
@@ -142,6 +157,61 @@ impl DiagonalModel {
         }
         loss
     }
+
+    /// Writes g = Xᵀ(Xw − y) at (u, v) into `correlation` and, into `bound`, a bound (over ε)
+    /// on the rounding error of computing it, so that |gⱼ| ≤ c·ε·`bound`ⱼ means "gⱼ = 0 to
+    /// working precision" whatever the size of X, w and y.
+    ///
+    /// A floating-point sum of m terms is off by at most γₘ·Σ|terms|, γₘ ≈ m·ε (Higham, Accuracy
+    /// and Stability, §3.1). Each wₖ = uₖ^D − vₖ^D carries D − 1 roundings per power and one for
+    /// the difference: (D + 1)·ε·(|uₖ|^D + |vₖ|^D), which is what cancellation leaves when u ≈ v.
+    /// rᵢ = Σₖ Xᵢₖwₖ − yᵢ sums d + 1 terms (each product rounded once more), and gⱼ = Σᵢ Xᵢⱼrᵢ
+    /// n terms. So |δgⱼ| ≤ (n + d + D + 2)·ε·Σᵢ|Xᵢⱼ|·(|rᵢ| + Σₖ|Xᵢₖ|(|uₖ|^D + |vₖ|^D) + |yᵢ|),
+    /// one dimension factor for every term (a slight over-count that keeps the bound simple).
+    pub fn correlation_with_rounding(
+        &self,
+        depth: u32,
+        params: &[f64],
+        correlation: &mut [f64],
+        bound: &mut [f64],
+    ) {
+        let dim = self.data.dim;
+        let (u, v) = params.split_at(dim);
+        let power = depth as i32;
+        let spread: Vec<f64> = u
+            .iter()
+            .zip(v)
+            .map(|(a, b)| a.abs().powi(power) + b.abs().powi(power))
+            .collect();
+        let weights = self.weights(depth, params);
+        let terms = (self.data.len() + dim) as f64 + f64::from(depth) + 2.0;
+        correlation.fill(0.0);
+        bound.fill(0.0);
+        for (i, &target) in self.data.targets.iter().enumerate() {
+            let point = self.data.point(i);
+            let fit: f64 = point.iter().zip(&weights).map(|(x, w)| x * w).sum();
+            let residual = fit - target;
+            let size: f64 = point.iter().zip(&spread).map(|(x, s)| (x * s).abs()).sum();
+            let scale = terms * (residual.abs() + size + target.abs());
+            for ((g, b), x) in correlation.iter_mut().zip(bound.iter_mut()).zip(point) {
+                *g += x * residual;
+                *b += x.abs() * scale;
+            }
+        }
+    }
+
+    /// True when g = Xᵀ(Xw − y) at (u, v) is zero to working precision: w is a least-squares
+    /// minimiser as far as floating point can tell.
+    #[must_use]
+    pub fn at_minimiser(&self, depth: u32, params: &[f64]) -> bool {
+        let mut correlation = vec![0.0; self.data.dim];
+        let mut bound = vec![0.0; self.data.dim];
+        self.correlation_with_rounding(depth, params, &mut correlation, &mut bound);
+        correlation
+            .iter()
+            .zip(&bound)
+            .all(|(g, b)| g.abs() <= ROUNDING_MULTIPLE * f64::EPSILON * b)
+    }
 }
 
 /// The two references every run is measured against, or why they are missing.
@@ -160,6 +230,8 @@ struct DiagonalRun {
     implicit: Result<Vec<f64>, InterpolationError>,
     /// Per record: the [`DIAGONAL_HISTORY_FIELDS`].
     history: History,
+    /// Whether the last convergence check found the run at a minimiser.
+    was_at_minimiser: bool,
 }
 
 /// The running diagonal experiment: the model, the runs and the references computed once.
@@ -200,6 +272,7 @@ impl DiagonalExperiment {
                         Spacing::Log { per_decade: 60.0 },
                     ),
                     spec: run.clone(),
+                    was_at_minimiser: false,
                 }
             })
             .collect();
@@ -266,6 +339,8 @@ fn record(
         distance(&run.implicit),
         distance(&references.min_l1),
         distance(&references.min_l2),
+        model.loss_of_weights(weights),
+        norm2(weights),
     ];
     run.history.offer(step, &values);
 }
@@ -284,6 +359,7 @@ impl Engine for DiagonalExperiment {
                     break;
                 }
                 run.state.apply(step, None);
+                check_convergence(&self.model, run, step);
                 let diverged = matches!(run.state.status, RunStatus::Diverged { .. });
                 if !diverged && run.history.wants(step) {
                     record(&self.model, &self.references, run, &mut self.weights, step);
@@ -301,6 +377,21 @@ impl Engine for DiagonalExperiment {
     fn all_stopped(&self) -> bool {
         self.runs.iter().all(|r| !r.state.status.is_ok())
     }
+}
+
+/// Marks `run` converged after `step` when g is zero to working precision at two checks in a
+/// row, or at once when the update stopped moving it (it would otherwise be frozen): the rule
+/// of the linear kind, on the regression gradient.
+fn check_convergence(model: &DiagonalModel, run: &mut DiagonalRun, step: u64) {
+    let frozen = matches!(run.state.status, RunStatus::Frozen { .. });
+    if !frozen && (!run.state.status.is_ok() || !step.is_multiple_of(CHECK_EVERY)) {
+        return;
+    }
+    let at_minimiser = model.at_minimiser(run.spec.depth, &run.state.params);
+    if at_minimiser && (frozen || run.was_at_minimiser) {
+        run.state.status = RunStatus::Converged { step };
+    }
+    run.was_at_minimiser = at_minimiser;
 }
 
 /// ‖w − r‖₂ / ‖r‖₂, the unit-free distance the JSON reports (‖w‖₂ when r = 0).
@@ -338,6 +429,29 @@ pub struct DiagonalSnapshot {
     pub runs: Vec<DiagonalRunSnapshot>,
 }
 
+impl DiagonalSnapshot {
+    /// The order coordinates are shown in (dashboard and figure alike): by |min-ℓ1| descending,
+    /// ties (its zeros) by |min-ℓ2| descending, then by the first run's |wⱼ|, so the sparse
+    /// solution's support comes first and the dense one's largest values next.
+    #[must_use]
+    pub fn coordinate_order(&self) -> Vec<usize> {
+        let magnitude = |r: &Result<Vec<f64>, _>, j: usize| r.as_ref().map_or(0.0, |w| w[j].abs());
+        let first_run = |j: usize| self.runs.first().map_or(0.0, |r| r.w[j].abs());
+        let mut order: Vec<usize> = (0..self.dim).collect();
+        order.sort_by(|&a, &b| {
+            magnitude(&self.references.min_l1, b)
+                .total_cmp(&magnitude(&self.references.min_l1, a))
+                .then(
+                    magnitude(&self.references.min_l2, b)
+                        .total_cmp(&magnitude(&self.references.min_l2, a)),
+                )
+                .then(first_run(b).total_cmp(&first_run(a)))
+                .then(a.cmp(&b))
+        });
+        order
+    }
+}
+
 /// ‖w − ref‖₂ / ‖ref‖₂ to each reference that exists.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DiagonalDistances {
@@ -370,7 +484,7 @@ pub struct DiagonalRunSnapshot {
     pub implicit: Result<Vec<f64>, InterpolationError>,
     /// Relative distances to the references.
     pub distances: DiagonalDistances,
-    /// Moving, frozen or diverged.
+    /// Moving, frozen, converged or diverged.
     pub status: RunStatus,
     /// Log-spaced history of the [`DIAGONAL_HISTORY_FIELDS`].
     pub history: History,

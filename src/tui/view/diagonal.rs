@@ -85,26 +85,6 @@ pub fn render(
     diagonal_metrics::render(frame, table, diagonal, focused == Pane::Metrics, theme);
 }
 
-/// The coordinate order: by |min-ℓ1| descending, ties (its zeros) by |min-ℓ2| descending, so
-/// the sparse solution's support comes first and the dense one's largest values next.
-#[must_use]
-pub fn coordinate_order(diagonal: &DiagonalSnapshot) -> Vec<usize> {
-    let magnitude = |r: &Result<Vec<f64>, _>, j: usize| r.as_ref().map_or(0.0, |w| w[j].abs());
-    let first_run = |j: usize| diagonal.runs.first().map_or(0.0, |r| r.w[j].abs());
-    let mut order: Vec<usize> = (0..diagonal.dim).collect();
-    order.sort_by(|&a, &b| {
-        magnitude(&diagonal.references.min_l1, b)
-            .total_cmp(&magnitude(&diagonal.references.min_l1, a))
-            .then(
-                magnitude(&diagonal.references.min_l2, b)
-                    .total_cmp(&magnitude(&diagonal.references.min_l2, a)),
-            )
-            .then(first_run(b).total_cmp(&first_run(a)))
-            .then(a.cmp(&b))
-    });
-    order
-}
-
 /// The coordinates pane: one group of cells per coordinate, holding the min-ℓ1 stem, the min-ℓ2
 /// dot, then each run's digit in its own cell, so no run hides another or a reference.
 fn render_coordinates(
@@ -117,7 +97,11 @@ fn render_coordinates(
     let group = diagonal.runs.len() + 2;
     let inner_width = area.width.saturating_sub(2) as usize;
     let shown = (inner_width / group).clamp(1, diagonal.dim.max(1));
-    let order: Vec<usize> = coordinate_order(diagonal).into_iter().take(shown).collect();
+    let order: Vec<usize> = diagonal
+        .coordinate_order()
+        .into_iter()
+        .take(shown)
+        .collect();
     let l1 = diagonal.references.min_l1.as_ref().ok();
     let l2 = diagonal.references.min_l2.as_ref().ok();
     let largest = order
