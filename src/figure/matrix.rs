@@ -1,6 +1,7 @@
-//! The matrix figure: the top singular values σᵢ of each run's M = U Vᵀ over log t (from its
-//! bounded spectra history), with the min-nuclear-norm completion's singular values as dashed
-//! levels, on log axes (a small init starts σ near 10⁻⁶ and the winners climb decades).
+//! The matrix figure: the top singular values σᵢ of each run's M (U Vᵀ, or U C₁ ⋯ Vᵀ) over
+//! log t (from its bounded spectra history), with the min-nuclear-norm completion's singular
+//! values as dashed levels, on log axes (a small init starts σ near 10⁻⁶ and the winners climb
+//! decades).
 
 use plotters::prelude::*;
 
@@ -113,7 +114,7 @@ pub(super) fn svg(s: &MatrixSnapshot, caption: Caption<'_>) -> Result<String, St
         chart
             .configure_mesh()
             .x_desc("step t (log)")
-            .y_desc("singular values σᵢ of U Vᵀ (log)")
+            .y_desc("singular values σᵢ of M (log)")
             .label_style(("sans-serif", LABEL_SIZE))
             .light_line_style(RGBColor(235, 235, 235))
             .draw()
@@ -127,7 +128,11 @@ pub(super) fn svg(s: &MatrixSnapshot, caption: Caption<'_>) -> Result<String, St
                     .map_err(drawing_error)?;
                 if j == 0 {
                     drawn
-                        .label(format!("{} {}", i + 1, run.optimizer.label()))
+                        .label(if run.depth == 2 {
+                            format!("{} {}", i + 1, run.optimizer.label())
+                        } else {
+                            format!("{} {} depth {}", i + 1, run.optimizer.label(), run.depth)
+                        })
                         .legend(move |(x, y)| {
                             PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
                         });

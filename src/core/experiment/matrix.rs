@@ -287,7 +287,7 @@ pub struct MatrixRunSnapshot {
     pub nuclear_norm: f64,
     /// Roy–Vetterli effective rank.
     pub effective_rank: f64,
-    /// Moving, frozen or diverged.
+    /// Moving, frozen, converged or diverged.
     pub status: RunStatus,
     /// Top singular values over time, log-spaced in steps (bounded).
     pub spectra: History,

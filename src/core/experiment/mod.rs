@@ -83,7 +83,7 @@ trait Engine {
     fn step(&mut self, start: u64, n: u64);
     /// Records every run's trail at `step`, whether or not its spacing wants it (the start).
     fn record_all(&mut self, step: u64);
-    /// True when every run has frozen or diverged.
+    /// True when every run has stopped (frozen, converged or diverged).
     fn all_stopped(&self) -> bool;
 }
 
@@ -164,7 +164,7 @@ impl Experiment {
         self.step
     }
 
-    /// True when every run has frozen or diverged, so stepping changes nothing.
+    /// True when every run has stopped (frozen, converged or diverged), so stepping changes nothing.
     #[must_use]
     pub fn all_stopped(&self) -> bool {
         self.body.engine().all_stopped()

@@ -155,7 +155,7 @@ fn banner(app: &App, theme: Theme) -> Option<(String, Style)> {
             theme.note(),
         )),
         Some(AutoPause::AllStopped) => Some((
-            "every run has stopped (frozen or diverged): r resets, 1-3 or p switch presets"
+            "every run has stopped (frozen, converged or diverged): r resets, 1-3 or p switch presets"
                 .to_owned(),
             theme.note(),
         )),
