@@ -131,3 +131,42 @@ fn normalized_steps_have_length_lr_at_any_gradient_scale() {
     optimizer.step(&mut theta, &[0.0, 0.0]);
     assert_eq!(theta, START);
 }
+
+/// Every rule's "moved" answer against copying θ before the step and comparing bit by bit (what
+/// the experiment did before the rules reported it), over gradients that move everything, one
+/// coordinate, nothing (zero), and nothing by underflow (1e-300 against θ ≈ 1e10), with and
+/// without a decaying schedule. Exact: a bool against a bool.
+#[test]
+fn each_rule_reports_moved_exactly_when_a_parameter_changed_its_bits() {
+    use implicit_bias::core::optim::Schedule;
+    let gradients: [[f64; 2]; 6] = [
+        [0.5, -1.0],
+        [0.0, 0.0],
+        [1e-300, -1e-300],
+        [0.0, 2.0],
+        [0.0, 0.0],
+        [-0.0, 0.0],
+    ];
+    for kind in OptimizerKind::ALL {
+        for schedule in [Schedule::Constant, Schedule::InvSqrt] {
+            for start in [[1.0, -2.0], [1e10, -1e10]] {
+                let mut spec = OptimizerSpec::new(kind, 0.1);
+                spec.schedule = schedule;
+                let mut optimizer = spec.build(2);
+                let mut theta = start;
+                for grad in gradients {
+                    let before = theta;
+                    let moved = optimizer.step(&mut theta, &grad);
+                    let changed = theta
+                        .iter()
+                        .zip(before)
+                        .any(|(new, old)| new.to_bits() != old.to_bits());
+                    assert_eq!(
+                        moved, changed,
+                        "{kind:?} {schedule:?} from {start:?} at {grad:?}"
+                    );
+                }
+            }
+        }
+    }
+}

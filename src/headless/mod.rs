@@ -31,11 +31,14 @@ use crate::preset::{self, PresetInfo};
 const TRACE_PER_DECADE: f64 = 50.0;
 /// At most this many `svd_every` rows per run; beyond it the stride is widened.
 const TRACE_MAX_LINEAR_ROWS: u64 = 2000;
-/// The progress bar moves at least this many times over a run.
+/// The progress bar moves this many times over a run (fewer for a short one, see below).
 const PROGRESS_UPDATES: u64 = 1000;
 /// ... and at least every this many steps, so a long run (`--steps 1e12`) shows its bar and
 /// rate at once rather than after its first thousandth.
 const PROGRESS_MAX_CHUNK: u64 = 10_000;
+/// Fewest steps between two progress updates: a batch this long lets the runs step in parallel
+/// (a few µs of hand-over) without the hand-over showing.
+const PROGRESS_MIN_CHUNK: u64 = 1_000;
 
 /// A map that keeps insertion order in JSON (references in preset order).
 struct OrderedMap<V>(Vec<(String, V)>);
@@ -354,7 +357,7 @@ pub fn run_with_figure(
         );
         bar
     });
-    let chunk = (steps / PROGRESS_UPDATES).clamp(1, PROGRESS_MAX_CHUNK);
+    let chunk = (steps / PROGRESS_UPDATES).clamp(PROGRESS_MIN_CHUNK, PROGRESS_MAX_CHUNK);
     let mut next_record = schedule.next(0);
     let mut last_recorded = 0;
     while experiment.steps_done() < steps {

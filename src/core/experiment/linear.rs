@@ -1,6 +1,8 @@
 //! The linear experiment kind: a classifier f(x) = ⟨w, x⟩ + b on labelled points, its runs, the
 //! max-margin references and the snapshot the front ends draw (the article's experiments 1 and 3).
 
+use rayon::prelude::*;
+
 use crate::core::data::LinearData;
 use crate::core::history::{History, Spacing};
 use crate::core::linalg::{angle_degrees, dot, norm2, unit};
@@ -12,10 +14,13 @@ use crate::core::reference::{
 
 use super::convergence::{CHECK_EVERY, LinearObjective, at_minimiser};
 use super::run::{Batcher, RunState, RunStatus, ZeroGradientCheck};
-use super::{Engine, ExperimentSpec};
+use super::{Engine, ExperimentSpec, PARALLEL_WORK};
 
 /// Most points a trail keeps per run (log-spaced, thinned when full).
 pub const TRAIL_CAPACITY: usize = 600;
+
+/// What one exp costs, in multiply-adds (for the estimate that decides parallel stepping).
+const EXP_COST: usize = 16;
 
 /// The trail's spacing: every decade of steps gets the same number of points.
 const TRAIL_SPACING: Spacing = Spacing::Log { per_decade: 60.0 };
@@ -197,34 +202,14 @@ fn record_trace(run: &mut LinearRun, model: &LinearModel, data: &LinearData, ste
 
 impl Engine for LinearExperiment {
     fn step(&mut self, start: u64, n: u64) {
-        let model = &self.model;
-        for run in &mut self.runs {
-            let mut step = start;
-            while step < start.saturating_add(n) && run.state.status.is_ok() {
-                step += 1;
-                let full_gradient_is_zero = |params: &[f64]| {
-                    let mut grad = vec![0.0; params.len()];
-                    model.gradient(params, &mut grad);
-                    grad.iter().all(|&g| g == 0.0)
-                };
-                let check: Option<ZeroGradientCheck<'_>> =
-                    run.batcher.is_some().then_some(&full_gradient_is_zero);
-                let mut objective = LinearObjective {
-                    model,
-                    batch: run.batcher.as_mut().map(Batcher::next),
-                };
-                run.state.advance(step, &mut objective, check);
-                if !self.separable {
-                    check_convergence(model, run, step);
-                }
-                // A diverged step has no direction worth drawing; a frozen one still has one.
-                let diverged = matches!(run.state.status, RunStatus::Diverged { .. });
-                if !diverged && run.trail.wants(step) {
-                    let record = trail_record(&self.data, model.has_bias(), &run.state.params);
-                    run.trail.offer(step, &record);
-                    record_trace(run, &self.model, &self.data, step);
-                }
-            }
+        let (model, data, separable) = (&self.model, &self.data, self.separable);
+        let step_run = |run: &mut LinearRun| step_run(run, model, data, separable, start, n);
+        // One step costs a multiply-add per (point, coordinate) and an exp per point.
+        let work = n.saturating_mul((data.len() * (data.dim + 1 + EXP_COST)) as u64);
+        if work >= PARALLEL_WORK && self.runs.len() > 1 {
+            self.runs.par_iter_mut().for_each(step_run);
+        } else {
+            self.runs.iter_mut().for_each(step_run);
         }
     }
 
@@ -238,6 +223,44 @@ impl Engine for LinearExperiment {
 
     fn all_stopped(&self) -> bool {
         self.runs.iter().all(|r| !r.state.status.is_ok())
+    }
+}
+
+/// Takes `run` through steps `start + 1 ..= start + n` (fewer if it stops): each run owns its
+/// optimizer state and batcher, so runs step independently (and bit-identically) on any thread.
+fn step_run(
+    run: &mut LinearRun,
+    model: &LinearModel,
+    data: &LinearData,
+    separable: bool,
+    start: u64,
+    n: u64,
+) {
+    let mut step = start;
+    while step < start.saturating_add(n) && run.state.status.is_ok() {
+        step += 1;
+        let full_gradient_is_zero = |params: &[f64]| {
+            let mut grad = vec![0.0; params.len()];
+            model.gradient(params, &mut grad);
+            grad.iter().all(|&g| g == 0.0)
+        };
+        let check: Option<ZeroGradientCheck<'_>> =
+            run.batcher.is_some().then_some(&full_gradient_is_zero);
+        let mut objective = LinearObjective {
+            model,
+            batch: run.batcher.as_mut().map(Batcher::next),
+        };
+        run.state.advance(step, &mut objective, check);
+        if !separable {
+            check_convergence(model, run, step);
+        }
+        // A diverged step has no direction worth drawing; a frozen one still has one.
+        let diverged = matches!(run.state.status, RunStatus::Diverged { .. });
+        if !diverged && run.trail.wants(step) {
+            let record = trail_record(data, model.has_bias(), &run.state.params);
+            run.trail.offer(step, &record);
+            record_trace(run, model, data, step);
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! reference and the snapshot the front ends draw.
 
 use nalgebra::DMatrix;
+use rayon::prelude::*;
 
 use crate::core::data::MatrixData;
 use crate::core::history::{History, Spacing};
@@ -12,7 +13,7 @@ use crate::core::optim::OptimizerSpec;
 use crate::core::reference::{NuclearReference, min_nuclear_norm};
 
 use super::run::{RunState, RunStatus};
-use super::{Engine, ExperimentSpec};
+use super::{Engine, ExperimentSpec, PARALLEL_WORK};
 
 /// Largest matrix side for which the min-nuclear-norm reference is computed: its solver takes
 /// about a second at 200×200 and grows with the cube of the side.
@@ -99,8 +100,9 @@ impl NuclearReferenceStatus {
 /// One run: its spec, its state and its history of spectra.
 struct MatrixRun {
     spec: MatrixRunSpec,
-    /// Which of the experiment's models (one per depth) this run uses.
-    model: usize,
+    /// The run's own model: its workspaces are written every step, so each run owns one and
+    /// the runs can step in parallel.
+    model: MatrixModel,
     state: RunState,
     /// Per record: the top singular values (min(m, n, k) of them, descending), on a log grid.
     spectra: History,
@@ -109,10 +111,8 @@ struct MatrixRun {
     trace: History,
 }
 
-/// The running matrix experiment: models, runs and the reference computed once at the start.
+/// The running matrix experiment: runs and the reference computed once at the start.
 pub(super) struct MatrixExperiment {
-    /// One model (with its workspaces) per depth the runs use, in order of first use.
-    models: Vec<MatrixModel>,
     data: MatrixData,
     runs: Vec<MatrixRun>,
     reference: NuclearReferenceStatus,
@@ -121,7 +121,6 @@ pub(super) struct MatrixExperiment {
 impl MatrixExperiment {
     /// Builds the runs and, when asked and small enough, solves the nuclear-norm reference.
     pub(super) fn new(problem: &MatrixProblem, spec: &ExperimentSpec) -> Self {
-        let mut models: Vec<MatrixModel> = vec![];
         let (rows, cols) = problem.data.target.shape();
         let kept = rows.min(cols).min(problem.width);
         let spacing = Spacing::Log {
@@ -131,15 +130,8 @@ impl MatrixExperiment {
             .runs
             .iter()
             .map(|run| {
-                let depth = run.depth();
-                let model = models
-                    .iter()
-                    .position(|m| m.depth() == depth)
-                    .unwrap_or_else(|| {
-                        models.push(MatrixModel::new(&problem.data, problem.width, depth));
-                        models.len() - 1
-                    });
-                let mut params = Vec::with_capacity(models[model].parameter_count());
+                let model = MatrixModel::new(&problem.data, problem.width, run.depth());
+                let mut params = Vec::with_capacity(model.parameter_count());
                 params.extend_from_slice(run.u0.as_slice());
                 for factor in &run.middle {
                     params.extend_from_slice(factor.as_slice());
@@ -166,7 +158,6 @@ impl MatrixExperiment {
             NuclearReferenceStatus::Solved(min_nuclear_norm(&problem.data))
         };
         Self {
-            models,
             data: problem.data.clone(),
             runs,
             reference,
@@ -179,7 +170,7 @@ impl MatrixExperiment {
             .runs
             .iter()
             .map(|run| {
-                let model = &self.models[run.model];
+                let model = &run.model;
                 let product = model.product(&run.state.params);
                 let singular_values = singular_values(&product);
                 MatrixRunSnapshot {
@@ -209,27 +200,27 @@ impl MatrixExperiment {
 
 impl Engine for MatrixExperiment {
     fn step(&mut self, start: u64, n: u64) {
-        for run in &mut self.runs {
-            let model = &mut self.models[run.model];
-            let mut step = start;
-            while step < start.saturating_add(n) && run.state.status.is_ok() {
-                step += 1;
-                let loss = model.gradient(&run.state.params, &mut run.state.grad);
-                if !loss.is_finite() {
-                    run.state.status = RunStatus::Diverged { step };
-                    break;
-                }
-                run.state.apply(step, None);
-                if run.spectra.wants(step) {
-                    record(run, model, step);
-                }
-            }
+        // A step costs a few products of the factors by a (rows × cols) matrix: about
+        // max(rows, cols) multiply-adds per parameter.
+        let side = self.data.target.nrows().max(self.data.target.ncols());
+        let work = self
+            .runs
+            .iter()
+            .map(|run| run.state.params.len() * side)
+            .max();
+        let work = n.saturating_mul(work.unwrap_or(0) as u64);
+        if work >= PARALLEL_WORK && self.runs.len() > 1 {
+            self.runs
+                .par_iter_mut()
+                .for_each(|run| step_run(run, start, n));
+        } else {
+            self.runs.iter_mut().for_each(|run| step_run(run, start, n));
         }
     }
 
     fn record_all(&mut self, step: u64) {
         for run in &mut self.runs {
-            record(run, &self.models[run.model], step);
+            record(run, step);
         }
     }
 
@@ -238,8 +229,27 @@ impl Engine for MatrixExperiment {
     }
 }
 
+/// Takes `run` through steps `start + 1 ..= start + n` (fewer if it stops), on any thread: the
+/// run owns its model's workspaces and its optimizer state, so the result is the same bits.
+fn step_run(run: &mut MatrixRun, start: u64, n: u64) {
+    let mut step = start;
+    while step < start.saturating_add(n) && run.state.status.is_ok() {
+        step += 1;
+        let loss = run.model.gradient(&run.state.params, &mut run.state.grad);
+        if !loss.is_finite() {
+            run.state.status = RunStatus::Diverged { step };
+            break;
+        }
+        run.state.apply(step, None);
+        if run.spectra.wants(step) {
+            record(run, step);
+        }
+    }
+}
+
 /// Records the top singular values of U Vᵀ (descending) and the trace's metrics at `step`.
-fn record(run: &mut MatrixRun, model: &MatrixModel, step: u64) {
+fn record(run: &mut MatrixRun, step: u64) {
+    let model = &run.model;
     let product = model.product(&run.state.params);
     let mut values = singular_values(&product);
     run.trace.offer(

@@ -42,6 +42,11 @@ pub const MAX_RUNS: usize = 12;
 /// Largest horizon: beyond this even 10⁹ steps/s would not finish.
 pub const MAX_STEPS: u64 = 1_000_000_000_000_000;
 
+/// Work (in multiply-adds, estimated by each kind) below which a batch steps its runs on this
+/// thread: handing runs to rayon costs some µs, which a small batch (the dashboard's first
+/// slices, a single step) would feel; above it the runs step in parallel.
+const PARALLEL_WORK: u64 = 50_000;
+
 /// A checked, ready-to-run experiment description (what a preset becomes).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExperimentSpec {

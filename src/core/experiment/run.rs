@@ -65,7 +65,6 @@ impl RunStatus {
 /// The parameters, optimizer state and bookkeeping every run has.
 pub(super) struct RunState {
     pub(super) params: Vec<f64>,
-    before: Vec<f64>,
     pub(super) grad: Vec<f64>,
     optimizer: Box<dyn Optimizer>,
     pub(super) status: RunStatus,
@@ -76,7 +75,6 @@ impl RunState {
         let n = params.len();
         Self {
             optimizer: spec.build(n),
-            before: params.clone(),
             grad: vec![0.0; n],
             params,
             status: RunStatus::Ok,
@@ -91,10 +89,10 @@ impl RunState {
         objective: &mut dyn Objective,
         full_gradient_is_zero: Option<ZeroGradientCheck<'_>>,
     ) {
-        self.before.copy_from_slice(&self.params);
-        self.optimizer
+        let moved = self
+            .optimizer
             .update(&mut self.params, &mut self.grad, objective);
-        self.classify(step, full_gradient_is_zero);
+        self.classify(step, moved, full_gradient_is_zero);
     }
 
     /// Applies the optimizer to the gradient in `self.grad` and classifies the outcome.
@@ -108,19 +106,18 @@ impl RunState {
         step: u64,
         full_gradient_is_zero: Option<ZeroGradientCheck<'_>>,
     ) {
-        self.before.copy_from_slice(&self.params);
-        self.optimizer.step(&mut self.params, &self.grad);
-        self.classify(step, full_gradient_is_zero);
+        let moved = self.optimizer.step(&mut self.params, &self.grad);
+        self.classify(step, moved, full_gradient_is_zero);
     }
 
-    /// Sets the status after an update from `self.before` to `self.params` with `self.grad`.
-    fn classify(&mut self, step: u64, full_gradient_is_zero: Option<ZeroGradientCheck<'_>>) {
-        // Almost every step moves the first parameter, so this usually stops at once.
-        let unchanged = self
-            .params
-            .iter()
-            .zip(&self.before)
-            .all(|(new, old)| new.to_bits() == old.to_bits());
+    /// Sets the status after an update to `self.params` with `self.grad`; `moved` is the
+    /// optimizer's word on whether any parameter's bits changed.
+    fn classify(
+        &mut self,
+        step: u64,
+        moved: bool,
+        full_gradient_is_zero: Option<ZeroGradientCheck<'_>>,
+    ) {
         // A NaN or infinite gradient is divergence even when the rule ignores it (sign(NaN)
         // moves nothing): the run must not pass for frozen. Folded without short-circuit so
         // the loop vectorises.
@@ -131,7 +128,7 @@ impl RunState {
             .fold(true, |all, (p, g)| all & p.is_finite() & g.is_finite());
         if !finite {
             self.status = RunStatus::Diverged { step };
-        } else if unchanged {
+        } else if !moved {
             let frozen = match full_gradient_is_zero {
                 None => {
                     self.optimizer.is_memoryless()

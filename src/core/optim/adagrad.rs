@@ -1,7 +1,7 @@
 //! Adagrad as torch.optim.Adagrad (no learning-rate decay):
 //! s ← s + g²; θ ← θ − η g / (√s + ε).
 
-use super::Optimizer;
+use super::{Optimizer, assign};
 
 /// torch.optim.Adagrad state.
 #[derive(Debug, Clone)]
@@ -28,10 +28,12 @@ impl Optimizer for Adagrad {
         self.lr = lr;
     }
 
-    fn step(&mut self, params: &mut [f64], grad: &[f64]) {
+    fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
+        let mut moved = false;
         for ((p, &g), s) in params.iter_mut().zip(grad).zip(&mut self.sum_squares) {
             *s += g * g;
-            *p -= self.lr * (g / (s.sqrt() + self.eps));
+            moved |= assign(p, *p - self.lr * (g / (s.sqrt() + self.eps)));
         }
+        moved
     }
 }

@@ -5,7 +5,7 @@
 //! With ε = 0 a coordinate whose second moment is 0 (every gradient so far was 0, or its square
 //! underflowed) does not move, rather than moving by 0/0 = NaN.
 
-use super::Optimizer;
+use super::{Optimizer, assign};
 
 /// torch.optim.Adam state.
 #[derive(Debug, Clone)]
@@ -40,7 +40,8 @@ impl Optimizer for Adam {
         self.lr = lr;
     }
 
-    fn step(&mut self, params: &mut [f64], grad: &[f64]) {
+    fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
+        let mut moved = false;
         self.step = self.step.saturating_add(1);
         let bias_correction1 = 1.0 - self.beta1.powi(self.step);
         let bias_correction2_sqrt = (1.0 - self.beta2.powi(self.step)).sqrt();
@@ -57,9 +58,10 @@ impl Optimizer for Adam {
             let denom = v.sqrt() / bias_correction2_sqrt + self.eps;
             // Only ε = 0 can make the denominator 0; with ε > 0 this is the torch update.
             if denom > 0.0 {
-                *p -= step_size * (*m / denom);
+                moved |= assign(p, *p - step_size * (*m / denom));
             }
         }
+        moved
     }
 
     fn at_rest(&self) -> bool {

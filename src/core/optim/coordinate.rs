@@ -3,7 +3,7 @@
 //! norm, so its implicit bias is the ℓ1 max-margin direction (sparse weights), the counterpart
 //! of sign descent's ℓ∞.
 
-use super::Optimizer;
+use super::{Optimizer, assign};
 
 /// Greedy (Gauss–Southwell) coordinate descent with step size `lr`.
 #[derive(Debug, Clone)]
@@ -24,16 +24,17 @@ impl Optimizer for CoordinateDescent {
         self.lr = lr;
     }
 
-    fn step(&mut self, params: &mut [f64], grad: &[f64]) {
+    fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
         let mut best: Option<(usize, f64)> = None;
         for (j, &g) in grad.iter().enumerate() {
             if best.is_none_or(|(_, b)| g.abs() > b.abs()) {
                 best = Some((j, g));
             }
         }
-        if let Some((j, g)) = best {
-            params[j] -= self.lr * g;
-        }
+        best.is_some_and(|(j, g)| {
+            let new = params[j] - self.lr * g;
+            assign(&mut params[j], new)
+        })
     }
 
     fn is_memoryless(&self) -> bool {

@@ -1,7 +1,7 @@
 //! Gradient descent: θ ← θ − η ∇L(θ). The article's optimizer, and the one whose implicit bias
 //! (the ℓ2 max-margin direction) the theory pins down.
 
-use super::Optimizer;
+use super::{Optimizer, assign};
 
 /// Plain gradient descent with a constant step size.
 #[derive(Debug, Clone)]
@@ -22,10 +22,12 @@ impl Optimizer for GradientDescent {
         self.lr = lr;
     }
 
-    fn step(&mut self, params: &mut [f64], grad: &[f64]) {
+    fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
+        let mut moved = false;
         for (p, g) in params.iter_mut().zip(grad) {
-            *p -= self.lr * g;
+            moved |= assign(p, *p - self.lr * g);
         }
+        moved
     }
 
     fn is_memoryless(&self) -> bool {

@@ -3,7 +3,7 @@
 //! Its implicit bias is the ℓp max-margin direction (Sun et al. 2022); p = 2 is gradient descent.
 //! The dual point θ is recomputed from w at every step, so the rule keeps no state.
 
-use super::Optimizer;
+use super::{Optimizer, assign};
 
 /// p-norm mirror descent with learning rate `lr`.
 #[derive(Debug, Clone)]
@@ -32,11 +32,13 @@ impl Optimizer for Mirror {
         self.lr = lr;
     }
 
-    fn step(&mut self, params: &mut [f64], grad: &[f64]) {
+    fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
+        let mut moved = false;
         for (w, g) in params.iter_mut().zip(grad) {
             let dual = w.signum() * w.abs().powf(self.power) - self.lr * g;
-            *w = dual.signum() * dual.abs().powf(self.inverse_power);
+            moved |= assign(w, dual.signum() * dual.abs().powf(self.inverse_power));
         }
+        moved
     }
 
     fn is_memoryless(&self) -> bool {

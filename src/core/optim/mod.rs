@@ -41,15 +41,23 @@ pub trait Optimizer: Send {
     /// Sets the learning rate of the next steps (what a [`Schedule`] changes).
     fn set_lr(&mut self, lr: f64);
 
-    /// Applies one update to `params` given the gradient at `params`.
-    fn step(&mut self, params: &mut [f64], grad: &[f64]);
+    /// Applies one update to `params` given the gradient at `params`, and says whether any
+    /// parameter's bits changed: the run computes "nothing moved" (a frozen run) from this,
+    /// in the rule's own loop, instead of copying every parameter before each step.
+    fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool;
 
     /// One update of `params`, asking `objective` for what the rule needs (`grad` is the
     /// workspace it is written to, and holds it afterwards). Most rules need only the gradient;
-    /// normalized descent asks for the scaled gradient and loss, which never underflow.
-    fn update(&mut self, params: &mut [f64], grad: &mut [f64], objective: &mut dyn Objective) {
+    /// normalized descent asks for the scaled gradient and loss, which never underflow. Says
+    /// whether any parameter moved, as [`Optimizer::step`] does.
+    fn update(
+        &mut self,
+        params: &mut [f64],
+        grad: &mut [f64],
+        objective: &mut dyn Objective,
+    ) -> bool {
         objective.gradient(params, grad);
-        self.step(params, grad);
+        self.step(params, grad)
     }
 
     /// True when the rule has no memory: an update that leaves the parameters bit-identical will
@@ -63,6 +71,15 @@ pub trait Optimizer: Send {
     fn at_rest(&self) -> bool {
         true
     }
+}
+
+/// Writes `new` into `param` and says whether its bits changed (`-0.0` for `0.0` counts as a
+/// move, as does any NaN payload change: the same test as comparing copies bit by bit).
+#[inline]
+fn assign(param: &mut f64, new: f64) -> bool {
+    let moved = new.to_bits() != param.to_bits();
+    *param = new;
+    moved
 }
 
 /// Which update rule a run uses; the names are the preset's `optimizer` values.

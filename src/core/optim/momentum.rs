@@ -1,7 +1,7 @@
 //! Heavy-ball momentum as torch.optim.SGD computes it: b ← μ b + g (b = g at the first step);
 //! θ ← θ − η b, or with Nesterov θ ← θ − η (g + μ b).
 
-use super::Optimizer;
+use super::{Optimizer, assign};
 
 /// SGD with momentum μ, optionally Nesterov.
 #[derive(Debug, Clone)]
@@ -30,13 +30,15 @@ impl Optimizer for Momentum {
         self.lr = lr;
     }
 
-    fn step(&mut self, params: &mut [f64], grad: &[f64]) {
+    fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
+        let mut moved = false;
         for ((p, &g), b) in params.iter_mut().zip(grad).zip(&mut self.buffer) {
             // With b = 0 initially, μ·0 + g is torch's "first step: b = g" exactly.
             *b = self.mu * *b + g;
             let direction = if self.nesterov { g + self.mu * *b } else { *b };
-            *p -= self.lr * direction;
+            moved |= assign(p, *p - self.lr * direction);
         }
+        moved
     }
 
     fn at_rest(&self) -> bool {

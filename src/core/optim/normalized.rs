@@ -9,7 +9,7 @@
 //! largest |gᵢ|, so no norm overflows or underflows either. A gradient of exactly zero gives no
 //! step.
 
-use super::{Objective, Optimizer};
+use super::{Objective, Optimizer, assign};
 
 /// What the gradient is divided by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -69,25 +69,32 @@ impl Optimizer for Normalized {
 
     /// The update from a gradient alone; normalizing by the loss needs [`Optimizer::update`],
     /// which knows the loss (here it would divide by NaN and the run would be diverged).
-    fn step(&mut self, params: &mut [f64], grad: &[f64]) {
+    fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
         let scale = grad.iter().fold(0.0_f64, |m, g| m.max(g.abs()));
         // No step without a direction. A non-finite gradient needs no case of its own here: the
         // experiment checks every gradient and reports the run diverged.
         if scale == 0.0 || !scale.is_finite() {
-            return;
+            return false;
         }
         let divisor = match self.by {
             NormalizeBy::Gradient => grad.iter().map(|g| (g / scale).powi(2)).sum::<f64>().sqrt(),
             NormalizeBy::Loss => self.scaled_loss / scale,
         };
+        let mut moved = false;
         for (p, g) in params.iter_mut().zip(grad) {
-            *p -= self.lr * ((g / scale) / divisor);
+            moved |= assign(p, *p - self.lr * ((g / scale) / divisor));
         }
+        moved
     }
 
-    fn update(&mut self, params: &mut [f64], grad: &mut [f64], objective: &mut dyn Objective) {
+    fn update(
+        &mut self,
+        params: &mut [f64],
+        grad: &mut [f64],
+        objective: &mut dyn Objective,
+    ) -> bool {
         self.scaled_loss = objective.scaled_gradient(params, grad);
-        self.step(params, grad);
+        self.step(params, grad)
     }
 
     fn is_memoryless(&self) -> bool {

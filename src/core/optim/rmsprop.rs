@@ -1,7 +1,7 @@
 //! RMSprop as torch.optim.RMSprop (no momentum, not centred):
 //! v ← α v + (1−α) g²; θ ← θ − η g / (√v + ε).
 
-use super::Optimizer;
+use super::{Optimizer, assign};
 
 /// torch.optim.RMSprop state.
 #[derive(Debug, Clone)]
@@ -30,10 +30,12 @@ impl Optimizer for RmsProp {
         self.lr = lr;
     }
 
-    fn step(&mut self, params: &mut [f64], grad: &[f64]) {
+    fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
+        let mut moved = false;
         for ((p, &g), v) in params.iter_mut().zip(grad).zip(&mut self.square_avg) {
             *v = *v * self.alpha + (1.0 - self.alpha) * g * g;
-            *p -= self.lr * (g / (v.sqrt() + self.eps));
+            moved |= assign(p, *p - self.lr * (g / (v.sqrt() + self.eps)));
         }
+        moved
     }
 }

@@ -89,14 +89,19 @@ impl Optimizer for Scheduled {
         self.lr = lr;
     }
 
-    fn step(&mut self, params: &mut [f64], grad: &[f64]) {
+    fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
         self.advance();
-        self.inner.step(params, grad);
+        self.inner.step(params, grad)
     }
 
-    fn update(&mut self, params: &mut [f64], grad: &mut [f64], objective: &mut dyn Objective) {
+    fn update(
+        &mut self,
+        params: &mut [f64],
+        grad: &mut [f64],
+        objective: &mut dyn Objective,
+    ) -> bool {
         self.advance();
-        self.inner.update(params, grad, objective);
+        self.inner.update(params, grad, objective)
     }
 
     // A memoryless rule that did not move will not move with a smaller step either (rounding is

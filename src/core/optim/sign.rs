@@ -1,7 +1,7 @@
 //! Sign descent: θ ← θ − η sign(∇L(θ)), with sign(0) = 0. It is steepest descent for the ℓ∞
 //! norm, so its implicit bias is the ℓ∞ max-margin direction (Adam without its averaging).
 
-use super::Optimizer;
+use super::{Optimizer, assign};
 
 /// Sign descent with a constant step.
 #[derive(Debug, Clone)]
@@ -22,14 +22,16 @@ impl Optimizer for SignDescent {
         self.lr = lr;
     }
 
-    fn step(&mut self, params: &mut [f64], grad: &[f64]) {
+    fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
+        let mut moved = false;
         for (p, &g) in params.iter_mut().zip(grad) {
             if g > 0.0 {
-                *p -= self.lr;
+                moved |= assign(p, *p - self.lr);
             } else if g < 0.0 {
-                *p += self.lr;
+                moved |= assign(p, *p + self.lr);
             }
         }
+        moved
     }
 
     fn is_memoryless(&self) -> bool {
