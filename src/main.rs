@@ -36,10 +36,6 @@ const DEFAULT_PRESET: &str = "max-margin";
     version,
     args_conflicts_with_subcommands = true
 )]
-#[command(
-    after_help = "Keys in the dashboard: space pause · n step · N 100 steps · +/- speed · \
-w warp · r reset · 1 2 3 presets · p picker · tab focus · e export · ? help · q quit"
-)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -269,7 +265,25 @@ fn command() -> clap::Command {
         "Folder of presets for names, the picker and `presets` (default: {})",
         preset::default_dir().display()
     );
-    Cli::command().mut_arg("presets", |arg| arg.help(help))
+    with_key_help(Cli::command().mut_arg("presets", |arg| arg.help(help)))
+}
+
+/// `--help` ends with the dashboard's keys, written from the keymap's own table (the one the
+/// `?` overlay shows), so the two lists cannot drift apart.
+#[cfg(feature = "tui")]
+fn with_key_help(command: clap::Command) -> clap::Command {
+    use std::fmt::Write as _;
+    let mut text = String::from("Keys in the dashboard (its `?` overlay shows the same list):");
+    for (keys, what) in implicit_bias::tui::keymap::HELP {
+        write!(text, "\n  {keys:<7} {what}").ok();
+    }
+    command.after_help(text)
+}
+
+/// Without the dashboard there are no keys to list.
+#[cfg(not(feature = "tui"))]
+fn with_key_help(command: clap::Command) -> clap::Command {
+    command
 }
 
 /// The preset the dashboard opens when none is named: `max-margin`, or, when the folder has none

@@ -462,3 +462,17 @@ fn run_writes_the_figure_it_is_asked_for_and_refuses_an_unwritable_one_at_once()
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `--help` ends with every row of the keymap's help table (the `?` overlay's list), so a key
+/// added to the dashboard cannot be missing from `--help`. Independent of the printing code:
+/// the table is read through the library and each description searched for in the output.
+#[cfg(feature = "tui")]
+#[test]
+fn help_lists_every_dashboard_key() {
+    let output = implicit_bias(&["--help"]);
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).expect("UTF-8 help");
+    for (keys, what) in implicit_bias::tui::keymap::HELP {
+        assert!(text.contains(what), "--help lacks {keys:?}: {what}");
+    }
+}
