@@ -214,17 +214,17 @@ fn exercise(problem: Problem) {
             }
         }
     }
+    // A moving matrix run's M is finite with a finite loss, or it is overflowing: finite factors
+    // whose product or ½‖R‖² passed f64::MAX after the last update. Then the next step, whose
+    // loss is not finite, must mark it diverged at that step (checked below).
+    let mut overflowing = Vec::new();
     if let SnapshotBody::Matrix(m) = &second.body {
-        for run in &m.runs {
-            if run.status == RunStatus::Ok {
-                // As for linear runs: a moving run's M = U Vᵀ is finite (a NaN or infinity in
-                // the product would have made the step that produced it `diverged`).
-                assert!(
-                    run.singular_values.iter().all(|v| v.is_finite()),
-                    "an ok run with σ = {:?}",
-                    run.singular_values
-                );
-                assert!(run.train_loss.is_finite() && run.nuclear_norm.is_finite());
+        for (index, run) in m.runs.iter().enumerate() {
+            let finite = run.singular_values.iter().all(|v| v.is_finite())
+                && run.train_loss.is_finite()
+                && run.nuclear_norm.is_finite();
+            if run.status == RunStatus::Ok && !finite {
+                overflowing.push(index);
             }
         }
     }
@@ -239,6 +239,19 @@ fn exercise(problem: Problem) {
         .collect();
     let expected: Vec<&str> = statuses(&second).iter().map(|s| s.name()).collect();
     assert_eq!(reported, expected);
+    if !overflowing.is_empty() {
+        experiment.step(1);
+        let third = statuses(&experiment.snapshot());
+        for index in overflowing {
+            assert_eq!(
+                third[index],
+                RunStatus::Diverged {
+                    step: second.step + 1
+                },
+                "run {index}: an overflowing run diverges at its next step"
+            );
+        }
+    }
 }
 
 proptest! {
