@@ -292,12 +292,24 @@ fn parse_row(
     Ok(cells)
 }
 
-/// Loads labelled points from a CSV with header `x1,...,xd,label` (d ≥ 1, labels −1 or 1).
-///
-/// # Errors
-/// Names the file and line for a missing file, a bad header, ragged rows, non-numeric cells,
-/// labels other than ±1, or too many points.
-pub fn load_labelled_csv(path: &Path) -> Result<LinearData, DataError> {
+/// The last column of a feature table: its header name and how messages describe it.
+struct LastColumn {
+    /// The header name, matched without case: `label`, `y`.
+    name: &'static str,
+    /// What the header error calls it: "a label column".
+    described: &'static str,
+    /// A data row to suggest when there is none: `1.0,2.0,1`.
+    example_row: &'static str,
+}
+
+/// Reads a CSV `x1,...,xd,LAST` (d ≥ 1): the features row-major and the last column, with
+/// `check_last(line, row, value)` refusing a bad last value. One reader for labelled points
+/// and regression targets, so both files get the same header, semicolon, size and row checks.
+fn read_feature_table(
+    path: &Path,
+    last: &LastColumn,
+    check_last: impl Fn(usize, &str, f64) -> Result<(), DataError>,
+) -> Result<(usize, Vec<f64>, Vec<f64>), DataError> {
     let text = read_csv_text(path)?;
     let mut lines = numbered_lines(&text);
     let Some((header_line, header)) = lines.next() else {
@@ -313,26 +325,31 @@ pub fn load_labelled_csv(path: &Path) -> Result<LinearData, DataError> {
         return Err(DataError::file(
             path,
             Some(header_line),
-            "the first line holds numbers, not the header; add a first line x1,...,xd,label",
+            format!(
+                "the first line holds numbers, not the header; add a first line x1,...,xd,{}",
+                last.name
+            ),
         ));
     }
     if names.len() < 2
         || !names
             .last()
-            .is_some_and(|n| n.eq_ignore_ascii_case("label"))
+            .is_some_and(|n| n.eq_ignore_ascii_case(last.name))
     {
         return Err(DataError::file(
             path,
             Some(header_line),
             format!(
-                "header '{}' must be x1,...,xd,label (features, then a label column)",
-                shorten(header)
+                "header '{}' must be x1,...,xd,{} (features, then {})",
+                shorten(header),
+                last.name,
+                last.described
             ),
         ));
     }
     let dim = names.len() - 1;
     let mut points = Vec::new();
-    let mut labels = Vec::new();
+    let mut values = Vec::new();
     let mut row_values = Vec::with_capacity(dim + 1);
     for (line, row) in lines {
         row_values.clear();
@@ -350,29 +367,49 @@ pub fn load_labelled_csv(path: &Path) -> Result<LinearData, DataError> {
             Some((dim + 1, "the header")),
             &mut row_values,
         )?;
-        let label = row_values[dim];
-        if label != 1.0 && label != -1.0 {
-            let written = row.rsplit(',').next().unwrap_or_default().trim();
-            return Err(DataError::file(
-                path,
-                Some(line),
-                format!(
-                    "column {}: label '{}' must be -1 or 1",
-                    dim + 1,
-                    shorten(written)
-                ),
-            ));
-        }
+        check_last(line, row, row_values[dim])?;
         points.extend_from_slice(&row_values[..dim]);
-        labels.push(label);
+        values.push(row_values[dim]);
     }
-    if labels.is_empty() {
+    if values.is_empty() {
         return Err(DataError::file(
             path,
             None,
-            "no data rows after the header; add rows like 1.0,2.0,1",
+            format!(
+                "no data rows after the header; add rows like {}",
+                last.example_row
+            ),
         ));
     }
+    Ok((dim, points, values))
+}
+
+/// Loads labelled points from a CSV with header `x1,...,xd,label` (d ≥ 1, labels −1 or 1).
+///
+/// # Errors
+/// Names the file and line for a missing file, a bad header, ragged rows, non-numeric cells,
+/// labels other than ±1, or too many points.
+pub fn load_labelled_csv(path: &Path) -> Result<LinearData, DataError> {
+    let last = LastColumn {
+        name: "label",
+        described: "a label column",
+        example_row: "1.0,2.0,1",
+    };
+    let (dim, points, labels) = read_feature_table(path, &last, |line, row, label| {
+        if label == 1.0 || label == -1.0 {
+            return Ok(());
+        }
+        let written = row.rsplit(',').next().unwrap_or_default().trim();
+        Err(DataError::file(
+            path,
+            Some(line),
+            format!(
+                "column {}: label '{}' must be -1 or 1",
+                row.split(',').count(),
+                shorten(written)
+            ),
+        ))
+    })?;
     Ok(LinearData {
         dim,
         points,
@@ -475,63 +512,12 @@ pub fn sparse_regression(
 /// Names the file and line for a missing file, a bad header, ragged rows, non-numeric or
 /// non-finite cells, or too many cells.
 pub fn load_regression_csv(path: &Path) -> Result<RegressionData, DataError> {
-    let text = read_csv_text(path)?;
-    let mut lines = numbered_lines(&text);
-    let Some((header_line, header)) = lines.next() else {
-        return Err(DataError::file(
-            path,
-            None,
-            "the file is empty; expected CSV rows of numbers",
-        ));
+    let last = LastColumn {
+        name: "y",
+        described: "a target column y",
+        example_row: "1.0,2.0,0.5",
     };
-    let names: Vec<&str> = header.split(',').map(str::trim).collect();
-    if names.iter().all(|n| n.parse::<f64>().is_ok()) {
-        return Err(DataError::file(
-            path,
-            Some(header_line),
-            "the first line holds numbers, not the header; add a first line x1,...,xd,y",
-        ));
-    }
-    if names.len() < 2 || !names.last().is_some_and(|n| n.eq_ignore_ascii_case("y")) {
-        return Err(DataError::file(
-            path,
-            Some(header_line),
-            format!(
-                "header '{}' must be x1,...,xd,y (features, then a target column y)",
-                shorten(header)
-            ),
-        ));
-    }
-    let dim = names.len() - 1;
-    let mut points = Vec::new();
-    let mut targets = Vec::new();
-    let mut row_values = Vec::with_capacity(dim + 1);
-    for (line, row) in lines {
-        row_values.clear();
-        if points.len() + dim > MAX_CELLS {
-            return Err(DataError::file(
-                path,
-                Some(line),
-                format!("more than {MAX_CELLS} feature cells; use a smaller data set"),
-            ));
-        }
-        parse_row(
-            path,
-            line,
-            row,
-            Some((dim + 1, "the header")),
-            &mut row_values,
-        )?;
-        points.extend_from_slice(&row_values[..dim]);
-        targets.push(row_values[dim]);
-    }
-    if targets.is_empty() {
-        return Err(DataError::file(
-            path,
-            None,
-            "no data rows after the header; add rows like 1.0,2.0,0.5",
-        ));
-    }
+    let (dim, points, targets) = read_feature_table(path, &last, |_, _, _| Ok(()))?;
     Ok(RegressionData {
         dim,
         points,
