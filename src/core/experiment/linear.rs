@@ -95,7 +95,7 @@ impl LinearExperiment {
                 norms.push(predicted);
             }
         }
-        let references = norms
+        let references: Vec<LinearReference> = norms
             .into_iter()
             .map(|norm| (norm, max_margin(&problem.data, norm, problem.bias)))
             .collect();
@@ -117,7 +117,8 @@ impl LinearExperiment {
             })
             .collect();
         Self {
-            separable: separable(&problem.data, problem.bias).unwrap_or(true),
+            separable: separability_of(&references)
+                .unwrap_or_else(|| separable(&problem.data, problem.bias).unwrap_or(true)),
             data: problem.data.clone(),
             model,
             runs,
@@ -176,6 +177,21 @@ impl LinearExperiment {
             trace: run.trace.clone(),
         }
     }
+}
+
+/// Whether the data are separable, as the references already decided it: a reference that
+/// exists proves it, one refused as not separable disproves it (the intercept reference is
+/// left out: it answers for another model when the runs have no bias). `None` when no
+/// reference decided, and the separation LP must be solved on its own.
+fn separability_of(references: &[LinearReference]) -> Option<bool> {
+    references
+        .iter()
+        .filter(|(norm, _)| *norm != MarginNorm::L2Intercept)
+        .find_map(|(_, reference)| match reference {
+            Ok(_) => Some(true),
+            Err(ReferenceError::NotSeparable(_)) => Some(false),
+            Err(_) => None,
+        })
 }
 
 /// Records θ, the loss and the margin on `run`'s trace at `step` (when its spacing wants it).
