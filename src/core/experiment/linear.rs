@@ -1,8 +1,6 @@
 //! The linear experiment kind: a classifier f(x) = ⟨w, x⟩ + b on labelled points, its runs, the
 //! max-margin references and the snapshot the front ends draw (the article's experiments 1 and 3).
 
-use rayon::prelude::*;
-
 use crate::core::data::LinearData;
 use crate::core::history::{History, Spacing};
 use crate::core::linalg::{angle_degrees, dot, norm2, unit};
@@ -13,7 +11,7 @@ use crate::core::reference::{
 };
 
 use super::convergence::{CHECK_EVERY, LinearObjective, at_minimiser};
-use super::run::{Batcher, RunState, RunStatus, ZeroGradientCheck};
+use super::run::{Batcher, RunState, RunStatus, ZeroGradientCheck, step_in_pieces};
 use super::{Engine, ExperimentSpec, PARALLEL_WORK};
 
 /// Most points a trail keeps per run (log-spaced, thinned when full).
@@ -219,13 +217,23 @@ fn record_trace(run: &mut LinearRun, model: &LinearModel, data: &LinearData, ste
 impl Engine for LinearExperiment {
     fn step(&mut self, start: u64, n: u64) {
         let (model, data, separable) = (&self.model, &self.data, self.separable);
-        let step_run = |run: &mut LinearRun| step_run(run, model, data, separable, start, n);
         // One step costs a multiply-add per (point, coordinate) and an exp per point.
         let work = n.saturating_mul((data.len() * (data.dim + 1 + EXP_COST)) as u64);
-        if work >= PARALLEL_WORK && self.runs.len() > 1 {
-            self.runs.par_iter_mut().for_each(step_run);
+        let moving = self.runs.iter().filter(|run| run.state.status.is_ok());
+        if work >= PARALLEL_WORK && moving.count() > 1 {
+            // Stopped runs cost nothing and must not hold a thread's share.
+            let mut moving: Vec<&mut LinearRun> = self
+                .runs
+                .iter_mut()
+                .filter(|run| run.state.status.is_ok())
+                .collect();
+            step_in_pieces(&mut moving, n, |run, offset, count| {
+                step_run(run, model, data, separable, start + offset, count);
+            });
         } else {
-            self.runs.iter_mut().for_each(step_run);
+            for run in &mut self.runs {
+                step_run(run, model, data, separable, start, n);
+            }
         }
     }
 
