@@ -135,8 +135,10 @@ fn assert_close(got: [f64; 2], want: [f64; 2], tol: f64, what: &str) {
 const STEPS: usize = 3000;
 
 #[test]
-fn decaying_schedules_match_plain_loops_bit_for_bit() {
-    // GD with lr/√t and sign descent with lr/t, each against its formula: bit-for-bit.
+fn decaying_schedules_match_plain_loops() {
+    // GD with lr/√t and sign descent with lr/t, each against its formula: 1e-12 relative over
+    // 3000 steps (the engine sums the gradient four lanes at a time with its own exp, within an
+    // ulp of this loop's; a wrong schedule would be off in the first digits).
     let mut gd = OptimizerSpec::new(OptimizerKind::Gd, 0.1);
     gd.schedule = Schedule::InvSqrt;
     let mut w = [-0.5, 1.0];
@@ -145,7 +147,7 @@ fn decaying_schedules_match_plain_loops_bit_for_bit() {
         let lr = 0.1 / (t as f64).sqrt();
         w = [w[0] - lr * g[0], w[1] - lr * g[1]];
     }
-    assert_eq!(crate_run(&gd, [-0.5, 1.0], STEPS), w);
+    assert_close(crate_run(&gd, [-0.5, 1.0], STEPS), w, 1e-12, "gd inv-sqrt");
 
     let mut sign = OptimizerSpec::new(OptimizerKind::Sign, 0.1);
     sign.schedule = Schedule::Inverse;
@@ -159,7 +161,12 @@ fn decaying_schedules_match_plain_loops_bit_for_bit() {
             }
         }
     }
-    assert_eq!(crate_run(&sign, [-0.5, 1.0], STEPS), w);
+    assert_close(
+        crate_run(&sign, [-0.5, 1.0], STEPS),
+        w,
+        1e-12,
+        "sign inverse",
+    );
 }
 
 #[test]

@@ -3,6 +3,7 @@
 pub mod data;
 pub mod experiment;
 pub mod history;
+pub mod lanes;
 pub mod linalg;
 pub mod model;
 pub mod optim;
