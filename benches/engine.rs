@@ -10,6 +10,7 @@ use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use implicit_bias::core::experiment::{Experiment, ExperimentSpec};
+use implicit_bias::core::lanes::{LANES, exp_lanes};
 use implicit_bias::preset;
 
 fn spec(name: &str) -> ExperimentSpec {
@@ -33,6 +34,34 @@ fn linear_gd_step(c: &mut Criterion) {
         let mut experiment = Experiment::new(spec);
         c.bench_function(name, |b| b.iter(|| experiment.step(black_box(1))));
     }
+}
+
+/// The whole max-margin preset (4 runs, three of them moving after step 2) for 10,000 steps on
+/// the rayon pool: ×10⁵ is the in-process part of `run max-margin --steps 1000000000` (issue
+/// 11: under 2 minutes). Then the exp of 20 margins, as the gradient takes it (`exp_lanes`,
+/// four at a time) and as `f64::exp` one by one.
+fn linear_max_margin_batch(c: &mut Criterion) {
+    let mut experiment = Experiment::new(spec("max-margin"));
+    experiment.step(2);
+    c.bench_function("linear_max_margin_10k_steps_4_runs", |b| {
+        b.iter(|| experiment.step(black_box(10_000)));
+    });
+    let margins: Vec<f64> = (0..20).map(|i| 0.5 + 0.37 * f64::from(i)).collect();
+    c.bench_function("exp_20_values_exp_lanes", |b| {
+        b.iter(|| {
+            let mut sum = [0.0; LANES];
+            for block in black_box(&margins).chunks_exact(LANES) {
+                let values = exp_lanes(std::array::from_fn(|l| -block[l]));
+                for (s, v) in sum.iter_mut().zip(values) {
+                    *s += v;
+                }
+            }
+            sum
+        });
+    });
+    c.bench_function("exp_20_values_f64_exp", |b| {
+        b.iter(|| black_box(&margins).iter().map(|m| (-m).exp()).sum::<f64>());
+    });
 }
 
 /// One GD step of U Vᵀ at N = k = 20, amortising the SVD taken every 100 steps.
@@ -99,6 +128,7 @@ fn preset_start(c: &mut Criterion) {
 criterion_group!(
     benches,
     linear_gd_step,
+    linear_max_margin_batch,
     matrix_gd_step,
     matrix_gd_step_by_size,
     preset_start
