@@ -15,7 +15,8 @@
 //! Arguments with |x| > 708 (results that overflow, or are near or below the smallest normal)
 //! and NaN take `f64::exp` for their whole block of lanes: the table path has no special cases.
 //! Only IEEE additions and multiplications are used (no fused multiply-add, no `target-cpu`),
-//! so results are the same bits on every x86-64 and every other machine.
+//! so the results do not depend on the CPU's features: a Slurm node without AVX computes the
+//! same bits as a laptop with it.
 
 use std::sync::LazyLock;
 
