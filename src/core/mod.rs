@@ -2,6 +2,7 @@
 
 pub mod data;
 pub mod experiment;
+pub mod gemm;
 pub mod history;
 pub mod linalg;
 pub mod model;

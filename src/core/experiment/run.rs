@@ -119,14 +119,8 @@ impl RunState {
         full_gradient_is_zero: Option<ZeroGradientCheck<'_>>,
     ) {
         // A NaN or infinite gradient is divergence even when the rule ignores it (sign(NaN)
-        // moves nothing): the run must not pass for frozen. Folded without short-circuit so
-        // the loop vectorises.
-        let finite = self
-            .params
-            .iter()
-            .zip(&self.grad)
-            .fold(true, |all, (p, g)| all & p.is_finite() & g.is_finite());
-        if !finite {
+        // moves nothing): the run must not pass for frozen.
+        if !all_finite(&self.params, &self.grad) {
             self.status = RunStatus::Diverged { step };
         } else if !moved {
             let frozen = match full_gradient_is_zero {
@@ -141,6 +135,15 @@ impl RunState {
             }
         }
     }
+}
+
+/// True when every entry of `a` and `b` is finite. |x| < ∞ is false exactly for NaN and ±∞ and,
+/// folded without short-circuit, compiles to packed float compares on any x86-64 (`is_finite`
+/// tests the exponent bits with 64-bit integer compares, which plain x86-64 cannot pack).
+fn all_finite(a: &[f64], b: &[f64]) -> bool {
+    a.iter().zip(b).fold(true, |all, (x, y)| {
+        all & (x.abs() < f64::INFINITY) & (y.abs() < f64::INFINITY)
+    })
 }
 
 /// Computes whether the full-batch gradient at some parameters is exactly zero.

@@ -29,11 +29,11 @@ impl Optimizer for Adagrad {
     }
 
     fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
-        let mut moved = false;
+        let mut changed = 0;
         for ((p, &g), s) in params.iter_mut().zip(grad).zip(&mut self.sum_squares) {
             *s += g * g;
-            moved |= assign(p, *p - self.lr * (g / (s.sqrt() + self.eps)));
+            changed |= assign(p, *p - self.lr * (g / (s.sqrt() + self.eps)));
         }
-        moved
+        changed != 0
     }
 }

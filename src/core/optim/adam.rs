@@ -41,7 +41,7 @@ impl Optimizer for Adam {
     }
 
     fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
-        let mut moved = false;
+        let mut changed = 0;
         self.step = self.step.saturating_add(1);
         let bias_correction1 = 1.0 - self.beta1.powi(self.step);
         let bias_correction2_sqrt = (1.0 - self.beta2.powi(self.step)).sqrt();
@@ -58,10 +58,10 @@ impl Optimizer for Adam {
             let denom = v.sqrt() / bias_correction2_sqrt + self.eps;
             // Only ε = 0 can make the denominator 0; with ε > 0 this is the torch update.
             if denom > 0.0 {
-                moved |= assign(p, *p - step_size * (*m / denom));
+                changed |= assign(p, *p - step_size * (*m / denom));
             }
         }
-        moved
+        changed != 0
     }
 
     fn at_rest(&self) -> bool {

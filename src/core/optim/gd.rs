@@ -23,11 +23,11 @@ impl Optimizer for GradientDescent {
     }
 
     fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
-        let mut moved = false;
+        let mut changed = 0;
         for (p, g) in params.iter_mut().zip(grad) {
-            moved |= assign(p, *p - self.lr * g);
+            changed |= assign(p, *p - self.lr * g);
         }
-        moved
+        changed != 0
     }
 
     fn is_memoryless(&self) -> bool {

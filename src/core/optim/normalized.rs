@@ -80,11 +80,11 @@ impl Optimizer for Normalized {
             NormalizeBy::Gradient => grad.iter().map(|g| (g / scale).powi(2)).sum::<f64>().sqrt(),
             NormalizeBy::Loss => self.scaled_loss / scale,
         };
-        let mut moved = false;
+        let mut changed = 0;
         for (p, g) in params.iter_mut().zip(grad) {
-            moved |= assign(p, *p - self.lr * ((g / scale) / divisor));
+            changed |= assign(p, *p - self.lr * ((g / scale) / divisor));
         }
-        moved
+        changed != 0
     }
 
     fn update(

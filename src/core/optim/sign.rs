@@ -23,15 +23,15 @@ impl Optimizer for SignDescent {
     }
 
     fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
-        let mut moved = false;
+        let mut changed = 0;
         for (p, &g) in params.iter_mut().zip(grad) {
             if g > 0.0 {
-                moved |= assign(p, *p - self.lr);
+                changed |= assign(p, *p - self.lr);
             } else if g < 0.0 {
-                moved |= assign(p, *p + self.lr);
+                changed |= assign(p, *p + self.lr);
             }
         }
-        moved
+        changed != 0
     }
 
     fn is_memoryless(&self) -> bool {
