@@ -8,3 +8,4 @@ pub mod linalg;
 pub mod model;
 pub mod optim;
 pub mod reference;
+pub mod simd;

@@ -9,6 +9,7 @@ use faer::MatRef;
 use nalgebra::{DMatrix, DMatrixView};
 
 use super::gemm::{both, multiply, multiply_here, view, view_mut, worth_two_cores};
+use super::simd::widest;
 
 use super::data::{LinearData, MatrixData};
 
@@ -575,6 +576,12 @@ const SUM_LANES: usize = 8;
 
 /// rᵢ ← (rᵢ − tᵢ) mᵢ for every entry, returning Σ rᵢ² (summed in [`SUM_LANES`] lanes).
 fn mask_and_square(residual: &mut [f64], target: &[f64], mask: &[f64]) -> f64 {
+    widest(|| mask_and_square_here(residual, target, mask))
+}
+
+/// [`mask_and_square`]'s loop, inlined into whichever vector width runs it.
+#[inline(always)]
+fn mask_and_square_here(residual: &mut [f64], target: &[f64], mask: &[f64]) -> f64 {
     let mut lanes = [0.0; SUM_LANES];
     let mut residual_chunks = residual.chunks_exact_mut(SUM_LANES);
     let mut target_chunks = target.chunks_exact(SUM_LANES);

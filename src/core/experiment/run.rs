@@ -6,6 +6,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
 use crate::core::optim::{Objective, Optimizer, OptimizerSpec};
+use crate::core::simd::widest;
 
 /// Whether a run is still moving.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,8 +142,10 @@ impl RunState {
 /// folded without short-circuit, compiles to packed float compares on any x86-64 (`is_finite`
 /// tests the exponent bits with 64-bit integer compares, which plain x86-64 cannot pack).
 fn all_finite(a: &[f64], b: &[f64]) -> bool {
-    a.iter().zip(b).fold(true, |all, (x, y)| {
-        all & (x.abs() < f64::INFINITY) & (y.abs() < f64::INFINITY)
+    widest(|| {
+        a.iter().zip(b).fold(true, |all, (x, y)| {
+            all & (x.abs() < f64::INFINITY) & (y.abs() < f64::INFINITY)
+        })
     })
 }
 

@@ -77,7 +77,7 @@ pub trait Optimizer: Send {
 /// when the bits differ, so `-0.0` for `0.0` counts as a move, as does any NaN payload change —
 /// the same test as comparing copies bit by bit. Callers OR these together and test for zero
 /// once, which vectorises on any x86-64, where a per-element `!=` of 64-bit integers does not.
-#[inline]
+#[inline(always)]
 fn assign(param: &mut f64, new: f64) -> u64 {
     let changed = new.to_bits() ^ param.to_bits();
     *param = new;
