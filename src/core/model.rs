@@ -576,32 +576,30 @@ const SUM_LANES: usize = 8;
 
 /// rᵢ ← (rᵢ − tᵢ) mᵢ for every entry, returning Σ rᵢ² (summed in [`SUM_LANES`] lanes).
 fn mask_and_square(residual: &mut [f64], target: &[f64], mask: &[f64]) -> f64 {
-    widest(|| mask_and_square_here(residual, target, mask))
+    widest(
+        #[inline(always)]
+        || mask_and_square_here(residual, target, mask),
+    )
 }
 
 /// [`mask_and_square`]'s loop, inlined into whichever vector width runs it.
 #[inline(always)]
 fn mask_and_square_here(residual: &mut [f64], target: &[f64], mask: &[f64]) -> f64 {
+    // Blocks of a compile-time length, so that each block is one set of vector instructions.
+    let (residual_blocks, residual_tail) = residual.as_chunks_mut::<SUM_LANES>();
+    let (target_blocks, target_tail) = target.as_chunks::<SUM_LANES>();
+    let (mask_blocks, mask_tail) = mask.as_chunks::<SUM_LANES>();
     let mut lanes = [0.0; SUM_LANES];
-    let mut residual_chunks = residual.chunks_exact_mut(SUM_LANES);
-    let mut target_chunks = target.chunks_exact(SUM_LANES);
-    let mut mask_chunks = mask.chunks_exact(SUM_LANES);
-    for ((r, t), m) in (&mut residual_chunks)
-        .zip(&mut target_chunks)
-        .zip(&mut mask_chunks)
+    for ((r, t), m) in residual_blocks
+        .iter_mut()
+        .zip(target_blocks)
+        .zip(mask_blocks)
     {
-        for (((lane, r), t), m) in lanes.iter_mut().zip(r).zip(t).zip(m) {
-            *r = (*r - t) * m;
-            *lane += *r * *r;
-        }
+        *r = std::array::from_fn(|i| (r[i] - t[i]) * m[i]);
+        lanes = std::array::from_fn(|i| lanes[i] + r[i] * r[i]);
     }
     let mut total: f64 = lanes.iter().sum();
-    for ((r, t), m) in residual_chunks
-        .into_remainder()
-        .iter_mut()
-        .zip(target_chunks.remainder())
-        .zip(mask_chunks.remainder())
-    {
+    for ((r, t), m) in residual_tail.iter_mut().zip(target_tail).zip(mask_tail) {
         *r = (*r - t) * m;
         total += *r * *r;
     }

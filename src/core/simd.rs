@@ -8,8 +8,9 @@
 //! doubles wide: 4× faster on 800 parameters, 2× on 80,000 (memory-bound there). Rust never
 //! fuses a multiply and an add on its own, so the results are the same bits on every path.
 
-/// Runs `op` compiled for AVX2 + FMA when this CPU has them, else as it is. Everything `op`
-/// calls must be `#[inline(always)]` (or trivially inlined) to be compiled that way too.
+/// Runs `op` compiled for AVX2 + FMA when this CPU has them, else as it is. `op` and everything
+/// it calls must be `#[inline(always)]` (a closure can say so: `widest(#[inline(always)] || …)`)
+/// to be compiled that way: LLVM does not always inline a closure with a loop on its own.
 #[inline(always)]
 pub fn widest<R>(op: impl FnOnce() -> R) -> R {
     pulp::Arch::new().dispatch(op)
@@ -36,11 +37,14 @@ mod tests {
         let grad: Vec<f64> = (0..1003).map(|i| (i as f64 * 1.3).cos() / 3.0).collect();
         let lr = 0.1 + f64::EPSILON;
         let mut dispatched = params.clone();
-        widest(|| {
-            for (p, g) in dispatched.iter_mut().zip(&grad) {
-                *p = *p * 0.9 - lr * g;
-            }
-        });
+        widest(
+            #[inline(always)]
+            || {
+                for (p, g) in dispatched.iter_mut().zip(&grad) {
+                    *p = *p * 0.9 - lr * g;
+                }
+            },
+        );
         for ((got, p), g) in dispatched.iter().zip(&params).zip(&grad) {
             let product = std::hint::black_box(*p * 0.9);
             let want = product - std::hint::black_box(lr * g);

@@ -142,11 +142,14 @@ impl RunState {
 /// folded without short-circuit, compiles to packed float compares on any x86-64 (`is_finite`
 /// tests the exponent bits with 64-bit integer compares, which plain x86-64 cannot pack).
 fn all_finite(a: &[f64], b: &[f64]) -> bool {
-    widest(|| {
-        a.iter().zip(b).fold(true, |all, (x, y)| {
-            all & (x.abs() < f64::INFINITY) & (y.abs() < f64::INFINITY)
-        })
-    })
+    widest(
+        #[inline(always)]
+        || {
+            a.iter().zip(b).fold(true, |all, (x, y)| {
+                all & (x.abs() < f64::INFINITY) & (y.abs() < f64::INFINITY)
+            })
+        },
+    )
 }
 
 /// Computes whether the full-batch gradient at some parameters is exactly zero.

@@ -30,13 +30,16 @@ impl Optimizer for Adagrad {
     }
 
     fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
-        widest(|| {
-            let mut changed = 0;
-            for ((p, &g), s) in params.iter_mut().zip(grad).zip(&mut self.sum_squares) {
-                *s += g * g;
-                changed |= assign(p, *p - self.lr * (g / (s.sqrt() + self.eps)));
-            }
-            changed != 0
-        })
+        widest(
+            #[inline(always)]
+            || {
+                let mut changed = 0;
+                for ((p, &g), s) in params.iter_mut().zip(grad).zip(&mut self.sum_squares) {
+                    *s += g * g;
+                    changed |= assign(p, *p - self.lr * (g / (s.sqrt() + self.eps)));
+                }
+                changed != 0
+            },
+        )
     }
 }

@@ -24,13 +24,16 @@ impl Optimizer for GradientDescent {
     }
 
     fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
-        widest(|| {
-            let mut changed = 0;
-            for (p, g) in params.iter_mut().zip(grad) {
-                changed |= assign(p, *p - self.lr * g);
-            }
-            changed != 0
-        })
+        widest(
+            #[inline(always)]
+            || {
+                let mut changed = 0;
+                for (p, g) in params.iter_mut().zip(grad) {
+                    changed |= assign(p, *p - self.lr * g);
+                }
+                changed != 0
+            },
+        )
     }
 
     fn is_memoryless(&self) -> bool {

@@ -32,16 +32,19 @@ impl Optimizer for Momentum {
     }
 
     fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
-        widest(|| {
-            let mut changed = 0;
-            for ((p, &g), b) in params.iter_mut().zip(grad).zip(&mut self.buffer) {
-                // With b = 0 initially, μ·0 + g is torch's "first step: b = g" exactly.
-                *b = self.mu * *b + g;
-                let direction = if self.nesterov { g + self.mu * *b } else { *b };
-                changed |= assign(p, *p - self.lr * direction);
-            }
-            changed != 0
-        })
+        widest(
+            #[inline(always)]
+            || {
+                let mut changed = 0;
+                for ((p, &g), b) in params.iter_mut().zip(grad).zip(&mut self.buffer) {
+                    // With b = 0 initially, μ·0 + g is torch's "first step: b = g" exactly.
+                    *b = self.mu * *b + g;
+                    let direction = if self.nesterov { g + self.mu * *b } else { *b };
+                    changed |= assign(p, *p - self.lr * direction);
+                }
+                changed != 0
+            },
+        )
     }
 
     fn at_rest(&self) -> bool {

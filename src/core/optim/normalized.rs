@@ -81,13 +81,16 @@ impl Optimizer for Normalized {
             NormalizeBy::Gradient => grad.iter().map(|g| (g / scale).powi(2)).sum::<f64>().sqrt(),
             NormalizeBy::Loss => self.scaled_loss / scale,
         };
-        widest(|| {
-            let mut changed = 0;
-            for (p, g) in params.iter_mut().zip(grad) {
-                changed |= assign(p, *p - self.lr * ((g / scale) / divisor));
-            }
-            changed != 0
-        })
+        widest(
+            #[inline(always)]
+            || {
+                let mut changed = 0;
+                for (p, g) in params.iter_mut().zip(grad) {
+                    changed |= assign(p, *p - self.lr * ((g / scale) / divisor));
+                }
+                changed != 0
+            },
+        )
     }
 
     fn update(

@@ -32,13 +32,16 @@ impl Optimizer for RmsProp {
     }
 
     fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
-        widest(|| {
-            let mut changed = 0;
-            for ((p, &g), v) in params.iter_mut().zip(grad).zip(&mut self.square_avg) {
-                *v = *v * self.alpha + (1.0 - self.alpha) * g * g;
-                changed |= assign(p, *p - self.lr * (g / (v.sqrt() + self.eps)));
-            }
-            changed != 0
-        })
+        widest(
+            #[inline(always)]
+            || {
+                let mut changed = 0;
+                for ((p, &g), v) in params.iter_mut().zip(grad).zip(&mut self.square_avg) {
+                    *v = *v * self.alpha + (1.0 - self.alpha) * g * g;
+                    changed |= assign(p, *p - self.lr * (g / (v.sqrt() + self.eps)));
+                }
+                changed != 0
+            },
+        )
     }
 }

@@ -24,17 +24,20 @@ impl Optimizer for SignDescent {
     }
 
     fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
-        widest(|| {
-            let mut changed = 0;
-            for (p, &g) in params.iter_mut().zip(grad) {
-                if g > 0.0 {
-                    changed |= assign(p, *p - self.lr);
-                } else if g < 0.0 {
-                    changed |= assign(p, *p + self.lr);
+        widest(
+            #[inline(always)]
+            || {
+                let mut changed = 0;
+                for (p, &g) in params.iter_mut().zip(grad) {
+                    if g > 0.0 {
+                        changed |= assign(p, *p - self.lr);
+                    } else if g < 0.0 {
+                        changed |= assign(p, *p + self.lr);
+                    }
                 }
-            }
-            changed != 0
-        })
+                changed != 0
+            },
+        )
     }
 
     fn is_memoryless(&self) -> bool {
