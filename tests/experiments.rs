@@ -507,3 +507,29 @@ fn singular_values_are_recorded_log_spaced_so_the_early_climb_has_points() {
         }
     }
 }
+
+#[test]
+fn a_final_state_only_matrix_run_has_the_same_bits_and_records_no_spectra() {
+    let mut spec = shipped("depth");
+    spec.nuclear_reference = false;
+    let mut traced = Experiment::new(spec.clone());
+    let mut bare = Experiment::final_state_only(spec);
+    traced.step(300);
+    bare.step(300);
+    let (traced, bare) = (matrix(&traced), matrix(&bare));
+    for (t, b) in traced.runs.iter().zip(&bare.runs) {
+        assert_eq!(
+            t.product, b.product,
+            "M must not depend on what is recorded"
+        );
+        assert_eq!(t.singular_values, b.singular_values);
+        assert_eq!(t.status, b.status);
+        assert!(
+            t.spectra.len() > 50,
+            "the dashboard's run records spectra: {}",
+            t.spectra.len()
+        );
+        let steps: Vec<u64> = b.spectra.iter().map(|(s, _)| s).collect();
+        assert_eq!(steps, [0], "only the start is recorded");
+    }
+}

@@ -77,6 +77,35 @@ assert np.isfinite(loss)
 """
 
 
+# A depth-3 factorisation M = U C Vᵀ, the engine's formulas: P = U C, R = (P Vᵀ − M*) ⊙ mask,
+# G = R V, ∇V = Rᵀ P, ∇U = G Cᵀ, ∇C = Uᵀ G, all from the same iterate; no SVD.
+DEEP_SIZE, DEEP_STEPS = 100, 2_000
+
+DEEP_PRESET = MATRIX_PRESET.replace("init_scale = 1e-3", "init_scale = 0.3\ndepth = 3")
+
+NUMPY_DEEP = """
+import sys, numpy as np
+n, steps, lr = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+rng = np.random.default_rng(1)
+target = rng.standard_normal((n, 2)) @ rng.standard_normal((n, 2)).T
+mask = (rng.random((n, n)) < 0.6).astype(float)
+U, C, V = (rng.standard_normal((n, n)) * 0.3 for _ in range(3))
+loss = 0.0
+for t in range(1, steps + 1):
+    P = U @ C
+    diff = (P @ V.T - target) * mask
+    loss = 0.5 * np.sum(diff ** 2)
+    G = diff @ V
+    grad_V = diff.T @ P
+    grad_U = G @ C.T
+    grad_C = U.T @ G
+    U -= lr * grad_U
+    C -= lr * grad_C
+    V -= lr * grad_V
+assert np.isfinite(loss)
+"""
+
+
 def article_loops():
     """The article's experiment-1 and experiment-2 loops, as written in its text, timed alone."""
     exp1 = """
@@ -253,6 +282,17 @@ def main():
             rows.append((f"GD on U Vᵀ, N = k = {n}, SVD every {SVD_EVERY} steps, per step",
                          ours, theirs))
             print(f"N={n}: ours {ours} numpy {theirs}", file=sys.stderr)
+
+        deep_steps = DEEP_STEPS // scale
+        lr = 1e-4
+        preset = Path(tmp) / "deep.toml"
+        preset.write_text(DEEP_PRESET.format(n=DEEP_SIZE, lr=lr, svd_every=SVD_EVERY))
+        ours_status(args.binary, preset, deep_steps)
+        ours = ours_per_step(preset, deep_steps)
+        theirs = numpy_per_step(
+            NUMPY_DEEP, lambda s: [str(DEEP_SIZE), str(s), str(lr)], deep_steps)
+        rows.append((f"GD on U C Vᵀ (depth 3), N = k = {DEEP_SIZE}, per step", ours, theirs))
+        print(f"depth 3: ours {ours} numpy {theirs}", file=sys.stderr)
 
         exp1, exp2 = article_loops()
         for name, preset, steps, script in (

@@ -2,9 +2,11 @@
 
 pub mod data;
 pub mod experiment;
+pub mod gemm;
 pub mod history;
 pub mod lanes;
 pub mod linalg;
 pub mod model;
 pub mod optim;
 pub mod reference;
+pub mod simd;

@@ -5,7 +5,11 @@
 //! and never allocate per step. They follow the article's formulas (sum, not mean, over points;
 //! ½‖(U Vᵀ − M*) ⊙ mask‖²) so that a run can be replayed against numpy to rounding error.
 
-use nalgebra::{DMatrix, DMatrixView, DMatrixViewMut, Dyn, MatrixView};
+use faer::MatRef;
+use nalgebra::{DMatrix, DMatrixView};
+
+use super::gemm::{both, multiply, multiply_here, view, view_mut, worth_two_cores};
+use super::simd::widest;
 
 use super::data::{LinearData, MatrixData};
 use super::lanes::{LANES, exp_lanes, sum_lanes};
@@ -360,67 +364,26 @@ impl FactorLayout {
         DMatrixView::from_slice(self.v_slice(params), self.cols, self.width)
     }
 
+    /// U as a faer view, for the products.
+    fn u_ref(self, params: &[f64]) -> MatRef<'_, f64> {
+        view(&params[..self.u_len()], self.rows, self.width)
+    }
+
+    /// Cⱼ as a faer view, j = 1, …, L − 2.
+    fn middle_ref(self, params: &[f64], j: usize) -> MatRef<'_, f64> {
+        view(self.middle_slice(params, j), self.width, self.width)
+    }
+
+    /// V as a faer view (its transpose, the last factor, is a free view of it).
+    fn v_ref(self, params: &[f64]) -> MatRef<'_, f64> {
+        view(self.v_slice(params), self.cols, self.width)
+    }
+
     /// ∇U, the middle gradients (k² entries each, in order) and ∇V inside `grad`.
-    fn split_mut(
-        self,
-        grad: &mut [f64],
-    ) -> (DMatrixViewMut<'_, f64>, &mut [f64], DMatrixViewMut<'_, f64>) {
+    fn split_mut(self, grad: &mut [f64]) -> (&mut [f64], &mut [f64], &mut [f64]) {
         let (grad_u, rest) = grad.split_at_mut(self.u_len());
         let (grad_middle, grad_v) = rest.split_at_mut((self.depth - 2) * self.middle_len());
-        (
-            DMatrixViewMut::from_slice(grad_u, self.rows, self.width),
-            grad_middle,
-            DMatrixViewMut::from_slice(grad_v, self.cols, self.width),
-        )
-    }
-}
-
-/// rows · cols · k from which the two gradient products are offered to a second core: below it a
-/// product takes under ~40 µs, and on a shared 2-core machine waking a worker then cost more
-/// than it saved (measured at N = 100: 80 µs a step with `join`, 68 µs without).
-const TWO_THREAD_MIN_WORK: usize = 128 * 128 * 128;
-
-/// Runs `first` and `second`, on two cores when `parallel` (each is computed exactly as on one
-/// thread, so results do not depend on the machine or on which core ran what).
-fn both(parallel: bool, first: impl FnOnce() + Send, second: impl FnOnce() + Send) {
-    if parallel {
-        rayon::join(first, second);
-    } else {
-        first();
-        second();
-    }
-}
-
-/// A matrix read through arbitrary strides: how a transpose is seen without copying it.
-type StridedView<'a> = MatrixView<'a, f64, Dyn, Dyn, Dyn, Dyn>;
-
-/// Aᵀ for a column-major `rows × cols` matrix A stored in `data`, as a view (no copy).
-///
-/// nalgebra hands products of dynamic matrices to `matrixmultiply`, which packs its operands
-/// from any strides; a transposed view therefore costs nothing, where `transpose_to` copied the
-/// matrix and `tr_mul_to` fell back to one dot product per entry (70 % of a step at N = 100).
-fn transposed(data: &[f64], rows: usize, cols: usize) -> StridedView<'_> {
-    StridedView::from_slice_with_strides(data, cols, rows, rows, 1)
-}
-
-/// nalgebra 0.35 multiplies dynamic matrices with `matrixmultiply` only when every dimension
-/// exceeds this; its fallback for smaller ones walks a row-strided left operand as if it were
-/// contiguous and reads past it. A transposed view is only ever a left operand above it.
-const NALGEBRA_SMALL_DIM: usize = 5;
-
-/// `out` = Aᵀ B for the column-major `rows × cols` matrix A in `a`: through `matrixmultiply`
-/// with A read transposed in place when every dimension allows it, else (tiny matrices, where
-/// speed does not matter) with nalgebra's dot products.
-fn transposed_times(
-    a: &[f64],
-    (rows, cols): (usize, usize),
-    b: &DMatrixView<'_, f64>,
-    out: &mut DMatrixViewMut<'_, f64>,
-) {
-    if rows.min(cols).min(b.ncols()) > NALGEBRA_SMALL_DIM {
-        transposed(a, rows, cols).mul_to(b, out);
-    } else {
-        DMatrixView::from_slice(a, rows, cols).tr_mul_to(b, out);
+        (grad_u, grad_middle, grad_v)
     }
 }
 
@@ -483,118 +446,150 @@ impl MatrixModel {
         factors
     }
 
-    /// M = U C₁ ⋯ C_{L−2} Vᵀ for the given parameters.
+    /// M = U C₁ ⋯ C_{L−2} Vᵀ for the given parameters (the same products, bit for bit, as
+    /// the gradient's forward pass).
     #[must_use]
     pub fn product(&self, params: &[f64]) -> DMatrix<f64> {
-        let layout = self.layout;
-        let u = layout.u(params);
-        let v = layout.v(params);
-        if layout.depth == 2 {
-            return u * v.transpose();
+        let FactorLayout {
+            rows, cols, width, ..
+        } = self.layout;
+        let mut prefix: Option<DMatrix<f64>> = None;
+        for j in 1..self.layout.depth - 1 {
+            let mut next = DMatrix::zeros(rows, width);
+            let left = prefix.as_ref().map_or_else(
+                || self.layout.u_ref(params),
+                |p| view(p.as_slice(), rows, width),
+            );
+            multiply(
+                view_mut(next.as_mut_slice(), rows, width),
+                left,
+                self.layout.middle_ref(params, j),
+            );
+            prefix = Some(next);
         }
-        let mut left = u.clone_owned();
-        for j in 1..layout.depth - 1 {
-            left = &left * layout.middle(params, j);
-        }
-        left * v.transpose()
+        let left = prefix.as_ref().map_or_else(
+            || self.layout.u_ref(params),
+            |p| view(p.as_slice(), rows, width),
+        );
+        let mut product = DMatrix::zeros(rows, cols);
+        multiply(
+            view_mut(product.as_mut_slice(), rows, cols),
+            left,
+            self.layout.v_ref(params).transpose(),
+        );
+        product
     }
 
     /// Writes the gradient of every factor, all from the same iterate, and returns the loss
     /// ½‖R‖² at that iterate, R = (M − M*) ⊙ mask.
     ///
-    /// At depth 2 this is ∇U = R V and ∇V = Rᵀ U: three products through `matrixmultiply` and
-    /// one pass over R. No transpose is copied and nothing is allocated.
+    /// At depth 2 this is ∇U = R V and ∇V = Rᵀ U: three products and one pass over R, with no
+    /// transpose copied and nothing allocated. Large enough products use both cores.
     pub fn gradient(&mut self, params: &[f64], grad: &mut [f64]) -> f64 {
         self.forward(params);
-        let mut loss = 0.0;
-        for ((r, &t), &m) in self
-            .residual
-            .as_mut_slice()
-            .iter_mut()
-            .zip(self.target.as_slice())
-            .zip(self.mask.as_slice())
-        {
-            *r = (*r - t) * m;
-            loss += *r * *r;
-        }
+        let loss = self.masked_residual(params);
         self.backward(params, grad);
         0.5 * loss
     }
 
-    /// The prefix products P₂, …, P_{L−1} and M = P_{L−1} Vᵀ (into the residual buffer).
+    /// The prefix products P₂, …, P_{L−1} (none at depth 2).
     fn forward(&mut self, params: &[f64]) {
         let layout = self.layout;
         for i in 0..self.prefixes.len() {
             let (done, rest) = self.prefixes.split_at_mut(i);
-            let left = done
-                .last()
-                .map_or_else(|| layout.u(params), DMatrix::as_view);
-            left.mul_to(&layout.middle(params, i + 1), &mut rest[0]);
+            let left = prefix_ref(layout, done, params, i + 1);
+            multiply(
+                view_mut(rest[0].as_mut_slice(), layout.rows, layout.width),
+                left,
+                layout.middle_ref(params, i + 1),
+            );
         }
-        let last = self
-            .prefixes
-            .last()
-            .map_or_else(|| layout.u(params), DMatrix::as_view);
-        let v_transposed = transposed(layout.v_slice(params), layout.cols, layout.width);
-        last.mul_to(&v_transposed, &mut self.residual);
     }
 
-    /// ∇U, ∇C₁, …, ∇V from the masked residual and the prefix products.
+    /// R = (P_{L−1} Vᵀ − M*) ⊙ mask into the residual buffer, and ‖R‖². Each core that takes
+    /// half of M's columns masks them while they are still in its cache.
+    fn masked_residual(&mut self, params: &[f64]) -> f64 {
+        let layout = self.layout;
+        let (rows, cols) = (layout.rows, layout.cols);
+        let left = prefix_ref(layout, &self.prefixes, params, layout.depth - 1);
+        let v_transposed = layout.v_ref(params).transpose();
+        let (target, mask) = (self.target.as_slice(), self.mask.as_slice());
+        let residual = self.residual.as_mut_slice();
+        if !worth_two_cores(rows, cols, layout.width) || cols < 2 {
+            multiply_here(view_mut(residual, rows, cols), left, v_transposed);
+            return mask_and_square(residual, target, mask);
+        }
+        let half = cols / 2;
+        let split = half * rows;
+        let (residual_left, residual_right) = residual.split_at_mut(split);
+        let (left_loss, right_loss) = both(
+            true,
+            || {
+                multiply_here(
+                    view_mut(residual_left, rows, half),
+                    left,
+                    v_transposed.subcols(0, half),
+                );
+                mask_and_square(residual_left, &target[..split], &mask[..split])
+            },
+            || {
+                multiply_here(
+                    view_mut(residual_right, rows, cols - half),
+                    left,
+                    v_transposed.subcols(half, cols - half),
+                );
+                mask_and_square(residual_right, &target[split..], &mask[split..])
+            },
+        );
+        left_loss + right_loss
+    }
+
+    /// ∇U, ∇C₁, …, ∇V from the masked residual and the prefix products. The two products of
+    /// each level read the same matrix and write disjoint buffers: one per core.
     fn backward(&mut self, params: &[f64], grad: &mut [f64]) {
         let layout = self.layout;
         let (rows, cols, width) = (layout.rows, layout.cols, layout.width);
-        let (mut grad_u, grad_middle, mut grad_v) = layout.split_mut(grad);
-        let residual = &self.residual;
-        let last_prefix = DMatrixView::from_slice(
-            prefix_slice(layout, &self.prefixes, params, layout.depth - 1),
-            rows,
-            width,
-        );
-        let wide = rows * cols * width >= TWO_THREAD_MIN_WORK;
-        // ∇V = Rᵀ P_{L−1} and G_{L−1} = R V read the same R and write disjoint buffers: an idle
-        // core takes one. At depth 2, G₁ = R V is ∇U itself.
-        let grad_v_product = || {
-            transposed_times(residual.as_slice(), (rows, cols), &last_prefix, &mut grad_v);
-        };
-        let Some((top, chain)) = self.backward.split_last_mut() else {
-            let v = layout.v(params);
-            both(wide, || residual.mul_to(&v, &mut grad_u), grad_v_product);
-            return;
+        let (grad_u, grad_middle, grad_v) = layout.split_mut(grad);
+        let residual = view(self.residual.as_slice(), rows, cols);
+        let prefixes = &self.prefixes;
+        let last_prefix = prefix_ref(layout, prefixes, params, layout.depth - 1);
+        // G_{L−1} = R V (∇U itself at depth 2) beside ∇V = Rᵀ P_{L−1}.
+        let top: &mut [f64] = match self.backward.last_mut() {
+            Some(top) => top.as_mut_slice(),
+            None => &mut *grad_u,
         };
         both(
-            wide,
-            || residual.mul_to(&layout.v(params), top),
-            grad_v_product,
-        );
-        let top = &*top;
-        let (first_middle, last_middle) =
-            grad_middle.split_at_mut(grad_middle.len() - layout.middle_len());
-        let narrow = rows * width * width >= TWO_THREAD_MIN_WORK;
-        both(
-            narrow,
-            || backward_chain(layout, params, top, chain, &mut grad_u),
+            worth_two_cores(rows, width, cols),
+            || multiply_here(view_mut(top, rows, width), residual, layout.v_ref(params)),
             || {
-                middle_gradient(
-                    layout,
-                    &self.prefixes,
-                    params,
-                    layout.depth - 2,
-                    top,
-                    last_middle,
+                multiply_here(
+                    view_mut(grad_v, cols, width),
+                    residual.transpose(),
+                    last_prefix,
                 );
             },
         );
-        for (index, block) in first_middle
-            .chunks_exact_mut(layout.middle_len())
-            .enumerate()
-        {
-            middle_gradient(
-                layout,
-                &self.prefixes,
-                params,
-                index + 1,
-                &chain[index],
-                block,
+        // Gⱼ = Gⱼ₊₁ Cⱼᵀ (G₁ is ∇U) beside ∇Cⱼ = Pⱼᵀ Gⱼ₊₁, for j = L − 2, …, 1.
+        for j in (1..layout.depth - 1).rev() {
+            let (lower, upper) = self.backward.split_at_mut(j - 1);
+            let next = view(upper[0].as_slice(), rows, width);
+            let out: &mut [f64] = if j == 1 {
+                &mut *grad_u
+            } else {
+                lower[j - 2].as_mut_slice()
+            };
+            let block = &mut grad_middle[(j - 1) * layout.middle_len()..j * layout.middle_len()];
+            let prefix = prefix_ref(layout, prefixes, params, j);
+            both(
+                worth_two_cores(rows, width, width),
+                || {
+                    multiply_here(
+                        view_mut(out, rows, width),
+                        next,
+                        layout.middle_ref(params, j).transpose(),
+                    );
+                },
+                || multiply_here(view_mut(block, width, width), prefix.transpose(), next),
             );
         }
     }
@@ -618,60 +613,55 @@ impl MatrixModel {
     }
 }
 
-/// The entries of the prefix product Pⱼ = A₁⋯Aⱼ (rows × k), j = 1, …, L − 1: U itself for
-/// j = 1, else the forward pass's buffer.
-fn prefix_slice<'a>(
+/// The prefix product Pⱼ = A₁⋯Aⱼ (rows × k), j = 1, …, L − 1: U itself for j = 1, else the
+/// forward pass's buffer (`prefixes` holds P₂, P₃, …).
+fn prefix_ref<'a>(
     layout: FactorLayout,
     prefixes: &'a [DMatrix<f64>],
     params: &'a [f64],
     j: usize,
-) -> &'a [f64] {
+) -> MatRef<'a, f64> {
     if j == 1 {
-        &params[..layout.u_len()]
+        layout.u_ref(params)
     } else {
-        prefixes[j - 2].as_slice()
+        view(prefixes[j - 2].as_slice(), layout.rows, layout.width)
     }
 }
 
-/// Gⱼ = Gⱼ₊₁ Cⱼᵀ for j = L − 2, …, 1, from G_{L−1} = `top`; G₁ is ∇U. `chain` holds
-/// G₂, …, G_{L−2}.
-fn backward_chain(
-    layout: FactorLayout,
-    params: &[f64],
-    top: &DMatrix<f64>,
-    chain: &mut [DMatrix<f64>],
-    grad_u: &mut DMatrixViewMut<'_, f64>,
-) {
-    let width = layout.width;
-    let c_transposed = |j| transposed(layout.middle_slice(params, j), width, width);
-    for j in (2..layout.depth - 1).rev() {
-        let (lower, upper) = chain.split_at_mut(j - 1);
-        let next = upper.first().unwrap_or(top);
-        next.mul_to(&c_transposed(j), &mut lower[j - 2]);
-    }
-    chain
-        .first()
-        .unwrap_or(top)
-        .mul_to(&c_transposed(1), grad_u);
+/// Lanes of the sum of squares below: one running sum would chain every addition on the last
+/// (4 cycles each, 15 µs of a 100×100 step); eight independent sums let them overlap.
+const SUM_LANES: usize = 8;
+
+/// rᵢ ← (rᵢ − tᵢ) mᵢ for every entry, returning Σ rᵢ² (summed in [`SUM_LANES`] lanes).
+fn mask_and_square(residual: &mut [f64], target: &[f64], mask: &[f64]) -> f64 {
+    widest(
+        #[inline(always)]
+        || mask_and_square_here(residual, target, mask),
+    )
 }
 
-/// ∇Cⱼ = Pⱼᵀ Gⱼ₊₁ into `out` (k² entries, column-major).
-fn middle_gradient(
-    layout: FactorLayout,
-    prefixes: &[DMatrix<f64>],
-    params: &[f64],
-    j: usize,
-    next: &DMatrix<f64>,
-    out: &mut [f64],
-) {
-    let prefix = prefix_slice(layout, prefixes, params, j);
-    let mut out = DMatrixViewMut::from_slice(out, layout.width, layout.width);
-    transposed_times(
-        prefix,
-        (layout.rows, layout.width),
-        &next.as_view(),
-        &mut out,
-    );
+/// [`mask_and_square`]'s loop, inlined into whichever vector width runs it.
+#[inline(always)]
+fn mask_and_square_here(residual: &mut [f64], target: &[f64], mask: &[f64]) -> f64 {
+    // Blocks of a compile-time length, so that each block is one set of vector instructions.
+    let (residual_blocks, residual_tail) = residual.as_chunks_mut::<SUM_LANES>();
+    let (target_blocks, target_tail) = target.as_chunks::<SUM_LANES>();
+    let (mask_blocks, mask_tail) = mask.as_chunks::<SUM_LANES>();
+    let mut lanes = [0.0; SUM_LANES];
+    for ((r, t), m) in residual_blocks
+        .iter_mut()
+        .zip(target_blocks)
+        .zip(mask_blocks)
+    {
+        *r = std::array::from_fn(|i| (r[i] - t[i]) * m[i]);
+        lanes = std::array::from_fn(|i| lanes[i] + r[i] * r[i]);
+    }
+    let mut total: f64 = lanes.iter().sum();
+    for ((r, t), m) in residual_tail.iter_mut().zip(target_tail).zip(mask_tail) {
+        *r = (*r - t) * m;
+        total += *r * *r;
+    }
+    total
 }
 
 /// ‖(M − M*) ⊙ (1 − mask)‖_F / ‖M* ⊙ (1 − mask)‖_F, shared by runs and the nuclear-norm

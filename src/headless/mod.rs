@@ -335,7 +335,12 @@ pub fn run_with_figure(
         }
     };
     let schedule = TraceSchedule::new(&spec, steps);
-    let mut experiment = Experiment::new(spec);
+    // The figure draws the runs' trails; the JSON and the trace read only current states.
+    let mut experiment = if figure.is_some() {
+        Experiment::new(spec)
+    } else {
+        Experiment::final_state_only(spec)
+    };
     if let Some(t) = &mut trace {
         t.header(&experiment).map_err(trace_error)?;
         t.rows(&experiment).map_err(trace_error)?;

@@ -306,7 +306,7 @@ fn header(options: &SweepOptions, points: &[Point]) -> Result<String, HeadlessEr
         write!(header, ",{}", csv_field(&axis.key)).ok();
     }
     header.push_str(",seed,run,label,optimizer,lr");
-    let experiment = Experiment::new(first.spec.clone());
+    let experiment = Experiment::final_state_only(first.spec.clone());
     if let Some(row) = run_rows(&experiment).first() {
         for (name, _) in &row.metrics {
             write!(header, ",{name}").ok();
@@ -318,7 +318,7 @@ fn header(options: &SweepOptions, points: &[Point]) -> Result<String, HeadlessEr
 
 /// Runs one point to its steps and returns its rows.
 fn run_point(point: &Point) -> Vec<RunRow> {
-    let mut experiment = Experiment::new(point.spec.clone());
+    let mut experiment = Experiment::final_state_only(point.spec.clone());
     experiment.step(point.steps);
     run_rows(&experiment)
 }

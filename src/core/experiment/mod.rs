@@ -99,13 +99,23 @@ enum Body {
     Diagonal(Box<DiagonalExperiment>),
 }
 
+/// Whether the runs record their bounded trails over time (what the dashboard and figures
+/// draw) or only their current state (what `run`'s JSON and `sweep`'s rows report).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trails {
+    Record,
+    Skip,
+}
+
 impl Body {
-    fn new(spec: &ExperimentSpec) -> Self {
+    fn new(spec: &ExperimentSpec, trails: Trails) -> Self {
         match &spec.problem {
             Problem::Linear(problem) => Body::Linear(LinearExperiment::new(problem, spec)),
-            Problem::Matrix(problem) => {
-                Body::Matrix(Box::new(MatrixExperiment::new(problem, spec)))
-            }
+            Problem::Matrix(problem) => Body::Matrix(Box::new(MatrixExperiment::new(
+                problem,
+                spec,
+                trails == Trails::Record,
+            ))),
             Problem::Diagonal(problem) => {
                 Body::Diagonal(Box::new(DiagonalExperiment::new(problem)))
             }
@@ -145,10 +155,25 @@ pub struct Experiment {
 }
 
 impl Experiment {
-    /// Builds the experiment and computes its exact references.
+    /// Builds the experiment and computes its exact references; its runs record their trails
+    /// (directions, spectra, distances over time) for the dashboard and figures.
     #[must_use]
     pub fn new(spec: ExperimentSpec) -> Self {
-        let mut body = Body::new(&spec);
+        Self::build(spec, Trails::Record)
+    }
+
+    /// Builds the experiment for a report of its current state only (`run` without a figure,
+    /// `sweep`): matrix runs then skip their spectra over time, whose SVD at every log-spaced
+    /// step is most of a short run at N ≥ 100 and which no such report reads. The other kinds'
+    /// trails cost a few vector operations per record and are kept. Every run's numbers are
+    /// the same bits as with [`Experiment::new`].
+    #[must_use]
+    pub fn final_state_only(spec: ExperimentSpec) -> Self {
+        Self::build(spec, Trails::Skip)
+    }
+
+    fn build(spec: ExperimentSpec, trails: Trails) -> Self {
+        let mut body = Body::new(&spec, trails);
         body.engine_mut().record_all(0);
         Self {
             spec,

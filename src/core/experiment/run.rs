@@ -9,6 +9,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
 use crate::core::optim::{Objective, Optimizer, OptimizerSpec};
+use crate::core::simd::widest;
 
 /// Whether a run is still moving.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,14 +123,8 @@ impl RunState {
         full_gradient_is_zero: Option<ZeroGradientCheck<'_>>,
     ) {
         // A NaN or infinite gradient is divergence even when the rule ignores it (sign(NaN)
-        // moves nothing): the run must not pass for frozen. Folded without short-circuit so
-        // the loop vectorises.
-        let finite = self
-            .params
-            .iter()
-            .zip(&self.grad)
-            .fold(true, |all, (p, g)| all & p.is_finite() & g.is_finite());
-        if !finite {
+        // moves nothing): the run must not pass for frozen.
+        if !all_finite(&self.params, &self.grad) {
             self.status = RunStatus::Diverged { step };
         } else if !moved {
             let frozen = match full_gradient_is_zero {
@@ -144,6 +139,20 @@ impl RunState {
             }
         }
     }
+}
+
+/// True when every entry of `a` and `b` is finite. |x| < ∞ is false exactly for NaN and ±∞ and,
+/// folded without short-circuit, compiles to packed float compares on any x86-64 (`is_finite`
+/// tests the exponent bits with 64-bit integer compares, which plain x86-64 cannot pack).
+fn all_finite(a: &[f64], b: &[f64]) -> bool {
+    widest(
+        #[inline(always)]
+        || {
+            a.iter().zip(b).fold(true, |all, (x, y)| {
+                all & (x.abs() < f64::INFINITY) & (y.abs() < f64::INFINITY)
+            })
+        },
+    )
 }
 
 /// Computes whether the full-batch gradient at some parameters is exactly zero.

@@ -2,6 +2,7 @@
 //! s ← s + g²; θ ← θ − η g / (√s + ε).
 
 use super::{Optimizer, assign};
+use crate::core::simd::widest;
 
 /// torch.optim.Adagrad state.
 #[derive(Debug, Clone)]
@@ -29,11 +30,16 @@ impl Optimizer for Adagrad {
     }
 
     fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
-        let mut moved = false;
-        for ((p, &g), s) in params.iter_mut().zip(grad).zip(&mut self.sum_squares) {
-            *s += g * g;
-            moved |= assign(p, *p - self.lr * (g / (s.sqrt() + self.eps)));
-        }
-        moved
+        widest(
+            #[inline(always)]
+            || {
+                let mut changed = 0;
+                for ((p, &g), s) in params.iter_mut().zip(grad).zip(&mut self.sum_squares) {
+                    *s += g * g;
+                    changed |= assign(p, *p - self.lr * (g / (s.sqrt() + self.eps)));
+                }
+                changed != 0
+            },
+        )
     }
 }

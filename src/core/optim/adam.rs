@@ -6,6 +6,7 @@
 //! underflowed) does not move, rather than moving by 0/0 = NaN.
 
 use super::{Optimizer, assign};
+use crate::core::simd::widest;
 
 /// torch.optim.Adam state.
 #[derive(Debug, Clone)]
@@ -41,27 +42,32 @@ impl Optimizer for Adam {
     }
 
     fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
-        let mut moved = false;
-        self.step = self.step.saturating_add(1);
-        let bias_correction1 = 1.0 - self.beta1.powi(self.step);
-        let bias_correction2_sqrt = (1.0 - self.beta2.powi(self.step)).sqrt();
-        let step_size = self.lr / bias_correction1;
-        for (((p, &g), m), v) in params
-            .iter_mut()
-            .zip(grad)
-            .zip(&mut self.first_moment)
-            .zip(&mut self.second_moment)
-        {
-            // torch: exp_avg.lerp_(grad, 1 − β₁), i.e. m + (1 − β₁)(g − m).
-            *m += (1.0 - self.beta1) * (g - *m);
-            *v = *v * self.beta2 + (1.0 - self.beta2) * g * g;
-            let denom = v.sqrt() / bias_correction2_sqrt + self.eps;
-            // Only ε = 0 can make the denominator 0; with ε > 0 this is the torch update.
-            if denom > 0.0 {
-                moved |= assign(p, *p - step_size * (*m / denom));
-            }
-        }
-        moved
+        widest(
+            #[inline(always)]
+            || {
+                let mut changed = 0;
+                self.step = self.step.saturating_add(1);
+                let bias_correction1 = 1.0 - self.beta1.powi(self.step);
+                let bias_correction2_sqrt = (1.0 - self.beta2.powi(self.step)).sqrt();
+                let step_size = self.lr / bias_correction1;
+                for (((p, &g), m), v) in params
+                    .iter_mut()
+                    .zip(grad)
+                    .zip(&mut self.first_moment)
+                    .zip(&mut self.second_moment)
+                {
+                    // torch: exp_avg.lerp_(grad, 1 − β₁), i.e. m + (1 − β₁)(g − m).
+                    *m += (1.0 - self.beta1) * (g - *m);
+                    *v = *v * self.beta2 + (1.0 - self.beta2) * g * g;
+                    let denom = v.sqrt() / bias_correction2_sqrt + self.eps;
+                    // Only ε = 0 can make the denominator 0; with ε > 0 this is the torch update.
+                    if denom > 0.0 {
+                        changed |= assign(p, *p - step_size * (*m / denom));
+                    }
+                }
+                changed != 0
+            },
+        )
     }
 
     fn at_rest(&self) -> bool {

@@ -33,7 +33,7 @@ impl Optimizer for CoordinateDescent {
         }
         best.is_some_and(|(j, g)| {
             let new = params[j] - self.lr * g;
-            assign(&mut params[j], new)
+            assign(&mut params[j], new) != 0
         })
     }
 

@@ -2,6 +2,7 @@
 //! (the ℓ2 max-margin direction) the theory pins down.
 
 use super::{Optimizer, assign};
+use crate::core::simd::widest;
 
 /// Plain gradient descent with a constant step size.
 #[derive(Debug, Clone)]
@@ -23,11 +24,16 @@ impl Optimizer for GradientDescent {
     }
 
     fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
-        let mut moved = false;
-        for (p, g) in params.iter_mut().zip(grad) {
-            moved |= assign(p, *p - self.lr * g);
-        }
-        moved
+        widest(
+            #[inline(always)]
+            || {
+                let mut changed = 0;
+                for (p, g) in params.iter_mut().zip(grad) {
+                    changed |= assign(p, *p - self.lr * g);
+                }
+                changed != 0
+            },
+        )
     }
 
     fn is_memoryless(&self) -> bool {

@@ -33,12 +33,12 @@ impl Optimizer for Mirror {
     }
 
     fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
-        let mut moved = false;
+        let mut changed = 0;
         for (w, g) in params.iter_mut().zip(grad) {
             let dual = w.signum() * w.abs().powf(self.power) - self.lr * g;
-            moved |= assign(w, dual.signum() * dual.abs().powf(self.inverse_power));
+            changed |= assign(w, dual.signum() * dual.abs().powf(self.inverse_power));
         }
-        moved
+        changed != 0
     }
 
     fn is_memoryless(&self) -> bool {

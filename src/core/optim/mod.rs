@@ -73,13 +73,15 @@ pub trait Optimizer: Send {
     }
 }
 
-/// Writes `new` into `param` and says whether its bits changed (`-0.0` for `0.0` counts as a
-/// move, as does any NaN payload change: the same test as comparing copies bit by bit).
-#[inline]
-fn assign(param: &mut f64, new: f64) -> bool {
-    let moved = new.to_bits() != param.to_bits();
+/// Writes `new` into `param` and returns the bits that changed (old XOR new): nonzero exactly
+/// when the bits differ, so `-0.0` for `0.0` counts as a move, as does any NaN payload change —
+/// the same test as comparing copies bit by bit. Callers OR these together and test for zero
+/// once, which vectorises on any x86-64, where a per-element `!=` of 64-bit integers does not.
+#[inline(always)]
+fn assign(param: &mut f64, new: f64) -> u64 {
+    let changed = new.to_bits() ^ param.to_bits();
     *param = new;
-    moved
+    changed
 }
 
 /// Which update rule a run uses; the names are the preset's `optimizer` values.

@@ -2,6 +2,7 @@
 //! θ ← θ − η b, or with Nesterov θ ← θ − η (g + μ b).
 
 use super::{Optimizer, assign};
+use crate::core::simd::widest;
 
 /// SGD with momentum μ, optionally Nesterov.
 #[derive(Debug, Clone)]
@@ -31,14 +32,19 @@ impl Optimizer for Momentum {
     }
 
     fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
-        let mut moved = false;
-        for ((p, &g), b) in params.iter_mut().zip(grad).zip(&mut self.buffer) {
-            // With b = 0 initially, μ·0 + g is torch's "first step: b = g" exactly.
-            *b = self.mu * *b + g;
-            let direction = if self.nesterov { g + self.mu * *b } else { *b };
-            moved |= assign(p, *p - self.lr * direction);
-        }
-        moved
+        widest(
+            #[inline(always)]
+            || {
+                let mut changed = 0;
+                for ((p, &g), b) in params.iter_mut().zip(grad).zip(&mut self.buffer) {
+                    // With b = 0 initially, μ·0 + g is torch's "first step: b = g" exactly.
+                    *b = self.mu * *b + g;
+                    let direction = if self.nesterov { g + self.mu * *b } else { *b };
+                    changed |= assign(p, *p - self.lr * direction);
+                }
+                changed != 0
+            },
+        )
     }
 
     fn at_rest(&self) -> bool {

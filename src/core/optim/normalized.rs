@@ -10,6 +10,7 @@
 //! step.
 
 use super::{Objective, Optimizer, assign};
+use crate::core::simd::widest;
 
 /// What the gradient is divided by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -80,11 +81,16 @@ impl Optimizer for Normalized {
             NormalizeBy::Gradient => grad.iter().map(|g| (g / scale).powi(2)).sum::<f64>().sqrt(),
             NormalizeBy::Loss => self.scaled_loss / scale,
         };
-        let mut moved = false;
-        for (p, g) in params.iter_mut().zip(grad) {
-            moved |= assign(p, *p - self.lr * ((g / scale) / divisor));
-        }
-        moved
+        widest(
+            #[inline(always)]
+            || {
+                let mut changed = 0;
+                for (p, g) in params.iter_mut().zip(grad) {
+                    changed |= assign(p, *p - self.lr * ((g / scale) / divisor));
+                }
+                changed != 0
+            },
+        )
     }
 
     fn update(

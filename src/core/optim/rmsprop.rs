@@ -2,6 +2,7 @@
 //! v ← α v + (1−α) g²; θ ← θ − η g / (√v + ε).
 
 use super::{Optimizer, assign};
+use crate::core::simd::widest;
 
 /// torch.optim.RMSprop state.
 #[derive(Debug, Clone)]
@@ -31,11 +32,16 @@ impl Optimizer for RmsProp {
     }
 
     fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
-        let mut moved = false;
-        for ((p, &g), v) in params.iter_mut().zip(grad).zip(&mut self.square_avg) {
-            *v = *v * self.alpha + (1.0 - self.alpha) * g * g;
-            moved |= assign(p, *p - self.lr * (g / (v.sqrt() + self.eps)));
-        }
-        moved
+        widest(
+            #[inline(always)]
+            || {
+                let mut changed = 0;
+                for ((p, &g), v) in params.iter_mut().zip(grad).zip(&mut self.square_avg) {
+                    *v = *v * self.alpha + (1.0 - self.alpha) * g * g;
+                    changed |= assign(p, *p - self.lr * (g / (v.sqrt() + self.eps)));
+                }
+                changed != 0
+            },
+        )
     }
 }

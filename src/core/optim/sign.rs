@@ -2,6 +2,7 @@
 //! norm, so its implicit bias is the ℓ∞ max-margin direction (Adam without its averaging).
 
 use super::{Optimizer, assign};
+use crate::core::simd::widest;
 
 /// Sign descent with a constant step.
 #[derive(Debug, Clone)]
@@ -23,15 +24,20 @@ impl Optimizer for SignDescent {
     }
 
     fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
-        let mut moved = false;
-        for (p, &g) in params.iter_mut().zip(grad) {
-            if g > 0.0 {
-                moved |= assign(p, *p - self.lr);
-            } else if g < 0.0 {
-                moved |= assign(p, *p + self.lr);
-            }
-        }
-        moved
+        widest(
+            #[inline(always)]
+            || {
+                let mut changed = 0;
+                for (p, &g) in params.iter_mut().zip(grad) {
+                    if g > 0.0 {
+                        changed |= assign(p, *p - self.lr);
+                    } else if g < 0.0 {
+                        changed |= assign(p, *p + self.lr);
+                    }
+                }
+                changed != 0
+            },
+        )
     }
 
     fn is_memoryless(&self) -> bool {
