@@ -81,7 +81,6 @@ fn double_double_product((a_hi, a_lo): (f64, f64), (b_hi, b_lo): (f64, f64)) -> 
 #[must_use]
 // Measured: left to LLVM this stays a call, and the gradient waits on its result through the
 // stack (70 → 58 ns a 2-D step once inlined).
-#[allow(clippy::inline_always)]
 #[inline(always)]
 pub fn exp_lanes(x: [f64; LANES]) -> [f64; LANES] {
     // Folded without short-circuit (one branch per block); NaN fails the test too.

@@ -47,7 +47,7 @@ impl Loss {
     /// [`Loss::weight`] of [`LANES`] margins at once, through [`exp_lanes`] (within 1 ulp of
     /// `f64::exp`, so each weight is within ~2 ulps of the scalar one): the gradient's hot loop.
     #[must_use]
-    #[allow(clippy::inline_always)] // as `exp_lanes`: a call here costs a fifth of the step
+    // As `exp_lanes`: a call here costs a fifth of the step.
     #[inline(always)]
     pub fn weights(self, margins: [f64; LANES]) -> [f64; LANES] {
         match self {
