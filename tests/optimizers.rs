@@ -170,3 +170,44 @@ fn each_rule_reports_moved_exactly_when_a_parameter_changed_its_bits() {
         }
     }
 }
+
+#[test]
+fn every_rule_updated_in_halves_has_the_bits_of_one_update() {
+    use implicit_bias::core::optim::Schedule;
+    // 2,001 parameters split unevenly; gradients with zeros, tiny and huge values.
+    let size = 2001;
+    let gradient = |t: usize| -> Vec<f64> {
+        (0..size)
+            .map(|i| match (i + t) % 5 {
+                0 => 0.0,
+                1 => 1e-300,
+                2 => -3e5,
+                _ => ((i * 7 + t) as f64 * 0.61).sin(),
+            })
+            .collect()
+    };
+    for kind in OptimizerKind::ALL {
+        for (schedule, nesterov) in [(Schedule::Constant, false), (Schedule::InvSqrt, true)] {
+            let mut spec = OptimizerSpec::new(kind, 0.05);
+            spec.schedule = schedule;
+            spec.nesterov = nesterov && kind == OptimizerKind::Sgd;
+            spec.momentum = if kind == OptimizerKind::Sgd {
+                0.9
+            } else {
+                spec.momentum
+            };
+            let (mut whole, mut halves) = (spec.build(size), spec.build(size));
+            let start: Vec<f64> = (0..size).map(|i| (i as f64 * 0.3).cos()).collect();
+            let (mut a, mut b) = (start.clone(), start);
+            for t in 0..5 {
+                let grad = gradient(t);
+                let moved_whole = whole.step(&mut a, &grad);
+                let moved_halves = halves.step_in_halves(&mut b, &grad, 777);
+                assert_eq!(moved_whole, moved_halves, "{kind:?} {schedule:?} step {t}");
+                for (x, y) in a.iter().zip(&b) {
+                    assert_eq!(x.to_bits(), y.to_bits(), "{kind:?} {schedule:?} step {t}");
+                }
+            }
+        }
+    }
+}

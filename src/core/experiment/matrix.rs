@@ -6,6 +6,7 @@ use nalgebra::DMatrix;
 use rayon::prelude::*;
 
 use crate::core::data::MatrixData;
+use crate::core::gemm::worth_two_cores;
 use crate::core::history::{History, Spacing};
 use crate::core::linalg::{effective_rank, singular_values};
 use crate::core::model::MatrixModel;
@@ -249,6 +250,9 @@ impl Engine for MatrixExperiment {
 /// run owns its model's workspaces and its optimizer state, so the result is the same bits.
 /// Records its spectra where their spacing wants them when `record`.
 fn step_run(run: &mut MatrixRun, start: u64, n: u64, record_spectra: bool) {
+    // A model whose products share two cores updates its parameters on both too.
+    let (rows, cols) = run.model.shape();
+    let halves = worth_two_cores(rows, cols, run.model.width());
     let mut step = start;
     while step < start.saturating_add(n) && run.state.status.is_ok() {
         step += 1;
@@ -257,7 +261,11 @@ fn step_run(run: &mut MatrixRun, start: u64, n: u64, record_spectra: bool) {
             run.state.status = RunStatus::Diverged { step };
             break;
         }
-        run.state.apply(step, None);
+        if halves {
+            run.state.apply_in_halves(step, run.state.params.len() / 2);
+        } else {
+            run.state.apply(step, None);
+        }
         if record_spectra && run.spectra.wants(step) {
             record(run, step);
         }

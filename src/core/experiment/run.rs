@@ -96,7 +96,8 @@ impl RunState {
         let moved = self
             .optimizer
             .update(&mut self.params, &mut self.grad, objective);
-        self.classify(step, moved, full_gradient_is_zero);
+        let finite = all_finite(&self.params, &self.grad);
+        self.classify(step, moved, finite, full_gradient_is_zero);
     }
 
     /// Applies the optimizer to the gradient in `self.grad` and classifies the outcome.
@@ -111,20 +112,38 @@ impl RunState {
         full_gradient_is_zero: Option<ZeroGradientCheck<'_>>,
     ) {
         let moved = self.optimizer.step(&mut self.params, &self.grad);
-        self.classify(step, moved, full_gradient_is_zero);
+        let finite = all_finite(&self.params, &self.grad);
+        self.classify(step, moved, finite, full_gradient_is_zero);
+    }
+
+    /// [`RunState::apply`] for a full-batch gradient just computed on two cores: the update and
+    /// the finite check of `params[..at]` on this core and of the rest on the other, so neither
+    /// waits through them (the bits are those of `apply`).
+    pub(super) fn apply_in_halves(&mut self, step: u64, at: usize) {
+        let moved = self
+            .optimizer
+            .step_in_halves(&mut self.params, &self.grad, at);
+        let (params, grad) = (self.params.split_at(at), self.grad.split_at(at));
+        let (first, second) = rayon::join(
+            || all_finite(params.0, grad.0),
+            || all_finite(params.1, grad.1),
+        );
+        self.classify(step, moved, first && second, None);
     }
 
     /// Sets the status after an update to `self.params` with `self.grad`; `moved` is the
-    /// optimizer's word on whether any parameter's bits changed.
+    /// optimizer's word on whether any parameter's bits changed, `finite` whether every
+    /// parameter and gradient entry is finite.
     fn classify(
         &mut self,
         step: u64,
         moved: bool,
+        finite: bool,
         full_gradient_is_zero: Option<ZeroGradientCheck<'_>>,
     ) {
         // A NaN or infinite gradient is divergence even when the rule ignores it (sign(NaN)
         // moves nothing): the run must not pass for frozen.
-        if !all_finite(&self.params, &self.grad) {
+        if !finite {
             self.status = RunStatus::Diverged { step };
         } else if !moved {
             let frozen = match full_gradient_is_zero {

@@ -5,7 +5,7 @@
 //! With ε = 0 a coordinate whose second moment is 0 (every gradient so far was 0, or its square
 //! underflowed) does not move, rather than moving by 0/0 = NaN.
 
-use super::{Optimizer, assign};
+use super::{Optimizer, assign, in_halves};
 use crate::core::simd::widest;
 
 /// torch.optim.Adam state.
@@ -36,38 +36,77 @@ impl Adam {
     }
 }
 
+impl Adam {
+    /// Counts the step and returns its constants.
+    fn next_step(&mut self) -> AdamStep {
+        self.step = self.step.saturating_add(1);
+        AdamStep {
+            beta1: self.beta1,
+            beta2: self.beta2,
+            eps: self.eps,
+            step_size: self.lr / (1.0 - self.beta1.powi(self.step)),
+            bias_correction2_sqrt: (1.0 - self.beta2.powi(self.step)).sqrt(),
+        }
+    }
+}
+
+/// What one Adam step needs besides the moments: the same for every parameter.
+#[derive(Debug, Clone, Copy)]
+struct AdamStep {
+    beta1: f64,
+    beta2: f64,
+    eps: f64,
+    /// lr / (1 − β₁ᵗ).
+    step_size: f64,
+    /// √(1 − β₂ᵗ).
+    bias_correction2_sqrt: f64,
+}
+
+impl AdamStep {
+    /// Updates `params` and the moments (m, v) from `grad`, saying whether any parameter's bits
+    /// changed.
+    fn apply(self, params: &mut [f64], grad: &[f64], (m, v): (&mut [f64], &mut [f64])) -> bool {
+        widest(
+            #[inline(always)]
+            || {
+                let mut changed = 0;
+                for (((p, &g), m), v) in params.iter_mut().zip(grad).zip(m).zip(v) {
+                    // torch: exp_avg.lerp_(grad, 1 − β₁), i.e. m + (1 − β₁)(g − m).
+                    *m += (1.0 - self.beta1) * (g - *m);
+                    *v = *v * self.beta2 + (1.0 - self.beta2) * g * g;
+                    let denom = v.sqrt() / self.bias_correction2_sqrt + self.eps;
+                    // Only ε = 0 can make the denominator 0; with ε > 0 this is the torch update.
+                    if denom > 0.0 {
+                        changed |= assign(p, *p - self.step_size * (*m / denom));
+                    }
+                }
+                changed != 0
+            },
+        )
+    }
+}
+
 impl Optimizer for Adam {
     fn set_lr(&mut self, lr: f64) {
         self.lr = lr;
     }
 
     fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
-        widest(
-            #[inline(always)]
-            || {
-                let mut changed = 0;
-                self.step = self.step.saturating_add(1);
-                let bias_correction1 = 1.0 - self.beta1.powi(self.step);
-                let bias_correction2_sqrt = (1.0 - self.beta2.powi(self.step)).sqrt();
-                let step_size = self.lr / bias_correction1;
-                for (((p, &g), m), v) in params
-                    .iter_mut()
-                    .zip(grad)
-                    .zip(&mut self.first_moment)
-                    .zip(&mut self.second_moment)
-                {
-                    // torch: exp_avg.lerp_(grad, 1 − β₁), i.e. m + (1 − β₁)(g − m).
-                    *m += (1.0 - self.beta1) * (g - *m);
-                    *v = *v * self.beta2 + (1.0 - self.beta2) * g * g;
-                    let denom = v.sqrt() / bias_correction2_sqrt + self.eps;
-                    // Only ε = 0 can make the denominator 0; with ε > 0 this is the torch update.
-                    if denom > 0.0 {
-                        changed |= assign(p, *p - step_size * (*m / denom));
-                    }
-                }
-                changed != 0
-            },
+        let rule = self.next_step();
+        rule.apply(
+            params,
+            grad,
+            (&mut self.first_moment, &mut self.second_moment),
         )
+    }
+
+    fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> bool {
+        let rule = self.next_step();
+        let (m1, m2) = self.first_moment.split_at_mut(at);
+        let (v1, v2) = self.second_moment.split_at_mut(at);
+        in_halves(params, grad, ((m1, v1), (m2, v2)), at, |p, g, moments| {
+            rule.apply(p, g, moments)
+        })
     }
 
     fn at_rest(&self) -> bool {

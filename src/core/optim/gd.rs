@@ -1,7 +1,7 @@
 //! Gradient descent: θ ← θ − η ∇L(θ). The article's optimizer, and the one whose implicit bias
 //! (the ℓ2 max-margin direction) the theory pins down.
 
-use super::{Optimizer, assign};
+use super::{Optimizer, assign, in_halves};
 use crate::core::simd::widest;
 
 /// Plain gradient descent with a constant step size.
@@ -24,19 +24,29 @@ impl Optimizer for GradientDescent {
     }
 
     fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
-        widest(
-            #[inline(always)]
-            || {
-                let mut changed = 0;
-                for (p, g) in params.iter_mut().zip(grad) {
-                    changed |= assign(p, *p - self.lr * g);
-                }
-                changed != 0
-            },
-        )
+        descend(self.lr, params, grad)
+    }
+
+    fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> bool {
+        let lr = self.lr;
+        in_halves(params, grad, ((), ()), at, |p, g, ()| descend(lr, p, g))
     }
 
     fn is_memoryless(&self) -> bool {
         true
     }
+}
+
+/// θ ← θ − lr g over `params`, saying whether any parameter's bits changed.
+fn descend(lr: f64, params: &mut [f64], grad: &[f64]) -> bool {
+    widest(
+        #[inline(always)]
+        || {
+            let mut changed = 0;
+            for (p, g) in params.iter_mut().zip(grad) {
+                changed |= assign(p, *p - lr * g);
+            }
+            changed != 0
+        },
+    )
 }

@@ -46,6 +46,16 @@ pub trait Optimizer: Send {
     /// in the rule's own loop, instead of copying every parameter before each step.
     fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool;
 
+    /// [`Optimizer::step`] with `params[..at]` updated on this core and `params[at..]` on
+    /// another: for a model large enough that its gradient was computed on two cores, whose
+    /// other core would otherwise wait through the update. Rules whose update of a parameter
+    /// reads only its own gradient and state (GD, momentum, Adam) split, with the same bits as
+    /// `step`; the others run `step` on this core.
+    fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> bool {
+        let _ = at;
+        self.step(params, grad)
+    }
+
     /// One update of `params`, asking `objective` for what the rule needs (`grad` is the
     /// workspace it is written to, and holds it afterwards). Most rules need only the gradient;
     /// normalized descent asks for the scaled gradient and loss, which never underflow. Says
@@ -82,6 +92,24 @@ fn assign(param: &mut f64, new: f64) -> u64 {
     let changed = new.to_bits() ^ param.to_bits();
     *param = new;
     changed
+}
+
+/// Runs `update` on `params[..at]` and `params[at..]` (with the matching halves of `grad`) on
+/// two cores, and says whether either moved.
+fn in_halves<S: Send>(
+    params: &mut [f64],
+    grad: &[f64],
+    (first_state, second_state): (S, S),
+    at: usize,
+    update: impl Fn(&mut [f64], &[f64], S) -> bool + Sync,
+) -> bool {
+    let (first, second) = params.split_at_mut(at);
+    let (first_grad, second_grad) = grad.split_at(at);
+    let (a, b) = rayon::join(
+        || update(first, first_grad, first_state),
+        || update(second, second_grad, second_state),
+    );
+    a | b
 }
 
 /// Which update rule a run uses; the names are the preset's `optimizer` values.

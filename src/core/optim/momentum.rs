@@ -1,7 +1,7 @@
 //! Heavy-ball momentum as torch.optim.SGD computes it: b ← μ b + g (b = g at the first step);
 //! θ ← θ − η b, or with Nesterov θ ← θ − η (g + μ b).
 
-use super::{Optimizer, assign};
+use super::{Optimizer, assign, in_halves};
 use crate::core::simd::widest;
 
 /// SGD with momentum μ, optionally Nesterov.
@@ -32,19 +32,16 @@ impl Optimizer for Momentum {
     }
 
     fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
-        widest(
-            #[inline(always)]
-            || {
-                let mut changed = 0;
-                for ((p, &g), b) in params.iter_mut().zip(grad).zip(&mut self.buffer) {
-                    // With b = 0 initially, μ·0 + g is torch's "first step: b = g" exactly.
-                    *b = self.mu * *b + g;
-                    let direction = if self.nesterov { g + self.mu * *b } else { *b };
-                    changed |= assign(p, *p - self.lr * direction);
-                }
-                changed != 0
-            },
-        )
+        let rule = (self.lr, self.mu, self.nesterov);
+        heavy_ball(rule, params, grad, &mut self.buffer)
+    }
+
+    fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> bool {
+        let rule = (self.lr, self.mu, self.nesterov);
+        let buffers = self.buffer.split_at_mut(at);
+        in_halves(params, grad, buffers, at, |p, g, b| {
+            heavy_ball(rule, p, g, b)
+        })
     }
 
     fn at_rest(&self) -> bool {
@@ -52,4 +49,27 @@ impl Optimizer for Momentum {
         // subnormal buffer counts as spent: η·b cannot move a parameter of normal size.
         self.buffer.iter().all(|b| b.abs() < f64::MIN_POSITIVE)
     }
+}
+
+/// One momentum update of `params` with buffer `buffer`, `(lr, μ, nesterov)` = `rule`, saying
+/// whether any parameter's bits changed.
+fn heavy_ball(
+    (lr, mu, nesterov): (f64, f64, bool),
+    params: &mut [f64],
+    grad: &[f64],
+    buffer: &mut [f64],
+) -> bool {
+    widest(
+        #[inline(always)]
+        || {
+            let mut changed = 0;
+            for ((p, &g), b) in params.iter_mut().zip(grad).zip(buffer) {
+                // With b = 0 initially, μ·0 + g is torch's "first step: b = g" exactly.
+                *b = mu * *b + g;
+                let direction = if nesterov { g + mu * *b } else { *b };
+                changed |= assign(p, *p - lr * direction);
+            }
+            changed != 0
+        },
+    )
 }

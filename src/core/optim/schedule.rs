@@ -94,6 +94,11 @@ impl Optimizer for Scheduled {
         self.inner.step(params, grad)
     }
 
+    fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> bool {
+        self.advance();
+        self.inner.step_in_halves(params, grad, at)
+    }
+
     fn update(
         &mut self,
         params: &mut [f64],
