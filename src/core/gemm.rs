@@ -13,10 +13,11 @@
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 
-/// rows · cols · inner from which a product is shared by two cores: below it the hand-over to
-/// the second core costs about as much as it saves (measured here at N = k = 20: 2.1 µs a step
-/// shared, 1.3 µs alone; at N = k = 50 sharing wins, 9.7 µs against 11.7 µs).
-pub const TWO_CORE_MIN_WORK: usize = 40 * 40 * 40;
+/// rows · cols · inner from which a product is shared by two cores. Below it the hand-over
+/// costs about what it saves, and on a virtual machine whose two cores are far apart it costs
+/// far more: a 50×50 step measured 8.3 µs shared against 9.4 µs alone on one placement of this
+/// machine's cores, and 17.7 µs shared on another; 64³ keeps N = 50 on one core.
+pub const TWO_CORE_MIN_WORK: usize = 64 * 64 * 64;
 
 /// A column-major `rows × cols` matrix stored in `data`, as a faer view.
 #[must_use]
@@ -94,8 +95,9 @@ mod tests {
 
     #[test]
     fn products_and_transposed_products_match_the_definition_on_one_and_two_cores() {
-        // 7×5 · 5×3 stays on one core; 60×50 · 50×45 is split across two.
-        for (rows, inner, cols) in [(7, 5, 3), (60, 50, 45), (1, 64, 1), (64, 64, 1)] {
+        // 7×5 · 5×3 stays on one core; 90×70 · 70×65 is split across two.
+        assert!(worth_two_cores(90, 65, 70) && !worth_two_cores(7, 3, 5));
+        for (rows, inner, cols) in [(7, 5, 3), (90, 70, 65), (1, 64, 1), (64, 64, 1)] {
             let a = filled(rows * inner, 1.0);
             let b = filled(inner * cols, 2.0);
             let a_t = filled(inner * rows, 3.0);
