@@ -1,8 +1,7 @@
 //! Adagrad as torch.optim.Adagrad (no learning-rate decay):
 //! s ← s + g²; θ ← θ − η g / (√s + ε).
 
-use super::{Optimizer, assign};
-use crate::core::simd::widest;
+use super::{Optimizer, divide_by_root, in_halves};
 
 /// torch.optim.Adagrad state.
 #[derive(Debug, Clone)]
@@ -30,16 +29,20 @@ impl Optimizer for Adagrad {
     }
 
     fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
-        widest(
-            #[inline(always)]
-            || {
-                let mut changed = 0;
-                for ((p, &g), s) in params.iter_mut().zip(grad).zip(&mut self.sum_squares) {
-                    *s += g * g;
-                    changed |= assign(p, *p - self.lr * (g / (s.sqrt() + self.eps)));
-                }
-                changed != 0
-            },
+        divide_by_root(
+            (self.lr, self.eps),
+            params,
+            grad,
+            &mut self.sum_squares,
+            |s, g| s + g * g,
         )
+    }
+
+    fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> bool {
+        let rule = (self.lr, self.eps);
+        let state = self.sum_squares.split_at_mut(at);
+        in_halves(params, grad, state, at, |p, g, a| {
+            divide_by_root(rule, p, g, a, |s, g| s + g * g)
+        })
     }
 }

@@ -9,6 +9,8 @@
 
 use std::fmt::Write as _;
 
+use crate::core::simd::widest;
+
 mod adagrad;
 mod adam;
 mod coordinate;
@@ -49,7 +51,8 @@ pub trait Optimizer: Send {
     /// [`Optimizer::step`] with `params[..at]` updated on this core and `params[at..]` on
     /// another: for a model large enough that its gradient was computed on two cores, whose
     /// other core would otherwise wait through the update. Rules whose update of a parameter
-    /// reads only its own gradient and state (GD, momentum, Adam) split, with the same bits as
+    /// reads only its own gradient and state (all but normalized, coordinate, sign and mirror
+    /// descent) split, with the same bits as
     /// `step`; the others run `step` on this core.
     fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> bool {
         let _ = at;
@@ -110,6 +113,29 @@ fn in_halves<S: Send>(
         || update(second, second_grad, second_state),
     );
     a | b
+}
+
+/// θ ← θ − η g / (√a + ε) after a ← `accumulate`(a, g), for every parameter, saying whether any
+/// parameter's bits changed: Adagrad and RMSprop, which differ only in how the accumulator a of
+/// squared gradients moves.
+fn divide_by_root(
+    (lr, eps): (f64, f64),
+    params: &mut [f64],
+    grad: &[f64],
+    accumulator: &mut [f64],
+    accumulate: impl Fn(f64, f64) -> f64,
+) -> bool {
+    widest(
+        #[inline(always)]
+        || {
+            let mut changed = 0;
+            for ((p, &g), a) in params.iter_mut().zip(grad).zip(accumulator) {
+                *a = accumulate(*a, g);
+                changed |= assign(p, *p - lr * (g / (a.sqrt() + eps)));
+            }
+            changed != 0
+        },
+    )
 }
 
 /// Which update rule a run uses; the names are the preset's `optimizer` values.

@@ -1,8 +1,7 @@
 //! RMSprop as torch.optim.RMSprop (no momentum, not centred):
 //! v ← α v + (1−α) g²; θ ← θ − η g / (√v + ε).
 
-use super::{Optimizer, assign};
-use crate::core::simd::widest;
+use super::{Optimizer, divide_by_root, in_halves};
 
 /// torch.optim.RMSprop state.
 #[derive(Debug, Clone)]
@@ -32,16 +31,22 @@ impl Optimizer for RmsProp {
     }
 
     fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
-        widest(
-            #[inline(always)]
-            || {
-                let mut changed = 0;
-                for ((p, &g), v) in params.iter_mut().zip(grad).zip(&mut self.square_avg) {
-                    *v = *v * self.alpha + (1.0 - self.alpha) * g * g;
-                    changed |= assign(p, *p - self.lr * (g / (v.sqrt() + self.eps)));
-                }
-                changed != 0
-            },
+        let alpha = self.alpha;
+        divide_by_root(
+            (self.lr, self.eps),
+            params,
+            grad,
+            &mut self.square_avg,
+            move |v, g| v * alpha + (1.0 - alpha) * g * g,
         )
+    }
+
+    fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> bool {
+        let alpha = self.alpha;
+        let rule = (self.lr, self.eps);
+        let state = self.square_avg.split_at_mut(at);
+        in_halves(params, grad, state, at, |p, g, a| {
+            divide_by_root(rule, p, g, a, move |v, g| v * alpha + (1.0 - alpha) * g * g)
+        })
     }
 }
