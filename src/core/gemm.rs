@@ -37,19 +37,38 @@ pub fn worth_two_cores(rows: usize, cols: usize, inner: usize) -> bool {
     rows.saturating_mul(cols).saturating_mul(inner) >= TWO_CORE_MIN_WORK
 }
 
-/// `out` = `a` · `b`, on two cores (half of `out`'s columns each) when the product is large
-/// enough.
-pub fn multiply(out: MatMut<'_, f64>, a: MatRef<'_, f64>, b: MatRef<'_, f64>) {
-    let cols = out.ncols();
-    if worth_two_cores(out.nrows(), cols, a.ncols()) && cols >= 2 {
-        let half = cols / 2;
-        let (left, right) = out.split_at_col_mut(half);
-        rayon::join(
-            || multiply_here(left, a, b.subcols(0, half)),
-            || multiply_here(right, a, b.subcols(half, cols - half)),
+/// `out` (column-major, `a.nrows()` × `b.ncols()`) = `a` · `b`, on two cores (half of `out`'s
+/// columns each) when the product is large enough.
+pub fn multiply(out: &mut [f64], a: MatRef<'_, f64>, b: MatRef<'_, f64>) {
+    multiply_then(out, a, b, |_, _| 0.0);
+}
+
+/// [`multiply`], then `finish` on each block of finished columns while it is still in the
+/// cache of the core that computed it: `finish(entries, first)` gets the block's entries and
+/// the index of its first one in `out`. Returns the blocks' results, summed in column order.
+pub fn multiply_then(
+    out: &mut [f64],
+    a: MatRef<'_, f64>,
+    b: MatRef<'_, f64>,
+    finish: impl Fn(&mut [f64], usize) -> f64 + Sync,
+) -> f64 {
+    let (rows, cols) = (a.nrows(), b.ncols());
+    let block = |entries: &mut [f64], first_col: usize, width: usize| {
+        multiply_here(
+            view_mut(entries, rows, width),
+            a,
+            b.subcols(first_col, width),
         );
+        finish(entries, first_col * rows)
+    };
+    if worth_two_cores(rows, cols, a.ncols()) && cols >= 2 {
+        let half = cols / 2;
+        let (left, right) = out.split_at_mut(half * rows);
+        let (first, second) =
+            rayon::join(|| block(left, 0, half), || block(right, half, cols - half));
+        first + second
     } else {
-        multiply_here(out, a, b);
+        block(out, 0, cols)
     }
 }
 
@@ -110,7 +129,7 @@ mod tests {
             for (left, right) in cases {
                 let expected = by_definition(left, right);
                 let mut got = vec![f64::NAN; rows * cols];
-                multiply(view_mut(&mut got, rows, cols), left, right);
+                multiply(&mut got, left, right);
                 for (g, e) in got.iter().zip(&expected) {
                     assert!((g - e).abs() <= 1e-12 * (1.0 + e.abs()), "{g} vs {e}");
                 }
@@ -126,11 +145,7 @@ mod tests {
         let b = filled(inner * cols, 6.0);
         let mut shared = vec![0.0; rows * cols];
         let mut alone = vec![0.0; rows * cols];
-        multiply(
-            view_mut(&mut shared, rows, cols),
-            view(&a, rows, inner),
-            view(&b, inner, cols),
-        );
+        multiply(&mut shared, view(&a, rows, inner), view(&b, inner, cols));
         multiply_here(
             view_mut(&mut alone, rows, cols),
             view(&a, rows, inner),

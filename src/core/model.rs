@@ -8,7 +8,7 @@
 use faer::MatRef;
 use nalgebra::{DMatrix, DMatrixView};
 
-use super::gemm::{both, multiply, multiply_here, view, view_mut, worth_two_cores};
+use super::gemm::{both, multiply, multiply_here, multiply_then, view, view_mut, worth_two_cores};
 use super::simd::widest;
 
 use super::data::{LinearData, MatrixData};
@@ -466,11 +466,7 @@ impl MatrixModel {
                 || self.layout.u_ref(params),
                 |p| view(p.as_slice(), rows, width),
             );
-            multiply(
-                view_mut(next.as_mut_slice(), rows, width),
-                left,
-                self.layout.middle_ref(params, j),
-            );
+            multiply(next.as_mut_slice(), left, self.layout.middle_ref(params, j));
             prefix = Some(next);
         }
         let left = prefix.as_ref().map_or_else(
@@ -479,7 +475,7 @@ impl MatrixModel {
         );
         let mut product = DMatrix::zeros(rows, cols);
         multiply(
-            view_mut(product.as_mut_slice(), rows, cols),
+            product.as_mut_slice(),
             left,
             self.layout.v_ref(params).transpose(),
         );
@@ -505,7 +501,7 @@ impl MatrixModel {
             let (done, rest) = self.prefixes.split_at_mut(i);
             let left = prefix_ref(layout, done, params, i + 1);
             multiply(
-                view_mut(rest[0].as_mut_slice(), layout.rows, layout.width),
+                rest[0].as_mut_slice(),
                 left,
                 layout.middle_ref(params, i + 1),
             );
@@ -516,38 +512,18 @@ impl MatrixModel {
     /// half of M's columns masks them while they are still in its cache.
     fn masked_residual(&mut self, params: &[f64]) -> f64 {
         let layout = self.layout;
-        let (rows, cols) = (layout.rows, layout.cols);
         let left = prefix_ref(layout, &self.prefixes, params, layout.depth - 1);
         let v_transposed = layout.v_ref(params).transpose();
         let (target, mask) = (self.target.as_slice(), self.mask.as_slice());
-        let residual = self.residual.as_mut_slice();
-        if !worth_two_cores(rows, cols, layout.width) || cols < 2 {
-            multiply_here(view_mut(residual, rows, cols), left, v_transposed);
-            return mask_and_square(residual, target, mask);
-        }
-        let half = cols / 2;
-        let split = half * rows;
-        let (residual_left, residual_right) = residual.split_at_mut(split);
-        let (left_loss, right_loss) = both(
-            true,
-            || {
-                multiply_here(
-                    view_mut(residual_left, rows, half),
-                    left,
-                    v_transposed.subcols(0, half),
-                );
-                mask_and_square(residual_left, &target[..split], &mask[..split])
+        multiply_then(
+            self.residual.as_mut_slice(),
+            left,
+            v_transposed,
+            |block, first| {
+                let entries = first..first + block.len();
+                mask_and_square(block, &target[entries.clone()], &mask[entries])
             },
-            || {
-                multiply_here(
-                    view_mut(residual_right, rows, cols - half),
-                    left,
-                    v_transposed.subcols(half, cols - half),
-                );
-                mask_and_square(residual_right, &target[split..], &mask[split..])
-            },
-        );
-        left_loss + right_loss
+        )
     }
 
     /// ∇U, ∇C₁, …, ∇V from the masked residual and the prefix products. The two products of
