@@ -1,5 +1,12 @@
-//! Axis helpers shared by the log-t charts (gap, diagonal histories): whole-decade x axes and
-//! round tick labels, so every chart labels its axes the same way.
+//! Axis helpers shared by the log-t charts (σ over time, gap, diagonal histories): whole-decade
+//! x axes, round tick labels and braille datasets, so every chart draws its axes the same way.
+
+use ratatui::style::Style;
+use ratatui::symbols::Marker;
+use ratatui::text::Span;
+use ratatui::widgets::{Axis, Dataset, GraphType};
+
+use super::super::theme::Theme;
 
 /// The smallest 1, 2, 2.5 or 5 × 10ᵏ at least `x`: round axis ends (80°, not 77.71°).
 pub fn nice_ceil(x: f64) -> f64 {
@@ -29,11 +36,48 @@ pub fn decade_axis(last_x: f64) -> (u32, u32) {
     (decades.div_ceil(stride) * stride, stride)
 }
 
+/// The x axis of every chart over log t: whole decades from 1 to 10^`x_max`, a label every
+/// `stride` of them (see [`decade_axis`]).
+pub fn log_time_axis(x_max: u32, stride: u32, theme: Theme) -> Axis<'static> {
+    let labels: Vec<Span> = (0..=x_max)
+        .step_by(stride as usize)
+        .map(|k| Span::raw(decade_label(k)))
+        .collect();
+    Axis::default()
+        .title("t")
+        .style(theme.faint())
+        .bounds([0.0, f64::from(x_max)])
+        .labels(labels)
+}
+
+/// `points` drawn in braille as `kind` in `style`: a chart's faint reference dots or a run's line.
+pub fn braille(points: &[(f64, f64)], kind: GraphType, style: Style) -> Dataset<'_> {
+    Dataset::default()
+        .marker(Marker::Braille)
+        .graph_type(kind)
+        .style(style)
+        .data(points)
+}
+
 /// `1`, `10`, `1e2`, `1e3`, …: the tick label for 10^k.
 pub fn decade_label(k: u32) -> String {
     match k {
         0 => "1".to_owned(),
         1 => "10".to_owned(),
         _ => format!("1e{k}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decade_axis_labels_whole_decades_evenly() {
+        assert_eq!(decade_axis(0.3), (1, 1));
+        assert_eq!(decade_axis(4.2), (5, 1));
+        assert_eq!(decade_axis(8.9), (10, 2));
+        assert_eq!(decade_label(0), "1");
+        assert_eq!(decade_label(4), "1e4");
     }
 }

@@ -7,12 +7,11 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::symbols::Marker;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType};
+use ratatui::text::Line;
+use ratatui::widgets::{Axis, Block, Chart, GraphType};
 
 use super::super::theme::Theme;
-use super::axis::{decade_axis, decade_label, nice_ceil, tick};
+use super::axis::{braille, decade_axis, log_time_axis, nice_ceil, tick};
 use super::diagonal::note;
 use crate::core::experiment::DiagonalSnapshot;
 
@@ -134,33 +133,15 @@ pub fn render(
                 .collect()
         })
         .unwrap_or_default();
-    let mut datasets = vec![
-        Dataset::default()
-            .marker(Marker::Braille)
-            .graph_type(GraphType::Scatter)
-            .style(theme.faint())
-            .data(&level_points),
-    ];
-    datasets.extend(data.iter().enumerate().map(|(index, points)| {
-        Dataset::default()
-            .marker(Marker::Braille)
-            .graph_type(GraphType::Line)
-            .style(theme.run(index))
-            .data(points)
-    }));
-    let x_labels: Vec<Span> = (0..=x_max)
-        .step_by(stride as usize)
-        .map(|k| Span::raw(decade_label(k)))
-        .collect();
+    let mut datasets = vec![braille(&level_points, GraphType::Scatter, theme.faint())];
+    datasets.extend(
+        data.iter()
+            .enumerate()
+            .map(|(index, points)| braille(points, GraphType::Line, theme.run(index))),
+    );
     let chart = Chart::new(datasets)
         .block(block)
-        .x_axis(
-            Axis::default()
-                .title("t")
-                .style(theme.faint())
-                .bounds([0.0, f64::from(x_max)])
-                .labels(x_labels),
-        )
+        .x_axis(log_time_axis(x_max, stride, theme))
         .y_axis(
             Axis::default()
                 .style(theme.faint())

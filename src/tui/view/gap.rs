@@ -14,12 +14,11 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph, Wrap};
 
 use super::super::theme::Theme;
-use super::axis::{decade_axis, decade_label};
+use super::axis::{braille, decade_axis, log_time_axis};
 use crate::core::experiment::{LinearRunSnapshot, LinearSnapshot, angle_degrees};
 use crate::core::optim::OptimizerKind;
 use crate::core::reference::{MarginNorm, MaxMarginReference};
@@ -105,23 +104,13 @@ pub fn render(frame: &mut Frame, area: Rect, linear: &LinearSnapshot, focused: b
     if let Some(slopes) = slopes_line(&series) {
         block = block.title_bottom(Line::styled(slopes, theme.faint()));
     }
-    let x_labels: Vec<Span> = (0..=x_max)
-        .step_by(stride as usize)
-        .map(|k| Span::raw(decade_label(k)))
-        .collect();
     let y_labels = [y_low, f64::midpoint(y_low, y_high).round(), y_high]
         .into_iter()
         .map(|k| Span::raw(power_label(k as i32)))
         .collect::<Vec<_>>();
     let chart = Chart::new(datasets(&series, &theory, theme))
         .block(block)
-        .x_axis(
-            Axis::default()
-                .title("t")
-                .style(theme.faint())
-                .bounds([0.0, f64::from(x_max)])
-                .labels(x_labels),
-        )
+        .x_axis(log_time_axis(x_max, stride, theme))
         .y_axis(
             Axis::default()
                 .style(theme.faint())
@@ -137,17 +126,10 @@ fn datasets<'a>(
     theory: &'a [(f64, f64)],
     theme: Theme,
 ) -> Vec<Dataset<'a>> {
-    let dataset = |points: &'a [(f64, f64)], kind: GraphType, style| {
-        Dataset::default()
-            .marker(Marker::Braille)
-            .graph_type(kind)
-            .style(style)
-            .data(points)
-    };
-    let mut all = vec![dataset(theory, GraphType::Scatter, theme.faint())];
+    let mut all = vec![braille(theory, GraphType::Scatter, theme.faint())];
     for (index, s) in series.iter().enumerate() {
-        all.push(dataset(&s.margin, GraphType::Scatter, theme.run(index)));
-        all.push(dataset(&s.angle, GraphType::Line, theme.run(index)));
+        all.push(braille(&s.margin, GraphType::Scatter, theme.run(index)));
+        all.push(braille(&s.angle, GraphType::Line, theme.run(index)));
     }
     all
 }
@@ -280,15 +262,6 @@ fn power_label(k: i32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn decade_axis_labels_whole_decades_evenly() {
-        assert_eq!(decade_axis(0.3), (1, 1));
-        assert_eq!(decade_axis(4.2), (5, 1));
-        assert_eq!(decade_axis(8.9), (10, 2));
-        assert_eq!(decade_label(0), "1");
-        assert_eq!(decade_label(4), "1e4");
-    }
 
     #[test]
     fn decade_ticks_read_as_powers_of_ten() {

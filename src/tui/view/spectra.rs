@@ -11,12 +11,11 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph};
+use ratatui::widgets::{Axis, Block, Chart, GraphType, Paragraph};
 
 use super::super::theme::Theme;
-use super::axis::{decade_axis, decade_label};
+use super::axis::{braille, decade_axis, log_time_axis};
 use super::matrix_metrics::depth_suffix;
 use super::{Shown, number};
 use crate::core::experiment::{MatrixRunSnapshot, MatrixSnapshot};
@@ -73,32 +72,15 @@ pub fn render(frame: &mut Frame, area: Rect, matrix: &MatrixSnapshot, shown: Sho
     let last_x = series.iter().flatten().map(|p| p.0).fold(1.0_f64, f64::max);
     let (x_max, stride) = decade_axis(last_x);
     let dots = reference_dots(&reference, top, f64::from(x_max), chart_area.width);
-    let mut datasets = vec![
-        Dataset::default()
-            .marker(Marker::Braille)
-            .graph_type(GraphType::Scatter)
-            .style(theme.faint())
-            .data(&dots),
-    ];
-    datasets.extend(series.iter().enumerate().map(|(sigma, points)| {
-        Dataset::default()
-            .marker(Marker::Braille)
-            .graph_type(GraphType::Line)
-            .style(theme.run(sigma))
-            .data(points)
-    }));
-    let x_labels: Vec<Span> = (0..=x_max)
-        .step_by(stride as usize)
-        .map(|k| Span::raw(decade_label(k)))
-        .collect();
+    let mut datasets = vec![braille(&dots, GraphType::Scatter, theme.faint())];
+    datasets.extend(
+        series
+            .iter()
+            .enumerate()
+            .map(|(sigma, points)| braille(points, GraphType::Line, theme.run(sigma))),
+    );
     let chart = Chart::new(datasets)
-        .x_axis(
-            Axis::default()
-                .title("t")
-                .style(theme.faint())
-                .bounds([0.0, f64::from(x_max)])
-                .labels(x_labels),
-        )
+        .x_axis(log_time_axis(x_max, stride, theme))
         .y_axis(
             Axis::default()
                 .style(theme.faint())
