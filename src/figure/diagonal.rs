@@ -6,7 +6,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{CAPTION_SIZE, Caption, LABEL_SIZE, drawing_error, rgb};
+use super::{CAPTION_SIZE, Caption, LABEL_SIZE, draw_legend, drawing_error, rgb};
 use crate::core::experiment::DiagonalSnapshot;
 use crate::palette::{Hue, run_hue};
 
@@ -159,14 +159,7 @@ fn draw_coordinates(
         chart.draw_series(dots).map_err(drawing_error)?;
         legend_marker(&mut chart, "min-ℓ2 (dots)", red)?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font(("sans-serif", LABEL_SIZE))
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(150, 150, 150))
-        .draw()
-        .map_err(drawing_error)
+    draw_legend(&mut chart, SeriesLabelPosition::UpperRight)
 }
 
 /// A legend entry for a reference drawn as markers: an empty series carrying its dot.

@@ -5,7 +5,7 @@
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
-use super::{CAPTION_SIZE, Caption, LABEL_SIZE, drawing_error, rgb};
+use super::{CAPTION_SIZE, Caption, LABEL_SIZE, draw_legend, drawing_error, rgb};
 use crate::core::experiment::LinearSnapshot;
 use crate::palette::{reference_hue, reference_label, run_hue};
 
@@ -52,14 +52,7 @@ pub(super) fn svg(s: &LinearSnapshot, caption: Caption<'_>) -> Result<String, St
             .map_err(drawing_error)?;
         draw_references(&mut chart, s)?;
         draw_runs(&mut chart, s)?;
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .label_font(("sans-serif", LABEL_SIZE))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(150, 150, 150))
-            .draw()
-            .map_err(drawing_error)?;
+        draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
         root.present().map_err(drawing_error)?;
     }
     Ok(text)

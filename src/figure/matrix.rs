@@ -5,7 +5,7 @@
 
 use plotters::prelude::*;
 
-use super::{CAPTION_SIZE, Caption, LABEL_SIZE, drawing_error, rgb};
+use super::{CAPTION_SIZE, Caption, LABEL_SIZE, draw_legend, drawing_error, rgb};
 use crate::core::experiment::MatrixSnapshot;
 use crate::palette::{Hue, run_hue};
 
@@ -156,14 +156,7 @@ pub(super) fn svg(s: &MatrixSnapshot, caption: Caption<'_>) -> Result<String, St
                 });
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .label_font(("sans-serif", LABEL_SIZE))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(150, 150, 150))
-            .draw()
-            .map_err(drawing_error)?;
+        draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
         root.present().map_err(drawing_error)?;
     }
     Ok(text)

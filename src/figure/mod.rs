@@ -11,7 +11,10 @@ mod linear;
 mod matrix;
 pub mod sweep;
 
-use plotters::style::RGBColor;
+use plotters::chart::{ChartContext, SeriesLabelPosition};
+use plotters::coord::CoordTranslate;
+use plotters::prelude::DrawingBackend;
+use plotters::style::{Color, RGBColor, WHITE};
 
 use crate::core::experiment::{Snapshot, SnapshotBody};
 use crate::palette::Hue;
@@ -47,6 +50,21 @@ pub fn experiment_svg(snapshot: &Snapshot, title: &str) -> Result<String, String
 fn rgb(hue: Hue) -> RGBColor {
     let (r, g, b) = hue.print_rgb();
     RGBColor(r, g, b)
+}
+
+/// Draws `chart`'s legend at `position` in the one style every figure's legend shares.
+fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font(("sans-serif", LABEL_SIZE))
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(150, 150, 150))
+        .draw()
+        .map_err(drawing_error)
 }
 
 /// A plotters error, worded for the user.

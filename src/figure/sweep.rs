@@ -12,7 +12,7 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{CAPTION_SIZE, LABEL_SIZE, drawing_error, rgb};
+use super::{CAPTION_SIZE, LABEL_SIZE, draw_legend, drawing_error, rgb};
 use crate::palette::run_hue;
 
 /// A ratio of largest to smallest value beyond which an axis goes logarithmic (two decades).
@@ -335,14 +335,7 @@ where
             .draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled())))
             .map_err(drawing_error)?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font(("sans-serif", LABEL_SIZE))
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(150, 150, 150))
-        .draw()
-        .map_err(drawing_error)
+    draw_legend(&mut chart, SeriesLabelPosition::UpperRight)
 }
 
 /// A point on the colour ramp for `t` in [0, 1]: dark blue through teal to yellow (viridis-like,
