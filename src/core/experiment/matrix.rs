@@ -3,7 +3,6 @@
 //! reference and the snapshot the front ends draw.
 
 use nalgebra::DMatrix;
-use rayon::prelude::*;
 
 use crate::core::data::MatrixData;
 use crate::core::gemm::worth_two_cores;
@@ -13,7 +12,7 @@ use crate::core::model::MatrixModel;
 use crate::core::optim::OptimizerSpec;
 use crate::core::reference::{NuclearReference, min_nuclear_norm};
 
-use super::run::{RunState, RunStatus};
+use super::run::{RunState, RunStatus, step_in_pieces};
 use super::{Engine, ExperimentSpec, PARALLEL_WORK};
 
 /// Largest matrix side for which the min-nuclear-norm reference is computed: its solver takes
@@ -224,9 +223,17 @@ impl Engine for MatrixExperiment {
         // is cheap only from inside the pool: from any other thread, every join would be a round
         // trip through it (at N = 100, 96 µs a step against 51 µs).
         rayon::scope(|_| {
-            if work >= PARALLEL_WORK && runs.len() > 1 {
-                runs.par_iter_mut()
-                    .for_each(|run| step_run(run, start, n, record));
+            let moving = runs.iter().filter(|run| run.state.status.is_ok()).count();
+            if work >= PARALLEL_WORK && moving > 1 {
+                // As the linear kind: stopped runs hold no thread, and runs share the cores in
+                // pieces, so an odd number of them does not leave a core idle.
+                let mut moving: Vec<&mut MatrixRun> = runs
+                    .iter_mut()
+                    .filter(|run| run.state.status.is_ok())
+                    .collect();
+                step_in_pieces(&mut moving, n, |run, offset, count| {
+                    step_run(run, start + offset, count, record);
+                });
             } else {
                 for run in runs.iter_mut() {
                     step_run(run, start, n, record);
