@@ -8,8 +8,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-use crate::core::optim::{Objective, Optimizer, OptimizerSpec};
-use crate::core::simd::widest;
+use crate::core::optim::{Objective, Optimizer, OptimizerSpec, Update, all_finite};
 
 /// Whether a run is still moving.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,15 +119,10 @@ impl RunState {
     /// the finite check of `params[..at]` on this core and of the rest on the other, so neither
     /// waits through them (the bits are those of `apply`).
     pub(super) fn apply_in_halves(&mut self, step: u64, at: usize) {
-        let moved = self
-            .optimizer
-            .step_in_halves(&mut self.params, &self.grad, at);
-        let (params, grad) = (self.params.split_at(at), self.grad.split_at(at));
-        let (first, second) = rayon::join(
-            || all_finite(params.0, grad.0),
-            || all_finite(params.1, grad.1),
-        );
-        self.classify(step, moved, first && second, None);
+        let Update { moved, finite } =
+            self.optimizer
+                .step_in_halves(&mut self.params, &self.grad, at);
+        self.classify(step, moved, finite, None);
     }
 
     /// Sets the status after an update to `self.params` with `self.grad`; `moved` is the
@@ -158,20 +152,6 @@ impl RunState {
             }
         }
     }
-}
-
-/// True when every entry of `a` and `b` is finite. |x| < ∞ is false exactly for NaN and ±∞ and,
-/// folded without short-circuit, compiles to packed float compares on any x86-64 (`is_finite`
-/// tests the exponent bits with 64-bit integer compares, which plain x86-64 cannot pack).
-fn all_finite(a: &[f64], b: &[f64]) -> bool {
-    widest(
-        #[inline(always)]
-        || {
-            a.iter().zip(b).fold(true, |all, (x, y)| {
-                all & (x.abs() < f64::INFINITY) & (y.abs() < f64::INFINITY)
-            })
-        },
-    )
 }
 
 /// Computes whether the full-batch gradient at some parameters is exactly zero.

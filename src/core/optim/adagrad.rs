@@ -1,7 +1,7 @@
 //! Adagrad as torch.optim.Adagrad (no learning-rate decay):
 //! s ← s + g²; θ ← θ − η g / (√s + ε).
 
-use super::{Optimizer, divide_by_root, in_halves};
+use super::{Optimizer, Update, divide_by_root, in_halves};
 
 /// torch.optim.Adagrad state.
 #[derive(Debug, Clone)]
@@ -38,7 +38,7 @@ impl Optimizer for Adagrad {
         )
     }
 
-    fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> bool {
+    fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> Update {
         let rule = (self.lr, self.eps);
         let state = self.sum_squares.split_at_mut(at);
         in_halves(params, grad, state, at, |p, g, a| {

@@ -5,7 +5,7 @@
 //! With ε = 0 a coordinate whose second moment is 0 (every gradient so far was 0, or its square
 //! underflowed) does not move, rather than moving by 0/0 = NaN.
 
-use super::{Optimizer, assign, in_halves};
+use super::{Optimizer, Update, assign, in_halves};
 use crate::core::simd::widest;
 
 /// torch.optim.Adam state.
@@ -100,7 +100,7 @@ impl Optimizer for Adam {
         )
     }
 
-    fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> bool {
+    fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> Update {
         let rule = self.next_step();
         let (m1, m2) = self.first_moment.split_at_mut(at);
         let (v1, v2) = self.second_moment.split_at_mut(at);

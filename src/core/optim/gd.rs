@@ -1,7 +1,7 @@
 //! Gradient descent: θ ← θ − η ∇L(θ). The article's optimizer, and the one whose implicit bias
 //! (the ℓ2 max-margin direction) the theory pins down.
 
-use super::{Optimizer, assign, in_halves};
+use super::{Optimizer, Update, assign, in_halves};
 use crate::core::simd::widest;
 
 /// Plain gradient descent with a constant step size.
@@ -27,7 +27,7 @@ impl Optimizer for GradientDescent {
         descend(self.lr, params, grad)
     }
 
-    fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> bool {
+    fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> Update {
         let lr = self.lr;
         in_halves(params, grad, ((), ()), at, |p, g, ()| descend(lr, p, g))
     }

@@ -49,14 +49,18 @@ pub trait Optimizer: Send {
     fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool;
 
     /// [`Optimizer::step`] with `params[..at]` updated on this core and `params[at..]` on
-    /// another: for a model large enough that its gradient was computed on two cores, whose
-    /// other core would otherwise wait through the update. Rules whose update of a parameter
-    /// reads only its own gradient and state (all but normalized, coordinate, sign and mirror
-    /// descent) split, with the same bits as
-    /// `step`; the others run `step` on this core.
-    fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> bool {
+    /// another, each core then checking its half for NaN and ±∞ while it is in its cache: for a
+    /// model large enough that its gradient was computed on two cores, whose other core would
+    /// otherwise wait through the update. Rules whose update of a parameter reads only its own
+    /// gradient and state (all but normalized, coordinate, sign and mirror descent) split, with
+    /// the same bits as `step`; the others run `step` on this core.
+    fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> Update {
         let _ = at;
-        self.step(params, grad)
+        let moved = self.step(params, grad);
+        Update {
+            moved,
+            finite: all_finite(params, grad),
+        }
     }
 
     /// One update of `params`, asking `objective` for what the rule needs (`grad` is the
@@ -97,22 +101,54 @@ fn assign(param: &mut f64, new: f64) -> u64 {
     changed
 }
 
+/// What [`Optimizer::step_in_halves`] saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Update {
+    /// Whether any parameter's bits changed.
+    pub moved: bool,
+    /// Whether every parameter and gradient entry is finite (a NaN gradient is divergence
+    /// even under a rule that ignores it).
+    pub finite: bool,
+}
+
+/// True when every entry of `a` and `b` is finite. |x| < ∞ is false exactly for NaN and ±∞ and,
+/// folded without short-circuit, compiles to packed float compares on any x86-64 (`is_finite`
+/// tests the exponent bits with 64-bit integer compares, which plain x86-64 cannot pack).
+#[must_use]
+pub fn all_finite(a: &[f64], b: &[f64]) -> bool {
+    widest(
+        #[inline(always)]
+        || {
+            a.iter().zip(b).fold(true, |all, (x, y)| {
+                all & (x.abs() < f64::INFINITY) & (y.abs() < f64::INFINITY)
+            })
+        },
+    )
+}
+
 /// Runs `update` on `params[..at]` and `params[at..]` (with the matching halves of `grad`) on
-/// two cores, and says whether either moved.
+/// two cores, each followed by the finite check of its half, and combines what they saw.
 fn in_halves<S: Send>(
     params: &mut [f64],
     grad: &[f64],
     (first_state, second_state): (S, S),
     at: usize,
     update: impl Fn(&mut [f64], &[f64], S) -> bool + Sync,
-) -> bool {
+) -> Update {
     let (first, second) = params.split_at_mut(at);
     let (first_grad, second_grad) = grad.split_at(at);
+    let half = |params: &mut [f64], grad: &[f64], state: S| Update {
+        moved: update(params, grad, state),
+        finite: all_finite(params, grad),
+    };
     let (a, b) = rayon::join(
-        || update(first, first_grad, first_state),
-        || update(second, second_grad, second_state),
+        || half(first, first_grad, first_state),
+        || half(second, second_grad, second_state),
     );
-    a | b
+    Update {
+        moved: a.moved | b.moved,
+        finite: a.finite & b.finite,
+    }
 }
 
 /// θ ← θ − η g / (√a + ε) after a ← `accumulate`(a, g), for every parameter, saying whether any

@@ -1,7 +1,7 @@
 //! Heavy-ball momentum as torch.optim.SGD computes it: b ← μ b + g (b = g at the first step);
 //! θ ← θ − η b, or with Nesterov θ ← θ − η (g + μ b).
 
-use super::{Optimizer, assign, in_halves};
+use super::{Optimizer, Update, assign, in_halves};
 use crate::core::simd::widest;
 
 /// SGD with momentum μ, optionally Nesterov.
@@ -36,7 +36,7 @@ impl Optimizer for Momentum {
         heavy_ball(rule, params, grad, &mut self.buffer)
     }
 
-    fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> bool {
+    fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> Update {
         let rule = (self.lr, self.mu, self.nesterov);
         let buffers = self.buffer.split_at_mut(at);
         in_halves(params, grad, buffers, at, |p, g, b| {

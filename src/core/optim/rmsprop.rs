@@ -1,7 +1,7 @@
 //! RMSprop as torch.optim.RMSprop (no momentum, not centred):
 //! v ← α v + (1−α) g²; θ ← θ − η g / (√v + ε).
 
-use super::{Optimizer, divide_by_root, in_halves};
+use super::{Optimizer, Update, divide_by_root, in_halves};
 
 /// torch.optim.RMSprop state.
 #[derive(Debug, Clone)]
@@ -41,7 +41,7 @@ impl Optimizer for RmsProp {
         )
     }
 
-    fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> bool {
+    fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> Update {
         let alpha = self.alpha;
         let rule = (self.lr, self.eps);
         let state = self.square_avg.split_at_mut(at);

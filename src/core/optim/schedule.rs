@@ -6,7 +6,7 @@
 //! so the common case pays nothing; a decaying one wraps it in [`Scheduled`], which sets the
 //! rule's learning rate before each step.
 
-use super::{Objective, Optimizer};
+use super::{Objective, Optimizer, Update};
 
 /// How the learning rate changes with the step number t = 1, 2, ….
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -94,7 +94,7 @@ impl Optimizer for Scheduled {
         self.inner.step(params, grad)
     }
 
-    fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> bool {
+    fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> Update {
         self.advance();
         self.inner.step_in_halves(params, grad, at)
     }
