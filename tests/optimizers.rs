@@ -212,3 +212,35 @@ fn every_rule_updated_in_halves_has_the_bits_of_one_update() {
         }
     }
 }
+
+#[test]
+fn an_update_in_halves_reports_nan_and_infinity_in_either_half() {
+    // Each case: a parameter or gradient entry that is not finite, in the first half (index 5)
+    // or the second (index 1500) of 2,001 parameters cut at 777.
+    let size = 2001;
+    for kind in OptimizerKind::ALL {
+        for at in [5, 1500] {
+            for (bad_param, bad_grad) in [
+                (f64::INFINITY, 1.0),
+                (1.0, f64::NAN),
+                (1.0, f64::NEG_INFINITY),
+            ] {
+                let mut optimizer = OptimizerSpec::new(kind, 0.05).build(size);
+                let mut params: Vec<f64> = (0..size).map(|i| (i as f64 * 0.3).cos()).collect();
+                let mut grad: Vec<f64> = (0..size).map(|i| (i as f64 * 0.7).sin()).collect();
+                params[at] = bad_param;
+                grad[at] = bad_grad;
+                let seen = optimizer.step_in_halves(&mut params, &grad, 777);
+                assert!(!seen.finite, "{kind:?}: {bad_param} / {bad_grad} at {at}");
+            }
+        }
+        // And all finite is reported as such.
+        let mut optimizer = OptimizerSpec::new(kind, 0.05).build(size);
+        let mut params = vec![0.5; size];
+        assert!(
+            optimizer
+                .step_in_halves(&mut params, &vec![0.25; size], 777)
+                .finite
+        );
+    }
+}

@@ -10,7 +10,7 @@ against numpy on 1 BLAS thread, where both sides count the same work. OPENBLAS_C
 OPENBLAS_L2_SIZE are removed from numpy's environment only (they pin an old, slower kernel on
 some machines); nothing else is changed.
 
-Usage: compare.py BINARY [--python PYTHON] [--repeats R] [--quick]
+Usage: compare.py BINARY [--python PYTHON] [--repeats R] [--quick] [--sizes N,N,...]
 numpy is skipped, with a note, when PYTHON cannot import it.
 """
 
@@ -236,6 +236,19 @@ def fmt(seconds):
     return f"{seconds * 1e9:.0f} ns"
 
 
+def print_table(rows):
+    """The Markdown table of (name, (ours, ours CPU), (numpy, numpy CPU)) rows."""
+    def ratio(theirs, ours):
+        return f"{theirs / ours:.1f}×" if theirs else "—"
+
+    print("| | ours | numpy (1 or 2 threads) | numpy / ours | ours CPU | numpy CPU (1 thread) "
+          "| CPU ratio |")
+    print("|---|---|---|---|---|---|---|")
+    for name, (ours, ours_cpu), (theirs, theirs_cpu) in rows:
+        print(f"| {name} | {fmt(ours)} | {fmt(theirs)} | {ratio(theirs, ours)} "
+              f"| {fmt(ours_cpu)} | {fmt(theirs_cpu)} | {ratio(theirs_cpu, ours_cpu)} |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("binary")
@@ -243,6 +256,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="a tenth of the steps (noisier)")
     parser.add_argument("--skip-max-margin", action="store_true", help="skip the 10⁹-step run")
+    parser.add_argument("--sizes", help="matrix sides to time instead of 20,50,100,200 (e.g. "
+                        "400,800), each for about 3.2·10⁹/N³ steps; only these rows are timed")
     args = parser.parse_args()
     scale = 10 if args.quick else 1
     numpy_ok = has_numpy(args.python)
@@ -268,9 +283,12 @@ def main():
         return per_step(lambda s: timed([args.binary, "run", str(preset), "--steps", str(s)])[:2],
                         steps, args.repeats)
 
+    sizes = MATRIX_SIZES
+    if args.sizes:
+        sizes = [(n, max(10, round(3.2e9 / n**3))) for n in map(int, args.sizes.split(","))]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for n, steps in MATRIX_SIZES:
+        for n, steps in sizes:
             steps //= scale
             lr = min(0.01, 0.5 / n)  # small enough that no run diverges at any N
             preset = Path(tmp) / f"matrix-{n}.toml"
@@ -283,6 +301,9 @@ def main():
                          ours, theirs))
             print(f"N={n}: ours {ours} numpy {theirs}", file=sys.stderr)
 
+        if args.sizes:
+            print_table(rows)
+            return
         deep_steps = DEEP_STEPS // scale
         lr = 1e-4
         preset = Path(tmp) / "deep.toml"
@@ -307,15 +328,7 @@ def main():
             rows.append((name + (" (÷10, --quick)" if args.quick else ""), ours, theirs))
             print(f"{preset}: ours {ours} numpy {theirs}", file=sys.stderr)
 
-    def ratio(theirs, ours):
-        return f"{theirs / ours:.1f}×" if theirs else "—"
-
-    print("| | ours | numpy (1 or 2 threads) | numpy / ours | ours CPU | numpy CPU (1 thread) "
-          "| CPU ratio |")
-    print("|---|---|---|---|---|---|---|")
-    for name, (ours, ours_cpu), (theirs, theirs_cpu) in rows:
-        print(f"| {name} | {fmt(ours)} | {fmt(theirs)} | {ratio(theirs, ours)} "
-              f"| {fmt(ours_cpu)} | {fmt(theirs_cpu)} | {ratio(theirs_cpu, ours_cpu)} |")
+    print_table(rows)
 
     if not args.skip_max_margin:
         path = ROOT / "presets" / "max-margin.toml"

@@ -36,6 +36,7 @@ impl Optimizer for Adagrad {
             &mut self.sum_squares,
             |s, g| s + g * g,
         )
+        .moved
     }
 
     fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> Update {

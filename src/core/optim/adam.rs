@@ -5,7 +5,7 @@
 //! With ε = 0 a coordinate whose second moment is 0 (every gradient so far was 0, or its square
 //! underflowed) does not move, rather than moving by 0/0 = NaN.
 
-use super::{Optimizer, Update, assign, in_halves};
+use super::{Optimizer, Seen, Update, in_halves};
 use crate::core::simd::widest;
 
 /// torch.optim.Adam state.
@@ -63,24 +63,27 @@ struct AdamStep {
 }
 
 impl AdamStep {
-    /// Updates `params` and the moments (m, v) from `grad`, saying whether any parameter's bits
-    /// changed.
-    fn apply(self, params: &mut [f64], grad: &[f64], (m, v): (&mut [f64], &mut [f64])) -> bool {
+    /// Updates `params` and the moments (m, v) from `grad`, saying what it saw.
+    fn apply(self, params: &mut [f64], grad: &[f64], (m, v): (&mut [f64], &mut [f64])) -> Update {
         widest(
             #[inline(always)]
             || {
-                let mut changed = 0;
+                let mut seen = Seen::NOTHING;
                 for (((p, &g), m), v) in params.iter_mut().zip(grad).zip(m).zip(v) {
                     // torch: exp_avg.lerp_(grad, 1 − β₁), i.e. m + (1 − β₁)(g − m).
                     *m += (1.0 - self.beta1) * (g - *m);
                     *v = *v * self.beta2 + (1.0 - self.beta2) * g * g;
                     let denom = v.sqrt() / self.bias_correction2_sqrt + self.eps;
                     // Only ε = 0 can make the denominator 0; with ε > 0 this is the torch update.
-                    if denom > 0.0 {
-                        changed |= assign(p, *p - self.step_size * (*m / denom));
-                    }
+                    // Otherwise the parameter keeps its bits (and is still checked).
+                    let new = if denom > 0.0 {
+                        *p - self.step_size * (*m / denom)
+                    } else {
+                        *p
+                    };
+                    seen.assign(p, new, g);
                 }
-                changed != 0
+                seen.update()
             },
         )
     }
@@ -98,6 +101,7 @@ impl Optimizer for Adam {
             grad,
             (&mut self.first_moment, &mut self.second_moment),
         )
+        .moved
     }
 
     fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> Update {

@@ -1,7 +1,7 @@
 //! Gradient descent: θ ← θ − η ∇L(θ). The article's optimizer, and the one whose implicit bias
 //! (the ℓ2 max-margin direction) the theory pins down.
 
-use super::{Optimizer, Update, assign, in_halves};
+use super::{Optimizer, Seen, Update, in_halves};
 use crate::core::simd::widest;
 
 /// Plain gradient descent with a constant step size.
@@ -24,7 +24,7 @@ impl Optimizer for GradientDescent {
     }
 
     fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
-        descend(self.lr, params, grad)
+        descend(self.lr, params, grad).moved
     }
 
     fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> Update {
@@ -37,16 +37,16 @@ impl Optimizer for GradientDescent {
     }
 }
 
-/// θ ← θ − lr g over `params`, saying whether any parameter's bits changed.
-fn descend(lr: f64, params: &mut [f64], grad: &[f64]) -> bool {
+/// θ ← θ − lr g over `params`, saying what it saw.
+fn descend(lr: f64, params: &mut [f64], grad: &[f64]) -> Update {
     widest(
         #[inline(always)]
         || {
-            let mut changed = 0;
-            for (p, g) in params.iter_mut().zip(grad) {
-                changed |= assign(p, *p - lr * g);
+            let mut seen = Seen::NOTHING;
+            for (p, &g) in params.iter_mut().zip(grad) {
+                seen.assign(p, *p - lr * g, g);
             }
-            changed != 0
+            seen.update()
         },
     )
 }

@@ -126,24 +126,53 @@ pub fn all_finite(a: &[f64], b: &[f64]) -> bool {
     )
 }
 
+/// What an update loop has seen so far: the changed bits of every parameter ORed together (see
+/// [`assign`]) and whether every parameter, as updated, and every gradient entry is finite.
+/// Checking in the update's own loop saves a second pass over both vectors, which at large
+/// sizes costs as much as the update (both are limited by memory, not arithmetic).
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    changed: u64,
+    finite: bool,
+}
+
+impl Seen {
+    /// Before the first parameter.
+    const NOTHING: Seen = Seen {
+        changed: 0,
+        finite: true,
+    };
+
+    /// Writes `new` into `param` (updated from gradient entry `grad`) and takes note.
+    #[inline(always)]
+    fn assign(&mut self, param: &mut f64, new: f64, grad: f64) {
+        self.changed |= assign(param, new);
+        self.finite &= (new.abs() < f64::INFINITY) & (grad.abs() < f64::INFINITY);
+    }
+
+    /// What the loop saw.
+    fn update(self) -> Update {
+        Update {
+            moved: self.changed != 0,
+            finite: self.finite,
+        }
+    }
+}
+
 /// Runs `update` on `params[..at]` and `params[at..]` (with the matching halves of `grad`) on
-/// two cores, each followed by the finite check of its half, and combines what they saw.
+/// two cores, and combines what they saw.
 fn in_halves<S: Send>(
     params: &mut [f64],
     grad: &[f64],
     (first_state, second_state): (S, S),
     at: usize,
-    update: impl Fn(&mut [f64], &[f64], S) -> bool + Sync,
+    update: impl Fn(&mut [f64], &[f64], S) -> Update + Sync,
 ) -> Update {
     let (first, second) = params.split_at_mut(at);
     let (first_grad, second_grad) = grad.split_at(at);
-    let half = |params: &mut [f64], grad: &[f64], state: S| Update {
-        moved: update(params, grad, state),
-        finite: all_finite(params, grad),
-    };
     let (a, b) = rayon::join(
-        || half(first, first_grad, first_state),
-        || half(second, second_grad, second_state),
+        || update(first, first_grad, first_state),
+        || update(second, second_grad, second_state),
     );
     Update {
         moved: a.moved | b.moved,
@@ -151,25 +180,24 @@ fn in_halves<S: Send>(
     }
 }
 
-/// θ ← θ − η g / (√a + ε) after a ← `accumulate`(a, g), for every parameter, saying whether any
-/// parameter's bits changed: Adagrad and RMSprop, which differ only in how the accumulator a of
-/// squared gradients moves.
+/// θ ← θ − η g / (√a + ε) after a ← `accumulate`(a, g), for every parameter, saying what it saw:
+/// Adagrad and RMSprop, which differ only in how the accumulator a of squared gradients moves.
 fn divide_by_root(
     (lr, eps): (f64, f64),
     params: &mut [f64],
     grad: &[f64],
     accumulator: &mut [f64],
     accumulate: impl Fn(f64, f64) -> f64,
-) -> bool {
+) -> Update {
     widest(
         #[inline(always)]
         || {
-            let mut changed = 0;
+            let mut seen = Seen::NOTHING;
             for ((p, &g), a) in params.iter_mut().zip(grad).zip(accumulator) {
                 *a = accumulate(*a, g);
-                changed |= assign(p, *p - lr * (g / (a.sqrt() + eps)));
+                seen.assign(p, *p - lr * (g / (a.sqrt() + eps)), g);
             }
-            changed != 0
+            seen.update()
         },
     )
 }

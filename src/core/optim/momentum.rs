@@ -1,7 +1,7 @@
 //! Heavy-ball momentum as torch.optim.SGD computes it: b ← μ b + g (b = g at the first step);
 //! θ ← θ − η b, or with Nesterov θ ← θ − η (g + μ b).
 
-use super::{Optimizer, Update, assign, in_halves};
+use super::{Optimizer, Seen, Update, in_halves};
 use crate::core::simd::widest;
 
 /// SGD with momentum μ, optionally Nesterov.
@@ -33,7 +33,7 @@ impl Optimizer for Momentum {
 
     fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
         let rule = (self.lr, self.mu, self.nesterov);
-        heavy_ball(rule, params, grad, &mut self.buffer)
+        heavy_ball(rule, params, grad, &mut self.buffer).moved
     }
 
     fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> Update {
@@ -52,24 +52,24 @@ impl Optimizer for Momentum {
 }
 
 /// One momentum update of `params` with buffer `buffer`, `(lr, μ, nesterov)` = `rule`, saying
-/// whether any parameter's bits changed.
+/// what it saw.
 fn heavy_ball(
     (lr, mu, nesterov): (f64, f64, bool),
     params: &mut [f64],
     grad: &[f64],
     buffer: &mut [f64],
-) -> bool {
+) -> Update {
     widest(
         #[inline(always)]
         || {
-            let mut changed = 0;
+            let mut seen = Seen::NOTHING;
             for ((p, &g), b) in params.iter_mut().zip(grad).zip(buffer) {
                 // With b = 0 initially, μ·0 + g is torch's "first step: b = g" exactly.
                 *b = mu * *b + g;
                 let direction = if nesterov { g + mu * *b } else { *b };
-                changed |= assign(p, *p - lr * direction);
+                seen.assign(p, *p - lr * direction, g);
             }
-            changed != 0
+            seen.update()
         },
     )
 }

@@ -39,6 +39,7 @@ impl Optimizer for RmsProp {
             &mut self.square_avg,
             move |v, g| v * alpha + (1.0 - alpha) * g * g,
         )
+        .moved
     }
 
     fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> Update {
