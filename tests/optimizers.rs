@@ -214,9 +214,9 @@ fn every_rule_updated_in_halves_has_the_bits_of_one_update() {
 }
 
 #[test]
-fn an_update_in_halves_reports_nan_and_infinity_in_either_half() {
+fn an_update_reports_nan_and_infinity_in_either_half_alone_or_shared() {
     // Each case: a parameter or gradient entry that is not finite, in the first half (index 5)
-    // or the second (index 1500) of 2,001 parameters cut at 777.
+    // or the second (index 1500) of 2,001 parameters cut at 777, updated in halves and whole.
     let size = 2001;
     for kind in OptimizerKind::ALL {
         for at in [5, 1500] {
@@ -230,8 +230,15 @@ fn an_update_in_halves_reports_nan_and_infinity_in_either_half() {
                 let mut grad: Vec<f64> = (0..size).map(|i| (i as f64 * 0.7).sin()).collect();
                 params[at] = bad_param;
                 grad[at] = bad_grad;
+                let mut alone = OptimizerSpec::new(kind, 0.05).build(size);
+                let mut params_alone = params.clone();
                 let seen = optimizer.step_in_halves(&mut params, &grad, 777);
                 assert!(!seen.finite, "{kind:?}: {bad_param} / {bad_grad} at {at}");
+                let seen = alone.step_checked(&mut params_alone, &grad);
+                assert!(
+                    !seen.finite,
+                    "{kind:?} alone: {bad_param} / {bad_grad} at {at}"
+                );
             }
         }
         // And all finite is reported as such.
@@ -240,6 +247,11 @@ fn an_update_in_halves_reports_nan_and_infinity_in_either_half() {
         assert!(
             optimizer
                 .step_in_halves(&mut params, &vec![0.25; size], 777)
+                .finite
+        );
+        assert!(
+            optimizer
+                .step_checked(&mut params, &vec![0.25; size])
                 .finite
         );
     }

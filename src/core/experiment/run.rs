@@ -110,8 +110,7 @@ impl RunState {
         step: u64,
         full_gradient_is_zero: Option<ZeroGradientCheck<'_>>,
     ) {
-        let moved = self.optimizer.step(&mut self.params, &self.grad);
-        let finite = all_finite(&self.params, &self.grad);
+        let Update { moved, finite } = self.optimizer.step_checked(&mut self.params, &self.grad);
         self.classify(step, moved, finite, full_gradient_is_zero);
     }
 

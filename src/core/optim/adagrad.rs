@@ -29,6 +29,10 @@ impl Optimizer for Adagrad {
     }
 
     fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
+        self.step_checked(params, grad).moved
+    }
+
+    fn step_checked(&mut self, params: &mut [f64], grad: &[f64]) -> Update {
         divide_by_root(
             (self.lr, self.eps),
             params,
@@ -36,7 +40,6 @@ impl Optimizer for Adagrad {
             &mut self.sum_squares,
             |s, g| s + g * g,
         )
-        .moved
     }
 
     fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> Update {

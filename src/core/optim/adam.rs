@@ -95,13 +95,16 @@ impl Optimizer for Adam {
     }
 
     fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
+        self.step_checked(params, grad).moved
+    }
+
+    fn step_checked(&mut self, params: &mut [f64], grad: &[f64]) -> Update {
         let rule = self.next_step();
         rule.apply(
             params,
             grad,
             (&mut self.first_moment, &mut self.second_moment),
         )
-        .moved
     }
 
     fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> Update {

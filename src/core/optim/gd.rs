@@ -24,7 +24,11 @@ impl Optimizer for GradientDescent {
     }
 
     fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
-        descend(self.lr, params, grad).moved
+        self.step_checked(params, grad).moved
+    }
+
+    fn step_checked(&mut self, params: &mut [f64], grad: &[f64]) -> Update {
+        descend(self.lr, params, grad)
     }
 
     fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> Update {

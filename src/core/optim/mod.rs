@@ -56,6 +56,13 @@ pub trait Optimizer: Send {
     /// the same bits as `step`; the others run `step` on this core.
     fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> Update {
         let _ = at;
+        self.step_checked(params, grad)
+    }
+
+    /// [`Optimizer::step`], also saying whether every parameter (as updated) and gradient entry
+    /// is finite. Rules that update each parameter on its own check in their update loop; the
+    /// others check in a second pass.
+    fn step_checked(&mut self, params: &mut [f64], grad: &[f64]) -> Update {
         let moved = self.step(params, grad);
         Update {
             moved,

@@ -32,8 +32,12 @@ impl Optimizer for Momentum {
     }
 
     fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
+        self.step_checked(params, grad).moved
+    }
+
+    fn step_checked(&mut self, params: &mut [f64], grad: &[f64]) -> Update {
         let rule = (self.lr, self.mu, self.nesterov);
-        heavy_ball(rule, params, grad, &mut self.buffer).moved
+        heavy_ball(rule, params, grad, &mut self.buffer)
     }
 
     fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> Update {

@@ -31,6 +31,10 @@ impl Optimizer for RmsProp {
     }
 
     fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
+        self.step_checked(params, grad).moved
+    }
+
+    fn step_checked(&mut self, params: &mut [f64], grad: &[f64]) -> Update {
         let alpha = self.alpha;
         divide_by_root(
             (self.lr, self.eps),
@@ -39,7 +43,6 @@ impl Optimizer for RmsProp {
             &mut self.square_avg,
             move |v, g| v * alpha + (1.0 - alpha) * g * g,
         )
-        .moved
     }
 
     fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> Update {

@@ -99,6 +99,11 @@ impl Optimizer for Scheduled {
         self.inner.step_in_halves(params, grad, at)
     }
 
+    fn step_checked(&mut self, params: &mut [f64], grad: &[f64]) -> Update {
+        self.advance();
+        self.inner.step_checked(params, grad)
+    }
+
     fn update(
         &mut self,
         params: &mut [f64],
