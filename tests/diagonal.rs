@@ -111,6 +111,35 @@ fn the_engine_replays_a_plain_loop_for_depths_2_and_3() {
 }
 
 #[test]
+fn runs_stepped_on_both_cores_have_the_bits_of_runs_stepped_one_at_a_time() {
+    // One call of 2,000 steps is enough work to share the runs between the cores; 2,000 calls
+    // of one step each run them in turn on this thread. Each run owns its model's buffers, so
+    // the schedule must not change a bit.
+    let data = sparse_regression(20, 60, 3, 0.0, 11);
+    let runs = vec![
+        gd_run(1e-3, 0.05, 2),
+        gd_run(1e-3, 0.5, 2),
+        gd_run(1e-3, 0.3, 3),
+    ];
+    let mut shared = Experiment::new(spec(data.clone(), runs.clone()));
+    shared.step(2000);
+    let mut alone = Experiment::new(spec(data, runs));
+    for _ in 0..2000 {
+        alone.step(1);
+    }
+    let (shared, alone) = (diagonal(&shared), diagonal(&alone));
+    for (a, b) in shared.runs.iter().zip(&alone.runs) {
+        assert_eq!(a.status, b.status);
+        assert!(
+            a.w.iter()
+                .zip(&b.w)
+                .all(|(x, y)| x.to_bits() == y.to_bits())
+        );
+        assert!(norm(&a.w) > 0.1, "the run moved");
+    }
+}
+
+#[test]
 fn the_gradient_matches_finite_differences_for_depths_2_and_3() {
     // Central differences with h = 1e-6: truncation ~h², rounding ~ε/h; tolerance 1e-6 relative.
     let data = sparse_regression(6, 10, 2, 0.1, 5);

@@ -14,6 +14,7 @@
 //! always has a minimiser, so, unlike the linear kind, no data rule it out.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::core::data::RegressionData;
 use crate::core::history::{History, Spacing};
@@ -23,9 +24,9 @@ use crate::core::reference::{
     InterpolationError, implicit_target, min_l1_interpolant, min_l2_interpolant,
 };
 
-use super::Engine;
 use super::convergence::{CHECK_EVERY, ROUNDING_MULTIPLE};
-use super::run::{RunState, RunStatus};
+use super::run::{RunState, RunStatus, step_in_pieces};
+use super::{Engine, PARALLEL_WORK};
 
 /// Most points a diagonal run's history keeps (log-spaced, thinned when full).
 pub const DIAGONAL_HISTORY_CAPACITY: usize = 600;
@@ -62,9 +63,11 @@ pub struct DiagonalRunSpec {
 }
 
 /// The loss and gradient of w = u^D − v^D, with buffers allocated once so a step allocates
-/// nothing and costs O(n·d).
+/// nothing and costs O(n·d). A clone shares the data and gets its own buffers: each run steps
+/// its own clone, so runs can step on different cores.
+#[derive(Clone)]
 pub struct DiagonalModel {
-    data: RegressionData,
+    data: Arc<RegressionData>,
     weights: Vec<f64>,
     residual: Vec<f64>,
     correlation: Vec<f64>,
@@ -78,7 +81,7 @@ impl DiagonalModel {
             weights: vec![0.0; data.dim],
             residual: vec![0.0; data.len()],
             correlation: vec![0.0; data.dim],
-            data: data.clone(),
+            data: Arc::new(data.clone()),
         }
     }
 
@@ -223,9 +226,12 @@ pub struct DiagonalReferences {
     pub min_l2: Result<Vec<f64>, InterpolationError>,
 }
 
-/// One run: its spec, its state, its exact target and its history.
+/// One run: its spec, its own model buffers, its state, its exact target and its history.
 struct DiagonalRun {
     spec: DiagonalRunSpec,
+    model: DiagonalModel,
+    /// Scratch for w when recording a history point.
+    weights: Vec<f64>,
     state: RunState,
     implicit: Result<Vec<f64>, InterpolationError>,
     /// Per record: the [`DIAGONAL_HISTORY_FIELDS`].
@@ -240,8 +246,6 @@ pub(super) struct DiagonalExperiment {
     runs: Vec<DiagonalRun>,
     references: DiagonalReferences,
     planted: Option<Vec<f64>>,
-    /// Scratch for w when recording a history point.
-    weights: Vec<f64>,
 }
 
 impl DiagonalExperiment {
@@ -265,6 +269,8 @@ impl DiagonalExperiment {
                     .clone();
                 DiagonalRun {
                     state: RunState::new(&run.optimizer, model.start(run.init_scale)),
+                    model: model.clone(),
+                    weights: vec![0.0; problem.data.dim],
                     implicit,
                     history: History::new(
                         DIAGONAL_HISTORY_FIELDS.len(),
@@ -277,7 +283,6 @@ impl DiagonalExperiment {
             })
             .collect();
         Self {
-            weights: vec![0.0; problem.data.dim],
             model,
             runs,
             references,
@@ -322,15 +327,11 @@ impl DiagonalExperiment {
     }
 }
 
-/// Records run `run`'s history point at `step` (w computed into `weights`).
-fn record(
-    model: &DiagonalModel,
-    references: &DiagonalReferences,
-    run: &mut DiagonalRun,
-    weights: &mut [f64],
-    step: u64,
-) {
-    model.weights_into(run.spec.depth, &run.state.params, weights);
+/// Records run `run`'s history point at `step` (w computed into its scratch).
+fn record(references: &DiagonalReferences, run: &mut DiagonalRun, step: u64) {
+    let weights = &mut run.weights;
+    run.model
+        .weights_into(run.spec.depth, &run.state.params, weights);
     let distance = |r: &Result<Vec<f64>, InterpolationError>| {
         relative_distance_to(weights, r).unwrap_or(f64::NAN)
     };
@@ -339,38 +340,61 @@ fn record(
         distance(&run.implicit),
         distance(&references.min_l1),
         distance(&references.min_l2),
-        model.loss_of_weights(weights),
+        run.model.loss_of_weights(weights),
         norm2(weights),
     ];
     run.history.offer(step, &values);
 }
 
+/// Takes `run` through steps `start + 1 ..= start + n` (fewer if it stops), on any thread: the
+/// run owns its model's buffers and its optimizer state, so the result is the same bits.
+fn step_run(references: &DiagonalReferences, run: &mut DiagonalRun, start: u64, n: u64) {
+    let mut step = start;
+    while step < start.saturating_add(n) && run.state.status.is_ok() {
+        step += 1;
+        let loss = run
+            .model
+            .gradient(run.spec.depth, &run.state.params, &mut run.state.grad);
+        if !loss.is_finite() {
+            run.state.status = RunStatus::Diverged { step };
+            break;
+        }
+        run.state.apply(step, None);
+        check_convergence(run, step);
+        let diverged = matches!(run.state.status, RunStatus::Diverged { .. });
+        if !diverged && run.history.wants(step) {
+            record(references, run, step);
+        }
+    }
+}
+
 impl Engine for DiagonalExperiment {
     fn step(&mut self, start: u64, n: u64) {
-        for run in &mut self.runs {
-            let mut step = start;
-            while step < start.saturating_add(n) && run.state.status.is_ok() {
-                step += 1;
-                let loss =
-                    self.model
-                        .gradient(run.spec.depth, &run.state.params, &mut run.state.grad);
-                if !loss.is_finite() {
-                    run.state.status = RunStatus::Diverged { step };
-                    break;
-                }
-                run.state.apply(step, None);
-                check_convergence(&self.model, run, step);
-                let diverged = matches!(run.state.status, RunStatus::Diverged { .. });
-                if !diverged && run.history.wants(step) {
-                    record(&self.model, &self.references, run, &mut self.weights, step);
-                }
+        // A step is a pass over X for the residual and one for the correlation.
+        let work = n.saturating_mul(2 * (self.model.data.len() * self.model.data.dim) as u64);
+        let references = &self.references;
+        let moving = self.runs.iter().filter(|run| run.state.status.is_ok());
+        if work >= PARALLEL_WORK && moving.count() > 1 {
+            // As the other kinds: stopped runs hold no thread, and runs share the cores in
+            // pieces, so an odd number of them does not leave a core idle.
+            let mut moving: Vec<&mut DiagonalRun> = self
+                .runs
+                .iter_mut()
+                .filter(|run| run.state.status.is_ok())
+                .collect();
+            step_in_pieces(&mut moving, n, |run, offset, count| {
+                step_run(references, run, start + offset, count);
+            });
+        } else {
+            for run in &mut self.runs {
+                step_run(references, run, start, n);
             }
         }
     }
 
     fn record_all(&mut self, step: u64) {
         for run in &mut self.runs {
-            record(&self.model, &self.references, run, &mut self.weights, step);
+            record(&self.references, run, step);
         }
     }
 
@@ -382,12 +406,12 @@ impl Engine for DiagonalExperiment {
 /// Marks `run` converged after `step` when g is zero to working precision at two checks in a
 /// row, or at once when the update stopped moving it (it would otherwise be frozen): the rule
 /// of the linear kind, on the regression gradient.
-fn check_convergence(model: &DiagonalModel, run: &mut DiagonalRun, step: u64) {
+fn check_convergence(run: &mut DiagonalRun, step: u64) {
     let frozen = matches!(run.state.status, RunStatus::Frozen { .. });
     if !frozen && (!run.state.status.is_ok() || !step.is_multiple_of(CHECK_EVERY)) {
         return;
     }
-    let at_minimiser = model.at_minimiser(run.spec.depth, &run.state.params);
+    let at_minimiser = run.model.at_minimiser(run.spec.depth, &run.state.params);
     if at_minimiser && (frozen || run.was_at_minimiser) {
         run.state.status = RunStatus::Converged { step };
     }
