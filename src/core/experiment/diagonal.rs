@@ -24,9 +24,9 @@ use crate::core::reference::{
     InterpolationError, implicit_target, min_l1_interpolant, min_l2_interpolant,
 };
 
+use super::Engine;
 use super::convergence::{CHECK_EVERY, ROUNDING_MULTIPLE};
-use super::run::{RunState, RunStatus, step_in_pieces};
-use super::{Engine, PARALLEL_WORK};
+use super::run::{RunState, RunStatus, step_runs};
 
 /// Most points a diagonal run's history keeps (log-spaced, thinned when full).
 pub const DIAGONAL_HISTORY_CAPACITY: usize = 600;
@@ -373,23 +373,13 @@ impl Engine for DiagonalExperiment {
         // A step is a pass over X for the residual and one for the correlation.
         let work = n.saturating_mul(2 * (self.model.data.len() * self.model.data.dim) as u64);
         let references = &self.references;
-        let moving = self.runs.iter().filter(|run| run.state.status.is_ok());
-        if work >= PARALLEL_WORK && moving.count() > 1 {
-            // As the other kinds: stopped runs hold no thread, and runs share the cores in
-            // pieces, so an odd number of them does not leave a core idle.
-            let mut moving: Vec<&mut DiagonalRun> = self
-                .runs
-                .iter_mut()
-                .filter(|run| run.state.status.is_ok())
-                .collect();
-            step_in_pieces(&mut moving, n, |run, offset, count| {
-                step_run(references, run, start + offset, count);
-            });
-        } else {
-            for run in &mut self.runs {
-                step_run(references, run, start, n);
-            }
-        }
+        step_runs(
+            &mut self.runs,
+            n,
+            work,
+            |run| run.state.status.is_ok(),
+            |run, offset, count| step_run(references, run, start + offset, count),
+        );
     }
 
     fn record_all(&mut self, step: u64) {

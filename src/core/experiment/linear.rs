@@ -11,8 +11,8 @@ use crate::core::reference::{
 };
 
 use super::convergence::{CHECK_EVERY, LinearObjective, at_minimiser};
-use super::run::{Batcher, RunState, RunStatus, ZeroGradientCheck, step_in_pieces};
-use super::{Engine, ExperimentSpec, PARALLEL_WORK};
+use super::run::{Batcher, RunState, RunStatus, ZeroGradientCheck, step_runs};
+use super::{Engine, ExperimentSpec};
 
 /// Most points a trail keeps per run (log-spaced, thinned when full).
 pub const TRAIL_CAPACITY: usize = 600;
@@ -219,22 +219,13 @@ impl Engine for LinearExperiment {
         let (model, data, separable) = (&self.model, &self.data, self.separable);
         // One step costs a multiply-add per (point, coordinate) and an exp per point.
         let work = n.saturating_mul((data.len() * (data.dim + 1 + EXP_COST)) as u64);
-        let moving = self.runs.iter().filter(|run| run.state.status.is_ok());
-        if work >= PARALLEL_WORK && moving.count() > 1 {
-            // Stopped runs cost nothing and must not hold a thread's share.
-            let mut moving: Vec<&mut LinearRun> = self
-                .runs
-                .iter_mut()
-                .filter(|run| run.state.status.is_ok())
-                .collect();
-            step_in_pieces(&mut moving, n, |run, offset, count| {
-                step_run(run, model, data, separable, start + offset, count);
-            });
-        } else {
-            for run in &mut self.runs {
-                step_run(run, model, data, separable, start, n);
-            }
-        }
+        step_runs(
+            &mut self.runs,
+            n,
+            work,
+            |run| run.state.status.is_ok(),
+            |run, offset, count| step_run(run, model, data, separable, start + offset, count),
+        );
     }
 
     fn record_all(&mut self, step: u64) {

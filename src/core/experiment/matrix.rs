@@ -12,8 +12,8 @@ use crate::core::model::MatrixModel;
 use crate::core::optim::OptimizerSpec;
 use crate::core::reference::{NuclearReference, min_nuclear_norm};
 
-use super::run::{RunState, RunStatus, step_in_pieces};
-use super::{Engine, ExperimentSpec, PARALLEL_WORK};
+use super::run::{RunState, RunStatus, step_runs};
+use super::{Engine, ExperimentSpec};
 
 /// Largest matrix side for which the min-nuclear-norm reference is computed: its solver takes
 /// about a second at 200×200 and grows with the cube of the side.
@@ -223,22 +223,13 @@ impl Engine for MatrixExperiment {
         // is cheap only from inside the pool: from any other thread, every join would be a round
         // trip through it (at N = 100, 96 µs a step against 51 µs).
         rayon::scope(|_| {
-            let moving = runs.iter().filter(|run| run.state.status.is_ok()).count();
-            if work >= PARALLEL_WORK && moving > 1 {
-                // As the linear kind: stopped runs hold no thread, and runs share the cores in
-                // pieces, so an odd number of them does not leave a core idle.
-                let mut moving: Vec<&mut MatrixRun> = runs
-                    .iter_mut()
-                    .filter(|run| run.state.status.is_ok())
-                    .collect();
-                step_in_pieces(&mut moving, n, |run, offset, count| {
-                    step_run(run, start + offset, count, record);
-                });
-            } else {
-                for run in runs.iter_mut() {
-                    step_run(run, start, n, record);
-                }
-            }
+            step_runs(
+                runs,
+                n,
+                work,
+                |run| run.state.status.is_ok(),
+                |run, offset, count| step_run(run, start + offset, count, record),
+            );
         });
     }
 

@@ -8,6 +8,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
+use super::PARALLEL_WORK;
 use crate::core::optim::{Objective, Optimizer, OptimizerSpec, Update, all_finite};
 
 /// Whether a run is still moving.
@@ -195,6 +196,30 @@ impl Batcher {
 /// taking a piece (a lock) costs nothing next to its steps.
 const PIECES_PER_RUN: u64 = 16;
 
+/// Takes `runs` through `n` steps, `advance(run, offset, count)` taking one run through steps
+/// `offset + 1 ..= offset + count` of the batch: on every thread, in pieces
+/// ([`step_in_pieces`]), when the batch is worth it (`work` multiply-adds, from
+/// [`PARALLEL_WORK`] on) and more than one run is `moving`; else one run after another on this
+/// thread. Stopped runs cost nothing and never hold a thread's share.
+pub(super) fn step_runs<R: Send>(
+    runs: &mut [R],
+    n: u64,
+    work: u64,
+    moving: impl Fn(&R) -> bool,
+    advance: impl Fn(&mut R, u64, u64) + Sync,
+) {
+    if work >= PARALLEL_WORK && runs.iter().filter(|run| moving(run)).count() > 1 {
+        let mut moving: Vec<&mut R> = runs.iter_mut().filter(|run| moving(run)).collect();
+        step_in_pieces(&mut moving, n, |run, offset, count| {
+            advance(run, offset, count);
+        });
+    } else {
+        for run in runs {
+            advance(run, 0, n);
+        }
+    }
+}
+
 /// Advances every run in `runs` by `n` steps on the rayon pool, `advance(run, offset, count)`
 /// taking a run from its `offset`-th step of this batch through `count` more.
 ///
@@ -204,11 +229,7 @@ const PIECES_PER_RUN: u64 = 16;
 /// piece of the unclaimed run with the most steps left, so a run migrates between threads and
 /// all of them finish together. A run's pieces still run one after another, each on whichever
 /// thread took it: the results do not depend on the schedule, bit for bit.
-pub(super) fn step_in_pieces<R: Send>(
-    runs: &mut [R],
-    n: u64,
-    advance: impl Fn(&mut R, u64, u64) + Sync,
-) {
+fn step_in_pieces<R: Send>(runs: &mut [R], n: u64, advance: impl Fn(&mut R, u64, u64) + Sync) {
     let piece = n.div_ceil(PIECES_PER_RUN).max(1);
     let left: Vec<AtomicU64> = runs.iter().map(|_| AtomicU64::new(n)).collect();
     let slots: Vec<Mutex<&mut R>> = runs.iter_mut().map(Mutex::new).collect();
