@@ -108,7 +108,8 @@ fn assign(param: &mut f64, new: f64) -> u64 {
     changed
 }
 
-/// What [`Optimizer::step_in_halves`] saw.
+/// What an update saw ([`Optimizer::step_checked`], [`Optimizer::step_in_halves`]): the run
+/// is frozen or diverged from these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Update {
     /// Whether any parameter's bits changed.
