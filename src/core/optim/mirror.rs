@@ -3,7 +3,7 @@
 //! Its implicit bias is the ℓp max-margin direction (Sun et al. 2022); p = 2 is gradient descent.
 //! The dual point θ is recomputed from w at every step, so the rule keeps no state.
 
-use super::{Optimizer, assign};
+use super::{Optimizer, Seen, Update, in_halves};
 
 /// p-norm mirror descent with learning rate `lr`.
 #[derive(Debug, Clone)]
@@ -27,18 +27,34 @@ impl Mirror {
     }
 }
 
+impl Mirror {
+    /// One step through the dual space for every weight, saying what it saw.
+    fn descend(&self, params: &mut [f64], grad: &[f64]) -> Update {
+        let mut seen = Seen::NOTHING;
+        for (w, &g) in params.iter_mut().zip(grad) {
+            let dual = w.signum() * w.abs().powf(self.power) - self.lr * g;
+            seen.assign(w, dual.signum() * dual.abs().powf(self.inverse_power), g);
+        }
+        seen.update()
+    }
+}
+
 impl Optimizer for Mirror {
     fn set_lr(&mut self, lr: f64) {
         self.lr = lr;
     }
 
     fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
-        let mut changed = 0;
-        for (w, g) in params.iter_mut().zip(grad) {
-            let dual = w.signum() * w.abs().powf(self.power) - self.lr * g;
-            changed |= assign(w, dual.signum() * dual.abs().powf(self.inverse_power));
-        }
-        changed != 0
+        self.step_checked(params, grad).moved
+    }
+
+    fn step_checked(&mut self, params: &mut [f64], grad: &[f64]) -> Update {
+        self.descend(params, grad)
+    }
+
+    fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> Update {
+        let rule = self.clone();
+        in_halves(params, grad, ((), ()), at, |w, g, ()| rule.descend(w, g))
     }
 
     fn is_memoryless(&self) -> bool {

@@ -52,8 +52,8 @@ pub trait Optimizer: Send {
     /// another, each core then checking its half for NaN and ±∞ while it is in its cache: for a
     /// model large enough that its gradient was computed on two cores, whose other core would
     /// otherwise wait through the update. Rules whose update of a parameter reads only its own
-    /// gradient and state (all but normalized, coordinate, sign and mirror descent) split, with
-    /// the same bits as `step`; the others run `step` on this core.
+    /// gradient and state (all but normalized and coordinate descent) split, with the same bits
+    /// as `step`; the others run `step` on this core.
     fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> Update {
         let _ = at;
         self.step_checked(params, grad)
