@@ -9,7 +9,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
 use super::PARALLEL_WORK;
-use crate::core::optim::{Objective, Optimizer, OptimizerSpec, Update, all_finite};
+use crate::core::optim::{Objective, Optimizer, OptimizerSpec, Update};
 
 /// Whether a run is still moving.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,10 +93,9 @@ impl RunState {
         objective: &mut dyn Objective,
         full_gradient_is_zero: Option<ZeroGradientCheck<'_>>,
     ) {
-        let moved = self
-            .optimizer
-            .update(&mut self.params, &mut self.grad, objective);
-        let finite = all_finite(&self.params, &self.grad);
+        let Update { moved, finite } =
+            self.optimizer
+                .update(&mut self.params, &mut self.grad, objective);
         self.classify(step, moved, finite, full_gradient_is_zero);
     }
 

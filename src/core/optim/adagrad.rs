@@ -28,10 +28,6 @@ impl Optimizer for Adagrad {
         self.lr = lr;
     }
 
-    fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
-        self.step_checked(params, grad).moved
-    }
-
     fn step_checked(&mut self, params: &mut [f64], grad: &[f64]) -> Update {
         divide_by_root(
             (self.lr, self.eps),

@@ -94,10 +94,6 @@ impl Optimizer for Adam {
         self.lr = lr;
     }
 
-    fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
-        self.step_checked(params, grad).moved
-    }
-
     fn step_checked(&mut self, params: &mut [f64], grad: &[f64]) -> Update {
         let rule = self.next_step();
         rule.apply(

@@ -3,7 +3,7 @@
 //! norm, so its implicit bias is the ℓ1 max-margin direction (sparse weights), the counterpart
 //! of sign descent's ℓ∞.
 
-use super::{Optimizer, assign};
+use super::{Optimizer, Update, all_finite, assign};
 
 /// Greedy (Gauss–Southwell) coordinate descent with step size `lr`.
 #[derive(Debug, Clone)]
@@ -24,17 +24,21 @@ impl Optimizer for CoordinateDescent {
         self.lr = lr;
     }
 
-    fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
+    fn step_checked(&mut self, params: &mut [f64], grad: &[f64]) -> Update {
         let mut best: Option<(usize, f64)> = None;
         for (j, &g) in grad.iter().enumerate() {
             if best.is_none_or(|(_, b)| g.abs() > b.abs()) {
                 best = Some((j, g));
             }
         }
-        best.is_some_and(|(j, g)| {
+        let moved = best.is_some_and(|(j, g)| {
             let new = params[j] - self.lr * g;
             assign(&mut params[j], new) != 0
-        })
+        });
+        Update {
+            moved,
+            finite: all_finite(params, grad),
+        }
     }
 
     fn is_memoryless(&self) -> bool {

@@ -23,10 +23,6 @@ impl Optimizer for GradientDescent {
         self.lr = lr;
     }
 
-    fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
-        self.step_checked(params, grad).moved
-    }
-
     fn step_checked(&mut self, params: &mut [f64], grad: &[f64]) -> Update {
         descend(self.lr, params, grad)
     }

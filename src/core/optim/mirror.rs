@@ -25,9 +25,7 @@ impl Mirror {
             inverse_power: 1.0 / (p - 1.0),
         }
     }
-}
 
-impl Mirror {
     /// One step through the dual space for every weight, saying what it saw.
     fn descend(&self, params: &mut [f64], grad: &[f64]) -> Update {
         let mut seen = Seen::NOTHING;
@@ -42,10 +40,6 @@ impl Mirror {
 impl Optimizer for Mirror {
     fn set_lr(&mut self, lr: f64) {
         self.lr = lr;
-    }
-
-    fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
-        self.step_checked(params, grad).moved
     }
 
     fn step_checked(&mut self, params: &mut [f64], grad: &[f64]) -> Update {

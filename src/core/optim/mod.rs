@@ -43,45 +43,41 @@ pub trait Optimizer: Send {
     /// Sets the learning rate of the next steps (what a [`Schedule`] changes).
     fn set_lr(&mut self, lr: f64);
 
-    /// Applies one update to `params` given the gradient at `params`, and says whether any
-    /// parameter's bits changed: the run computes "nothing moved" (a frozen run) from this,
-    /// in the rule's own loop, instead of copying every parameter before each step.
-    fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool;
+    /// Applies one update to `params` given the gradient at `params`, and says what it saw:
+    /// whether any parameter's bits changed (the run computes "nothing moved", a frozen run,
+    /// from this, in the rule's own loop, instead of copying every parameter before each step)
+    /// and whether every parameter, as updated, and gradient entry is finite. Rules that update
+    /// each parameter on its own check in their update loop; the others in a second pass.
+    fn step_checked(&mut self, params: &mut [f64], grad: &[f64]) -> Update;
 
-    /// [`Optimizer::step`] with `params[..at]` updated on this core and `params[at..]` on
-    /// another, each core then checking its half for NaN and ±∞ while it is in its cache: for a
-    /// model large enough that its gradient was computed on two cores, whose other core would
-    /// otherwise wait through the update. Rules whose update of a parameter reads only its own
-    /// gradient and state (all but normalized and coordinate descent) split, with the same bits
-    /// as `step`; the others run `step` on this core.
+    /// [`Optimizer::step_checked`] when only "moved" matters.
+    fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
+        self.step_checked(params, grad).moved
+    }
+
+    /// [`Optimizer::step_checked`] with `params[..at]` updated on this core and `params[at..]`
+    /// on another, each core checking its own half while it is in its cache: for a model large
+    /// enough that its gradient was computed on two cores, whose other core would otherwise
+    /// wait through the update. Rules whose update of a parameter reads only its own gradient
+    /// and state (all but normalized and coordinate descent) split, with the same bits as
+    /// `step_checked`; the others run `step_checked` on this core.
     fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> Update {
         let _ = at;
         self.step_checked(params, grad)
     }
 
-    /// [`Optimizer::step`], also saying whether every parameter (as updated) and gradient entry
-    /// is finite. Rules that update each parameter on its own check in their update loop; the
-    /// others check in a second pass.
-    fn step_checked(&mut self, params: &mut [f64], grad: &[f64]) -> Update {
-        let moved = self.step(params, grad);
-        Update {
-            moved,
-            finite: all_finite(params, grad),
-        }
-    }
-
     /// One update of `params`, asking `objective` for what the rule needs (`grad` is the
     /// workspace it is written to, and holds it afterwards). Most rules need only the gradient;
     /// normalized descent asks for the scaled gradient and loss, which never underflow. Says
-    /// whether any parameter moved, as [`Optimizer::step`] does.
+    /// what it saw, as [`Optimizer::step_checked`] does.
     fn update(
         &mut self,
         params: &mut [f64],
         grad: &mut [f64],
         objective: &mut dyn Objective,
-    ) -> bool {
+    ) -> Update {
         objective.gradient(params, grad);
-        self.step(params, grad)
+        self.step_checked(params, grad)
     }
 
     /// True when the rule has no memory: an update that leaves the parameters bit-identical will
@@ -108,8 +104,8 @@ fn assign(param: &mut f64, new: f64) -> u64 {
     changed
 }
 
-/// What an update saw ([`Optimizer::step_checked`], [`Optimizer::step_in_halves`]): the run
-/// is frozen or diverged from these.
+/// What an update saw ([`Optimizer::step_checked`] and its variants): the run is frozen or
+/// diverged from these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Update {
     /// Whether any parameter's bits changed.
@@ -122,8 +118,7 @@ pub struct Update {
 /// True when every entry of `a` and `b` is finite. |x| < ∞ is false exactly for NaN and ±∞ and,
 /// folded without short-circuit, compiles to packed float compares on any x86-64 (`is_finite`
 /// tests the exponent bits with 64-bit integer compares, which plain x86-64 cannot pack).
-#[must_use]
-pub fn all_finite(a: &[f64], b: &[f64]) -> bool {
+fn all_finite(a: &[f64], b: &[f64]) -> bool {
     widest(
         #[inline(always)]
         || {

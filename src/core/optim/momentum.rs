@@ -31,10 +31,6 @@ impl Optimizer for Momentum {
         self.lr = lr;
     }
 
-    fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
-        self.step_checked(params, grad).moved
-    }
-
     fn step_checked(&mut self, params: &mut [f64], grad: &[f64]) -> Update {
         let rule = (self.lr, self.mu, self.nesterov);
         heavy_ball(rule, params, grad, &mut self.buffer)

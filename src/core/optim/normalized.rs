@@ -9,7 +9,7 @@
 //! largest |gᵢ|, so no norm overflows or underflows either. A gradient of exactly zero gives no
 //! step.
 
-use super::{Objective, Optimizer, assign};
+use super::{Objective, Optimizer, Seen, Update, all_finite};
 use crate::core::simd::widest;
 
 /// What the gradient is divided by.
@@ -70,12 +70,15 @@ impl Optimizer for Normalized {
 
     /// The update from a gradient alone; normalizing by the loss needs [`Optimizer::update`],
     /// which knows the loss (here it would divide by NaN and the run would be diverged).
-    fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
+    fn step_checked(&mut self, params: &mut [f64], grad: &[f64]) -> Update {
         let scale = grad.iter().fold(0.0_f64, |m, g| m.max(g.abs()));
-        // No step without a direction. A non-finite gradient needs no case of its own here: the
-        // experiment checks every gradient and reports the run diverged.
+        // No step without a direction; the check still sees a NaN or infinite gradient (which
+        // `max` may have passed over), so the run is reported diverged.
         if scale == 0.0 || !scale.is_finite() {
-            return false;
+            return Update {
+                moved: false,
+                finite: all_finite(params, grad),
+            };
         }
         let divisor = match self.by {
             NormalizeBy::Gradient => grad.iter().map(|g| (g / scale).powi(2)).sum::<f64>().sqrt(),
@@ -84,11 +87,11 @@ impl Optimizer for Normalized {
         widest(
             #[inline(always)]
             || {
-                let mut changed = 0;
-                for (p, g) in params.iter_mut().zip(grad) {
-                    changed |= assign(p, *p - self.lr * ((g / scale) / divisor));
+                let mut seen = Seen::NOTHING;
+                for (p, &g) in params.iter_mut().zip(grad) {
+                    seen.assign(p, *p - self.lr * ((g / scale) / divisor), g);
                 }
-                changed != 0
+                seen.update()
             },
         )
     }
@@ -98,9 +101,9 @@ impl Optimizer for Normalized {
         params: &mut [f64],
         grad: &mut [f64],
         objective: &mut dyn Objective,
-    ) -> bool {
+    ) -> Update {
         self.scaled_loss = objective.scaled_gradient(params, grad);
-        self.step(params, grad)
+        self.step_checked(params, grad)
     }
 
     fn is_memoryless(&self) -> bool {

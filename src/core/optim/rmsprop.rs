@@ -30,10 +30,6 @@ impl Optimizer for RmsProp {
         self.lr = lr;
     }
 
-    fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
-        self.step_checked(params, grad).moved
-    }
-
     fn step_checked(&mut self, params: &mut [f64], grad: &[f64]) -> Update {
         let alpha = self.alpha;
         divide_by_root(

@@ -89,11 +89,6 @@ impl Optimizer for Scheduled {
         self.lr = lr;
     }
 
-    fn step(&mut self, params: &mut [f64], grad: &[f64]) -> bool {
-        self.advance();
-        self.inner.step(params, grad)
-    }
-
     fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> Update {
         self.advance();
         self.inner.step_in_halves(params, grad, at)
@@ -109,7 +104,7 @@ impl Optimizer for Scheduled {
         params: &mut [f64],
         grad: &mut [f64],
         objective: &mut dyn Objective,
-    ) -> bool {
+    ) -> Update {
         self.advance();
         self.inner.update(params, grad, objective)
     }
