@@ -442,6 +442,16 @@ impl MatrixModel {
         self.layout.len()
     }
 
+    /// True when a step shares its largest product, M = P_{L−1} Vᵀ, between two cores: the
+    /// gradient is then computed on both, and the update should be split too.
+    #[must_use]
+    pub fn shares_cores(&self) -> bool {
+        let FactorLayout {
+            rows, cols, width, ..
+        } = self.layout;
+        worth_two_cores(rows, cols, width)
+    }
+
     /// The factors U, C₁, …, C_{L−2}, V as views inside the flat parameter vector.
     #[must_use]
     pub fn factors<'a>(&self, params: &'a [f64]) -> Vec<DMatrixView<'a, f64>> {

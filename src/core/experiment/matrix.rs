@@ -5,7 +5,6 @@
 use nalgebra::DMatrix;
 
 use crate::core::data::MatrixData;
-use crate::core::gemm::worth_two_cores;
 use crate::core::history::{History, Spacing};
 use crate::core::linalg::{effective_rank, singular_values};
 use crate::core::model::MatrixModel;
@@ -249,8 +248,7 @@ impl Engine for MatrixExperiment {
 /// Records its spectra where their spacing wants them when `record`.
 fn step_run(run: &mut MatrixRun, start: u64, n: u64, record_spectra: bool) {
     // A model whose products share two cores updates its parameters on both too.
-    let (rows, cols) = run.model.shape();
-    let halves = worth_two_cores(rows, cols, run.model.width());
+    let halves = run.model.shares_cores();
     let mut step = start;
     while step < start.saturating_add(n) && run.state.status.is_ok() {
         step += 1;
