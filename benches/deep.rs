@@ -13,7 +13,7 @@
 //! Run with `cargo bench --bench deep -- --warm-up-time 1 --measurement-time 3`.
 
 use std::hint::black_box;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use implicit_bias::core::experiment::Experiment;
@@ -35,10 +35,17 @@ fn preset_text(depth: usize) -> String {
     )
 }
 
-/// Runs `op` on a thread of rayon's pool, where the engine's steps run (the model hands half of
-/// each product to the pool's other thread, which is cheap only from inside the pool).
-fn in_pool<R: Send>(op: impl FnOnce() -> R + Send) -> R {
-    rayon::scope(|_| op())
+/// The time of `iterations` calls of `op`, on a thread of rayon's pool, where the engine's
+/// steps run (the model hands half of each product to the pool's other thread, which is cheap
+/// only from inside the pool).
+fn timed_in_pool(iterations: u64, mut op: impl FnMut() + Send) -> Duration {
+    rayon::scope(|_| {
+        let start = Instant::now();
+        for _ in 0..iterations {
+            op();
+        }
+        start.elapsed()
+    })
 }
 
 fn deep_steps(c: &mut Criterion) {
@@ -53,15 +60,11 @@ fn deep_steps(c: &mut Criterion) {
         let mut experiment = Experiment::final_state_only(spec.clone());
         steps.bench_function(format!("n{SIDE}_depth{depth}"), |b| {
             b.iter_custom(|iterations| {
-                in_pool(|| {
-                    let start = Instant::now();
-                    for _ in 0..iterations {
-                        if experiment.all_stopped() {
-                            experiment = Experiment::final_state_only(spec.clone());
-                        }
-                        experiment.step(black_box(1));
+                timed_in_pool(iterations, || {
+                    if experiment.all_stopped() {
+                        experiment = Experiment::final_state_only(spec.clone());
                     }
-                    start.elapsed()
+                    experiment.step(black_box(1));
                 })
             });
         });
@@ -80,12 +83,8 @@ fn deep_steps(c: &mut Criterion) {
         let mut grad = vec![0.0; params.len()];
         gradients.bench_function(format!("n{SIDE}_depth{depth}"), |b| {
             b.iter_custom(|iterations| {
-                in_pool(|| {
-                    let start = Instant::now();
-                    for _ in 0..iterations {
-                        black_box(model.gradient(black_box(&params), &mut grad));
-                    }
-                    start.elapsed()
+                timed_in_pool(iterations, || {
+                    black_box(model.gradient(black_box(&params), &mut grad));
                 })
             });
         });
