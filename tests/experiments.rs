@@ -533,3 +533,30 @@ fn a_final_state_only_matrix_run_has_the_same_bits_and_records_no_spectra() {
         assert_eq!(steps, [0], "only the start is recorded");
     }
 }
+
+#[test]
+fn a_run_sharing_both_cores_has_the_same_bits_in_one_batch_as_step_by_step() {
+    // 100 × 100 at width 27 is just large enough for the products to share the cores. In one
+    // batch the run keeps the other core standing by and times both ways of splitting its
+    // products (every 1,024 steps, from the first); one step at a time it does neither.
+    let toml = "title = \"shared\"\nexperiment = \"matrix\"\nseed = 3\n\
+        [data]\nsource = \"low-rank\"\nsize = 100\nrank = 2\nobserved = 0.6\n\
+        [model]\nwidth = 27\ninit_scale = 0.05\ndepth = 3\n\
+        [[runs]]\noptimizer = \"gd\"\nlr = 0.002\n[show]\nreferences = []\n";
+    let spec = from_toml("shared-cores", toml, &[]);
+    let mut batched = Experiment::final_state_only(spec.clone());
+    let mut stepwise = Experiment::final_state_only(spec);
+    batched.step(700);
+    batched.step(600);
+    for _ in 0..1300 {
+        stepwise.step(1);
+    }
+    assert_eq!(batched.snapshot().step, 1300);
+    assert_eq!(stepwise.snapshot().step, 1300);
+    let (batched, stepwise) = (matrix(&batched), matrix(&stepwise));
+    let (a, b) = (&batched.runs[0], &stepwise.runs[0]);
+    assert_eq!(a.status, b.status);
+    assert!(a.status.is_ok(), "the run must still move: {:?}", a.status);
+    assert_eq!(a.product, b.product);
+    assert_eq!(a.train_loss.to_bits(), b.train_loss.to_bits());
+}

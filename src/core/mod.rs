@@ -1,5 +1,6 @@
 //! The pure core: no terminal, no channels, no I/O beyond reading data files.
 
+pub mod cores;
 pub mod data;
 pub mod experiment;
 pub mod gemm;

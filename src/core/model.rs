@@ -5,10 +5,15 @@
 //! and never allocate per step. They follow the article's formulas (sum, not mean, over points;
 //! ½‖(U Vᵀ − M*) ⊙ mask‖²) so that a run can be replayed against numpy to rounding error.
 
-use faer::MatRef;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use faer::{MatMut, MatRef};
 use nalgebra::{DMatrix, DMatrixView};
 
-use super::gemm::{both, multiply, multiply_here, multiply_then, view, view_mut, worth_two_cores};
+use super::gemm::{
+    Split, Workspace, band_rows, both, multiply, multiply_here, multiply_then, view, view_mut,
+    worth_two_cores,
+};
 use super::simd::widest;
 
 use super::data::{LinearData, MatrixData};
@@ -314,9 +319,13 @@ pub struct MatrixModel {
     mask: DMatrix<f64>,
     layout: FactorLayout,
     /// Workspace for the masked residual, reused every step so the loop never allocates.
-    residual: DMatrix<f64>,
+    residual: Workspace,
+    /// The loss's sums of squares of the residual's parts, noted by the cores that masked them.
+    part_sums: PartSums,
+    /// How two cores share the products they share (the bits are the same either way).
+    split: Split,
     /// P₂, …, P_{L−1} (rows × k each), the forward pass's prefix products (none at depth 2).
-    prefixes: Vec<DMatrix<f64>>,
+    prefixes: Vec<Workspace>,
     /// G₂, …, G_{L−1} (rows × k each), the backward pass's products (none at depth 2, where
     /// G₁ = R V is written straight into ∇U).
     backward: Vec<DMatrix<f64>>,
@@ -402,7 +411,8 @@ impl MatrixModel {
     pub fn new(data: &MatrixData, width: usize, depth: usize) -> Self {
         assert!(depth >= 2, "a factorisation has at least two factors");
         let (rows, cols) = data.target.shape();
-        let buffers = || vec![DMatrix::zeros(rows, width); depth - 2];
+        // Only products shared by two cores are written in bands, whose rows want whole lines.
+        let shared = worth_two_cores(rows, cols, width);
         Self {
             target: data.target.clone(),
             mask: data.mask.clone(),
@@ -412,9 +422,13 @@ impl MatrixModel {
                 width,
                 depth,
             },
-            residual: DMatrix::zeros(rows, cols),
-            prefixes: buffers(),
-            backward: buffers(),
+            residual: Workspace::zeros(rows, cols, shared),
+            part_sums: PartSums::zeros(cols),
+            split: Split::Columns,
+            prefixes: (2..depth)
+                .map(|_| Workspace::zeros(rows, width, shared))
+                .collect(),
+            backward: (2..depth).map(|_| DMatrix::zeros(rows, width)).collect(),
         }
     }
 
@@ -452,6 +466,11 @@ impl MatrixModel {
         worth_two_cores(rows, cols, width)
     }
 
+    /// How two cores share the step's split products: changes the speed, never the bits.
+    pub fn set_split(&mut self, split: Split) {
+        self.split = split;
+    }
+
     /// The factors U, C₁, …, C_{L−2}, V as views inside the flat parameter vector.
     #[must_use]
     pub fn factors<'a>(&self, params: &'a [f64]) -> Vec<DMatrixView<'a, f64>> {
@@ -476,7 +495,12 @@ impl MatrixModel {
                 || self.layout.u_ref(params),
                 |p| view(p.as_slice(), rows, width),
             );
-            multiply(next.as_mut_slice(), left, self.layout.middle_ref(params, j));
+            multiply(
+                view_mut(next.as_mut_slice(), rows, width),
+                left,
+                self.layout.middle_ref(params, j),
+                self.split,
+            );
             prefix = Some(next);
         }
         let left = prefix.as_ref().map_or_else(
@@ -485,9 +509,10 @@ impl MatrixModel {
         );
         let mut product = DMatrix::zeros(rows, cols);
         multiply(
-            product.as_mut_slice(),
+            view_mut(product.as_mut_slice(), rows, cols),
             left,
             self.layout.v_ref(params).transpose(),
+            self.split,
         );
         product
     }
@@ -511,29 +536,41 @@ impl MatrixModel {
             let (done, rest) = self.prefixes.split_at_mut(i);
             let left = prefix_ref(layout, done, params, i + 1);
             multiply(
-                rest[0].as_mut_slice(),
+                rest[0].view_mut(),
                 left,
                 layout.middle_ref(params, i + 1),
+                self.split,
             );
         }
     }
 
-    /// R = (P_{L−1} Vᵀ − M*) ⊙ mask into the residual buffer, and ‖R‖². Each core that takes
-    /// half of M's columns masks them while they are still in its cache.
+    /// R = (P_{L−1} Vᵀ − M*) ⊙ mask into the residual buffer, and ‖R‖². When two cores share
+    /// the product, each masks the part of R it computed while it is still in its cache and
+    /// notes the sums of squares of each column's parts ([`PartSums`]), added here in one fixed
+    /// order; a smaller model masks R in one pass.
     fn masked_residual(&mut self, params: &[f64]) -> f64 {
         let layout = self.layout;
         let left = prefix_ref(layout, &self.prefixes, params, layout.depth - 1);
         let v_transposed = layout.v_ref(params).transpose();
-        let (target, mask) = (self.target.as_slice(), self.mask.as_slice());
+        let (rows, cols) = (layout.rows, layout.cols);
+        let target = view(self.target.as_slice(), rows, cols);
+        let mask = view(self.mask.as_slice(), rows, cols);
+        if let Some(entries) = self.residual.as_mut_slice() {
+            // A model too small to share the cores: one block, masked in one pass.
+            multiply_here(view_mut(entries, rows, cols), left, v_transposed);
+            return mask_and_square(entries, self.target.as_slice(), self.mask.as_slice());
+        }
+        let sums = &self.part_sums;
         multiply_then(
-            self.residual.as_mut_slice(),
+            self.residual.view_mut(),
             left,
             v_transposed,
-            |block, first| {
-                let entries = first..first + block.len();
-                mask_and_square(block, &target[entries.clone()], &mask[entries])
+            self.split,
+            |block, first_row, first_col| {
+                mask_and_square_parts(block, (first_row, first_col), target, mask, sums);
             },
-        )
+        );
+        sums.total()
     }
 
     /// ∇U, ∇C₁, …, ∇V from the masked residual and the prefix products. The two products of
@@ -542,7 +579,7 @@ impl MatrixModel {
         let layout = self.layout;
         let (rows, cols, width) = (layout.rows, layout.cols, layout.width);
         let (grad_u, grad_middle, grad_v) = layout.split_mut(grad);
-        let residual = view(self.residual.as_slice(), rows, cols);
+        let residual = self.residual.view();
         let prefixes = &self.prefixes;
         let last_prefix = prefix_ref(layout, prefixes, params, layout.depth - 1);
         // G_{L−1} = R V (∇U itself at depth 2) beside ∇V = Rᵀ P_{L−1}.
@@ -609,14 +646,14 @@ impl MatrixModel {
 /// forward pass's buffer (`prefixes` holds P₂, P₃, …).
 fn prefix_ref<'a>(
     layout: FactorLayout,
-    prefixes: &'a [DMatrix<f64>],
+    prefixes: &'a [Workspace],
     params: &'a [f64],
     j: usize,
 ) -> MatRef<'a, f64> {
     if j == 1 {
         layout.u_ref(params)
     } else {
-        view(prefixes[j - 2].as_slice(), layout.rows, layout.width)
+        prefixes[j - 2].view()
     }
 }
 
@@ -632,7 +669,122 @@ fn mask_and_square(residual: &mut [f64], target: &[f64], mask: &[f64]) -> f64 {
     )
 }
 
-/// [`mask_and_square`]'s loop, inlined into whichever vector width runs it.
+/// rᵢ ← (rᵢ − tᵢ) mᵢ for every entry of a block of the residual starting at `corner` (`target`
+/// and `mask` are whole), noting Σ rᵢ² of each column's part in each row range in `sums`.
+fn mask_and_square_parts(
+    mut residual: MatMut<'_, f64>,
+    (first_row, first_col): (usize, usize),
+    target: MatRef<'_, f64>,
+    mask: MatRef<'_, f64>,
+    sums: &PartSums,
+) {
+    let rows = target.nrows();
+    let block_rows = first_row..first_row + residual.nrows();
+    widest(
+        #[inline(always)]
+        || {
+            for j in 0..residual.ncols() {
+                let col = first_col + j;
+                let entries = column_mut(residual.as_mut(), j);
+                let (target, mask) = (column(target, col), column(mask, col));
+                for (part, range) in PartSums::ranges(rows).into_iter().enumerate() {
+                    let (start, end) = (
+                        range.start.max(block_rows.start),
+                        range.end.min(block_rows.end),
+                    );
+                    if start < end {
+                        let sum = mask_and_square_here(
+                            &mut entries[start - first_row..end - first_row],
+                            &target[start..end],
+                            &mask[start..end],
+                        );
+                        sums.set(part, col, sum);
+                    }
+                }
+            }
+        },
+    );
+}
+
+/// Σ r² of each column's part in each of the row ranges [0, b), [b, 2b), [2b, rows)
+/// (b = [`band_rows`]), for the loss: whichever core masked a part notes its sum here, and
+/// [`PartSums::total`] adds them in one fixed order. Every split of the residual product (and
+/// running both halves on one thread) keeps each part on one core, so the loss has the same
+/// bits whichever ran.
+#[derive(Debug)]
+struct PartSums {
+    /// Bits of the sums, part by part, column by column: `cols` per part.
+    bits: Vec<AtomicU64>,
+}
+
+impl PartSums {
+    /// Row ranges of one column, per part.
+    const PARTS: usize = 3;
+
+    fn zeros(cols: usize) -> Self {
+        Self {
+            bits: (0..Self::PARTS * cols).map(|_| AtomicU64::new(0)).collect(),
+        }
+    }
+
+    /// The row ranges of the parts of a column of `rows` rows (the first two are empty below
+    /// two row tiles).
+    #[inline(always)]
+    fn ranges(rows: usize) -> [std::ops::Range<usize>; Self::PARTS] {
+        let band = band_rows(rows);
+        [0..band, band..2 * band, 2 * band..rows]
+    }
+
+    #[inline(always)]
+    fn set(&self, part: usize, col: usize, sum: f64) {
+        let cols = self.bits.len() / Self::PARTS;
+        self.bits[part * cols + col].store(sum.to_bits(), Ordering::Relaxed);
+    }
+
+    /// The sum of every part's sum, in [`SUM_LANES`] lanes (an empty part's stays 0).
+    fn total(&self) -> f64 {
+        let mut lanes = [0.0; SUM_LANES];
+        for (i, bits) in self.bits.iter().enumerate() {
+            lanes[i % SUM_LANES] += f64::from_bits(bits.load(Ordering::Relaxed));
+        }
+        lanes.iter().sum()
+    }
+}
+
+impl Clone for PartSums {
+    fn clone(&self) -> Self {
+        Self {
+            bits: self
+                .bits
+                .iter()
+                .map(|bits| AtomicU64::new(bits.load(Ordering::Relaxed)))
+                .collect(),
+        }
+    }
+}
+
+/// Column `j` of a view of column-major storage, as a slice.
+#[inline(always)]
+fn column(matrix: MatRef<'_, f64>, j: usize) -> &[f64] {
+    matrix
+        .col(j)
+        .try_as_col_major()
+        .expect("views of column-major storage have contiguous columns")
+        .as_slice()
+}
+
+/// Column `j` of a mutable view of column-major storage, as a slice.
+#[inline(always)]
+fn column_mut(matrix: MatMut<'_, f64>, j: usize) -> &mut [f64] {
+    matrix
+        .col_mut(j)
+        .try_as_col_major_mut()
+        .expect("views of column-major storage have contiguous columns")
+        .as_slice_mut()
+}
+
+/// The loop of [`mask_and_square`] and [`mask_and_square_parts`], inlined into whichever
+/// vector width runs it.
 #[inline(always)]
 fn mask_and_square_here(residual: &mut [f64], target: &[f64], mask: &[f64]) -> f64 {
     // Blocks of a compile-time length, so that each block is one set of vector instructions.
@@ -907,6 +1059,47 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn gradient_and_loss_have_the_same_bits_whatever_the_split_and_the_threads() {
+        // Two row tiles and a tail, a tail longer than a tile, and a wide one with few rows.
+        for (rows, cols, k, depth) in [(100, 100, 100, 3), (150, 130, 64, 2), (203, 97, 120, 3)] {
+            let target = DMatrix::from_fn(rows, cols, |i, j| ((i * 7 + j * 3) as f64).sin());
+            let mask = DMatrix::from_fn(rows, cols, |i, j| f64::from((i * 13 + j * 5) % 10 < 6));
+            let data = MatrixData { target, mask };
+            let count = MatrixModel::new(&data, k, depth).parameter_count();
+            let params: Vec<f64> = (0..count)
+                .map(|i| (i as f64 * 0.37).sin() / (k as f64).sqrt())
+                .collect();
+            let gradient = |split: Split, threads: usize| {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .expect("a thread pool");
+                pool.install(|| {
+                    let mut model = MatrixModel::new(&data, k, depth);
+                    assert!(model.shares_cores());
+                    model.set_split(split);
+                    let mut grad = vec![0.0; count];
+                    let loss = model.gradient(&params, &mut grad);
+                    let bits: Vec<u64> = grad.iter().map(|g| g.to_bits()).collect();
+                    (loss.to_bits(), bits)
+                })
+            };
+            let alone = gradient(Split::Columns, 1);
+            for (split, threads) in [(Split::Columns, 2), (Split::Bands, 2), (Split::Bands, 1)] {
+                assert!(
+                    gradient(split, threads) == alone,
+                    "{rows}×{cols} {split:?} {threads}"
+                );
+            }
+            // The loss is ½‖(M − M*) ⊙ mask‖², summed here in another order.
+            let model = MatrixModel::new(&data, k, depth);
+            let want = model.train_loss(&model.product(&params));
+            let loss = f64::from_bits(alone.0);
+            assert!((loss - want).abs() <= 1e-12 * want, "{loss} vs {want}");
         }
     }
 

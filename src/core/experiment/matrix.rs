@@ -2,9 +2,13 @@
 //! experiment 2) or a deeper product U C₁ ⋯ C_{L−2} Vᵀ, its runs, the min-nuclear-norm
 //! reference and the snapshot the front ends draw.
 
+use std::time::{Duration, Instant};
+
 use nalgebra::DMatrix;
 
+use crate::core::cores::with_partner_standing_by;
 use crate::core::data::MatrixData;
+use crate::core::gemm::Split;
 use crate::core::history::{History, Spacing};
 use crate::core::linalg::{effective_rank, singular_values};
 use crate::core::model::MatrixModel;
@@ -108,6 +112,9 @@ struct MatrixRun {
     /// Per record, at the spectra's steps: train loss, test error, nuclear norm, effective rank
     /// (what an exported trace needs beyond the singular values).
     trace: History,
+    /// The step from which the run times both ways of sharing its products again
+    /// ([`Split`]), when they are shared.
+    next_split_comparison: u64,
 }
 
 /// The running matrix experiment: runs and the reference computed once at the start.
@@ -150,6 +157,7 @@ impl MatrixExperiment {
                     spectra: History::new(kept, SPECTRUM_CAPACITY, spacing),
                     trace: History::new(4, SPECTRUM_CAPACITY, spacing),
                     spec: run.clone(),
+                    next_split_comparison: 0,
                 }
             })
             .collect();
@@ -246,9 +254,68 @@ impl Engine for MatrixExperiment {
 /// Takes `run` through steps `start + 1 ..= start + n` (fewer if it stops), on any thread: the
 /// run owns its model's workspaces and its optimizer state, so the result is the same bits.
 /// Records its spectra where their spacing wants them when `record`.
+///
+/// A run whose products share two cores keeps the other core standing by through the batch,
+/// and now and then times both ways of sharing them ([`Split`]) to go on with the faster.
 fn step_run(run: &mut MatrixRun, start: u64, n: u64, record_spectra: bool) {
     // A model whose products share two cores updates its parameters on both too.
-    let halves = run.model.shares_cores();
+    if !run.model.shares_cores() {
+        step_run_here(run, start, n, record_spectra, false);
+        return;
+    }
+    if n == 1 {
+        step_run_here(run, start, n, record_spectra, true);
+        return;
+    }
+    with_partner_standing_by(|| {
+        let end = start.saturating_add(n);
+        let mut step = start;
+        while step < end && run.state.status.is_ok() {
+            if step >= run.next_split_comparison && end - step >= 2 * COMPARED_STEPS {
+                let mut fastest = [Duration::MAX; 2];
+                for (split, fastest) in [Split::Columns, Split::Bands].into_iter().zip(&mut fastest)
+                {
+                    run.model.set_split(split);
+                    for _ in 0..COMPARED_STEPS {
+                        let started = Instant::now();
+                        step_run_here(run, step, 1, record_spectra, true);
+                        *fastest = (*fastest).min(started.elapsed());
+                        step += 1;
+                    }
+                }
+                let bands_faster = fastest[1] < fastest[0];
+                run.model.set_split(if bands_faster {
+                    Split::Bands
+                } else {
+                    Split::Columns
+                });
+                run.next_split_comparison = step + STEPS_BETWEEN_COMPARISONS;
+            } else {
+                let until = if step < run.next_split_comparison {
+                    end.min(run.next_split_comparison)
+                } else {
+                    end
+                };
+                step_run_here(run, step, until - step, record_spectra, true);
+                step = until;
+            }
+        }
+    });
+}
+
+/// Steps timed with each [`Split`] when a run compares them; the fastest of each counts, so a
+/// step that also recorded a spectrum does not.
+const COMPARED_STEPS: u64 = 6;
+
+/// Steps between two comparisons of the splits: where the VM puts its two cores decides which
+/// is faster (bands when they share a cache, columns when they sit on different dies), and this
+/// machine moves them every few seconds. At N = 100 this is ~0.1 s, of which the comparison
+/// (2 × [`COMPARED_STEPS`]) takes ~1 %.
+const STEPS_BETWEEN_COMPARISONS: u64 = 1024;
+
+/// Takes `run` through steps `start + 1 ..= start + n` (fewer if it stops) with its model's
+/// current split; `halves` when its update is shared by two cores like its products.
+fn step_run_here(run: &mut MatrixRun, start: u64, n: u64, record_spectra: bool, halves: bool) {
     let mut step = start;
     while step < start.saturating_add(n) && run.state.status.is_ok() {
         step += 1;

@@ -173,7 +173,7 @@ fn in_halves<S: Send>(
 ) -> Update {
     let (first, second) = params.split_at_mut(at);
     let (first_grad, second_grad) = grad.split_at(at);
-    let (a, b) = rayon::join(
+    let (a, b) = crate::core::cores::join(
         || update(first, first_grad, first_state),
         || update(second, second_grad, second_state),
     );
