@@ -378,7 +378,7 @@ impl Engine for DiagonalExperiment {
             n,
             work,
             |run| run.state.status.is_ok(),
-            |run, offset, count| step_run(references, run, start + offset, count),
+            |run, offset, count, _| step_run(references, run, start + offset, count),
         );
     }
 

@@ -224,7 +224,9 @@ impl Engine for LinearExperiment {
             n,
             work,
             |run| run.state.status.is_ok(),
-            |run, offset, count| step_run(run, model, data, separable, start + offset, count),
+            |run, offset, count, _| {
+                step_run(run, model, data, separable, start + offset, count);
+            },
         );
     }
 

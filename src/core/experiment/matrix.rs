@@ -235,7 +235,9 @@ impl Engine for MatrixExperiment {
                 n,
                 work,
                 |run| run.state.status.is_ok(),
-                |run, offset, count| step_run(run, start + offset, count, record),
+                |run, offset, count, alone| {
+                    step_run(run, start + offset, count, record, alone);
+                },
             );
         });
     }
@@ -255,16 +257,14 @@ impl Engine for MatrixExperiment {
 /// run owns its model's workspaces and its optimizer state, so the result is the same bits.
 /// Records its spectra where their spacing wants them when `record`.
 ///
-/// A run whose products share two cores keeps the other core standing by through the batch,
-/// and now and then times both ways of sharing them ([`Split`]) to go on with the faster.
-fn step_run(run: &mut MatrixRun, start: u64, n: u64, record_spectra: bool) {
-    // A model whose products share two cores updates its parameters on both too.
-    if !run.model.shares_cores() {
-        step_run_here(run, start, n, record_spectra, false);
-        return;
-    }
-    if n == 1 {
-        step_run_here(run, start, n, record_spectra, true);
+/// A run whose products share two cores updates its parameters on both too. When it has the
+/// pool to itself (`alone`) it keeps the other core standing by through the batch, and now and
+/// then times both ways of sharing its products ([`Split`]) to go on with the faster; beside
+/// other runs' pieces the other core is busy with those.
+fn step_run(run: &mut MatrixRun, start: u64, n: u64, record_spectra: bool, alone: bool) {
+    let halves = run.model.shares_cores();
+    if !halves || !alone || n == 1 {
+        step_run_here(run, start, n, record_spectra, halves);
         return;
     }
     with_partner_standing_by(|| {

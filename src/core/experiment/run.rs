@@ -195,26 +195,27 @@ impl Batcher {
 /// taking a piece (a lock) costs nothing next to its steps.
 const PIECES_PER_RUN: u64 = 16;
 
-/// Takes `runs` through `n` steps, `advance(run, offset, count)` taking one run through steps
-/// `offset + 1 ..= offset + count` of the batch: on every thread, in pieces
+/// Takes `runs` through `n` steps, `advance(run, offset, count, alone)` taking one run through
+/// steps `offset + 1 ..= offset + count` of the batch: on every thread, in pieces
 /// ([`step_in_pieces`]), when the batch is worth it (`work` multiply-adds, from
 /// [`PARALLEL_WORK`] on) and more than one run is `moving`; else one run after another on this
-/// thread. Stopped runs cost nothing and never hold a thread's share.
+/// thread, `alone` (the run has the pool to itself, so it may keep the other threads for its own
+/// halves). Stopped runs cost nothing and never hold a thread's share.
 pub(super) fn step_runs<R: Send>(
     runs: &mut [R],
     n: u64,
     work: u64,
     moving: impl Fn(&R) -> bool,
-    advance: impl Fn(&mut R, u64, u64) + Sync,
+    advance: impl Fn(&mut R, u64, u64, bool) + Sync,
 ) {
     if work >= PARALLEL_WORK && runs.iter().filter(|run| moving(run)).count() > 1 {
         let mut moving: Vec<&mut R> = runs.iter_mut().filter(|run| moving(run)).collect();
         step_in_pieces(&mut moving, n, |run, offset, count| {
-            advance(run, offset, count);
+            advance(run, offset, count, false);
         });
     } else {
         for run in runs {
-            advance(run, 0, n);
+            advance(run, 0, n, true);
         }
     }
 }
