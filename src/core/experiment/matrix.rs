@@ -272,24 +272,7 @@ fn step_run(run: &mut MatrixRun, start: u64, n: u64, record_spectra: bool, alone
         let mut step = start;
         while step < end && run.state.status.is_ok() {
             if step >= run.next_split_comparison && end - step >= 2 * COMPARED_STEPS {
-                let mut fastest = [Duration::MAX; 2];
-                for (split, fastest) in [Split::Columns, Split::Bands].into_iter().zip(&mut fastest)
-                {
-                    run.model.set_split(split);
-                    for _ in 0..COMPARED_STEPS {
-                        let started = Instant::now();
-                        step_run_here(run, step, 1, record_spectra, true);
-                        *fastest = (*fastest).min(started.elapsed());
-                        step += 1;
-                    }
-                }
-                let bands_faster = fastest[1] < fastest[0];
-                run.model.set_split(if bands_faster {
-                    Split::Bands
-                } else {
-                    Split::Columns
-                });
-                run.next_split_comparison = step + STEPS_BETWEEN_COMPARISONS;
+                step = compare_splits(run, step, record_spectra);
             } else {
                 let until = if step < run.next_split_comparison {
                     end.min(run.next_split_comparison)
@@ -301,6 +284,26 @@ fn step_run(run: &mut MatrixRun, start: u64, n: u64, record_spectra: bool, alone
             }
         }
     });
+}
+
+/// Takes `run` through 2 × [`COMPARED_STEPS`] steps from `step`, half of them with each
+/// [`Split`], and goes on with the one whose fastest step was faster. Returns the step reached.
+fn compare_splits(run: &mut MatrixRun, mut step: u64, record_spectra: bool) -> u64 {
+    let mut fastest = [Duration::MAX; 2];
+    let splits = [Split::Columns, Split::Bands];
+    for (split, fastest) in splits.into_iter().zip(&mut fastest) {
+        run.model.set_split(split);
+        for _ in 0..COMPARED_STEPS {
+            let started = Instant::now();
+            step_run_here(run, step, 1, record_spectra, true);
+            *fastest = (*fastest).min(started.elapsed());
+            step += 1;
+        }
+    }
+    run.model
+        .set_split(splits[usize::from(fastest[1] < fastest[0])]);
+    run.next_split_comparison = step + STEPS_BETWEEN_COMPARISONS;
+    step
 }
 
 /// Steps timed with each [`Split`] when a run compares them; the fastest of each counts, so a
