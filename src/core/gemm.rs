@@ -5,11 +5,13 @@
 //! ~120 GFLOP/s on one core at N = 100–200 where nalgebra's `matrixmultiply` reaches ~90.
 //! Operands are faer views of the same column-major storage, so a transpose is free.
 //!
-//! Two cores share a product by taking one part of its output each (bands of rows, then halves
-//! of the columns below them): every output entry is still one dot product over the full inner
-//! dimension in the kernel's own order, so the result is the same whether a part runs on this
-//! core or the other. Whether a product is split
-//! depends on its size only, so a run's bits never depend on the machine's load.
+//! Two cores share a product by taking one part of its output each (halves of the columns, or
+//! bands of rows and then halves of the columns below them: [`Split`]): every output entry is
+//! still one dot product over the full inner dimension in the kernel's own order, so the result
+//! is the same whichever way it is split and whichever core runs a part. Whether a product is
+//! split depends on its size only.
+
+use std::ops::Range;
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
@@ -159,11 +161,15 @@ pub enum Split {
 /// half a vector register, over all its columns.
 pub const ROW_TILE: usize = 48;
 
-/// The height of each core's band in [`Split::Bands`] for `rows` rows: 0 (no bands, only the
-/// column halves) when there are fewer than two tiles of rows.
+/// The row ranges [0, b), [b, 2b), [2b, rows) of a product's output with `rows` rows: the two
+/// cores' bands in [`Split::Bands`] and the rows below them, whose columns are halved. b is the
+/// largest [`ROW_TILE`] multiple with two bands in `rows` (0 below two tiles: all rows are
+/// "below", as in [`Split::Columns`]). A block [`multiply_then`] finishes either spans whole
+/// columns or lies within one of these ranges.
 #[must_use]
-pub fn band_rows(rows: usize) -> usize {
-    rows / (2 * ROW_TILE) * ROW_TILE
+pub fn row_ranges(rows: usize) -> [Range<usize>; 3] {
+    let band = rows / (2 * ROW_TILE) * ROW_TILE;
+    [0..band, band..2 * band, 2 * band..rows]
 }
 
 /// `out` = `a` · `b`, on two cores (a part of `out` each, as `split` says) when the product is
@@ -175,7 +181,7 @@ pub fn multiply(out: MatMut<'_, f64>, a: MatRef<'_, f64>, b: MatRef<'_, f64>, sp
 /// [`multiply`], then `finish` on each block of finished entries while it is still in the cache
 /// of the core that computed it: `finish(block, first_row, first_col)` gets the block (a
 /// sub-matrix of `out`) and where it starts. A block that does not span whole columns lies
-/// within one of the row ranges [0, b), [b, 2b), [2b, rows), b = [`band_rows`].
+/// within one of the [`row_ranges`].
 pub fn multiply_then(
     out: MatMut<'_, f64>,
     a: MatRef<'_, f64>,
@@ -200,22 +206,22 @@ pub fn multiply_then(
         block(out, 0, 0);
         return;
     }
-    let band = match split {
-        Split::Columns => 0,
-        Split::Bands => band_rows(rows),
+    let [_, second_band_rows, below_rows] = match split {
+        Split::Columns => [0..0, 0..0, 0..rows],
+        Split::Bands => row_ranges(rows),
     };
-    let (bands, below) = out.split_at_row_mut(2 * band);
-    let (first_band, second_band) = bands.split_at_row_mut(band);
+    let (bands, below) = out.split_at_row_mut(below_rows.start);
+    let (first_band, second_band) = bands.split_at_row_mut(second_band_rows.start);
     let half = cols / 2;
     let (first_below, second_below) = below.split_at_col_mut(half);
     join(
         || {
             block(first_band, 0, 0);
-            block(first_below, 2 * band, 0);
+            block(first_below, below_rows.start, 0);
         },
         || {
-            block(second_band, band, 0);
-            block(second_below, 2 * band, half);
+            block(second_band, second_band_rows.start, 0);
+            block(second_below, below_rows.start, half);
         },
     );
 }
@@ -264,7 +270,9 @@ mod tests {
     fn products_and_transposed_products_match_the_definition_on_one_and_two_cores() {
         // 7×5 · 5×3 stays on one core; the others are shared, 100 and 150 rows in bands too.
         assert!(worth_two_cores(90, 65, 70) && !worth_two_cores(7, 3, 5));
-        assert_eq!((band_rows(90), band_rows(100), band_rows(150)), (0, 48, 48));
+        assert_eq!(row_ranges(90), [0..0, 0..0, 0..90]);
+        assert_eq!(row_ranges(100), [0..48, 48..96, 96..100]);
+        assert_eq!(row_ranges(150), [0..48, 48..96, 96..150]);
         let sizes = [
             (7, 5, 3),
             (90, 70, 65),
@@ -328,7 +336,7 @@ mod tests {
         let (rows, inner, cols) = (150, 64, 90);
         let a = filled(rows * inner, 7.0);
         let b = filled(inner * cols, 8.0);
-        let band = band_rows(rows);
+        let ranges = row_ranges(rows);
         for split in [Split::Columns, Split::Bands] {
             let seen: Vec<std::sync::atomic::AtomicU32> = (0..rows * cols)
                 .map(|_| std::sync::atomic::AtomicU32::new(0))
@@ -342,8 +350,8 @@ mod tests {
                 |block, first_row, first_col| {
                     let last_row = first_row + block.nrows() - 1;
                     let whole_columns = block.nrows() == rows;
-                    let same_range = |r: usize| (r >= band) as usize + (r >= 2 * band) as usize;
-                    assert!(whole_columns || same_range(first_row) == same_range(last_row));
+                    let range_of = |r: usize| ranges.iter().position(|range| range.contains(&r));
+                    assert!(whole_columns || range_of(first_row) == range_of(last_row));
                     for j in 0..block.ncols() {
                         for i in 0..block.nrows() {
                             let index = first_row + i + (first_col + j) * rows;

@@ -11,7 +11,7 @@ use faer::{MatMut, MatRef};
 use nalgebra::{DMatrix, DMatrixView};
 
 use super::gemm::{
-    Split, Workspace, band_rows, both, multiply, multiply_here, multiply_then, view, view_mut,
+    Split, Workspace, both, multiply, multiply_here, multiply_then, row_ranges, view, view_mut,
     worth_two_cores,
 };
 use super::simd::widest;
@@ -687,7 +687,7 @@ fn mask_and_square_parts(
                 let col = first_col + j;
                 let entries = column_mut(residual.as_mut(), j);
                 let (target, mask) = (column(target, col), column(mask, col));
-                for (part, range) in PartSums::ranges(rows).into_iter().enumerate() {
+                for (part, range) in row_ranges(rows).into_iter().enumerate() {
                     let (start, end) = (
                         range.start.max(block_rows.start),
                         range.end.min(block_rows.end),
@@ -706,8 +706,7 @@ fn mask_and_square_parts(
     );
 }
 
-/// Σ r² of each column's part in each of the row ranges [0, b), [b, 2b), [2b, rows)
-/// (b = [`band_rows`]), for the loss: whichever core masked a part notes its sum here, and
+/// Σ r² of each column's part in each of the product's [`row_ranges`], for the loss: whichever core masked a part notes its sum here, and
 /// [`PartSums::total`] adds them in one fixed order. Every split of the residual product (and
 /// running both halves on one thread) keeps each part on one core, so the loss has the same
 /// bits whichever ran.
@@ -718,21 +717,13 @@ struct PartSums {
 }
 
 impl PartSums {
-    /// Row ranges of one column, per part.
+    /// Parts of a column: its [`row_ranges`].
     const PARTS: usize = 3;
 
     fn zeros(cols: usize) -> Self {
         Self {
             bits: (0..Self::PARTS * cols).map(|_| AtomicU64::new(0)).collect(),
         }
-    }
-
-    /// The row ranges of the parts of a column of `rows` rows (the first two are empty below
-    /// two row tiles).
-    #[inline(always)]
-    fn ranges(rows: usize) -> [std::ops::Range<usize>; Self::PARTS] {
-        let band = band_rows(rows);
-        [0..band, band..2 * band, 2 * band..rows]
     }
 
     #[inline(always)]
