@@ -394,6 +394,11 @@ impl FactorLayout {
         view(self.v_slice(params), self.cols, self.width)
     }
 
+    /// True when the largest product, M = P_{L−1} Vᵀ, is worth two cores.
+    fn shares_cores(self) -> bool {
+        worth_two_cores(self.rows, self.cols, self.width)
+    }
+
     /// ∇U, the middle gradients (k² entries each, in order) and ∇V inside `grad`.
     fn split_mut(self, grad: &mut [f64]) -> (&mut [f64], &mut [f64], &mut [f64]) {
         let (grad_u, rest) = grad.split_at_mut(self.u_len());
@@ -411,17 +416,18 @@ impl MatrixModel {
     pub fn new(data: &MatrixData, width: usize, depth: usize) -> Self {
         assert!(depth >= 2, "a factorisation has at least two factors");
         let (rows, cols) = data.target.shape();
+        let layout = FactorLayout {
+            rows,
+            cols,
+            width,
+            depth,
+        };
         // Only products shared by two cores are written in bands, whose rows want whole lines.
-        let shared = worth_two_cores(rows, cols, width);
+        let shared = layout.shares_cores();
         Self {
             target: data.target.clone(),
             mask: data.mask.clone(),
-            layout: FactorLayout {
-                rows,
-                cols,
-                width,
-                depth,
-            },
+            layout,
             residual: Workspace::zeros(rows, cols, shared),
             part_sums: PartSums::zeros(cols),
             split: Split::Columns,
@@ -460,10 +466,7 @@ impl MatrixModel {
     /// gradient is then computed on both, and the update should be split too.
     #[must_use]
     pub fn shares_cores(&self) -> bool {
-        let FactorLayout {
-            rows, cols, width, ..
-        } = self.layout;
-        worth_two_cores(rows, cols, width)
+        self.layout.shares_cores()
     }
 
     /// How two cores share the step's split products: changes the speed, never the bits.
@@ -553,13 +556,13 @@ impl MatrixModel {
         let left = prefix_ref(layout, &self.prefixes, params, layout.depth - 1);
         let v_transposed = layout.v_ref(params).transpose();
         let (rows, cols) = (layout.rows, layout.cols);
-        let target = view(self.target.as_slice(), rows, cols);
-        let mask = view(self.mask.as_slice(), rows, cols);
         if let Some(entries) = self.residual.as_mut_slice() {
-            // A model too small to share the cores: one block, masked in one pass.
+            // A model too small to share the cores (plain storage): one block, one pass.
             multiply_here(view_mut(entries, rows, cols), left, v_transposed);
             return mask_and_square(entries, self.target.as_slice(), self.mask.as_slice());
         }
+        let target = view(self.target.as_slice(), rows, cols);
+        let mask = view(self.mask.as_slice(), rows, cols);
         let sums = &self.part_sums;
         multiply_then(
             self.residual.view_mut(),
