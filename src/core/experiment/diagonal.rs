@@ -63,9 +63,8 @@ pub struct DiagonalRunSpec {
 }
 
 /// The loss and gradient of w = u^D − v^D, with buffers allocated once so a step allocates
-/// nothing and costs O(n·d). A clone shares the data and gets its own buffers: each run steps
-/// its own clone, so runs can step on different cores.
-#[derive(Clone)]
+/// nothing and costs O(n·d). Models can share their data ([`DiagonalModel::sharing`]) and keep
+/// their own buffers: each run steps its own model, so runs can step on different cores.
 pub struct DiagonalModel {
     data: Arc<RegressionData>,
     weights: Vec<f64>,
@@ -77,11 +76,17 @@ impl DiagonalModel {
     /// A model over `data`.
     #[must_use]
     pub fn new(data: &RegressionData) -> Self {
+        Self::sharing(Arc::new(data.clone()))
+    }
+
+    /// A model over `data`, which other models may share, with buffers of its own.
+    #[must_use]
+    pub fn sharing(data: Arc<RegressionData>) -> Self {
         Self {
             weights: vec![0.0; data.dim],
             residual: vec![0.0; data.len()],
             correlation: vec![0.0; data.dim],
-            data: Arc::new(data.clone()),
+            data,
         }
     }
 
@@ -240,18 +245,18 @@ struct DiagonalRun {
     was_at_minimiser: bool,
 }
 
-/// The running diagonal experiment: the model, the runs and the references computed once.
+/// The running diagonal experiment: the data (shared by the runs' models), the runs and the
+/// references computed once.
 pub(super) struct DiagonalExperiment {
-    model: DiagonalModel,
+    data: Arc<RegressionData>,
     runs: Vec<DiagonalRun>,
     references: DiagonalReferences,
-    planted: Option<Vec<f64>>,
 }
 
 impl DiagonalExperiment {
     /// Builds the runs and computes the references (one implicit target per distinct (α, D)).
     pub(super) fn new(problem: &DiagonalProblem) -> Self {
-        let model = DiagonalModel::new(&problem.data);
+        let data = Arc::new(problem.data.clone());
         let references = DiagonalReferences {
             min_l1: min_l1_interpolant(&problem.data).map(|r| r.weights),
             min_l2: min_l2_interpolant(&problem.data),
@@ -267,9 +272,10 @@ impl DiagonalExperiment {
                         implicit_target(&problem.data, run.init_scale, run.depth).map(|t| t.weights)
                     })
                     .clone();
+                let model = DiagonalModel::sharing(Arc::clone(&data));
                 DiagonalRun {
                     state: RunState::new(&run.optimizer, model.start(run.init_scale)),
-                    model: model.clone(),
+                    model,
                     weights: vec![0.0; problem.data.dim],
                     implicit,
                     history: History::new(
@@ -283,10 +289,9 @@ impl DiagonalExperiment {
             })
             .collect();
         Self {
-            model,
+            data,
             runs,
             references,
-            planted: problem.data.planted.clone(),
         }
     }
 
@@ -296,7 +301,7 @@ impl DiagonalExperiment {
             .runs
             .iter()
             .map(|run| {
-                let w = self.model.weights(run.spec.depth, &run.state.params);
+                let w = run.model.weights(run.spec.depth, &run.state.params);
                 let distances = DiagonalDistances {
                     min_l1: relative_distance_to(&w, &self.references.min_l1),
                     min_l2: relative_distance_to(&w, &self.references.min_l2),
@@ -306,7 +311,7 @@ impl DiagonalExperiment {
                     optimizer: run.spec.optimizer.clone(),
                     init_scale: run.spec.init_scale,
                     depth: run.spec.depth,
-                    train_loss: self.model.loss_of_weights(&w),
+                    train_loss: run.model.loss_of_weights(&w),
                     l1_norm: w.iter().map(|v| v.abs()).sum(),
                     l2_norm: norm2(&w),
                     implicit: run.implicit.clone(),
@@ -318,10 +323,10 @@ impl DiagonalExperiment {
             })
             .collect();
         DiagonalSnapshot {
-            dim: self.model.data.dim,
-            points: self.model.data.len(),
+            dim: self.data.dim,
+            points: self.data.len(),
             references: self.references.clone(),
-            planted: self.planted.clone(),
+            planted: self.data.planted.clone(),
             runs,
         }
     }
@@ -371,7 +376,7 @@ fn step_run(references: &DiagonalReferences, run: &mut DiagonalRun, start: u64, 
 impl Engine for DiagonalExperiment {
     fn step(&mut self, start: u64, n: u64) {
         // A step is a pass over X for the residual and one for the correlation.
-        let work = n.saturating_mul(2 * (self.model.data.len() * self.model.data.dim) as u64);
+        let work = n.saturating_mul(2 * (self.data.len() * self.data.dim) as u64);
         let references = &self.references;
         step_runs(
             &mut self.runs,
