@@ -226,10 +226,7 @@ impl Engine for MatrixExperiment {
             .max();
         let work = n.saturating_mul(work.unwrap_or(0) as u64);
         let (runs, record) = (&mut self.runs, self.record_spectra);
-        // The model hands half of each large product to the pool's other thread (`join`), which
-        // is cheap only from inside the pool: from any other thread, every join would be a round
-        // trip through it (at N = 100, 96 µs a step against 51 µs).
-        rayon::scope(|_| {
+        let step_all = |runs: &mut [MatrixRun]| {
             step_runs(
                 runs,
                 n,
@@ -239,7 +236,18 @@ impl Engine for MatrixExperiment {
                     step_run(run, start + offset, count, record, alone);
                 },
             );
-        });
+        };
+        // A model that shares its products hands half of each to the pool's other thread
+        // (`join`), which is cheap only from inside the pool: from any other thread, every join
+        // would be a round trip through it (at N = 100, 96 µs a step against 51 µs). Entering
+        // the pool is itself such a round trip (tens of µs, a thread woken and this one put to
+        // sleep), which smaller models skip: `run --trace` on the article's 20×20 preset asks
+        // for ~300 short batches.
+        if runs.iter().any(|run| run.model.shares_cores()) {
+            rayon::scope(|_| step_all(runs));
+        } else {
+            step_all(runs);
+        }
     }
 
     fn record_all(&mut self, step: u64) {
