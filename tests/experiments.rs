@@ -537,7 +537,7 @@ fn a_final_state_only_matrix_run_has_the_same_bits_and_records_no_spectra() {
 #[test]
 fn a_run_sharing_both_cores_has_the_same_bits_in_one_batch_as_step_by_step() {
     // 100 × 100 at width 27 is just large enough for the products to share the cores. In one
-    // batch the run keeps the other core standing by and times both ways of splitting its
+    // batch the run keeps the other core standing by and times every way of splitting its
     // products (every 1,024 steps, from the first); one step at a time it does neither.
     let toml = "title = \"shared\"\nexperiment = \"matrix\"\nseed = 3\n\
         [data]\nsource = \"low-rank\"\nsize = 100\nrank = 2\nobserved = 0.6\n\

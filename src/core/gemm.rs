@@ -148,10 +148,21 @@ pub enum Split {
     /// cores sit on different dies (a depth-3 step at N = 100: 106 µs against 112 µs).
     Columns,
     /// A band of [`ROW_TILE`]-multiple rows each, across all columns, and half the columns of
-    /// the rows left below both bands. No core ends in a part-filled tile, and a band of one
+    /// the rows below both bands. No core ends in a part-filled tile, and a band of one
     /// product feeds the same band of the next: faster when the cores share a cache (the same
     /// step: 66 µs against 69 µs; a 100 × 100 product's half: 8.6 µs against 9.5 µs).
     Bands,
+    /// [`Split::Bands`], each band computed and finished half its columns at a time: twice the
+    /// kernel calls, but each half is finished (the masked residual) while it is still in the
+    /// core's cache, and faer's kernel happens to run some shapes faster in halves. At N = 200
+    /// (96-row bands) a step took 250 µs against 259 µs in whole bands; at N = 300 and 400 the
+    /// halves were slower.
+    BandHalves,
+}
+
+impl Split {
+    /// Every split, in the order a run times them.
+    pub const ALL: [Split; 3] = [Split::Columns, Split::Bands, Split::BandHalves];
 }
 
 /// Rows of `out` that each core takes across all columns when two share a product in
@@ -208,19 +219,28 @@ pub fn multiply_then(
     }
     let [_, second_band_rows, below_rows] = match split {
         Split::Columns => [0..0, 0..0, 0..rows],
-        Split::Bands => row_ranges(rows),
+        Split::Bands | Split::BandHalves => row_ranges(rows),
+    };
+    let half = cols / 2;
+    let band = |entries: MatMut<'_, f64>, first_row: usize| {
+        if split == Split::BandHalves {
+            let (left, right) = entries.split_at_col_mut(half);
+            block(left, first_row, 0);
+            block(right, first_row, half);
+        } else {
+            block(entries, first_row, 0);
+        }
     };
     let (bands, below) = out.split_at_row_mut(below_rows.start);
     let (first_band, second_band) = bands.split_at_row_mut(second_band_rows.start);
-    let half = cols / 2;
     let (first_below, second_below) = below.split_at_col_mut(half);
     join(
         || {
-            block(first_band, 0, 0);
+            band(first_band, 0);
             block(first_below, below_rows.start, 0);
         },
         || {
-            block(second_band, second_band_rows.start, 0);
+            band(second_band, second_band_rows.start);
             block(second_below, below_rows.start, half);
         },
     );
@@ -291,7 +311,7 @@ mod tests {
                 (view(&a_t, inner, rows).transpose(), view(&b, inner, cols)),
                 (view(&a, rows, inner), view(&b_t, cols, inner).transpose()),
             ];
-            for ((left, right), split) in cases.into_iter().zip([Split::Columns, Split::Bands]) {
+            for ((left, right), split) in cases.into_iter().zip(Split::ALL) {
                 let expected = by_definition(left, right);
                 let mut got = vec![f64::NAN; rows * cols];
                 multiply(view_mut(&mut got, rows, cols), left, right, split);
@@ -318,7 +338,7 @@ mod tests {
             let (a, b) = (view(&a, rows, inner), view(&b, inner, cols));
             let mut alone = vec![0.0; rows * cols];
             multiply_here(view_mut(&mut alone, rows, cols), a, b);
-            for split in [Split::Columns, Split::Bands] {
+            for split in Split::ALL {
                 let mut shared = Workspace::zeros(rows, cols, true);
                 multiply(shared.view_mut(), a, b, split);
                 for j in 0..cols {
@@ -337,7 +357,7 @@ mod tests {
         let a = filled(rows * inner, 7.0);
         let b = filled(inner * cols, 8.0);
         let ranges = row_ranges(rows);
-        for split in [Split::Columns, Split::Bands] {
+        for split in Split::ALL {
             let seen: Vec<std::sync::atomic::AtomicU32> = (0..rows * cols)
                 .map(|_| std::sync::atomic::AtomicU32::new(0))
                 .collect();

@@ -1083,7 +1083,13 @@ mod tests {
                 })
             };
             let alone = gradient(Split::Columns, 1);
-            for (split, threads) in [(Split::Columns, 2), (Split::Bands, 2), (Split::Bands, 1)] {
+            for (split, threads) in [
+                (Split::Columns, 2),
+                (Split::Bands, 2),
+                (Split::Bands, 1),
+                (Split::BandHalves, 2),
+                (Split::BandHalves, 1),
+            ] {
                 assert!(
                     gradient(split, threads) == alone,
                     "{rows}×{cols} {split:?} {threads}"

@@ -112,7 +112,7 @@ struct MatrixRun {
     /// Per record, at the spectra's steps: train loss, test error, nuclear norm, effective rank
     /// (what an exported trace needs beyond the singular values).
     trace: History,
-    /// The step from which the run times both ways of sharing its products again
+    /// The step from which the run times every way of sharing its products again
     /// ([`Split`]), when they are shared.
     next_split_comparison: u64,
 }
@@ -267,7 +267,7 @@ impl Engine for MatrixExperiment {
 ///
 /// A run whose products share two cores updates its parameters on both too. When it has the
 /// pool to itself (`alone`) it keeps the other core standing by through the batch, and now and
-/// then times both ways of sharing its products ([`Split`]) to go on with the faster; beside
+/// then times every way of sharing its products ([`Split`]) to go on with the fastest; beside
 /// other runs' pieces the other core is busy with those.
 fn step_run(run: &mut MatrixRun, start: u64, n: u64, record_spectra: bool, alone: bool) {
     let halves = run.model.shares_cores();
@@ -279,7 +279,7 @@ fn step_run(run: &mut MatrixRun, start: u64, n: u64, record_spectra: bool, alone
         let end = start.saturating_add(n);
         let mut step = start;
         while step < end && run.state.status.is_ok() {
-            if step >= run.next_split_comparison && end - step >= 2 * COMPARED_STEPS {
+            if step >= run.next_split_comparison && end - step >= COMPARISON_STEPS {
                 step = compare_splits(run, step, record_spectra);
             } else {
                 let until = if step < run.next_split_comparison {
@@ -294,12 +294,12 @@ fn step_run(run: &mut MatrixRun, start: u64, n: u64, record_spectra: bool, alone
     });
 }
 
-/// Takes `run` through 2 × [`COMPARED_STEPS`] steps from `step`, half of them with each
-/// [`Split`], and goes on with the one whose fastest step was faster. Returns the step reached.
+/// Takes `run` through [`COMPARISON_STEPS`] steps from `step`, [`COMPARED_STEPS`] with each
+/// [`Split`], and goes on with the one whose fastest step was fastest (the first of equals).
+/// Returns the step reached.
 fn compare_splits(run: &mut MatrixRun, mut step: u64, record_spectra: bool) -> u64 {
-    let mut fastest = [Duration::MAX; 2];
-    let splits = [Split::Columns, Split::Bands];
-    for (split, fastest) in splits.into_iter().zip(&mut fastest) {
+    let mut fastest = [Duration::MAX; Split::ALL.len()];
+    for (split, fastest) in Split::ALL.into_iter().zip(&mut fastest) {
         run.model.set_split(split);
         for _ in 0..COMPARED_STEPS {
             let started = Instant::now();
@@ -308,8 +308,13 @@ fn compare_splits(run: &mut MatrixRun, mut step: u64, record_spectra: bool) -> u
             step += 1;
         }
     }
-    run.model
-        .set_split(splits[usize::from(fastest[1] < fastest[0])]);
+    if let Some((chosen, _)) = Split::ALL
+        .into_iter()
+        .zip(fastest)
+        .min_by_key(|&(_, time)| time)
+    {
+        run.model.set_split(chosen);
+    }
     run.next_split_comparison = step + STEPS_BETWEEN_COMPARISONS;
     step
 }
@@ -318,10 +323,13 @@ fn compare_splits(run: &mut MatrixRun, mut step: u64, record_spectra: bool) -> u
 /// step that also recorded a spectrum does not.
 const COMPARED_STEPS: u64 = 6;
 
+/// Steps a comparison of the splits takes: [`COMPARED_STEPS`] with each.
+const COMPARISON_STEPS: u64 = COMPARED_STEPS * Split::ALL.len() as u64;
+
 /// Steps between two comparisons of the splits: where the VM puts its two cores decides which
 /// is faster (bands when they share a cache, columns when they sit on different dies), and this
 /// machine moves them every few seconds. At N = 100 this is ~0.1 s, of which the comparison
-/// (2 × [`COMPARED_STEPS`]) takes ~1 %.
+/// ([`COMPARISON_STEPS`]) takes under 2 %.
 const STEPS_BETWEEN_COMPARISONS: u64 = 1024;
 
 /// Takes `run` through steps `start + 1 ..= start + n` (fewer if it stops) with its model's
