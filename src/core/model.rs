@@ -681,8 +681,10 @@ fn mask_and_square_parts(
     mask: MatRef<'_, f64>,
     sums: &PartSums,
 ) {
-    let rows = target.nrows();
+    // The block's rows within each row range: the same for every column, found once.
     let block_rows = first_row..first_row + residual.nrows();
+    let parts = row_ranges(target.nrows())
+        .map(|range| range.start.max(block_rows.start)..range.end.min(block_rows.end));
     widest(
         #[inline(always)]
         || {
@@ -690,16 +692,12 @@ fn mask_and_square_parts(
                 let col = first_col + j;
                 let entries = column_mut(residual.as_mut(), j);
                 let (target, mask) = (column(target, col), column(mask, col));
-                for (part, range) in row_ranges(rows).into_iter().enumerate() {
-                    let (start, end) = (
-                        range.start.max(block_rows.start),
-                        range.end.min(block_rows.end),
-                    );
-                    if start < end {
+                for (part, rows) in parts.iter().enumerate() {
+                    if !rows.is_empty() {
                         let sum = mask_and_square_here(
-                            &mut entries[start - first_row..end - first_row],
-                            &target[start..end],
-                            &mask[start..end],
+                            &mut entries[rows.start - first_row..rows.end - first_row],
+                            &target[rows.clone()],
+                            &mask[rows.clone()],
                         );
                         sums.set(part, col, sum);
                     }
@@ -709,8 +707,8 @@ fn mask_and_square_parts(
     );
 }
 
-/// Σ r² of each column's part in each of the product's [`row_ranges`], for the loss: whichever core masked a part notes its sum here, and
-/// [`PartSums::total`] adds them in one fixed order. Every split of the residual product (and
+/// Σ r² of each column's part in each of the product's [`row_ranges`], for the loss: whichever
+/// core masked a part notes its sum here, and [`PartSums::total`] adds them in one fixed order. Every split of the residual product (and
 /// running both halves on one thread) keeps each part on one core, so the loss has the same
 /// bits whichever ran.
 #[derive(Debug)]
