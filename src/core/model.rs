@@ -429,7 +429,8 @@ impl MatrixModel {
             mask: data.mask.clone(),
             layout,
             residual: Workspace::zeros(rows, cols, shared),
-            part_sums: PartSums::zeros(cols),
+            // Only a residual masked in parts by two cores notes part sums.
+            part_sums: PartSums::zeros(if shared { cols } else { 0 }),
             split: Split::Columns,
             prefixes: (2..depth)
                 .map(|_| Workspace::zeros(rows, width, shared))
