@@ -274,8 +274,8 @@ fn command() -> clap::Command {
 fn with_key_help(command: clap::Command) -> clap::Command {
     use std::fmt::Write as _;
     let mut text = String::from("Keys in the dashboard (its `?` overlay shows the same list):");
-    for (keys, what) in implicit_bias::tui::keymap::HELP {
-        write!(text, "\n  {keys:<7} {what}").ok();
+    for (keys, what) in implicit_bias::tui::keymap::help_rows() {
+        write!(text, "\n  {keys:<10} {what}").ok();
     }
     command.after_help(text)
 }
@@ -481,7 +481,7 @@ fn snapshot(
     let path = preset::resolve(name, dir).map_err(|e| e.to_string())?;
     let spec = load(name, dir, sets)?;
     let steps = checked_steps(steps, spec.horizon)?;
-    let text = screen_text(&spec, &path, dir.to_path_buf(), steps, size)?;
+    let text = screen_text(&spec, &path, &sets.set, dir.to_path_buf(), steps, size)?;
     Ok(text.trim_end().to_owned())
 }
 

@@ -472,7 +472,7 @@ fn help_lists_every_dashboard_key() {
     let output = implicit_bias(&["--help"]);
     assert!(output.status.success());
     let text = String::from_utf8(output.stdout).expect("UTF-8 help");
-    for (keys, what) in implicit_bias::tui::keymap::HELP {
+    for (keys, what) in implicit_bias::tui::keymap::help_rows() {
         assert!(text.contains(what), "--help lacks {keys:?}: {what}");
     }
 }

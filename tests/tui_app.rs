@@ -19,6 +19,7 @@ use implicit_bias::core::experiment::{
 use implicit_bias::core::model::Loss;
 use implicit_bias::core::optim::{OptimizerKind, OptimizerSpec};
 use implicit_bias::core::reference::MarginNorm;
+use implicit_bias::preset::Override;
 use implicit_bias::tui::app::{App, CircleView, Overlay, Pane, PresetEntry, PresetSource};
 use implicit_bias::tui::keymap::{Action, KeyMode, action_for};
 use implicit_bias::tui::protocol::MAX_SLOW_FRAMES;
@@ -58,7 +59,7 @@ fn spec(title: &str, horizon: u64) -> ExperimentSpec {
 struct Fixtures;
 
 impl PresetSource for Fixtures {
-    fn load(&self, path: &Path) -> Result<ExperimentSpec, String> {
+    fn load(&self, path: &Path, _overrides: &[Override]) -> Result<ExperimentSpec, String> {
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
         if name == "broken" {
             Err("broken.toml:2: lr: must be finite, got nan".to_owned())
@@ -84,6 +85,7 @@ fn app() -> App {
     App::new(
         &spec("max-margin", 1000),
         Path::new("presets/max-margin.toml"),
+        Vec::new(),
         PathBuf::from("presets"),
         Box::new(Fixtures),
     )
@@ -124,7 +126,10 @@ fn keys_map_to_actions_and_only_presses_count() {
         (KeyCode::Tab, Action::FocusNext),
         (KeyCode::Char('?'), Action::ToggleHelp),
         (KeyCode::Char('q'), Action::Quit),
-        (KeyCode::Esc, Action::Quit),
+        (KeyCode::Esc, Action::Back),
+        (KeyCode::Char(':'), Action::OpenPrompt),
+        (KeyCode::Char('i'), Action::ToggleInfo),
+        (KeyCode::Char('l'), Action::ToggleLogAxis),
     ];
     for (code, action) in cases {
         assert_eq!(action_for(key(code), normal), Some(action), "{code:?}");
@@ -138,14 +143,14 @@ fn keys_map_to_actions_and_only_presses_count() {
     assert_eq!(action_for(release, normal), None);
     release.kind = KeyEventKind::Repeat;
     assert_eq!(action_for(release, normal), None);
-    // Overlays: Esc closes instead of quitting; the picker takes the arrows and Enter.
+    // Esc closes and never quits; the picker takes the arrows and Enter.
     assert_eq!(
         action_for(key(KeyCode::Esc), KeyMode::Help),
-        Some(Action::CloseOverlay)
+        Some(Action::Back)
     );
     assert_eq!(
         action_for(key(KeyCode::Esc), KeyMode::Picker),
-        Some(Action::CloseOverlay)
+        Some(Action::Back)
     );
     assert_eq!(
         action_for(key(KeyCode::Down), KeyMode::Picker),
@@ -283,16 +288,34 @@ fn tab_cycles_the_panes_and_overlays_toggle() {
     let mut app = app();
     app.apply(report(0, true));
     assert_eq!(app.panes(), vec![Pane::Circle(0), Pane::Metrics, Pane::Gap]);
-    assert_eq!(app.focused(), Pane::Circle(0));
+    // Nothing is focused at first: the number keys switch experiments.
+    assert_eq!(app.focused(), None);
     app.update(Action::FocusNext);
-    assert_eq!(app.focused(), Pane::Metrics);
+    assert_eq!(app.focused(), Some(Pane::Circle(0)));
+    app.update(Action::FocusNext);
+    assert_eq!(app.focused(), Some(Pane::Metrics));
     app.update(Action::FocusNext);
     app.update(Action::FocusNext);
-    assert_eq!(app.focused(), Pane::Circle(0));
+    assert_eq!(app.focused(), None, "after the last pane, none");
+    app.update(Action::FocusNext);
+    assert_eq!(app.focused(), Some(Pane::Circle(0)));
     app.update(Action::ToggleHelp);
     assert_eq!(app.key_mode(), KeyMode::Help);
-    app.update(Action::CloseOverlay);
+    app.update(Action::Back);
     assert_eq!(app.key_mode(), KeyMode::Normal);
+    assert_eq!(
+        app.focused(),
+        Some(Pane::Circle(0)),
+        "Esc closed the help only"
+    );
+    app.update(Action::Back);
+    assert_eq!(app.focused(), None, "then Esc leaves the pane");
+    app.update(Action::Back);
+    assert!(!app.should_quit, "and Esc never quits");
+    app.update(Action::ToggleInfo);
+    assert_eq!(app.overlay, Overlay::Info);
+    app.update(Action::ToggleInfo);
+    assert_eq!(app.overlay, Overlay::None);
 }
 
 /// A focused pane that shows one run takes the arrows and number keys to choose it; every other
@@ -311,7 +334,8 @@ fn a_focused_run_pane_takes_arrows_and_numbers() {
         Some(Action::LoadBuiltin(1))
     );
     app.update(Action::FocusNext);
-    assert_eq!(app.focused(), Pane::Metrics);
+    app.update(Action::FocusNext);
+    assert_eq!(app.focused(), Some(Pane::Metrics));
     let mode = app.key_mode();
     assert_eq!(mode, KeyMode::ChooseRun);
     for (code, action) in [
@@ -324,7 +348,7 @@ fn a_focused_run_pane_takes_arrows_and_numbers() {
         (KeyCode::Char(' '), Action::TogglePause),
         (KeyCode::Char('z'), Action::ToggleZoom),
         (KeyCode::BackTab, Action::FocusPrevious),
-        (KeyCode::Esc, Action::Quit),
+        (KeyCode::Esc, Action::Back),
     ] {
         assert_eq!(action_for(key(code), mode), Some(action), "{code:?}");
     }
@@ -337,11 +361,18 @@ fn a_focused_run_pane_takes_arrows_and_numbers() {
     assert_eq!(app.chosen_run(), 1);
     app.update(Action::MoveRun(-5));
     assert_eq!(app.chosen_run(), 0);
-    // Shift-Tab goes back, wrapping round.
+    // Shift-Tab goes back, through no focus, wrapping round.
     app.update(Action::FocusPrevious);
-    assert_eq!(app.focused(), Pane::Circle(0));
+    assert_eq!(app.focused(), Some(Pane::Circle(0)));
     app.update(Action::FocusPrevious);
-    assert_eq!(app.focused(), Pane::Gap);
+    assert_eq!(app.focused(), None);
+    app.update(Action::FocusPrevious);
+    assert_eq!(app.focused(), Some(Pane::Gap));
+    assert_eq!(app.key_mode(), KeyMode::Normal);
+    // Esc gives the number keys back from a run pane.
+    app.update(Action::FocusPrevious);
+    assert_eq!(app.key_mode(), KeyMode::ChooseRun);
+    app.update(Action::Back);
     assert_eq!(app.key_mode(), KeyMode::Normal);
     // `z` toggles the circle's zoom, and a loaded preset keeps it but starts on run 1.
     assert_eq!(app.circle, CircleView::Whole);

@@ -19,7 +19,11 @@ use implicit_bias::tui::worker::{Pace, Report, WorkerMessage};
 struct NoPresets;
 
 impl PresetSource for NoPresets {
-    fn load(&self, path: &Path) -> Result<ExperimentSpec, String> {
+    fn load(
+        &self,
+        path: &Path,
+        _overrides: &[implicit_bias::preset::Override],
+    ) -> Result<ExperimentSpec, String> {
         Err(format!("{}: not loaded in snapshot tests", path.display()))
     }
 
@@ -37,6 +41,7 @@ fn app(name: &str, steps: u64) -> App {
     let mut app = App::new(
         &spec,
         Path::new(&format!("presets/{name}.toml")),
+        Vec::new(),
         PathBuf::from("presets"),
         Box::new(NoPresets),
     );
@@ -97,18 +102,19 @@ fn monochrome_keeps_every_run_and_reference_readable() {
 #[test]
 fn tab_cycles_the_diagonal_panes() {
     let mut app = app("kernel-vs-rich", 10);
-    let mut seen = vec![app.focused()];
-    for _ in 0..3 {
+    let mut seen = vec![];
+    for _ in 0..5 {
         app.update(Action::FocusNext);
         seen.push(app.focused());
     }
     assert_eq!(
         seen,
         [
-            Pane::Coordinates,
-            Pane::NormHistory,
-            Pane::Distance,
-            Pane::Metrics
+            Some(Pane::Coordinates),
+            Some(Pane::NormHistory),
+            Some(Pane::Distance),
+            Some(Pane::Metrics),
+            None
         ]
     );
 }

@@ -31,7 +31,11 @@ use implicit_bias::tui::worker::{Pace, Report, WorkerMessage};
 struct NoPresets;
 
 impl PresetSource for NoPresets {
-    fn load(&self, path: &Path) -> Result<ExperimentSpec, String> {
+    fn load(
+        &self,
+        path: &Path,
+        _overrides: &[implicit_bias::preset::Override],
+    ) -> Result<ExperimentSpec, String> {
         Err(format!("{}: not loaded here", path.display()))
     }
 
@@ -116,6 +120,7 @@ fn heat_app(color: bool) -> App {
     let mut app = App::new(
         &spec,
         Path::new("presets/heat.toml"),
+        Vec::new(),
         PathBuf::from("presets"),
         Box::new(NoPresets),
     );
@@ -260,7 +265,7 @@ fn colours_have_the_orientation_sign_and_scale_and_the_mask_is_dotted() {
 #[test]
 fn the_focused_heat_map_shows_the_run_chosen_with_arrows_or_numbers() {
     let mut app = heat_app(true);
-    while app.focused() != Pane::Heat {
+    while app.focused() != Some(Pane::Heat) {
         app.update(Action::FocusNext);
     }
     assert_eq!(app.key_mode(), KeyMode::ChooseRun);
@@ -332,14 +337,14 @@ fn focus_is_shown_on_the_border_and_the_chosen_row() {
         buffer[(x, row)].clone()
     };
     let mut app = heat_app(true);
-    while app.focused() != Pane::Heat {
+    while app.focused() != Some(Pane::Heat) {
         app.update(Action::FocusNext);
     }
     let buffer = render(&app);
     assert_eq!(corner_of(&buffer, "M*  ·  M (run 1)").fg, Color::LightCyan);
     assert_ne!(corner_of(&buffer, "matrix completion").fg, Color::LightCyan);
     app.update(Action::FocusNext);
-    assert_eq!(app.focused(), Pane::Metrics);
+    assert_eq!(app.focused(), Some(Pane::Metrics));
     app.update(Action::MoveRun(1));
     let buffer = render(&app);
     assert_eq!(corner_of(&buffer, "matrix completion").fg, Color::LightCyan);

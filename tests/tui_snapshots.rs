@@ -30,7 +30,11 @@ use implicit_bias::tui::view;
 struct Fixtures;
 
 impl PresetSource for Fixtures {
-    fn load(&self, path: &Path) -> Result<ExperimentSpec, String> {
+    fn load(
+        &self,
+        path: &Path,
+        _overrides: &[implicit_bias::preset::Override],
+    ) -> Result<ExperimentSpec, String> {
         Err(format!("{}: not loaded in snapshot tests", path.display()))
     }
 
@@ -218,12 +222,19 @@ fn tiny_terminal() {
 /// (log₁₀ 3000 ≈ 3.5), 10² at step 50 (≈ 1.7), and no further.
 #[test]
 fn spectrum_pane_has_a_log_axis_to_the_current_decade() {
+    // The time axis's labels: the row under the chart's axis line (`└───`) in the σ pane
+    // (the σ axis has its own 1e… labels, on other rows).
     let pane = |text: &str| -> String {
-        text.lines()
-            .skip_while(|l| !l.contains("singular values of M vs log t"))
+        let rows: Vec<&str> = text
+            .lines()
+            .skip_while(|l| !l.contains("of M vs log t"))
             .take_while(|l| !l.contains("M*  ·  M"))
-            .collect::<Vec<_>>()
-            .join("\n")
+            .collect();
+        let axis = rows
+            .iter()
+            .position(|l| l.chars().skip(1).take(8).any(|c| c == '└'))
+            .expect("an axis line");
+        rows[axis + 1].to_owned()
     };
     let late = pane(&screen(&low_rank(3000), 120, 40));
     assert!(

@@ -34,7 +34,11 @@ use implicit_bias::tui::worker::{AutoPause, Pace, Report, WorkerMessage};
 struct Fixtures;
 
 impl PresetSource for Fixtures {
-    fn load(&self, path: &Path) -> Result<ExperimentSpec, String> {
+    fn load(
+        &self,
+        path: &Path,
+        _overrides: &[implicit_bias::preset::Override],
+    ) -> Result<ExperimentSpec, String> {
         if path.ends_with("broken.toml") {
             Err("broken.toml:3: lr: must be > 0, got -1".to_owned())
         } else {
@@ -536,6 +540,7 @@ fn before_the_first_report_the_title_shows() {
     let app = App::new(
         &spec,
         Path::new("presets/x.toml"),
+        Vec::new(),
         PathBuf::from("presets"),
         Box::new(Fixtures),
     );

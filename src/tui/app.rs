@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::core::experiment::{ExperimentSpec, Layout, Snapshot, SnapshotBody};
 use crate::export::Exported;
+use crate::preset::Override;
 
 use super::keymap::{Action, BUILTIN_PRESETS, KeyMode};
 use super::protocol::{AutoPause, Command, Pace, Report, START_PACE, WorkerMessage};
@@ -28,11 +29,13 @@ pub struct PresetEntry {
 
 /// Where presets come from: the real files in the dashboard, fixtures in tests.
 pub trait PresetSource {
-    /// Reads and checks one preset; the error is the short message shown to the user.
+    /// Reads and checks one preset with `--set` overrides applied (none: the file as written);
+    /// the error is the short message shown to the user.
     ///
     /// # Errors
-    /// Any reason the file cannot become an experiment (missing, malformed, out of range).
-    fn load(&self, path: &Path) -> Result<ExperimentSpec, String>;
+    /// Any reason the file cannot become an experiment (missing, malformed, out of range, an
+    /// override that does not apply).
+    fn load(&self, path: &Path, overrides: &[Override]) -> Result<ExperimentSpec, String>;
     /// The presets in `dir`, sorted by name.
     fn list(&self, dir: &Path) -> Vec<PresetEntry>;
 }
@@ -44,6 +47,10 @@ pub enum Overlay {
     None,
     /// The key help.
     Help,
+    /// The preset's whole about text and the legend of what each glyph and colour means.
+    Info,
+    /// The `:` prompt: a `--set` line being typed.
+    Prompt(Prompt),
     /// The preset picker with its entries and the selected row.
     Picker {
         /// The presets found.
@@ -51,6 +58,34 @@ pub enum Overlay {
         /// The highlighted row.
         selected: usize,
     },
+}
+
+/// The `:` prompt's state: the line typed so far, why the last line was refused, and where ↑
+/// and ↓ are in the lines entered before.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Prompt {
+    /// The text typed so far (one `KEY=VALUE`).
+    pub text: String,
+    /// Why the last Enter changed nothing (the preset's own message, with its did-you-mean).
+    pub error: Option<String>,
+    /// The index into the history that ↑/↓ recalled, if any.
+    recalled: Option<usize>,
+}
+
+/// Most σᵢ the singular-value chart draws: beyond the first few they lie on top of each other
+/// near zero. The automatic log axis looks at these only.
+pub const SIGMAS_SHOWN: usize = 6;
+
+/// Rows PgUp and PgDn move a pane by.
+const SCROLL_PAGE: i64 = 8;
+
+/// How the singular values' chart scales its vertical axis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SigmaAxis {
+    /// Linear in σ.
+    Linear,
+    /// Logarithmic in σ: small values stay visible beside a winner.
+    Log,
 }
 
 /// A pane that can take the focus (Tab); the focused one gets a highlighted border.
@@ -115,15 +150,25 @@ pub struct App {
     pub pace: Pace,
     /// The pace to return to when warp is switched off.
     pace_before_warp: Pace,
-    /// Index into [`App::panes`] of the focused pane.
-    pub focus: usize,
+    /// Index into [`App::panes`] of the focused pane; none at first (Tab focuses one), so the
+    /// number keys switch experiments until the user asks them to choose runs.
+    pub focus: Option<usize>,
     /// The run the heat map and the singular values show and the tables highlight (chosen
     /// with the arrows or number keys while such a pane has the focus).
     pub selected_run: usize,
     /// The whole circle, or the arc around the references (`z`).
     pub circle: CircleView,
-    /// The help or picker, when open.
+    /// The first matrix row the heat maps show when they cannot show them all (PgUp, PgDn;
+    /// the view clamps it to a full window).
+    pub scroll: usize,
+    /// The help, info, prompt or picker, when open.
     pub overlay: Overlay,
+    /// The `--set` overrides in force for the running experiment: what makes it differ from
+    /// its preset file (the status line says so, and `e` records them).
+    pub overrides: Vec<Override>,
+    /// The σ chart's axis as chosen with `l`; `None` until then: log when the values span more
+    /// than 10³ (see [`App::sigma_axis`]).
+    pub sigma_axis_choice: Option<SigmaAxis>,
     /// A message the user must see (a preset that failed to load), until the next key.
     pub notice: Option<String>,
     /// The worker's panic message, once it crashed.
@@ -143,16 +188,25 @@ pub struct App {
     /// Counts the commands sent, matching the worker's count, so reports from before the newest
     /// command are dropped (see `Report::generation`).
     generation: u64,
+    /// The running preset's file, reloaded with new overrides by the prompt.
+    preset_path: PathBuf,
+    /// The preset named on the command line and its `--set` overrides: applied again whenever
+    /// that preset is loaded (other presets open as written).
+    start: (PathBuf, Vec<Override>),
+    /// Lines entered at the prompt, oldest first, for ↑ and ↓.
+    history: Vec<String>,
     presets_dir: PathBuf,
     source: Box<dyn PresetSource>,
 }
 
 impl App {
-    /// A dashboard showing `spec` (loaded from `path`), choosing presets from `presets_dir`.
+    /// A dashboard showing `spec` (loaded from `path` with `overrides`, the command line's
+    /// `--set`), choosing presets from `presets_dir`.
     #[must_use]
     pub fn new(
         spec: &ExperimentSpec,
         path: &Path,
+        overrides: Vec<Override>,
         presets_dir: PathBuf,
         source: Box<dyn PresetSource>,
     ) -> Self {
@@ -166,10 +220,13 @@ impl App {
             paused: false,
             pace: START_PACE,
             pace_before_warp: Pace::Max,
-            focus: 0,
+            focus: None,
             selected_run: 0,
             circle: CircleView::Whole,
+            scroll: 0,
             overlay: Overlay::None,
+            overrides: overrides.clone(),
+            sigma_axis_choice: None,
             notice: None,
             crashed: None,
             export_dir: PathBuf::from("."),
@@ -179,6 +236,9 @@ impl App {
             color: true,
             fps: 30,
             generation: 0,
+            preset_path: path.to_path_buf(),
+            start: (path.to_path_buf(), overrides),
+            history: Vec::new(),
             presets_dir,
             source,
         };
@@ -186,7 +246,10 @@ impl App {
         app
     }
 
+    /// Takes in a newly loaded preset: its texts, layout and horizon, and a fresh start (pace,
+    /// focus, chosen run).
     fn show_spec(&mut self, spec: &ExperimentSpec, path: &Path) {
+        self.preset_path = path.to_path_buf();
         self.preset_name = path.file_stem().map_or_else(
             || path.display().to_string(),
             |stem| stem.to_string_lossy().into_owned(),
@@ -200,18 +263,31 @@ impl App {
         // The worker restarts a loaded preset at the same pace (see `Command::Load`).
         self.pace = START_PACE;
         self.pace_before_warp = Pace::Max;
-        self.focus = 0;
+        self.focus = None;
         self.selected_run = 0;
+        self.sigma_axis_choice = None;
+        self.scroll = 0;
+    }
+
+    /// The running spec's texts and shape, when the prompt changed a key: pace, focus and the
+    /// chosen run stay as they were.
+    fn show_changed_spec(&mut self, spec: &ExperimentSpec) {
+        self.title.clone_from(&spec.title);
+        self.about.clone_from(&spec.about);
+        self.layout = spec.layout;
+        self.horizon = spec.horizon;
+        self.paused = false;
     }
 
     /// Which overlay has the keyboard, for the keymap.
     #[must_use]
     pub fn key_mode(&self) -> KeyMode {
         match self.overlay {
-            Overlay::None if self.focused().chooses_run() => KeyMode::ChooseRun,
+            Overlay::None if self.focused().is_some_and(Pane::chooses_run) => KeyMode::ChooseRun,
             Overlay::None => KeyMode::Normal,
-            Overlay::Help => KeyMode::Help,
+            Overlay::Help | Overlay::Info => KeyMode::Help,
             Overlay::Picker { .. } => KeyMode::Picker,
+            Overlay::Prompt(_) => KeyMode::Prompt,
         }
     }
 
@@ -260,11 +336,45 @@ impl App {
         self.selected_run.min(self.run_count().saturating_sub(1))
     }
 
-    /// The focused pane.
+    /// The focused pane, if the user focused one with Tab.
     #[must_use]
-    pub fn focused(&self) -> Pane {
+    pub fn focused(&self) -> Option<Pane> {
         let panes = self.panes();
-        panes[self.focus % panes.len()]
+        self.focus.map(|index| panes[index % panes.len()])
+    }
+
+    /// The σ chart's axis: as chosen with `l`, else log when the values on screen span more
+    /// than 10³ (a linear axis would flatten all but the winner), else linear.
+    #[must_use]
+    pub fn sigma_axis(&self) -> SigmaAxis {
+        if let Some(choice) = self.sigma_axis_choice {
+            return choice;
+        }
+        let Some(SnapshotBody::Matrix(matrix)) = self.report.as_ref().map(|r| &r.snapshot.body)
+        else {
+            return SigmaAxis::Linear;
+        };
+        let positive = matrix
+            .runs
+            .iter()
+            .flat_map(|run| run.singular_values.iter().take(SIGMAS_SHOWN))
+            .copied()
+            .filter(|s| s.is_finite() && *s > 0.0);
+        let (low, high) = positive.fold((f64::INFINITY, 0.0_f64), |(lo, hi), s| {
+            (lo.min(s), hi.max(s))
+        });
+        if high > 0.0 && high / low > 1e3 {
+            SigmaAxis::Log
+        } else {
+            SigmaAxis::Linear
+        }
+    }
+
+    /// Whether the running experiment differs from its preset file (the prompt or `--set`
+    /// changed keys), as `KEY=VALUE` texts; empty when it runs as written.
+    #[must_use]
+    pub fn changed_keys(&self) -> Vec<String> {
+        self.overrides.iter().map(Override::argument).collect()
     }
 
     /// Why the worker paused on its own, if it did and is still paused (not once space or `r`
@@ -286,7 +396,13 @@ impl App {
     }
 
     fn commands_for(&mut self, action: Action) -> Vec<Command> {
-        if !matches!(action, Action::PickerMove(_)) {
+        if !matches!(
+            action,
+            Action::PickerMove(_)
+                | Action::PromptInput(_)
+                | Action::PromptBackspace
+                | Action::PromptHistory(_)
+        ) {
             self.notice = None;
             self.export_note = None;
         }
@@ -315,9 +431,18 @@ impl App {
             }
             Action::Reset => {
                 // The old picture stays until the fresh one arrives (within a frame): no flicker.
+                // The worker keeps the pace in force, so a reset at warp replays the log clock.
                 self.paused = false;
                 vec![Command::Reset]
             }
+            Action::OpenPrompt => {
+                self.overlay = Overlay::Prompt(Prompt::default());
+                Vec::new()
+            }
+            Action::PromptInput(_)
+            | Action::PromptBackspace
+            | Action::PromptHistory(_)
+            | Action::PromptSubmit => self.prompt_action(action),
             Action::LoadBuiltin(index) => match BUILTIN_PRESETS.get(index) {
                 Some(name) => {
                     let path = self.presets_dir.join(format!("{name}.toml"));
@@ -329,12 +454,23 @@ impl App {
             | Action::PickerMove(_)
             | Action::PickerConfirm
             | Action::ToggleHelp
-            | Action::CloseOverlay => self.overlay_action(action),
+            | Action::ToggleInfo => self.overlay_action(action),
+            Action::Back => {
+                // Esc closes what is open, innermost first, and never quits.
+                if self.overlay == Overlay::None {
+                    self.focus = None;
+                } else {
+                    self.overlay = Overlay::None;
+                }
+                Vec::new()
+            }
             Action::FocusNext
             | Action::FocusPrevious
             | Action::MoveRun(_)
             | Action::ChooseRun(_)
-            | Action::ToggleZoom => {
+            | Action::ToggleZoom
+            | Action::ToggleLogAxis
+            | Action::ScrollRows(_) => {
                 self.navigate(action);
                 Vec::new()
             }
@@ -344,6 +480,7 @@ impl App {
                     preset: self.preset_name.clone(),
                     title: self.title.clone(),
                     snapshot: report.snapshot.clone(),
+                    overrides: self.changed_keys(),
                 });
                 Vec::new()
             }
@@ -390,16 +527,17 @@ impl App {
                 self.overlay = Overlay::None;
                 path.map(|path| self.load(&path)).unwrap_or_default()
             }
-            Action::ToggleHelp => {
-                self.overlay = if self.overlay == Overlay::Help {
+            Action::ToggleHelp | Action::ToggleInfo => {
+                let wanted = if action == Action::ToggleHelp {
+                    Overlay::Help
+                } else {
+                    Overlay::Info
+                };
+                self.overlay = if self.overlay == wanted {
                     Overlay::None
                 } else {
-                    Overlay::Help
+                    wanted
                 };
-                Vec::new()
-            }
-            Action::CloseOverlay => {
-                self.overlay = Overlay::None;
                 Vec::new()
             }
             _ => Vec::new(),
@@ -410,8 +548,21 @@ impl App {
     fn navigate(&mut self, action: Action) {
         let count = self.panes().len();
         match action {
-            Action::FocusNext => self.focus = (self.focus + 1) % count,
-            Action::FocusPrevious => self.focus = (self.focus % count + count - 1) % count,
+            // Tab walks none → first → … → last → none, Shift-Tab the other way.
+            Action::FocusNext => {
+                self.focus = match self.focus {
+                    None => Some(0),
+                    Some(i) if i % count + 1 < count => Some(i % count + 1),
+                    Some(_) => None,
+                };
+            }
+            Action::FocusPrevious => {
+                self.focus = match self.focus {
+                    None => Some(count - 1),
+                    Some(i) if i % count > 0 => Some(i % count - 1),
+                    Some(_) => None,
+                };
+            }
             Action::MoveRun(delta) => {
                 let last = self.run_count().saturating_sub(1) as i64;
                 self.selected_run =
@@ -424,15 +575,112 @@ impl App {
                     CircleView::Zoomed => CircleView::Whole,
                 };
             }
+            Action::ScrollRows(pages) => {
+                let rows = match self.report.as_ref().map(|r| &r.snapshot.body) {
+                    Some(SnapshotBody::Matrix(matrix)) => matrix.target.nrows(),
+                    _ => 0,
+                };
+                // A page of 8 rows; the view clamps the far end to a full window.
+                let moved = self.scroll as i64 + i64::from(pages) * SCROLL_PAGE;
+                self.scroll = moved.clamp(0, rows.saturating_sub(1) as i64) as usize;
+            }
+            Action::ToggleLogAxis => {
+                self.sigma_axis_choice = Some(match self.sigma_axis() {
+                    SigmaAxis::Log => SigmaAxis::Linear,
+                    SigmaAxis::Linear => SigmaAxis::Log,
+                });
+            }
             _ => {}
+        }
+    }
+
+    /// The prompt's keys: typing, recall, and Enter, which applies the line as a `--set`
+    /// override and restarts the experiment from step 0 with it (same data and seed unless the
+    /// line changes them). A line the preset refuses changes nothing: its message shows in the
+    /// prompt, which stays open for a fix.
+    fn prompt_action(&mut self, action: Action) -> Vec<Command> {
+        let Overlay::Prompt(prompt) = &mut self.overlay else {
+            return Vec::new();
+        };
+        match action {
+            Action::PromptInput(c) => {
+                prompt.text.push(c);
+                prompt.error = None;
+            }
+            Action::PromptBackspace => {
+                prompt.text.pop();
+                prompt.error = None;
+            }
+            Action::PromptHistory(delta) => {
+                if self.history.is_empty() {
+                    return Vec::new();
+                }
+                let last = self.history.len() - 1;
+                // ↓ past the newest line comes back to an empty prompt.
+                let recalled = match (prompt.recalled, delta < 0) {
+                    (None, true) => Some(last),
+                    (Some(i), true) => Some(i.saturating_sub(1)),
+                    (Some(i), false) if i < last => Some(i + 1),
+                    (_, false) => None,
+                };
+                prompt.recalled = recalled;
+                prompt.text = recalled.map_or_else(String::new, |i| self.history[i].clone());
+                prompt.error = None;
+            }
+            Action::PromptSubmit => return self.submit_prompt(),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Enter in the prompt (see [`App::prompt_action`]).
+    fn submit_prompt(&mut self) -> Vec<Command> {
+        let Overlay::Prompt(prompt) = &self.overlay else {
+            return Vec::new();
+        };
+        let line = prompt.text.trim().to_owned();
+        if line.is_empty() {
+            self.overlay = Overlay::None;
+            return Vec::new();
+        }
+        if self.history.last() != Some(&line) {
+            self.history.push(line.clone());
+        }
+        let outcome = Override::parse(&line).and_then(|change| {
+            let mut overrides = self.overrides.clone();
+            overrides.retain(|o| o.key != change.key);
+            overrides.push(change);
+            let spec = self.source.load(&self.preset_path, &overrides)?;
+            Ok((spec, overrides))
+        });
+        match outcome {
+            Ok((spec, overrides)) => {
+                self.overrides = overrides;
+                self.overlay = Overlay::None;
+                self.show_changed_spec(&spec);
+                vec![Command::Restart(Box::new(spec))]
+            }
+            Err(message) => {
+                if let Overlay::Prompt(prompt) = &mut self.overlay {
+                    prompt.error = Some(message);
+                    prompt.recalled = None;
+                }
+                Vec::new()
+            }
         }
     }
 
     /// Loads a preset file; on failure the current preset keeps running and the message shows.
     fn load(&mut self, path: &Path) -> Vec<Command> {
-        match self.source.load(path) {
+        let overrides = if path == self.start.0 {
+            self.start.1.clone()
+        } else {
+            Vec::new()
+        };
+        match self.source.load(path, &overrides) {
             Ok(spec) => {
                 self.overlay = Overlay::None;
+                self.overrides = overrides;
                 self.show_spec(&spec, path);
                 vec![Command::Load(Box::new(spec))]
             }
@@ -487,6 +735,9 @@ pub struct ExportJob {
     pub title: String,
     /// The picture on screen when `e` was pressed.
     pub snapshot: Snapshot,
+    /// The `--set` overrides the running experiment differs from its preset file by, as
+    /// `KEY=VALUE`: recorded in the export, so a figure never passes for the file's.
+    pub overrides: Vec<String>,
 }
 
 impl ExportJob {

@@ -64,20 +64,11 @@ const SIGNAL_GRACE: Duration = Duration::from_millis(400);
 /// How often the watchdog looks at the signal flag and the terminal.
 const WATCH_INTERVAL: Duration = Duration::from_millis(50);
 
-/// The real preset files, read through [`crate::preset`]; the one named on the command line
-/// with its `--set` overrides.
-struct FilePresets {
-    start: PathBuf,
-    overrides: Vec<preset::Override>,
-}
+/// The real preset files, read through [`crate::preset`].
+struct FilePresets;
 
 impl PresetSource for FilePresets {
-    fn load(&self, path: &Path) -> Result<ExperimentSpec, String> {
-        let overrides: &[preset::Override] = if path == self.start {
-            &self.overrides
-        } else {
-            &[]
-        };
+    fn load(&self, path: &Path, overrides: &[preset::Override]) -> Result<ExperimentSpec, String> {
         preset::load_with(path, overrides).map_err(|e| e.to_string())
     }
 
@@ -112,11 +103,7 @@ pub fn run(options: DashboardOptions) -> Result<(), String> {
         overrides,
         export_dir,
     } = options;
-    let presets = FilePresets {
-        start: preset.clone(),
-        overrides,
-    };
-    let spec = presets.load(&preset)?;
+    let spec = FilePresets.load(&preset, &overrides)?;
     if !io::stdout().is_terminal() {
         return Err(format!(
             "the dashboard needs a terminal (stdout is not one); for results without one use \
@@ -125,7 +112,13 @@ pub fn run(options: DashboardOptions) -> Result<(), String> {
     }
     let fps = fps.clamp(*crate::FPS_RANGE.start(), *crate::FPS_RANGE.end());
     let frame = Duration::from_secs_f64(1.0 / f64::from(fps));
-    let mut app = App::new(&spec, &preset, presets_dir, Box::new(presets));
+    let mut app = App::new(
+        &spec,
+        &preset,
+        overrides,
+        presets_dir,
+        Box::new(FilePresets),
+    );
     app.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     app.fps = fps;
     app.export_dir = export_dir;

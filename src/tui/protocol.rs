@@ -137,8 +137,12 @@ pub enum Command {
     Step(u64),
     /// Change the pace.
     SetPace(Pace),
-    /// Rebuild the current experiment from its spec and run it from step 0.
+    /// Rebuild the current experiment from its spec and run it from step 0 at the pace in force
+    /// (a warp replays its log clock from t = 1).
     Reset,
+    /// Rebuild the experiment from this changed spec (the `:` prompt's override) and run it from
+    /// step 0 at the pace in force, as `Reset` does.
+    Restart(Box<ExperimentSpec>),
     /// Replace the experiment with a new one (a preset switch) and run it from step 0 at
     /// [`START_PACE`], as a freshly started worker would.
     Load(Box<ExperimentSpec>),

@@ -9,6 +9,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use crate::core::experiment::{Experiment, ExperimentSpec};
+use crate::preset::Override;
 
 use super::FilePresets;
 use super::app::App;
@@ -21,27 +22,29 @@ pub const DEFAULT_SIZE: (u16, u16) = (120, 40);
 /// The smallest and largest sizes accepted for `--size` (columns, rows).
 pub const SIZE_LIMITS: ((u16, u16), (u16, u16)) = ((20, 8), (1000, 500));
 
-/// The dashboard for `spec` (opened from `path`) after `steps` steps, drawn on a `size` screen,
-/// as text: one line per row, trailing spaces removed.
+/// The dashboard for `spec` (opened from `path` with `overrides`, already applied to `spec`)
+/// after `steps` steps, drawn on a `size` screen, as text: one line per row, trailing spaces
+/// removed.
 ///
 /// # Errors
 /// When the off-screen terminal cannot draw (never in practice: it is memory).
 pub fn screen_text(
     spec: &ExperimentSpec,
     path: &Path,
+    overrides: &[Override],
     presets_dir: PathBuf,
     steps: u64,
     size: (u16, u16),
 ) -> Result<String, String> {
     let mut experiment = Experiment::new(spec.clone());
     experiment.step(steps);
-    // The picture is of `spec` as given (overrides applied by the caller); a preset opened
-    // from the picker in this app would load as written.
-    let presets = FilePresets {
-        start: path.to_path_buf(),
-        overrides: Vec::new(),
-    };
-    let mut app = App::new(spec, path, presets_dir, Box::new(presets));
+    let mut app = App::new(
+        spec,
+        path,
+        overrides.to_vec(),
+        presets_dir,
+        Box::new(FilePresets),
+    );
     app.color = false;
     app.apply(WorkerMessage::Report(Box::new(Report {
         generation: 0,

@@ -405,6 +405,7 @@ impl Worker {
                 let spec = self.experiment.spec().clone();
                 self.restart(Experiment::new(spec));
             }
+            Command::Restart(spec) => self.restart(Experiment::new(*spec)),
             Command::Load(spec) => {
                 // A new preset may cost far more (or less) per step than the old one: start
                 // over from one-step batches as well as from the start pace.

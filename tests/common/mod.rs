@@ -40,6 +40,7 @@ pub fn app_after(
     let mut app = App::new(
         spec,
         Path::new(&format!("presets/{preset}.toml")),
+        Vec::new(),
         PathBuf::from("presets"),
         source,
     );

@@ -268,107 +268,217 @@ impl Grid {
     }
 }
 
-/// A reference label placed in a cell.
+/// A reference label placed in a cell: its text (several names joined with `/` when their
+/// arrows end in neighbouring cells), its first cell, and the arrow tip(s) it names.
 #[derive(Debug, Clone, PartialEq)]
-struct Placed {
-    text: String,
-    col: i32,
-    row: i32,
-    norm: MarginNorm,
+pub struct PlacedLabel {
+    /// The text drawn, e.g. `ℓ∞` or `ℓ2/ℓ2+b`.
+    pub text: String,
+    /// Column of its first character, in the canvas's cells.
+    pub col: i32,
+    /// Its row, in the canvas's cells.
+    pub row: i32,
+    /// The cell of the arrow tip it labels (the first one, for a joined label).
+    pub tip: (i32, i32),
+    /// The references it names, in the snapshot's order (the legend's and the table's).
+    pub norms: Vec<MarginNorm>,
 }
 
-impl Placed {
+impl PlacedLabel {
     fn width(&self) -> i32 {
         TextLine::from(self.text.as_str()).width() as i32
     }
-
-    /// True when `other` on the same row would touch this label (one blank cell between).
-    fn clashes(&self, row: i32, col: i32, width: i32) -> bool {
-        self.row == row && col <= self.col + self.width() && self.col <= col + width
-    }
 }
 
-/// Puts each label (text, preferred x, y, norm) in a cell of its own. Labels never move more
-/// than one row (a label beside the wrong arrow would mislead), and never onto a row another
-/// label prefers. In order: the preferred cell; one row further from the centre; just right of
-/// a run head (`blocked`) that covers the preferred cell; the preferred cell over the head;
-/// else the name is merged into the label it would cover (`ℓ2/ℓ2+b`).
-fn place_labels<T: AsRef<str>>(
-    grid: Grid,
-    labels: &[(T, f64, f64, MarginNorm)],
-    blocked: &[(i32, i32)],
-) -> Vec<Placed> {
-    let wanted: Vec<Placed> = labels
-        .iter()
-        .map(|(text, x, y, norm)| {
-            let (text, x, y, norm) = (text.as_ref(), *x, *y, *norm);
-            let width = TextLine::from(text).width() as i32;
-            let (col, row) = grid.cell(x, y);
-            Placed {
-                text: text.to_owned(),
-                col: col.clamp(0, (grid.cols - width).max(0)),
-                row: row.clamp(0, grid.rows - 1),
-                norm,
-            }
-        })
-        .collect();
-    let head_in = |row: i32, col: i32, width: i32| {
-        blocked
-            .iter()
-            .filter(|&&(r, c)| r == row && (col..col + width).contains(&c))
-            .map(|&(_, c)| c)
-            .max()
+/// A reference arrow's end, as the labels see it.
+#[derive(Debug, Clone, PartialEq)]
+struct Tip {
+    /// The reference's name (`ℓ2`).
+    name: String,
+    /// The cell (col, row) the arrow ends in.
+    cell: (i32, i32),
+    /// The arrow's direction in the plane (which way is outward).
+    direction: (f64, f64),
+    /// Which reference.
+    norm: MarginNorm,
+}
+
+/// Cells from a label of `width` at (row, col) to the cell `tip`, counted as a king moves:
+/// 0 when the label covers the tip, 1 when it touches it.
+fn reach(row: i32, col: i32, width: i32, tip: (i32, i32)) -> i32 {
+    let (tip_col, tip_row) = tip;
+    let across = if tip_col < col {
+        col - tip_col
+    } else if tip_col >= col + width {
+        tip_col - (col + width - 1)
+    } else {
+        0
     };
-    let mut placed: Vec<Placed> = Vec::new();
-    for (index, (want, &(_, _, y, _))) in wanted.iter().zip(labels.iter()).enumerate() {
-        let width = want.width();
-        let (row, col) = (want.row, want.col);
-        let outward = if y >= 0.0 { -1 } else { 1 };
-        let taken = |r: i32, c: i32| placed.iter().any(|p| p.clashes(r, c, width));
-        let moved_ok = |r: i32, c: i32| {
-            (0..grid.rows).contains(&r)
-                && c + width <= grid.cols
-                && !taken(r, c)
-                && !wanted
+    across.max((tip_row - row).abs())
+}
+
+/// The arrows whose tips fall in the same or touching cells (transitively), as index lists in
+/// the snapshot's order: a label cannot tell such arrows apart, so each group shares one.
+fn touching_groups(tips: &[Tip]) -> Vec<Vec<usize>> {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (index, tip) in tips.iter().enumerate() {
+        let touches = |g: &Vec<usize>| {
+            g.iter().any(|&j| {
+                let other = tips[j].cell;
+                (other.0 - tip.cell.0).abs() <= 1 && (other.1 - tip.cell.1).abs() <= 1
+            })
+        };
+        let mut merged = vec![index];
+        groups.retain(|g| {
+            if touches(g) {
+                merged.extend(g);
+                false
+            } else {
+                true
+            }
+        });
+        merged.sort_unstable();
+        groups.push(merged);
+    }
+    groups.sort_by_key(|g| g[0]);
+    groups
+}
+
+/// Puts one label per arrow beside its tip, so a reader always pairs a name with the right
+/// arrow. Arrows whose tips touch share one label (`ℓ2/ℓ2+b`, see [`touching_groups`]). Each
+/// label takes the first free spot, in order of preference, that touches or nearly touches
+/// (two cells) its own tip and is nearer its own tip than any other arrow's: just beyond the
+/// tip on its row, one row further out, centred on that row, the other side of the tip, one
+/// row further in. A label that finds no such spot joins the label nearest its tip rather than
+/// stand beside the wrong arrow.
+fn place_labels(grid: Grid, tips: &[Tip]) -> Vec<PlacedLabel> {
+    let groups = touching_groups(tips);
+    let group_tips: Vec<(i32, i32)> = groups.iter().map(|g| tips[g[0]].cell).collect();
+    let mut placed: Vec<PlacedLabel> = Vec::new();
+    for (index, group) in groups.iter().enumerate() {
+        let label = PlacedLabel {
+            text: group
+                .iter()
+                .map(|&i| tips[i].name.as_str())
+                .collect::<Vec<_>>()
+                .join("/"),
+            col: 0,
+            row: 0,
+            tip: group_tips[index],
+            norms: group.iter().map(|&i| tips[i].norm).collect(),
+        };
+        let width = label.width();
+        let free = |row: i32, col: i32| {
+            (0..grid.rows).contains(&row)
+                && col >= 0
+                && col + width <= grid.cols
+                && !placed
+                    .iter()
+                    .any(|p| p.row == row && col <= p.col + p.width() && p.col <= col + width)
+        };
+        let own_side = |row: i32, col: i32| {
+            let mine = reach(row, col, width, label.tip);
+            mine <= 2
+                && group_tips
                     .iter()
                     .enumerate()
-                    .any(|(i, w)| i != index && w.clashes(r, c, width))
+                    .all(|(j, &other)| j == index || reach(row, col, width, other) > mine)
         };
-        let mut candidates = vec![(row, col, true), (row + outward, col, false)];
-        if let Some(head) = head_in(row, col, width) {
-            candidates.push((row, head + 1, false));
-        }
-        let spot = candidates
+        let candidates = spots_around(label.tip, tips[group[0]].direction, width);
+        if let Some(&(row, col)) = candidates
             .iter()
-            .find(|&&(r, c, preferred)| {
-                let free = if preferred {
-                    !taken(r, c)
-                } else {
-                    moved_ok(r, c)
-                };
-                free && head_in(r, c, width).is_none()
-            })
-            .or_else(|| {
-                candidates
-                    .iter()
-                    .find(|&&(r, c, _)| r == row && c == col && !taken(r, c))
-            })
-            .map(|&(r, c, _)| (r, c));
-        match spot {
-            Some((row, col)) => placed.push(Placed {
-                col,
-                row,
-                ..want.clone()
-            }),
-            None => {
-                if let Some(p) = placed.iter_mut().find(|p| p.clashes(row, col, width)) {
-                    p.text = format!("{}/{}", p.text, want.text);
-                    p.col = p.col.min((grid.cols - p.width()).max(0));
-                }
-            }
+            .find(|&&(row, col)| free(row, col) && own_side(row, col))
+        {
+            placed.push(PlacedLabel { col, row, ..label });
+        } else if let Some(nearest) = placed
+            .iter_mut()
+            .min_by_key(|p| reach(p.row, p.col, p.width(), label.tip))
+        {
+            // A longer name beside two arrows misleads no one; a name beside the wrong
+            // arrow would.
+            nearest.text = format!("{}/{}", nearest.text, label.text);
+            nearest.norms.extend(label.norms);
+            nearest.col = nearest.col.min((grid.cols - nearest.width()).max(0));
+        } else {
+            let (tip_col, tip_row) = label.tip;
+            placed.push(PlacedLabel {
+                col: tip_col.clamp(0, (grid.cols - width).max(0)),
+                row: tip_row.clamp(0, grid.rows - 1),
+                ..label
+            });
         }
     }
     placed
+}
+
+/// The (row, col) spots for a label of `width` beside the tip at `tip` of an arrow pointing
+/// along `direction`, most wanted first (see [`place_labels`]).
+fn spots_around(tip: (i32, i32), direction: (f64, f64), width: i32) -> [(i32, i32); 8] {
+    let (tip_col, tip_row) = tip;
+    let (x, y) = direction;
+    let out_row = if y >= 0.0 { -1 } else { 1 };
+    let (beyond, before) = if x >= 0.0 {
+        (tip_col + 1, tip_col - width)
+    } else {
+        (tip_col - width, tip_col + 1)
+    };
+    let flush = if x >= 0.0 {
+        tip_col
+    } else {
+        tip_col - width + 1
+    };
+    [
+        (tip_row, beyond),
+        (tip_row + out_row, flush),
+        (tip_row + out_row, tip_col - width / 2),
+        (tip_row + out_row, beyond),
+        (tip_row, before),
+        (tip_row - out_row, flush),
+        (tip_row - out_row, beyond),
+        (tip_row + 2 * out_row, flush),
+    ]
+}
+
+/// Where the reference labels of the circle drawn into `area` stand, in the canvas's cells
+/// (add the pane's inner top-left corner for screen cells), as [`render`] places them: for
+/// tests that check every label is drawn whole beside its own arrow.
+#[must_use]
+pub fn reference_labels(
+    area: Rect,
+    linear: &LinearSnapshot,
+    runs: &[usize],
+    view: CircleView,
+) -> Vec<PlacedLabel> {
+    let inner = Block::bordered().inner(area);
+    if inner.width < 4 || inner.height < 2 {
+        return Vec::new();
+    }
+    let arc = match view {
+        CircleView::Zoomed => zoom_arc(linear, runs),
+        CircleView::Whole => None,
+    };
+    place_labels(
+        Grid::fitted(inner, arc),
+        &label_tips(linear, Grid::fitted(inner, arc)),
+    )
+}
+
+/// Each drawable reference's name, tip cell and direction, in the snapshot's order.
+fn label_tips(linear: &LinearSnapshot, grid: Grid) -> Vec<Tip> {
+    linear
+        .references
+        .iter()
+        .filter_map(|(norm, result)| {
+            let reference = result.as_ref().ok()?;
+            let (x, y) = plane(&reference.direction)?;
+            Some(Tip {
+                name: reference_label(*norm).into_owned(),
+                cell: grid.cell(x, y),
+                direction: (x, y),
+                norm: *norm,
+            })
+        })
+        .collect()
 }
 
 fn paint(
@@ -381,9 +491,17 @@ fn paint(
 ) {
     draw_unit_circle(ctx, arc, theme);
     ctx.layer();
-    draw_references(ctx, linear, runs, grid, theme);
+    draw_references(ctx, linear, grid, theme);
     ctx.layer();
     draw_runs(ctx, linear, runs, theme);
+    // Printed last, so a run head that reaches its target never hides the target's name.
+    for label in place_labels(grid, &label_tips(linear, grid)) {
+        let style = Style::new()
+            .fg(theme.reference_color(label.norms[0]))
+            .add_modifier(Modifier::BOLD);
+        let (x, y) = grid.point(label.col, label.row);
+        ctx.print(x, y, TextLine::styled(label.text, style));
+    }
 }
 
 /// The unit circle, or in a zoom the arc. Ratatui's circle is 360 dots, too coarse for an arc
@@ -416,17 +534,9 @@ fn draw_unit_circle(ctx: &mut Context, arc: Option<(f64, f64)>, theme: Theme) {
     }
 }
 
-/// The reference arrows and their labels (placed clear of each other and of the run heads);
-/// heads and offsets shrink with a zoom so they keep their size on screen.
-fn draw_references(
-    ctx: &mut Context,
-    linear: &LinearSnapshot,
-    runs: &[usize],
-    grid: Grid,
-    theme: Theme,
-) {
+/// The reference arrows; heads shrink with a zoom so they keep their size on screen.
+fn draw_references(ctx: &mut Context, linear: &LinearSnapshot, grid: Grid, theme: Theme) {
     let scale = grid.scale();
-    let mut labels = Vec::new();
     for (norm, result) in &linear.references {
         let Ok(reference) = result else { continue };
         let Some((x, y)) = plane(&reference.direction) else {
@@ -452,29 +562,6 @@ fn draw_references(
                 color,
             });
         }
-        let out = 1.0 + 0.12 * scale;
-        labels.push((
-            reference_label(*norm),
-            x * out - 0.05 * scale,
-            y * out,
-            *norm,
-        ));
-    }
-    let heads: Vec<(i32, i32)> = runs
-        .iter()
-        .filter_map(|&i| linear.runs.get(i))
-        .filter_map(|run| plane(&run.direction))
-        .map(|(x, y)| {
-            let (col, row) = grid.cell(x, y);
-            (row, col)
-        })
-        .collect();
-    for label in place_labels(grid, &labels, &heads) {
-        let style = Style::new()
-            .fg(theme.reference_color(label.norm))
-            .add_modifier(Modifier::BOLD);
-        let (x, y) = grid.point(label.col, label.row);
-        ctx.print(x, y, TextLine::styled(label.text, style));
     }
 }
 
@@ -585,39 +672,60 @@ mod tests {
         }
     }
 
+    fn tip(name: &str, degrees: f64, norm: MarginNorm) -> Tip {
+        let (sin, cos) = degrees.to_radians().sin_cos();
+        Tip {
+            name: name.to_owned(),
+            cell: GRID.cell(cos, sin),
+            direction: (cos, sin),
+            norm,
+        }
+    }
+
     #[test]
-    fn labels_a_degree_apart_are_stacked_not_overwritten() {
-        let (a, b) = (45_f64.to_radians(), 46_f64.to_radians());
-        let labels = [
-            ("ℓ2", a.cos() * 1.12, a.sin() * 1.12, MarginNorm::L2),
-            (
-                "ℓ2+b",
-                b.cos() * 1.12,
-                b.sin() * 1.12,
-                MarginNorm::L2Intercept,
-            ),
-        ];
-        let placed = place_labels(GRID, &labels, &[]);
-        assert_eq!(placed.len(), 2);
-        assert_eq!(placed[1].row, placed[0].row - 1, "{placed:?}");
-        // A single row has no room to stack: the two names merge.
-        let flat = Grid { rows: 1, ..GRID };
-        let placed = place_labels(flat, &labels, &[]);
-        assert_eq!(placed.len(), 1);
-        assert_eq!(placed[0].text, "ℓ2/ℓ2+b");
-        // A run head on the preferred cell pushes the label a row out, unless another label
-        // wants that row: then it sits just right of the head.
-        let (col, row) = GRID.cell(labels[0].1, labels[0].2);
-        let placed = place_labels(GRID, &labels[..1], &[(row, col)]);
-        assert_eq!((placed[0].row, placed[0].col), (row - 1, col));
-        let above = (
-            "ℓ∞",
-            labels[0].1,
-            GRID.point(col, row - 1).1,
-            MarginNorm::Linf,
+    fn arrows_a_degree_apart_share_one_label() {
+        let placed = place_labels(
+            GRID,
+            &[
+                tip("ℓ2", 45.0, MarginNorm::L2),
+                tip("ℓ2+b", 46.0, MarginNorm::L2Intercept),
+            ],
         );
-        let placed = place_labels(GRID, &[labels[0], above], &[(row, col)]);
-        assert_eq!((placed[0].row, placed[0].col), (row, col + 1), "{placed:?}");
-        assert_eq!(placed[1].row, row - 1);
+        assert_eq!(placed.len(), 1, "{placed:?}");
+        assert_eq!(placed[0].text, "ℓ2/ℓ2+b");
+        assert_eq!(placed[0].norms, [MarginNorm::L2, MarginNorm::L2Intercept]);
+    }
+
+    #[test]
+    fn every_label_touches_its_own_tip_and_is_nearer_it_than_any_other() {
+        // Arrows 20° apart on every side of the circle: each gets its own label, beside its tip.
+        for base in (0..360).step_by(15) {
+            let base = f64::from(base);
+            let tips = [
+                tip("ℓ2", base, MarginNorm::L2),
+                tip("ℓ∞", base + 20.0, MarginNorm::Linf),
+                tip("ℓ1", base - 20.0, MarginNorm::L1),
+            ];
+            let placed = place_labels(GRID, &tips);
+            for label in &placed {
+                let width = TextLine::from(label.text.as_str()).width() as i32;
+                let mine = reach(label.row, label.col, width, label.tip);
+                assert!(mine <= 2, "{base}: {label:?}");
+                for other in &tips {
+                    if !label.norms.contains(&other.norm) {
+                        assert!(
+                            reach(label.row, label.col, width, other.cell) > mine,
+                            "{base}: {label:?}"
+                        );
+                    }
+                }
+                assert!(
+                    label.col >= 0 && label.col + width <= GRID.cols,
+                    "{label:?}"
+                );
+            }
+            let named: usize = placed.iter().map(|l| l.norms.len()).sum();
+            assert_eq!(named, 3, "every reference is named once");
+        }
     }
 }

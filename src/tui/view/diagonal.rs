@@ -46,7 +46,7 @@ pub fn render(
     frame: &mut Frame,
     area: Rect,
     diagonal: &DiagonalSnapshot,
-    focused: Pane,
+    focused: Option<Pane>,
     theme: Theme,
 ) {
     let table_height = (diagonal.runs.len() as u16 + 3).min(area.height / 3).max(3);
@@ -63,7 +63,13 @@ pub fn render(
         Constraint::Length(table_height),
     ])
     .areas(area);
-    render_coordinates(frame, top, diagonal, focused == Pane::Coordinates, theme);
+    render_coordinates(
+        frame,
+        top,
+        diagonal,
+        focused == Some(Pane::Coordinates),
+        theme,
+    );
     let [norm_area, distance_area] =
         Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(middle);
     diagonal_history::render(
@@ -71,7 +77,7 @@ pub fn render(
         norm_area,
         diagonal,
         Series::L1Norm,
-        focused == Pane::NormHistory,
+        focused == Some(Pane::NormHistory),
         theme,
     );
     diagonal_history::render(
@@ -79,10 +85,16 @@ pub fn render(
         distance_area,
         diagonal,
         Series::DistanceToTarget,
-        focused == Pane::Distance,
+        focused == Some(Pane::Distance),
         theme,
     );
-    diagonal_metrics::render(frame, table, diagonal, focused == Pane::Metrics, theme);
+    diagonal_metrics::render(
+        frame,
+        table,
+        diagonal,
+        focused == Some(Pane::Metrics),
+        theme,
+    );
 }
 
 /// The coordinates pane: one group of cells per coordinate, holding the min-ℓ1 stem, the min-ℓ2

@@ -5,17 +5,17 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-use super::super::keymap::HELP;
+use super::super::keymap::help_rows;
 use super::super::theme::Theme;
 
 /// Draws the help box over `area`.
 pub fn render(frame: &mut Frame, area: Rect, theme: Theme) {
-    let lines: Vec<Line> = HELP
-        .iter()
+    let lines: Vec<Line> = help_rows()
+        .into_iter()
         .map(|(key, what)| {
             Line::from(vec![
-                Span::styled(format!(" {key:<8}"), theme.strong()),
-                Span::raw(*what),
+                Span::styled(format!(" {key:<10}"), theme.strong()),
+                Span::raw(what),
             ])
         })
         .collect();

@@ -30,13 +30,17 @@ mod diagonal_metrics;
 mod gap;
 mod heatmap;
 mod help;
+mod info;
 mod matrix_metrics;
 mod picker;
+mod prompt;
 mod runs;
 mod spectra;
 mod spectrum_bars;
 mod status;
 mod text;
+
+pub use circle::{PlacedLabel, reference_labels};
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -60,9 +64,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     let theme = Theme { color: app.color };
     // The note is wrapped, not cut at the screen's edge (an error's fix comes last), in at most
-    // a quarter of the screen.
-    let banner_lines = match banner(app, theme) {
-        Some((note, style)) if area.height > 2 => {
+    // a quarter of the screen. An open prompt takes its place.
+    let banner_lines = match (&app.overlay, banner(app, theme)) {
+        (Overlay::Prompt(prompt), _) => prompt::lines(prompt, area, theme),
+        (_, Some((note, style))) if area.height > 2 => {
             let lines = text::fit(&note, area.width.into(), (area.height / 4).max(1).into());
             lines.into_iter().map(|l| Line::styled(l, style)).collect()
         }
@@ -110,8 +115,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
         }
     }
     match &app.overlay {
-        Overlay::None => {}
+        Overlay::None | Overlay::Prompt(_) => {}
         Overlay::Help => help::render(frame, area, theme),
+        Overlay::Info => info::render(frame, area, app, theme),
         Overlay::Picker { entries, selected } => {
             picker::render(frame, area, entries, *selected, theme);
         }
@@ -169,7 +175,7 @@ fn draw_linear(frame: &mut Frame, area: Rect, app: &App, linear: &LinearSnapshot
     let table_height = (linear.runs.len() as u16 + 3).min(area.height / 3).max(3);
     let [top, table] =
         Layout::vertical([Constraint::Fill(1), Constraint::Length(table_height)]).areas(area);
-    let chosen = (focused == Pane::Metrics).then(|| app.chosen_run());
+    let chosen = (focused == Some(Pane::Metrics)).then(|| app.chosen_run());
     runs::render(frame, table, linear, app.step(), chosen, theme);
     match app.layout {
         RunLayout::Overlay => {
@@ -181,9 +187,9 @@ fn draw_linear(frame: &mut Frame, area: Rect, app: &App, linear: &LinearSnapshot
                 Layout::horizontal([Constraint::Length(circle_width), Constraint::Fill(1)])
                     .areas(top);
             let all: Vec<usize> = (0..linear.runs.len()).collect();
-            let focus = focused == Pane::Circle(0);
+            let focus = focused == Some(Pane::Circle(0));
             circle::render(frame, circle_area, linear, &all, app.circle, focus, theme);
-            gap::render(frame, gap_area, linear, focused == Pane::Gap, theme);
+            gap::render(frame, gap_area, linear, focused == Some(Pane::Gap), theme);
         }
         RunLayout::SideBySide => {
             let runs = linear.runs.len().max(1);
@@ -202,10 +208,10 @@ fn draw_linear(frame: &mut Frame, area: Rect, app: &App, linear: &LinearSnapshot
             };
             let panes = Layout::horizontal(vec![Constraint::Fill(1); runs]).split(circles_area);
             for (index, pane) in panes.iter().enumerate().take(linear.runs.len()) {
-                let focus = focused == Pane::Circle(index);
+                let focus = focused == Some(Pane::Circle(index));
                 circle::render(frame, *pane, linear, &[index], app.circle, focus, theme);
             }
-            gap::render(frame, gap_area, linear, focused == Pane::Gap, theme);
+            gap::render(frame, gap_area, linear, focused == Some(Pane::Gap), theme);
         }
     }
 }
@@ -233,17 +239,17 @@ fn draw_matrix(frame: &mut Frame, area: Rect, app: &App, matrix: &MatrixSnapshot
     let run = app.chosen_run();
     let shown = Shown {
         run,
-        focused: focused == Pane::Spectra,
+        focused: focused == Some(Pane::Spectra),
     };
-    spectra::render(frame, spectra_area, matrix, shown, theme);
-    spectrum_bars::render(frame, bars_area, matrix, focused == Pane::Bars, theme);
+    spectra::render(frame, spectra_area, matrix, shown, app.sigma_axis(), theme);
+    spectrum_bars::render(frame, bars_area, matrix, focused == Some(Pane::Bars), theme);
     let shown = Shown {
         run,
-        focused: focused == Pane::Heat,
+        focused: focused == Some(Pane::Heat),
     };
-    heatmap::render(frame, heat_area, matrix, shown, theme);
-    let chosen = focused.chooses_run().then_some(run);
-    let focus = focused == Pane::Metrics;
+    heatmap::render(frame, heat_area, matrix, shown, app.scroll, theme);
+    let chosen = focused.is_some_and(Pane::chooses_run).then_some(run);
+    let focus = focused == Some(Pane::Metrics);
     matrix_metrics::render(frame, metrics_area, matrix, chosen, focus, theme);
 }
 

@@ -1,4 +1,6 @@
-//! The status line: preset title, `step N`, the speed in steps/s, running or paused, `? help`.
+//! The status line: preset title, `step N`, the speed in steps/s, running or paused, what the
+//! keys do now (`1-9 choose run · Esc leaves` while a pane chooses runs), whether the running
+//! experiment differs from its preset file (`set runs.2.lr=0.01`), `? help`.
 //!
 //! It is always drawn, at every width: pieces are kept by importance (`step N` and the run state
 //! first, the title shortened last) so the counter a researcher watches never disappears.
@@ -10,6 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::super::app::App;
+use super::super::keymap::KeyMode;
 use super::super::protocol::AutoPause;
 use super::super::theme::Theme;
 
@@ -45,8 +48,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         (1, 0, step_text, theme.strong()),
         (3, 1, state.to_owned(), state_style),
         (2, 3, app.speed_label(), Style::new()),
-        (5, 5, "? help".to_owned(), theme.faint()),
+        (6, 6, "? help".to_owned(), theme.faint()),
     ];
+    if app.key_mode() == KeyMode::ChooseRun {
+        pieces.push((4, 2, "1-9 choose run · Esc leaves".to_owned(), theme.note()));
+    }
+    let changed = app.changed_keys();
+    if !changed.is_empty() {
+        pieces.push((5, 4, format!("set {}", changed.join(" ")), theme.note()));
+    }
+    // Everything but the title, as long as it all fits with a few characters of title left.
     let fixed: usize = pieces.iter().map(|p| p.2.chars().count() + 3).sum();
     // The title gets what is left (at least a few characters), else it is dropped.
     let room = width.saturating_sub(fixed + 1);
