@@ -93,6 +93,13 @@ impl Session {
         self.parser.lock().unwrap().screen().contents()
     }
 
+    /// Esc alone: a pause after it, so the key after it is not read as Alt+key (terminals send
+    /// Alt+x as Esc then x).
+    fn press_esc(&mut self) {
+        self.press("\x1b");
+        thread::sleep(Duration::from_millis(150));
+    }
+
     fn press(&mut self, keys: &str) {
         let writer = &mut self.writer;
         writer.write_all(keys.as_bytes()).expect("send keys");
@@ -575,4 +582,96 @@ fn an_export_that_cannot_be_written_is_shown_and_the_dashboard_keeps_running() {
     let (_, status) = session.wait_exit(Duration::from_secs(3));
     assert!(status.success());
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The first line of the screen: the status line.
+fn status_line(screen: &str) -> &str {
+    screen.lines().next().unwrap_or("")
+}
+
+/// `1` `2` `3` switch experiments from every state but a run pane focused with Tab (which the
+/// status line announces), Esc gives the digits back, and Esc on the main view never quits.
+#[test]
+fn number_keys_switch_experiments_until_a_pane_takes_them_and_esc_never_quits() {
+    let mut session = Session::start(&[], 100, 30);
+    session.wait_for("max-margin", |s| status_line(s).contains("max-margin"));
+    session.press("2");
+    session.wait_for("low-rank", |s| {
+        status_line(s).contains("low-rank") && s.contains("σ1")
+    });
+    session.press("3");
+    session.wait_for("sgd-vs-adam", |s| status_line(s).contains("sgd-vs-adam"));
+    session.press("1");
+    session.wait_for("max-margin again", |s| {
+        status_line(s).contains("max-margin")
+    });
+    // Esc with nothing open: the dashboard stays.
+    session.press_esc();
+    session.press("2");
+    session.wait_for("low-rank after Esc", |s| {
+        status_line(s).contains("low-rank")
+    });
+    assert!(
+        session.child.try_wait().expect("try_wait").is_none(),
+        "Esc quit"
+    );
+    // Tab to the σ pane (the first run-choosing pane of a matrix preset): digits choose runs.
+    session.press("\t");
+    session.wait_for("the run-choosing hint", |s| {
+        status_line(s).contains("1-9 choose run") && status_line(s).contains("Esc leaves")
+    });
+    session.press("3");
+    thread::sleep(Duration::from_millis(300));
+    assert!(
+        status_line(&session.screen()).contains("low-rank"),
+        "3 chose a run, not a preset"
+    );
+    session.press_esc();
+    session.wait_for("the hint to go", |s| !status_line(s).contains("choose run"));
+    session.press("3");
+    session.wait_for("sgd-vs-adam after Esc", |s| {
+        status_line(s).contains("sgd-vs-adam")
+    });
+    session.press("q");
+    let (_, status) = session.wait_exit(Duration::from_secs(5));
+    assert!(status.success(), "exit status {status:?}");
+    session.assert_restored();
+}
+
+/// `:` changes a run's learning rate live: the run table shows the new rate, the experiment
+/// restarts, and the status line says the experiment differs from its file. A line the preset
+/// refuses shows the reason in the prompt and changes nothing.
+#[test]
+fn the_prompt_changes_a_run_live_and_a_bad_line_changes_nothing() {
+    let mut session = Session::start(&["max-margin"], 100, 30);
+    session.wait_for("the run table", |s| s.contains("■2 gd lr=0.01"));
+    session.press(":runs.2.lrr=0.5\r");
+    let refused = session.wait_for("the refusal", |s| s.contains("did you mean"));
+    assert!(refused.contains("lrr"), "{refused}");
+    assert!(refused.contains("■2 gd lr=0.01"), "{refused}");
+    assert!(!status_line(&refused).contains("set "), "{refused}");
+    // Esc closes the prompt; the experiment ran on untouched.
+    session.press_esc();
+    session.wait_for("the prompt to close", |s| !s.contains("did you mean"));
+    // Far enough ahead (N: 100 steps, paused) that a restart is seen as the counter going back.
+    session.press("NNNNN");
+    let ahead = session.wait_for("500 steps more", |s| {
+        status_line(s).contains("paused") && step_of(s).is_some_and(|n| n >= 500)
+    });
+    let before = step_of(&ahead).unwrap();
+    session.press(":runs.2.lr=0.5\r");
+    let changed = session.wait_for("the new rate, restarted", |s| {
+        s.contains("■2 gd lr=0.5")
+            && status_line(s).contains("set runs.2.lr=0.5")
+            && step_of(s).is_some_and(|n| n < before)
+    });
+    assert!(changed.contains("■1 gd lr=0.01"), "{changed}");
+    // ↑ recalls the line.
+    session.press(":");
+    session.press("\x1b[A");
+    session.wait_for("the recalled line", |s| s.contains(":runs.2.lr=0.5"));
+    session.press_esc();
+    session.press("q");
+    let (_, status) = session.wait_exit(Duration::from_secs(5));
+    assert!(status.success(), "exit status {status:?}");
 }
