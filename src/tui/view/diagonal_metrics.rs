@@ -7,15 +7,16 @@
 //! shows `–` and the bottom line says why.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Row, Table};
+use ratatui::widgets::{Block, Cell, Table, TableState};
 
 use super::super::theme::Theme;
 use super::diagonal::run_digit;
 use super::number;
 use super::runs::status_cell;
-use crate::core::experiment::DiagonalSnapshot;
+use super::table::{self, Column};
+use crate::core::experiment::{DiagonalRunSnapshot, DiagonalSnapshot};
 
 /// A relative distance as a percentage, or `–` when the reference is missing.
 #[must_use]
@@ -53,7 +54,9 @@ fn missing_reason(diagonal: &DiagonalSnapshot) -> Option<String> {
         })
 }
 
-/// Draws the table.
+/// Draws the table: columns drop, least telling first (‖w‖₁, then the loss), so the
+/// distances and a whole `converged @ N` fit at 80 columns; a window over the runs says which
+/// are shown when not all fit.
 pub fn render(
     frame: &mut Frame,
     area: Rect,
@@ -61,67 +64,78 @@ pub fn render(
     focused: bool,
     theme: Theme,
 ) {
-    let names: Vec<String> = diagonal.runs.iter().map(|r| r.optimizer.label()).collect();
+    let runs = &diagonal.runs;
+    let names: Vec<String> = runs.iter().map(|r| r.optimizer.label()).collect();
     let name_width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0) as u16 + 3;
-    let rows: Vec<Row> = diagonal
-        .runs
+    let status_width = runs
         .iter()
-        .zip(&names)
-        .enumerate()
-        .map(|(index, (run, name))| {
-            Row::new(vec![
-                Cell::from(Line::from(vec![
-                    Span::styled(format!("{} ", run_digit(index)), theme.run(index)),
-                    Span::raw(name.clone()),
-                ])),
-                Cell::from(number(run.init_scale)),
-                Cell::from(run.depth.to_string()),
-                Cell::from(number(run.train_loss)),
-                Cell::from(number(run.l1_norm)),
-                Cell::from(percent(run.distances.min_l1)),
-                Cell::from(percent(run.distances.min_l2)),
-                Cell::from(percent(run.distances.implicit)),
-                status_cell(run.status, theme),
-            ])
+        .map(|r| match r.status.step() {
+            Some(step) => r.status.name().len() + 3 + step.to_string().len(),
+            None => 2,
         })
-        .collect();
-    let widths = [
-        Constraint::Length(name_width.max(5)),
-        Constraint::Length(6),
-        Constraint::Length(2),
-        Constraint::Length(8),
-        Constraint::Length(6),
-        Constraint::Length(7),
-        Constraint::Length(7),
-        Constraint::Length(7),
-        Constraint::Min(6),
+        .max()
+        .unwrap_or(2)
+        .max(6) as u16;
+    let column = |header: &str, width: u16, drop_rank: u8, cells: Vec<Cell<'static>>| Column {
+        header: header.to_owned(),
+        width,
+        drop_rank,
+        cells,
+    };
+    let text = |value: fn(&DiagonalRunSnapshot) -> String| -> Vec<Cell<'static>> {
+        runs.iter().map(|r| Cell::from(value(r))).collect()
+    };
+    let mut columns = vec![
+        column(
+            "run",
+            name_width.max(5),
+            0,
+            runs.iter()
+                .zip(&names)
+                .enumerate()
+                .map(|(index, (_, name))| {
+                    Cell::from(Line::from(vec![
+                        Span::styled(format!("{} ", run_digit(index)), theme.run(index)),
+                        Span::raw(name.clone()),
+                    ]))
+                })
+                .collect(),
+        ),
+        column("α", 6, 0, text(|r| number(r.init_scale))),
+        column("D", 2, 0, text(|r| r.depth.to_string())),
+        column("loss", 8, 2, text(|r| number(r.train_loss))),
+        column("‖w‖₁", 6, 3, text(|r| number(r.l1_norm))),
+        column("→ℓ1", 7, 0, text(|r| percent(r.distances.min_l1))),
+        column("→ℓ2", 7, 0, text(|r| percent(r.distances.min_l2))),
+        column("→own", 7, 0, text(|r| percent(r.distances.implicit))),
+        column(
+            "status",
+            status_width,
+            0,
+            runs.iter().map(|r| status_cell(r.status, theme)).collect(),
+        ),
     ];
-    let header = Row::new(vec![
-        "run",
-        "α",
-        "D",
-        "loss",
-        "‖w‖₁",
-        "→ℓ1",
-        "→ℓ2",
-        "→own",
-        "status",
-    ])
-    .style(theme.strong());
+    table::fit(&mut columns, area.width.saturating_sub(2));
+    let (header, widths, rows) = table::assemble(columns);
     let mut block = Block::bordered()
         .title(format!(
             " runs · {} points, {} features ",
             diagonal.points, diagonal.dim
         ))
         .border_style(theme.border(focused));
+    let visible = usize::from(area.height.saturating_sub(3));
+    let (offset, hidden) = table::window(rows.len(), visible, None);
+    if let Some(note) = hidden {
+        block = block.title(Line::styled(note, theme.note()).right_aligned());
+    }
     if let Some(reason) = missing_reason(diagonal) {
         block = block.title_bottom(Line::styled(format!(" {reason} "), theme.note()));
     }
     let table = Table::new(rows, widths)
-        .header(header)
+        .header(header.style(theme.strong()))
         .column_spacing(1)
         .block(block);
-    frame.render_widget(table, area);
+    frame.render_stateful_widget(table, area, &mut TableState::new().with_offset(offset));
 }
 
 #[cfg(test)]

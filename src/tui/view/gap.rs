@@ -101,7 +101,7 @@ pub fn render(frame: &mut Frame, area: Rect, linear: &LinearSnapshot, focused: b
         block =
             block.title(Line::styled(format!(" {THEORY_LABEL} "), theme.faint()).right_aligned());
     }
-    if let Some(slopes) = slopes_line(&series) {
+    if let Some(slopes) = slopes_line(&series, usize::from(area.width.saturating_sub(2))) {
         block = block.title_bottom(Line::styled(slopes, theme.faint()));
     }
     let y_labels = [y_low, f64::midpoint(y_low, y_high).round(), y_high]
@@ -210,20 +210,52 @@ fn last_decade_slope(points: &[(f64, f64)]) -> Option<f64> {
 }
 
 /// The bottom border: each run's last-decade slopes, angle then margin (` slope/decade
-/// ∠/margin: 1 −0.21/−0.24 · 3 −1.00/−1.01 `), or `None` before any run has a decade.
-fn slopes_line(series: &[RunSeries]) -> Option<String> {
-    let parts: Vec<String> = series
+/// ∠/margin: 1 −0.21/−0.24 · 3 −1.00/−1.01 `), in the longest wording that fits in `width`
+/// (the margin slopes go first, then the words); when even the shortest does not fit, as many
+/// runs as fit and how many are left out. `None` before any run has a decade.
+fn slopes_line(series: &[RunSeries], width: usize) -> Option<String> {
+    let slopes: Vec<(usize, f64, Option<f64>)> = series
         .iter()
         .enumerate()
         .filter_map(|(i, s)| {
             let angle = last_decade_slope(&s.angle)?;
-            let margin = last_decade_slope(&s.margin)
-                .map(|m| format!("/{}", signed(m)))
-                .unwrap_or_default();
-            Some(format!("{} {}{margin}", i + 1, signed(angle)))
+            Some((i + 1, angle, last_decade_slope(&s.margin)))
         })
         .collect();
-    (!parts.is_empty()).then(|| format!(" slope/decade ∠/margin: {} ", parts.join(" · ")))
+    if slopes.is_empty() {
+        return None;
+    }
+    let both: Vec<String> = slopes
+        .iter()
+        .map(|(run, angle, margin)| {
+            let margin = margin
+                .map(|m| format!("/{}", signed(m)))
+                .unwrap_or_default();
+            format!("{run} {}{margin}", signed(*angle))
+        })
+        .collect();
+    let angles: Vec<String> = slopes
+        .iter()
+        .map(|(run, angle, _)| format!("{run} {}", signed(*angle)))
+        .collect();
+    let wordings = [
+        format!(" slope/decade ∠/margin: {} ", both.join(" · ")),
+        format!(" slope/decade ∠: {} ", angles.join(" · ")),
+        format!(" ∠ slope: {} ", angles.join(" ")),
+    ];
+    let fits = |text: &String| text.chars().count() <= width;
+    if let Some(text) = wordings.iter().find(|t| fits(t)) {
+        return Some(text.clone());
+    }
+    // Say what is left out rather than cut a number in half.
+    (1..angles.len()).rev().find_map(|shown| {
+        let text = format!(
+            " ∠ slope: {} +{} more ",
+            angles[..shown].join(" "),
+            angles.len() - shown
+        );
+        fits(&text).then_some(text)
+    })
 }
 
 /// A slope with two decimals and a real minus sign: `−1.00`, `+0.03`.

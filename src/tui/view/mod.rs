@@ -38,6 +38,7 @@ mod runs;
 mod spectra;
 mod spectrum_bars;
 mod status;
+mod table;
 mod text;
 
 pub use circle::{PlacedLabel, reference_labels};

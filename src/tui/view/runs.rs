@@ -11,13 +11,14 @@
 //! repeats a listed angle, then margin, ‖w‖ and loss) so angles, the rate and the status stay.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Row, Table, TableState};
+use ratatui::widgets::{Block, Cell, Table, TableState};
 
 use super::super::theme::{Theme, reference_label};
 use super::number;
+use super::table::{self, Column};
 use crate::core::experiment::{LinearRunSnapshot, LinearSnapshot, RunStatus};
 use crate::core::reference::MarginNorm;
 
@@ -31,15 +32,6 @@ pub fn status_cell(status: RunStatus, theme: Theme) -> Cell<'static> {
         RunStatus::Converged { step } => Cell::from(format!("converged @ {step}")),
         RunStatus::Diverged { step } => Cell::from(format!("diverged @ {step}")).style(theme.bad()),
     }
-}
-
-/// One column: its header, width, and how early it is dropped when space runs out (higher
-/// `drop_rank` goes first; 0 never goes).
-struct Column<'a> {
-    header: String,
-    width: u16,
-    drop_rank: u8,
-    cells: Vec<Cell<'a>>,
 }
 
 /// The angle to ℓ2 in radians times ln t, when it means something (a moving run, t ≥ 2).
@@ -220,46 +212,11 @@ pub fn render(
     let focused = chosen.is_some();
     let runs = &linear.runs;
     let mut columns = all_columns(linear, step, theme);
-    // Drop columns, least telling first, until the row fits inside the borders.
-    let available = area.width.saturating_sub(2);
-    let needed = |columns: &[Column]| -> u16 {
-        columns.iter().map(|c| c.width).sum::<u16>() + columns.len().saturating_sub(1) as u16
-    };
-    while needed(&columns) > available {
-        let Some(worst) = columns
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.drop_rank > 0)
-            .max_by_key(|(_, c)| c.drop_rank)
-            .map(|(i, _)| i)
-        else {
-            break;
-        };
-        columns.remove(worst);
-    }
-    let header: Vec<Cell> = columns
-        .iter()
-        .map(|c| Cell::from(c.header.clone()))
-        .collect();
-    let mut widths: Vec<Constraint> = columns
-        .iter()
-        .map(|c| Constraint::Length(c.width))
-        .collect();
-    // The status takes what is left over, so the numbers stay next to the run names.
-    let last = widths.len() - 1;
-    widths[last] = Constraint::Min(columns[last].width);
-    let mut cells: Vec<std::vec::IntoIter<Cell>> =
-        columns.into_iter().map(|c| c.cells.into_iter()).collect();
-    let rows: Vec<Row> = (0..runs.len())
-        .map(|_| {
-            Row::new(
-                cells
-                    .iter_mut()
-                    .filter_map(Iterator::next)
-                    .collect::<Vec<_>>(),
-            )
-        })
-        .collect();
+    table::fit(&mut columns, area.width.saturating_sub(2));
+    let (header, widths, rows) = table::assemble(columns);
+    // Rows inside the borders, less the header.
+    let visible = usize::from(area.height.saturating_sub(3));
+    let (offset, hidden) = table::window(runs.len(), visible, chosen);
     let title = format!(
         " runs · {} loss{} ",
         linear.loss.name(),
@@ -269,17 +226,20 @@ pub fn render(
             ""
         }
     );
+    let mut block = Block::bordered()
+        .title(title)
+        .border_style(theme.border(focused));
+    if let Some(note) = hidden {
+        block = block.title(Line::styled(note, theme.note()).right_aligned());
+    }
     let table = Table::new(rows, widths)
-        .header(Row::new(header).style(theme.strong()))
+        .header(header.style(theme.strong()))
         .column_spacing(1)
-        .block(
-            Block::bordered()
-                .title(title)
-                .border_style(theme.border(focused)),
-        )
+        .block(block)
         .style(Style::new())
         .row_highlight_style(theme.chosen());
-    frame.render_stateful_widget(table, area, &mut TableState::new().with_selected(chosen));
+    let mut state = TableState::new().with_offset(offset).with_selected(chosen);
+    frame.render_stateful_widget(table, area, &mut state);
 }
 
 #[cfg(test)]
