@@ -20,7 +20,9 @@ use implicit_bias::core::model::Loss;
 use implicit_bias::core::optim::{OptimizerKind, OptimizerSpec};
 use implicit_bias::core::reference::MarginNorm;
 use implicit_bias::preset::Override;
-use implicit_bias::tui::app::{App, CircleView, Overlay, Pane, PresetEntry, PresetSource};
+use implicit_bias::tui::app::{
+    App, CircleView, Overlay, Pane, PresetEntry, PresetSource, SigmaAxis,
+};
 use implicit_bias::tui::keymap::{Action, KeyMode, action_for};
 use implicit_bias::tui::protocol::MAX_SLOW_FRAMES;
 use implicit_bias::tui::worker::{
@@ -745,4 +747,199 @@ fn slow_motion_takes_one_step_every_few_frames() {
         "{first} → {last} in {frames} frames"
     );
     worker.shutdown();
+}
+
+/// The real preset files, with their overrides applied: the prompt's tests need the real
+/// checks (did-you-mean, ranges) behind Enter.
+struct RealPresets;
+
+impl PresetSource for RealPresets {
+    fn load(&self, path: &Path, overrides: &[Override]) -> Result<ExperimentSpec, String> {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path);
+        implicit_bias::preset::load_with(&path, overrides).map_err(|e| e.to_string())
+    }
+
+    fn list(&self, _dir: &Path) -> Vec<PresetEntry> {
+        Vec::new()
+    }
+}
+
+fn real_app(name: &str, overrides: Vec<Override>) -> App {
+    let path = PathBuf::from(format!("presets/{name}.toml"));
+    let spec = RealPresets
+        .load(&path, &overrides)
+        .expect("a shipped preset");
+    App::new(
+        &spec,
+        &path,
+        overrides,
+        PathBuf::from("presets"),
+        Box::new(RealPresets),
+    )
+}
+
+fn type_line(app: &mut App, line: &str) -> Vec<Command> {
+    app.update(Action::OpenPrompt);
+    assert_eq!(app.key_mode(), KeyMode::Prompt);
+    for c in line.chars() {
+        assert_eq!(app.update(Action::PromptInput(c)), vec![]);
+    }
+    app.update(Action::PromptSubmit)
+}
+
+fn second_run_lr(spec: &ExperimentSpec) -> f64 {
+    match &spec.problem {
+        Problem::Linear(linear) => linear.runs[1].optimizer.lr,
+        _ => panic!("a linear preset"),
+    }
+}
+
+#[test]
+fn the_prompt_restarts_with_the_override_and_the_status_says_so() {
+    let mut app = real_app("max-margin", vec![]);
+    assert!(app.changed_keys().is_empty());
+    let commands = type_line(&mut app, "runs.2.lr=0.5");
+    let [Command::Restart(spec)] = commands.as_slice() else {
+        panic!("one restart expected, got {commands:?}");
+    };
+    assert_eq!(second_run_lr(spec), 0.5);
+    assert_eq!(app.overlay, Overlay::None);
+    assert_eq!(app.changed_keys(), ["runs.2.lr=0.5"]);
+    assert!(app.restarted.as_deref().unwrap().contains("runs.2.lr=0.5"));
+    // A second change keeps the first; the same key again replaces it.
+    let commands = type_line(&mut app, "runs.1.lr=0.2");
+    assert!(matches!(commands.as_slice(), [Command::Restart(_)]));
+    let commands = type_line(&mut app, "runs.2.lr=0.3");
+    let [Command::Restart(spec)] = commands.as_slice() else {
+        panic!("one restart expected");
+    };
+    assert_eq!(second_run_lr(spec), 0.3);
+    assert_eq!(app.changed_keys(), ["runs.1.lr=0.2", "runs.2.lr=0.3"]);
+    // Another preset opens as written; the start preset again with the command line's only.
+    app.update(Action::LoadBuiltin(1));
+    assert!(app.changed_keys().is_empty());
+}
+
+#[test]
+fn a_refused_line_changes_nothing_and_says_why_in_the_prompt() {
+    let mut app = real_app("max-margin", vec![]);
+    for line in ["runs.2.lrr=0.5", "runs.2.lr=-1", "no equals sign"] {
+        let commands = type_line(&mut app, line);
+        assert_eq!(commands, vec![], "{line}");
+        let Overlay::Prompt(prompt) = &app.overlay else {
+            panic!("the prompt stays open for a fix after {line}");
+        };
+        assert!(prompt.error.is_some(), "{line}");
+        assert!(app.changed_keys().is_empty(), "{line}");
+        app.update(Action::Back);
+        assert_eq!(app.overlay, Overlay::None);
+    }
+    type_line(&mut app, "runs.2.lrr=0.5");
+    let Overlay::Prompt(prompt) = &app.overlay else {
+        panic!("open");
+    };
+    assert!(
+        prompt
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("did you mean `lr`"),
+        "{prompt:?}"
+    );
+    // Typing clears the refusal.
+    app.update(Action::PromptBackspace);
+    let Overlay::Prompt(prompt) = &app.overlay else {
+        panic!("open");
+    };
+    assert_eq!(prompt.error, None);
+}
+
+#[test]
+fn up_and_down_recall_the_lines_entered_before() {
+    let mut app = real_app("max-margin", vec![]);
+    type_line(&mut app, "runs.1.lr=0.2");
+    type_line(&mut app, "runs.2.lrr=1");
+    app.update(Action::Back);
+    app.update(Action::OpenPrompt);
+    let text = |app: &App| match &app.overlay {
+        Overlay::Prompt(prompt) => prompt.text.clone(),
+        other => panic!("prompt expected, got {other:?}"),
+    };
+    app.update(Action::PromptHistory(-1));
+    assert_eq!(text(&app), "runs.2.lrr=1");
+    app.update(Action::PromptHistory(-1));
+    assert_eq!(text(&app), "runs.1.lr=0.2");
+    app.update(Action::PromptHistory(-1));
+    assert_eq!(text(&app), "runs.1.lr=0.2", "the oldest line stays");
+    app.update(Action::PromptHistory(1));
+    assert_eq!(text(&app), "runs.2.lrr=1");
+    app.update(Action::PromptHistory(1));
+    assert_eq!(text(&app), "", "past the newest: an empty line");
+}
+
+#[test]
+fn the_command_lines_overrides_count_as_changes_and_come_back_with_their_preset() {
+    let overrides = vec![Override::parse("runs.2.lr=0.5").unwrap()];
+    let mut app = real_app("max-margin", overrides);
+    assert_eq!(app.changed_keys(), ["runs.2.lr=0.5"]);
+    app.update(Action::LoadBuiltin(2));
+    assert!(app.changed_keys().is_empty());
+    let commands = app.update(Action::LoadBuiltin(0));
+    let [Command::Load(spec)] = commands.as_slice() else {
+        panic!("a load expected");
+    };
+    assert_eq!(second_run_lr(spec), 0.5);
+    assert_eq!(app.changed_keys(), ["runs.2.lr=0.5"]);
+}
+
+#[test]
+fn the_sigma_axis_is_log_when_the_values_span_more_than_a_thousand_and_l_toggles_it() {
+    let mut app = real_app("low-rank", vec![]);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("presets/low-rank.toml");
+    let mut experiment = Experiment::new(implicit_bias::preset::load(&path).unwrap());
+    // At step 0 every σ is about the init's scale: a linear axis.
+    app.apply(WorkerMessage::Report(Box::new(Report {
+        generation: 0,
+        snapshot: experiment.snapshot(),
+        running: true,
+        pace: Pace::Warp,
+        steps_per_second: 0.0,
+        auto_pause: None,
+    })));
+    assert_eq!(app.sigma_axis(), SigmaAxis::Linear);
+    // After the winner has taken all, σ1/σ6 is far above 10³: log.
+    experiment.step(3000);
+    let snapshot = experiment.snapshot();
+    let SnapshotBody::Matrix(matrix) = &snapshot.body else {
+        panic!("matrix");
+    };
+    let values = &matrix.runs[0].singular_values;
+    assert!(values[0] / values[5] > 1e3, "{values:?}");
+    app.apply(WorkerMessage::Report(Box::new(Report {
+        generation: 0,
+        snapshot,
+        running: true,
+        pace: Pace::Warp,
+        steps_per_second: 0.0,
+        auto_pause: None,
+    })));
+    assert_eq!(app.sigma_axis(), SigmaAxis::Log);
+    app.update(Action::ToggleLogAxis);
+    assert_eq!(app.sigma_axis(), SigmaAxis::Linear);
+    app.update(Action::ToggleLogAxis);
+    assert_eq!(app.sigma_axis(), SigmaAxis::Log);
+}
+
+#[test]
+fn r_says_it_restarted_until_the_next_key() {
+    let mut app = app();
+    assert_eq!(app.update(Action::Reset), vec![Command::Reset]);
+    assert!(
+        app.restarted
+            .as_deref()
+            .unwrap()
+            .starts_with("restarted from step 0")
+    );
+    app.update(Action::ToggleZoom);
+    assert_eq!(app.restarted, None);
 }

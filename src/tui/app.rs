@@ -171,6 +171,9 @@ pub struct App {
     pub sigma_axis_choice: Option<SigmaAxis>,
     /// A message the user must see (a preset that failed to load), until the next key.
     pub notice: Option<String>,
+    /// What the last key restarted, said until the next key (`r` at full speed lands back at
+    /// the horizon within a frame, so the picture alone would not show it happened).
+    pub restarted: Option<String>,
     /// The worker's panic message, once it crashed.
     pub crashed: Option<String>,
     /// Where `e` writes its files (`--export-dir`, default the current folder).
@@ -228,6 +231,7 @@ impl App {
             overrides: overrides.clone(),
             sigma_axis_choice: None,
             notice: None,
+            restarted: None,
             crashed: None,
             export_dir: PathBuf::from("."),
             pending_export: None,
@@ -405,6 +409,7 @@ impl App {
         ) {
             self.notice = None;
             self.export_note = None;
+            self.restarted = None;
         }
         match action {
             Action::TogglePause => {
@@ -433,6 +438,7 @@ impl App {
                 // The old picture stays until the fresh one arrives (within a frame): no flicker.
                 // The worker keeps the pace in force, so a reset at warp replays the log clock.
                 self.paused = false;
+                self.restarted = Some(format!("restarted from step 0 at {}", self.speed_label()));
                 vec![Command::Reset]
             }
             Action::OpenPrompt => {
@@ -655,6 +661,7 @@ impl App {
         });
         match outcome {
             Ok((spec, overrides)) => {
+                self.restarted = Some(format!("restarted from step 0 with {line}"));
                 self.overrides = overrides;
                 self.overlay = Overlay::None;
                 self.show_changed_spec(&spec);

@@ -156,6 +156,9 @@ fn banner(app: &App, theme: Theme) -> Option<(String, Style)> {
         Some(Err(message)) => return Some((format!("export failed: {message}"), theme.bad())),
         None => {}
     }
+    if let Some(text) = &app.restarted {
+        return Some((text.clone(), theme.note()));
+    }
     match app.auto_pause() {
         Some(AutoPause::Horizon(step)) => Some((
             format!("paused at the preset's horizon (step {step}): space runs on, r resets"),
