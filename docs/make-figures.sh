@@ -11,5 +11,5 @@ for preset in presets/*.toml; do
     "$bin" run "$preset" --svg "docs/$name.svg" > /dev/null
     echo "docs/$name.svg"
 done
-"$bin" snapshot max-margin --steps 3000 > docs/dashboard.txt
+"$bin" snapshot max-margin --steps 3000 --size 100x30 > docs/dashboard.txt
 echo docs/dashboard.txt
