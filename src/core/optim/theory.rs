@@ -29,6 +29,17 @@ impl OptimizerSpec {
             OptimizerKind::Adam | OptimizerKind::RmsProp | OptimizerKind::Adagrad => None,
         }
     }
+
+    /// True when this run's direction provably tends to the ℓ2 max-margin at rate 1/ln t
+    /// (Soudry et al. 2018 for GD, Nacson et al. 2019 for SGD, Gunasekar et al. 2018 for
+    /// heavy-ball momentum): the dashboard fits its C/ln t curve through such runs only.
+    #[must_use]
+    pub fn follows_log_rate(&self) -> bool {
+        matches!(
+            self.kind,
+            OptimizerKind::Gd | OptimizerKind::Sgd | OptimizerKind::Momentum
+        )
+    }
 }
 
 #[cfg(test)]

@@ -20,21 +20,10 @@ use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph, Wrap};
 use super::super::theme::Theme;
 use super::axis::{braille, decade_axis, log_time_axis};
 use crate::core::experiment::{LinearRunSnapshot, LinearSnapshot, angle_degrees};
-use crate::core::optim::OptimizerKind;
 use crate::core::reference::{MarginNorm, MaxMarginReference};
 
 /// The label of the dotted theory curve.
 pub const THEORY_LABEL: &str = "┈ ∝ 1/ln t";
-
-/// Optimizers whose direction provably tends to the ℓ2 max-margin at rate 1/ln t (Soudry et
-/// al. 2018 for GD, Nacson et al. 2019 for SGD, Gunasekar et al. 2018 for heavy-ball momentum).
-#[must_use]
-pub fn follows_log_rate(kind: OptimizerKind) -> bool {
-    matches!(
-        kind,
-        OptimizerKind::Gd | OptimizerKind::Sgd | OptimizerKind::Momentum
-    )
-}
 
 /// One run's curves: (log₁₀ t, log₁₀ gap) for the angle and, when its target is ℓ2, the margin.
 #[derive(Debug, Default)]
@@ -148,7 +137,7 @@ fn theory_points(
         .zip(series)
         .filter(|(run, _)| {
             run.status.is_ok()
-                && follows_log_rate(run.optimizer.kind)
+                && run.optimizer.follows_log_rate()
                 && target(run) == MarginNorm::L2
         })
         .filter_map(|(_, s)| s.angle.last().copied())
