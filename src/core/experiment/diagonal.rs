@@ -21,7 +21,7 @@ use crate::core::history::{History, Spacing};
 use crate::core::linalg::norm2;
 use crate::core::optim::OptimizerSpec;
 use crate::core::reference::{
-    InterpolationError, implicit_target, min_l1_interpolant, min_l2_interpolant,
+    InterpolationError, effective_target, implicit_target, min_l1_interpolant, min_l2_interpolant,
 };
 
 use super::Engine;
@@ -231,6 +231,95 @@ pub struct DiagonalReferences {
     pub min_l2: Result<Vec<f64>, InterpolationError>,
 }
 
+/// What a depth-2 run's own finite steps have done to its start, per coordinate: each step of a
+/// rule that [multiplies the factors](OptimizerSpec::multiplies_diagonal_factors) takes u to
+/// u(1 − x) and v to v(1 + x), so w = 2α∞² sinh(δ − 2Σx) with
+/// ln α∞² = ln α² + Σ ln|1 − x²| and δ = Σ (ln|1 − x| − ln|1 + x| + 2x): an init that shrinks
+/// with large steps and noise, and a linear tilt. x is read off the step itself (1 − u'/u), so
+/// whatever gradient the step used (a batch, noisy labels) is accounted for.
+#[derive(Debug, Clone)]
+struct StepFactors {
+    /// ln α∞ⱼ².
+    log_alpha_squared: Vec<f64>,
+    /// δⱼ.
+    delta: Vec<f64>,
+    /// (u, v) before the step being taken.
+    before: Vec<f64>,
+    /// The first step with some |x| ≥ 1 (a factor flipped sign or was zeroed).
+    flipped: Option<u64>,
+}
+
+impl StepFactors {
+    fn new(init_scale: f64, dim: usize) -> Self {
+        Self {
+            log_alpha_squared: vec![2.0 * init_scale.ln(); dim],
+            delta: vec![0.0; dim],
+            before: vec![0.0; 2 * dim],
+            flipped: None,
+        }
+    }
+
+    /// Takes in step `step`, which moved `before` to `after` (both the flat (u, v)).
+    fn take(&mut self, step: u64, after: &[f64]) {
+        let dim = self.delta.len();
+        for j in 0..dim {
+            let (u, v) = (self.before[j], self.before[dim + j]);
+            // From u, unless a step zeroed it; v then still carries x.
+            let x = if u == 0.0 {
+                after[dim + j] / v - 1.0
+            } else {
+                1.0 - after[j] / u
+            };
+            if x.abs() >= 1.0 && self.flipped.is_none() {
+                self.flipped = Some(step);
+            }
+            self.log_alpha_squared[j] += log_abs_one_minus_square(x);
+            self.delta[j] += tilt(x);
+        }
+    }
+
+    /// α∞ per coordinate.
+    fn alpha(&self) -> Vec<f64> {
+        self.log_alpha_squared
+            .iter()
+            .map(|l| (0.5 * l).exp())
+            .collect()
+    }
+}
+
+/// ln|1 − x²|, accurate for small x.
+fn log_abs_one_minus_square(x: f64) -> f64 {
+    let square = x * x;
+    if square < 1.0 {
+        (-square).ln_1p()
+    } else {
+        (square - 1.0).ln()
+    }
+}
+
+/// ln|1 − x| − ln|1 + x| + 2x = −2(atanh x − x) for |x| < 1, accurate for small x (a series
+/// where the difference would cancel).
+fn tilt(x: f64) -> f64 {
+    if x.abs() < 0.25 {
+        // atanh x − x = Σ_{k≥1} x^{2k+1}/(2k+1); terms shrink by x² ≤ 1/16.
+        let square = x * x;
+        let mut power = x * square;
+        let mut sum = 0.0_f64;
+        let mut k = 3.0;
+        while power.abs() > f64::EPSILON * 1e-3 * sum.abs().max(f64::MIN_POSITIVE) {
+            sum += power / k;
+            power *= square;
+            k += 2.0;
+            if k > 60.0 {
+                break;
+            }
+        }
+        -2.0 * sum
+    } else {
+        (1.0 - x).abs().ln() - (1.0 + x).abs().ln() + 2.0 * x
+    }
+}
+
 /// One run: its spec, its own model buffers, its state, its exact target and its history.
 struct DiagonalRun {
     spec: DiagonalRunSpec,
@@ -243,6 +332,9 @@ struct DiagonalRun {
     history: History,
     /// Whether the last convergence check found the run at a minimiser.
     was_at_minimiser: bool,
+    /// Depth-2 runs whose steps multiply the factors: what those steps did (see
+    /// [`StepFactors`]); `None` where no exact finite-step target is known.
+    factors: Option<StepFactors>,
 }
 
 /// The running diagonal experiment: the data (shared by the runs' models), the runs and the
@@ -283,6 +375,8 @@ impl DiagonalExperiment {
                         DIAGONAL_HISTORY_CAPACITY,
                         Spacing::Log { per_decade: 60.0 },
                     ),
+                    factors: (run.depth == 2 && run.optimizer.multiplies_diagonal_factors())
+                        .then(|| StepFactors::new(run.init_scale, problem.data.dim)),
                     spec: run.clone(),
                     was_at_minimiser: false,
                 }
@@ -302,10 +396,23 @@ impl DiagonalExperiment {
             .iter()
             .map(|run| {
                 let w = run.model.weights(run.spec.depth, &run.state.params);
+                let effective = run.factors.as_ref().map(|factors| EffectiveTarget {
+                    alpha: factors.alpha(),
+                    weights: effective_target(
+                        &self.data,
+                        &factors.log_alpha_squared,
+                        &factors.delta,
+                    )
+                    .map(|t| t.weights),
+                    flipped: factors.flipped,
+                });
                 let distances = DiagonalDistances {
                     min_l1: relative_distance_to(&w, &self.references.min_l1),
                     min_l2: relative_distance_to(&w, &self.references.min_l2),
                     implicit: relative_distance_to(&w, &run.implicit),
+                    effective: effective
+                        .as_ref()
+                        .and_then(|e| relative_distance_to(&w, &e.weights)),
                 };
                 DiagonalRunSnapshot {
                     optimizer: run.spec.optimizer.clone(),
@@ -315,6 +422,7 @@ impl DiagonalExperiment {
                     l1_norm: w.iter().map(|v| v.abs()).sum(),
                     l2_norm: norm2(&w),
                     implicit: run.implicit.clone(),
+                    effective,
                     distances,
                     status: run.state.status,
                     history: run.history.clone(),
@@ -364,7 +472,13 @@ fn step_run(references: &DiagonalReferences, run: &mut DiagonalRun, start: u64, 
             run.state.status = RunStatus::Diverged { step };
             break;
         }
+        if let Some(factors) = &mut run.factors {
+            factors.before.copy_from_slice(&run.state.params);
+        }
         run.state.apply(step, None);
+        if let Some(factors) = &mut run.factors {
+            factors.take(step, &run.state.params);
+        }
         check_convergence(run, step);
         let diverged = matches!(run.state.status, RunStatus::Diverged { .. });
         if !diverged && run.history.wants(step) {
@@ -480,6 +594,19 @@ pub struct DiagonalDistances {
     pub min_l2: Option<f64>,
     /// To this run's implicit target.
     pub implicit: Option<f64>,
+    /// To this run's effective (finite-step) target, where one is known.
+    pub effective: Option<f64>,
+}
+
+/// A depth-2 run's exact finite-step target: where its own steps, not gradient flow, take it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EffectiveTarget {
+    /// α∞ per coordinate: the init the run has effectively started from (|u v|^½ now).
+    pub alpha: Vec<f64>,
+    /// argmin Σⱼ α∞ⱼ² q(wⱼ/α∞ⱼ²) − δⱼwⱼ s.t. Xw = y, or why it is missing.
+    pub weights: Result<Vec<f64>, InterpolationError>,
+    /// The first step that flipped or zeroed a factor (some |x| ≥ 1), if any.
+    pub flipped: Option<u64>,
 }
 
 /// One diagonal run's state.
@@ -501,6 +628,9 @@ pub struct DiagonalRunSnapshot {
     pub l2_norm: f64,
     /// This run's exact target argmin Q_α(w) s.t. Xw = y, or why it is missing.
     pub implicit: Result<Vec<f64>, InterpolationError>,
+    /// Its exact finite-step target, for depth-2 runs whose steps multiply the factors;
+    /// `None` where no exact target is known (deeper runs, momentum, adaptive, sign…).
+    pub effective: Option<EffectiveTarget>,
     /// Relative distances to the references.
     pub distances: DiagonalDistances,
     /// Moving, frozen, converged or diverged.

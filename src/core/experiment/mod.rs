@@ -19,7 +19,7 @@ mod run;
 pub use self::diagonal::{
     DIAGONAL_HISTORY_CAPACITY, DIAGONAL_HISTORY_FIELDS, DiagonalDistances, DiagonalModel,
     DiagonalProblem, DiagonalReferences, DiagonalRunSnapshot, DiagonalRunSpec, DiagonalSnapshot,
-    relative_distance,
+    EffectiveTarget, relative_distance,
 };
 pub use self::linear::{
     Layout, LinearProblem, LinearReference, LinearRunSnapshot, LinearRunSpec, LinearSnapshot,

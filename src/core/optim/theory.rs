@@ -30,6 +30,25 @@ impl OptimizerSpec {
         }
     }
 
+    /// True when each of this rule's steps on a depth-2 diagonal network w = u² − v² multiplies
+    /// u by (1 − x) and v by (1 + x) coordinatewise with x a multiple of Xᵀ(·): plain gradient
+    /// steps (full batch or mini-batch, any schedule) and normalized ones. Then the run has an
+    /// exact finite-step target (see `reference::effective_target`); momentum, adaptive, sign,
+    /// coordinate and mirror steps do not keep that form.
+    #[must_use]
+    pub fn multiplies_diagonal_factors(&self) -> bool {
+        match self.kind {
+            OptimizerKind::Gd | OptimizerKind::Normalized => true,
+            OptimizerKind::Sgd | OptimizerKind::Momentum => self.momentum == 0.0,
+            OptimizerKind::Adam
+            | OptimizerKind::RmsProp
+            | OptimizerKind::Adagrad
+            | OptimizerKind::Sign
+            | OptimizerKind::Coordinate
+            | OptimizerKind::Mirror => false,
+        }
+    }
+
     /// True when this run's direction provably tends to the ℓ2 max-margin at rate 1/ln t
     /// (Soudry et al. 2018 for GD, Nacson et al. 2019 for SGD, Gunasekar et al. 2018 for
     /// heavy-ball momentum): the dashboard fits its C/ln t curve through such runs only.

@@ -22,8 +22,8 @@ mod svd;
 pub use margin::{Exponent, MarginNorm, MaxMarginReference, ReferenceError, max_margin, separable};
 pub use nuclear::{NuclearReference, min_nuclear_norm};
 pub use sparse::{
-    ImplicitTarget, InterpolationError, MinL1Interpolant, implicit_target, min_l1_interpolant,
-    min_l2_interpolant,
+    ImplicitTarget, InterpolationError, MinL1Interpolant, effective_target, implicit_target,
+    min_l1_interpolant, min_l2_interpolant,
 };
 
 /// Plain ‖a‖₂ = √(Σ aᵢ²). Deliberately not [`crate::core::experiment::norm2`], which rescales

@@ -220,15 +220,18 @@ pub struct ImplicitTarget {
 
 /// The dual potential of one depth: Φ, φ = Φ' and φ' per coordinate z = (Xᵀν)ⱼ.
 #[derive(Debug, Clone, Copy)]
-enum Potential {
+enum Potential<'a> {
     /// D = 2: Φ(z) = 2α² cosh z, written as e^{z + c} + e^{−z + c} with c = ln α² so that a tiny
     /// α neither underflows α² nor overflows cosh z (z reaches ln(|w|/α²)).
     Exponential { log_alpha_squared: f64 },
+    /// D = 2 after finite steps (see [`effective_target`]): Φⱼ(z) = e^{z + upⱼ} + e^{−z + downⱼ},
+    /// upⱼ = ln α∞ⱼ² + δⱼ and downⱼ = ln α∞ⱼ² − δⱼ, so φⱼ(z) = 2α∞ⱼ² sinh(δⱼ + z).
+    Shifted { up: &'a [f64], down: &'a [f64] },
     /// D ≥ 3: Φ(z) = α^D ((D−2)/2) [(1 − z)^{−2/(D−2)} + (1 + z)^{−2/(D−2)}] on |z| < 1.
     Power { scale: f64, depth: f64 },
 }
 
-impl Potential {
+impl Potential<'_> {
     fn new(init_scale: f64, depth: u32) -> Self {
         if depth == 2 {
             Potential::Exponential {
@@ -242,12 +245,17 @@ impl Potential {
         }
     }
 
-    /// (Φ(z), φ(z), φ'(z)); Φ = +∞ outside the domain.
-    fn eval(self, z: f64) -> (f64, f64, f64) {
+    /// (Φ(z), φ(z), φ'(z)) of coordinate `j`; Φ = +∞ outside the domain.
+    fn eval(self, j: usize, z: f64) -> (f64, f64, f64) {
         match self {
             Potential::Exponential { log_alpha_squared } => {
                 let up = (z + log_alpha_squared).exp();
                 let down = (-z + log_alpha_squared).exp();
+                (up + down, up - down, up + down)
+            }
+            Potential::Shifted { up, down } => {
+                let up = (z + up[j]).exp();
+                let down = (-z + down[j]).exp();
                 (up + down, up - down, up + down)
             }
             Potential::Power { scale, depth } => {
@@ -271,7 +279,7 @@ impl Potential {
     /// Largest t ≤ 1 keeping z + t·dz strictly inside the domain (a fraction 0.99 of the way).
     fn step_limit(self, z: &[f64], dz: &[f64]) -> f64 {
         match self {
-            Potential::Exponential { .. } => 1.0,
+            Potential::Exponential { .. } | Potential::Shifted { .. } => 1.0,
             Potential::Power { .. } => z
                 .iter()
                 .zip(dz)
@@ -293,7 +301,7 @@ struct DualPoint {
 }
 
 impl DualPoint {
-    fn at(data: &RegressionData, potential: Potential, nu: Vec<f64>) -> Self {
+    fn at(data: &RegressionData, potential: Potential<'_>, nu: Vec<f64>) -> Self {
         let z = transpose_times(data, &nu);
         let mut value = -nu
             .iter()
@@ -303,7 +311,7 @@ impl DualPoint {
         let mut weights = vec![0.0; data.dim];
         let mut curvature = vec![0.0; data.dim];
         for j in 0..data.dim {
-            let (phi_integral, phi, phi_slope) = potential.eval(z[j]);
+            let (phi_integral, phi, phi_slope) = potential.eval(j, z[j]);
             value += phi_integral;
             weights[j] = phi;
             curvature[j] = phi_slope;
@@ -336,7 +344,65 @@ pub fn implicit_target(
 ) -> Result<ImplicitTarget, InterpolationError> {
     min_l2_interpolant(data)?;
     let potential = Potential::new(init_scale, depth.max(2));
-    let mut point = DualPoint::at(data, potential, vec![0.0; data.len()]);
+    solve_dual(data, potential, vec![0.0; data.len()]).map_err(|residual| {
+        InterpolationError::SolverFailed(format!(
+            "implicit target (α = {init_scale}, D = {depth}): Newton stalled at residual \
+             {residual:.2e} of the data's scale"
+        ))
+    })
+}
+
+/// The exact limit of a depth-2 diagonal network trained with finite steps whose every update
+/// multiplies u by (1 − x) and v by (1 + x) coordinatewise, x ∈ range(Xᵀ) (GD, SGD, label
+/// noise, any step-size schedule, normalized GD): argmin Σⱼ α∞ⱼ² q(wⱼ/α∞ⱼ²) − δⱼwⱼ s.t.
+/// Xw = y, i.e. w = 2α∞² sinh(δ + Xᵀν) with Xw = y. `log_alpha_squared` is ln α∞ⱼ² (ln α² plus
+/// Σ ln|1 − x²| over the steps taken) and `delta` is δⱼ = Σ (ln|1 − x| − ln|1 + x| + 2x), both per
+/// coordinate.
+///
+/// # Errors
+/// As [`implicit_target`]; also `SolverFailed` when a coordinate's α∞ or δ is not finite (a
+/// step with x = ±1 zeroed a factor).
+pub fn effective_target(
+    data: &RegressionData,
+    log_alpha_squared: &[f64],
+    delta: &[f64],
+) -> Result<ImplicitTarget, InterpolationError> {
+    min_l2_interpolant(data)?;
+    let up: Vec<f64> = log_alpha_squared
+        .iter()
+        .zip(delta)
+        .map(|(a, d)| a + d)
+        .collect();
+    let down: Vec<f64> = log_alpha_squared
+        .iter()
+        .zip(delta)
+        .map(|(a, d)| a - d)
+        .collect();
+    if up.len() != data.dim || up.iter().chain(&down).any(|v| !v.is_finite()) {
+        return Err(InterpolationError::SolverFailed(
+            "effective target: a factor was zeroed (a step with x = ±1), so α∞ is 0 there"
+                .to_owned(),
+        ));
+    }
+    let potential = Potential::Shifted {
+        up: &up,
+        down: &down,
+    };
+    solve_dual(data, potential, vec![0.0; data.len()]).map_err(|residual| {
+        InterpolationError::SolverFailed(format!(
+            "effective target: Newton stalled at residual {residual:.2e} of the data's scale"
+        ))
+    })
+}
+
+/// Damped Newton on the dual F(ν) = Σⱼ Φⱼ((Xᵀν)ⱼ) − νᵀy from `start` (see [`implicit_target`]);
+/// on failure, the residual ‖Xw − y‖ it stalled at, relative to the data's scale.
+fn solve_dual(
+    data: &RegressionData,
+    potential: Potential<'_>,
+    start: Vec<f64>,
+) -> Result<ImplicitTarget, f64> {
+    let mut point = DualPoint::at(data, potential, start);
     let design = data.design();
     let mut previous_residual = f64::INFINITY;
     for iteration in 0..MAX_NEWTON_ITERATIONS {
@@ -389,11 +455,7 @@ pub fn implicit_target(
     if norm2(&point.gradient) <= INTERPOLATION_TOLERANCE * scale {
         Ok(finish(point, MAX_NEWTON_ITERATIONS))
     } else {
-        Err(InterpolationError::SolverFailed(format!(
-            "implicit target (α = {init_scale}, D = {depth}): Newton stalled at residual {:.2e} \
-             of the data's scale",
-            norm2(&point.gradient) / scale
-        )))
+        Err(norm2(&point.gradient) / scale)
     }
 }
 

@@ -136,9 +136,7 @@ fn theory_points(
         .iter()
         .zip(series)
         .filter(|(run, _)| {
-            run.status.is_ok()
-                && run.optimizer.follows_log_rate()
-                && target(run) == MarginNorm::L2
+            run.status.is_ok() && run.optimizer.follows_log_rate() && target(run) == MarginNorm::L2
         })
         .filter_map(|(_, s)| s.angle.last().copied())
         .max_by(|a, b| a.1.total_cmp(&b.1))
