@@ -64,8 +64,9 @@ struct Cli {
 #[derive(Debug, Args)]
 struct Sets {
     /// Change a preset key without editing the file, e.g. `runs.2.lr=0.01` (runs from 1),
-    /// `model.init_scale=1e-3`, `runs.1.init=[1.0,2.0]`; repeatable. The value is TOML; a bare
-    /// word that is not TOML is text.
+    /// `runs.*.init_scale=1e-3` (every run), `runs.1.init=[1.0,2.0]`; repeatable. The value is
+    /// TOML; a bare word that is not TOML is text. A `[model]` key every run sets for itself is
+    /// refused (it would change nothing).
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = Override::parse)]
     set: Vec<Override>,
 }
@@ -147,7 +148,7 @@ enum Command {
 struct SweepArgs {
     /// A .toml path or a preset name.
     preset: String,
-    /// A swept key and its values, e.g. `model.init_scale=1e-3,1e-2,0.1,1`; values split at
+    /// A swept key and its values, e.g. `runs.*.init_scale=1e-3,1e-2,0.1,1`; values split at
     /// commas outside brackets and quotes. Repeatable: the grid is the product, the first
     /// `--set` varying slowest. A single value is a plain override.
     #[arg(long = "set", value_name = "KEY=V1,V2,...", value_parser = Axis::parse)]

@@ -310,3 +310,82 @@ fn a_diagonal_sweep_has_the_distance_columns() {
     assert!(distance(first_runs[0], "min-l1") < distance(first_runs[0], "min-l2"));
     assert!(distance(first_runs[1], "min-l2") < distance(first_runs[1], "min-l1"));
 }
+
+/// The column index of `name` in a CSV header line.
+fn column(header: &str, name: &str) -> usize {
+    header
+        .split(',')
+        .position(|c| c == name)
+        .unwrap_or_else(|| panic!("no column {name} in {header}"))
+}
+
+/// A `[model]` key that every run of `large-init` sets for itself would change nothing: the
+/// sweep is refused with the per-run fix, and the fix sweeps, with a varying `init_scale`
+/// column that holds the values asked for.
+#[test]
+fn a_shadowed_model_key_is_refused_and_runs_star_sweeps_every_run() {
+    let refused = implicit_bias(&[
+        "sweep",
+        "large-init",
+        "--set",
+        "model.init_scale=1e-3,1e-2",
+        "--steps",
+        "5",
+    ]);
+    assert_eq!(refused.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("every run sets its own init_scale")
+            && message.contains("runs.*.init_scale=1e-3"),
+        "{message}"
+    );
+    assert!(refused.stdout.is_empty());
+    let csv = success(&[
+        "sweep",
+        "large-init",
+        "--set",
+        "runs.*.init_scale=1e-3,1e-2",
+        "--steps",
+        "5",
+    ]);
+    let mut lines = csv.lines();
+    let header = lines.next().unwrap();
+    let (scale, depth, loss) = (
+        column(header, "init_scale"),
+        column(header, "depth"),
+        column(header, "train_loss"),
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let scales: Vec<f64> = rows.iter().map(|r| r[scale].parse().unwrap()).collect();
+    assert_eq!(scales, [1e-3, 1e-3, 1e-2, 1e-2], "{csv}");
+    assert!(rows.iter().all(|r| r[depth] == "2"));
+    assert_ne!(
+        rows[0][loss], rows[2][loss],
+        "the override reached the runs"
+    );
+}
+
+/// Every row carries its run's options, the same columns whatever the rule: Adam's betas and
+/// eps where it has them, empty cells for GD.
+#[test]
+fn sweep_rows_carry_each_runs_options() {
+    let csv = success(&["sweep", "sgd-vs-adam", "--steps", "3"]);
+    let mut lines = csv.lines();
+    let header = lines.next().unwrap().to_owned();
+    let rows: Vec<String> = lines.map(str::to_owned).collect();
+    let eps = column(&header, "eps");
+    let optimizer = column(&header, "optimizer");
+    for row in &rows {
+        // betas is quoted ("[0.9,0.999]"), so split after unquoting it.
+        let cells: Vec<String> = row
+            .replace("\"[0.9,0.999]\"", "betas")
+            .split(',')
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(cells.len(), header.split(',').count(), "{row}");
+        match cells[optimizer].as_str() {
+            "adam" => assert_eq!(cells[eps], "1e-8", "{row}"),
+            _ => assert_eq!(cells[eps], "", "{row}"),
+        }
+    }
+}

@@ -231,7 +231,11 @@ pub(super) fn sweep_rows(s: &DiagonalSnapshot) -> Vec<RunRow> {
                 (format!("distance_{MIN_L2}"), r.distances.min_l2),
                 (format!("distance_{IMPLICIT}"), r.distances.implicit),
             ];
-            RunRow::new(&r.optimizer, r.status, metrics)
+            let setup = vec![
+                ("init_scale".to_owned(), format!("{:?}", r.init_scale)),
+                ("depth".to_owned(), r.depth.to_string()),
+            ];
+            RunRow::new(&r.optimizer, setup, r.status, metrics)
         })
         .collect()
 }

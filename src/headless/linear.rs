@@ -249,7 +249,8 @@ pub(super) fn sweep_rows(s: &LinearSnapshot) -> Vec<RunRow> {
                 let angle = r.angles.iter().find(|(n, _)| n == norm).map(|(_, a)| *a);
                 metrics.push((format!("angle_{}", norm.name()), angle));
             }
-            RunRow::new(&r.optimizer, r.status, metrics)
+            let setup = Vec::new();
+            RunRow::new(&r.optimizer, setup, r.status, metrics)
         })
         .collect()
 }

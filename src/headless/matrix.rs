@@ -246,7 +246,11 @@ pub(super) fn sweep_rows(s: &MatrixSnapshot) -> Vec<RunRow> {
                 ("nuclear_norm".to_string(), Some(r.nuclear_norm)),
                 ("effective_rank".to_string(), Some(r.effective_rank)),
             ];
-            RunRow::new(&r.optimizer, r.status, metrics)
+            let setup = vec![
+                ("init_scale".to_owned(), format!("{:?}", r.init_scale)),
+                ("depth".to_owned(), r.depth.to_string()),
+            ];
+            RunRow::new(&r.optimizer, setup, r.status, metrics)
         })
         .collect()
 }

@@ -9,7 +9,9 @@
 //! jobs) can split a grid, and `merge` puts the shards back together.
 //!
 //! The columns: `point`, one per swept key (as given), `seed`, `run`, `label`, `optimizer`, `lr`,
-//! the kind's final metrics (each kind's headless module names them in its `sweep_rows`),
+//! the run's effective set-up (`init_scale` and `depth` for matrix and diagonal runs, then every
+//! optimizer option in [`OPTION_COLUMNS`], empty where the rule has no such option), so a
+//! row always says what was run whatever was swept; then the kind's final metrics (each kind's headless module names them in its `sweep_rows`),
 //! `status`, `status_step`.
 
 use std::borrow::Cow;
@@ -21,7 +23,7 @@ use rayon::prelude::*;
 
 use super::{HeadlessError, csv_write_error, diagonal, linear, matrix};
 use crate::core::experiment::{Experiment, ExperimentSpec, RunStatus, SnapshotBody};
-use crate::core::optim::OptimizerSpec;
+use crate::core::optim::{HyperValue, OptimizerSpec};
 use crate::preset::{self, Override};
 
 /// One swept key and its values, from `--set KEY=V1,V2,...`.
@@ -158,11 +160,28 @@ struct Point {
     steps: u64,
 }
 
+/// The optimizer options every sweep row has a column for, in this order (the preset keys of
+/// [`OptimizerSpec::hyper_parameters`]): the same header whatever the rules of the runs.
+pub const OPTION_COLUMNS: [&str; 9] = [
+    "schedule",
+    "betas",
+    "eps",
+    "momentum",
+    "nesterov",
+    "alpha",
+    "normalize",
+    "p",
+    "batch",
+];
+
 /// One run of one point at the end: the columns every kind shares, then its own metrics.
 pub(super) struct RunRow {
     label: String,
     optimizer: &'static str,
     lr: f64,
+    /// The run's set-up beyond its optimizer (`init_scale`, `depth`) and every option of
+    /// [`OPTION_COLUMNS`], as (column, cell); an empty cell where it does not apply.
+    setup: Vec<(String, String)>,
     /// The kind's final metrics, named as the CSV header names them; `None` is an empty cell.
     metrics: Vec<(String, Option<f64>)>,
     status: RunStatus,
@@ -170,19 +189,43 @@ pub(super) struct RunRow {
 
 impl RunRow {
     /// A row for a run with `optimizer` that ended with `status`; `label` is the optimizer's
-    /// label until runs get labels of their own.
+    /// label until runs get labels of their own. `setup` is the kind's own set-up columns
+    /// (`init_scale`, `depth`), before the optimizer's options.
     pub(super) fn new(
         optimizer: &OptimizerSpec,
+        setup: Vec<(String, String)>,
         status: RunStatus,
         metrics: Vec<(String, Option<f64>)>,
     ) -> Self {
+        let options = optimizer.hyper_parameters();
+        let mut setup = setup;
+        for column in OPTION_COLUMNS {
+            let cell = options
+                .iter()
+                .find(|(name, _)| *name == column)
+                .map_or_else(String::new, |(_, value)| option_cell(*value));
+            setup.push((column.to_owned(), cell));
+        }
         Self {
             label: optimizer.label(),
             optimizer: optimizer.kind.name(),
             lr: optimizer.lr,
+            setup,
             metrics,
             status,
         }
+    }
+}
+
+/// An option's value as a CSV cell: numbers in shortest round-trip form, Adam's betas as
+/// `[b1,b2]` (quoted by the writer).
+fn option_cell(value: HyperValue) -> String {
+    match value {
+        HyperValue::Number(x) => format!("{x:?}"),
+        HyperValue::Pair(a, b) => format!("[{a:?},{b:?}]"),
+        HyperValue::Flag(on) => on.to_string(),
+        HyperValue::Count(n) => n.to_string(),
+        HyperValue::Text(text) => text.to_owned(),
     }
 }
 
@@ -308,6 +351,9 @@ fn header(options: &SweepOptions, points: &[Point]) -> Result<String, HeadlessEr
     header.push_str(",seed,run,label,optimizer,lr");
     let experiment = Experiment::final_state_only(first.spec.clone());
     if let Some(row) = run_rows(&experiment).first() {
+        for (name, _) in &row.setup {
+            write!(header, ",{name}").ok();
+        }
         for (name, _) in &row.metrics {
             write!(header, ",{name}").ok();
         }
@@ -347,6 +393,9 @@ fn csv_row(point: &Point, run: usize, row: &RunRow) -> String {
         row.lr
     )
     .ok();
+    for (_, cell) in &row.setup {
+        write!(line, ",{}", csv_field(cell)).ok();
+    }
     for (_, value) in &row.metrics {
         line.push(',');
         if let Some(v) = value {

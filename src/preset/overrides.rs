@@ -7,14 +7,22 @@
 //! `--set` argument and the key instead of a line of the file.
 //!
 //! Keys are dotted paths into the preset (`seed`, `data.per_class`, `model.init_scale`,
-//! `runs.2.lr` with runs numbered from 1, as on screen). A value is TOML (`1e-3`, `[1.0, 2.0]`,
-//! `"adam"`); a bare word that is not TOML (`adam`, `data/m.csv`) is taken as a string.
+//! `runs.2.lr` with runs numbered from 1, as on screen, `runs.*.lr` for every run). A value is
+//! TOML (`1e-3`, `[1.0, 2.0]`, `"adam"`); a bare word that is not TOML (`adam`, `data/m.csv`) is
+//! taken as a string.
+//!
+//! No override is a no-op: a `[model]` key that runs may also set for themselves (derived from
+//! the two tables' types, see [`shadowed_keys`]) is refused when every run sets its own, since
+//! the section's value would then reach none of them. This lives here, where every entry point
+//! (`run`, `check`, `snapshot`, `sweep` and the dashboard, all through `load_with`) passes.
 
 use std::borrow::Cow;
 use std::ops::Range;
 
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
+
+use super::raw::{RawModel, RawRun};
 
 /// One `--set KEY=VALUE` argument, split but not yet applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,7 +46,7 @@ impl Override {
             }),
             _ => Err(format!(
                 "`{argument}` is not KEY=VALUE; write e.g. runs.1.lr=0.01 or \
-                 model.init_scale=1e-3"
+                 runs.*.init_scale=1e-3"
             )),
         }
     }
@@ -78,11 +86,11 @@ pub(super) fn source_with(file: &str, overrides: &[Override]) -> (String, Vec<Se
     (source, regions)
 }
 
-/// `runs.2.lr` as the checks name it: `runs[2].lr`.
+/// `runs.2.lr` as the checks name it: `runs[2].lr` (and `runs.*.lr` as `runs[*].lr`).
 fn checked_name(dotted: &str) -> String {
     let mut name = String::new();
     for segment in dotted.split('.') {
-        if !name.is_empty() && segment.parse::<usize>().is_ok() {
+        if !name.is_empty() && (segment == EVERY || segment.parse::<usize>().is_ok()) {
             name.push('[');
             name.push_str(segment);
             name.push(']');
@@ -105,7 +113,8 @@ pub(super) struct SetError {
 }
 
 /// Applies every override, in order, to the document parsed from `source` (see
-/// [`source_with`]); later overrides of the same key win.
+/// [`source_with`]); later overrides of the same key win. Then refuses any override of a
+/// `[model]` key that every run sets for itself (see [`shadowed_keys`]).
 pub(super) fn apply<'i>(
     document: &mut DeTable<'i>,
     source: &'i str,
@@ -120,7 +129,101 @@ pub(super) fn apply<'i>(
         let key_span = region.bytes.start..region.bytes.start + key.len();
         set(document, key, key_span, value).map_err(|message| SetError { index, message })?;
     }
+    refuse_shadowed(document, source, regions)
+}
+
+/// The list entry that stands for every entry: `runs.*.lr`.
+const EVERY: &str = "*";
+
+/// The `[model]` keys a run may also set for itself: the fields the two tables' types share
+/// (`init_scale`, `init` and `depth` today), read from their serde derives so a key added to
+/// both is covered without editing a list.
+pub(super) fn shadowed_keys() -> Vec<&'static str> {
+    let runs = struct_fields::<RawRun>();
+    struct_fields::<RawModel>()
+        .iter()
+        .copied()
+        .filter(|key| runs.contains(key))
+        .collect()
+}
+
+/// Refuses an override of `model.KEY` when every run (after all overrides) sets its own `KEY`:
+/// the section's value would reach no run, so the override would change nothing.
+fn refuse_shadowed(
+    document: &DeTable<'_>,
+    source: &str,
+    regions: &[SetRegion],
+) -> Result<(), SetError> {
+    let Some(DeValue::Array(runs)) = document.get("runs").map(Spanned::get_ref) else {
+        return Ok(());
+    };
+    let shadowed = shadowed_keys();
+    for (index, region) in regions.iter().enumerate() {
+        let text = &source[region.bytes.clone()];
+        let (key, value) = text.split_once('=').unwrap_or((text, ""));
+        let Some(("model", field)) = key.split_once('.') else {
+            continue;
+        };
+        if !shadowed.contains(&field) || runs.is_empty() {
+            continue;
+        }
+        let sets_it = |run: &Spanned<DeValue<'_>>| match run.get_ref() {
+            DeValue::Table(table) => table.contains_key(field),
+            _ => false,
+        };
+        if runs.iter().all(sets_it) {
+            let which = match runs.len() {
+                1 => "runs[1]".to_owned(),
+                2 => "runs[1], runs[2]".to_owned(),
+                n => format!("runs[1]…runs[{n}]"),
+            };
+            return Err(SetError {
+                index,
+                message: format!(
+                    "every run sets its own {field} ({which}), so this would change nothing; \
+                     set it on every run with runs.*.{field}={value}"
+                ),
+            });
+        }
+    }
     Ok(())
+}
+
+/// The field names a serde-derived struct asks for, captured from its `deserialize_struct` call.
+fn struct_fields<'de, T: serde::Deserialize<'de>>() -> &'static [&'static str] {
+    let mut capture = FieldCapture(&[]);
+    // Always an error: the capture stops right after it is handed the names.
+    let _ = T::deserialize(&mut capture);
+    capture.0
+}
+
+/// A deserializer that only records the field names of the struct asked of it.
+struct FieldCapture(&'static [&'static str]);
+
+impl<'de> serde::Deserializer<'de> for &mut FieldCapture {
+    type Error = serde::de::value::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+        Err(serde::de::Error::custom(
+            "only a struct's field names are read",
+        ))
+    }
+
+    fn deserialize_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        _visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.0 = fields;
+        Err(serde::de::Error::custom("field names read"))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+        ignored_any
+    }
 }
 
 /// The value at `bytes` of `source` as TOML, its spans in `source`; a bare word as a string.
@@ -179,7 +282,8 @@ fn shifted(value: Spanned<DeValue<'_>>, offset: usize) -> Spanned<DeValue<'_>> {
 }
 
 /// Sets the dotted `key` to `value` in `document`, creating missing tables (serde then refuses
-/// unknown ones with a did-you-mean) and indexing arrays of tables from 1 (`runs.2.lr`).
+/// unknown ones with a did-you-mean), indexing arrays of tables from 1 (`runs.2.lr`) and
+/// setting every entry for `*` (`runs.*.lr`).
 fn set<'i>(
     document: &mut DeTable<'i>,
     key: &'i str,
@@ -192,42 +296,76 @@ fn set<'i>(
             "`{key}` has an empty part; write a dotted key like runs.1.lr"
         ));
     }
-    let mut table = document;
-    let mut at = 0;
-    while at + 1 < segments.len() {
-        let walked = segments[..=at].join(".");
-        let entry = table
-            .entry(Spanned::new(key_span.clone(), Cow::Borrowed(segments[at])))
-            .or_insert_with(|| Spanned::new(key_span.clone(), DeValue::Table(DeTable::new())));
-        table = match entry.get_mut() {
-            DeValue::Table(inner) => {
-                at += 1;
-                inner
-            }
-            DeValue::Array(items) => {
-                let index = entry_index(segments[at + 1], items.len(), &walked)?;
-                if at + 2 == segments.len() {
-                    if let Some(item) = items.get_mut(index) {
-                        *item = value;
-                    }
-                    return Ok(());
-                }
-                at += 2;
-                match items.get_mut(index).map(Spanned::get_mut) {
-                    Some(DeValue::Table(inner)) => inner,
-                    _ => return Err(not_a_table(&segments[..at].join("."))),
-                }
-            }
-            _ => return Err(not_a_table(&walked)),
+    set_at(document, &segments, 0, &key_span, value)
+}
+
+/// Sets `segments[at..]` inside `table` (whose path is `segments[..at]`) to `value`.
+fn set_at<'i>(
+    table: &mut DeTable<'i>,
+    segments: &[&'i str],
+    at: usize,
+    key_span: &Range<usize>,
+    value: Spanned<DeValue<'i>>,
+) -> Result<(), String> {
+    let segment = segments[at];
+    if segment == EVERY {
+        let parent = if at == 0 {
+            "the preset".to_owned()
+        } else {
+            segments[..at].join(".")
         };
+        return Err(format!(
+            "`*` stands for every entry of a list, as in runs.*.lr; {parent} is not a list"
+        ));
     }
-    let last = segments[segments.len() - 1];
-    if let Some(existing) = table.get_mut(last) {
-        *existing = value;
-    } else {
-        table.insert(Spanned::new(key_span, Cow::Borrowed(last)), value);
+    if at + 1 == segments.len() {
+        if let Some(existing) = table.get_mut(segment) {
+            *existing = value;
+        } else {
+            table.insert(
+                Spanned::new(key_span.clone(), Cow::Borrowed(segment)),
+                value,
+            );
+        }
+        return Ok(());
     }
-    Ok(())
+    let walked = segments[..=at].join(".");
+    let entry = table
+        .entry(Spanned::new(key_span.clone(), Cow::Borrowed(segment)))
+        .or_insert_with(|| Spanned::new(key_span.clone(), DeValue::Table(DeTable::new())));
+    match entry.get_mut() {
+        DeValue::Table(inner) => set_at(inner, segments, at + 1, key_span, value),
+        DeValue::Array(items) => {
+            let next = segments[at + 1];
+            let last = at + 2 == segments.len();
+            let indices: Vec<usize> = if next == EVERY {
+                if last {
+                    return Err(format!(
+                        "`{walked}.*` needs a key after it; write e.g. {walked}.*.lr=0.01"
+                    ));
+                }
+                (0..items.len()).collect()
+            } else {
+                vec![entry_index(next, items.len(), &walked)?]
+            };
+            if last {
+                if let Some(item) = items.get_mut(indices[0]) {
+                    *item = value;
+                }
+                return Ok(());
+            }
+            for index in indices {
+                match items.get_mut(index).map(Spanned::get_mut) {
+                    Some(DeValue::Table(inner)) => {
+                        set_at(inner, segments, at + 2, key_span, value.clone())?;
+                    }
+                    _ => return Err(not_a_table(&segments[..at + 2].join("."))),
+                }
+            }
+            Ok(())
+        }
+        _ => Err(not_a_table(&walked)),
+    }
 }
 
 /// The 0-based index of entry `segment` (counted from 1) of the list `walked` of `count`.
@@ -335,9 +473,68 @@ mod tests {
     }
 
     #[test]
+    fn runs_star_sets_every_run_as_an_edit_of_each_would() {
+        // Against the file with the key written into every [[runs]] by hand.
+        let file = "[[runs]]\nlr = 0.1\n[[runs]]\nlr = 0.2\ninit_scale = 5\n[[runs]]\nlr = 0.3\n";
+        let edited = "[[runs]]\nlr = 0.1\ninit_scale = 0.001\n[[runs]]\nlr = 0.2\n\
+                      init_scale = 0.001\n[[runs]]\nlr = 0.3\ninit_scale = 0.001\n";
+        let got = applied(file, &["runs.*.init_scale=1e-3"]).unwrap();
+        assert_eq!(got, edited.parse::<toml::Table>().unwrap());
+        // A later single run wins over the earlier star, as a later override always does.
+        let got = applied(file, &["runs.*.lr=1", "runs.2.lr=2"]).unwrap();
+        let lrs: Vec<f64> = got["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r["lr"]
+                    .as_float()
+                    .unwrap_or_else(|| r["lr"].as_integer().unwrap() as f64)
+            })
+            .collect();
+        assert_eq!(lrs, [1.0, 2.0, 1.0]);
+    }
+
+    #[test]
+    fn a_star_needs_a_list_and_a_key_after_it() {
+        let file = "[model]\nwidth = 3\n[[runs]]\nlr = 0.1\n";
+        let no_key = applied(file, &["runs.*=1"]).unwrap_err();
+        assert!(no_key.contains("needs a key after it"), "{no_key}");
+        let not_list = applied(file, &["model.*.x=1"]).unwrap_err();
+        assert!(not_list.contains("model is not a list"), "{not_list}");
+    }
+
+    #[test]
+    fn the_shadowed_keys_are_the_ones_model_and_runs_share() {
+        // Written out from the preset reference: [model] and [[runs]] both accept these.
+        let mut keys = shadowed_keys();
+        keys.sort_unstable();
+        assert_eq!(keys, ["depth", "init", "init_scale"]);
+    }
+
+    #[test]
+    fn a_model_key_every_run_sets_is_refused_and_names_the_fix() {
+        let every = "[model]\nwidth = 3\n[[runs]]\nlr = 0.1\ninit_scale = 1\n\
+                     [[runs]]\nlr = 0.2\ninit_scale = 2\n";
+        let refused = applied(every, &["model.init_scale=1e-3"]).unwrap_err();
+        assert_eq!(
+            refused,
+            "every run sets its own init_scale (runs[1], runs[2]), so this would change \
+             nothing; set it on every run with runs.*.init_scale=1e-3"
+        );
+        // One run without its own value: the section's value reaches it, so it is no no-op.
+        let one_free = "[[runs]]\nlr = 0.1\ninit_scale = 1\n[[runs]]\nlr = 0.2\n";
+        assert!(applied(one_free, &["model.init_scale=1e-3"]).is_ok());
+        // ... unless another override gives every run its own.
+        let both = applied(one_free, &["model.depth=3", "runs.*.depth=2"]).unwrap_err();
+        assert!(both.contains("every run sets its own depth"), "{both}");
+    }
+
+    #[test]
     fn keys_are_named_as_the_checks_name_them() {
         assert_eq!(checked_name("runs.2.lr"), "runs[2].lr");
         assert_eq!(checked_name("model.init_scale"), "model.init_scale");
         assert_eq!(checked_name("seed"), "seed");
+        assert_eq!(checked_name("runs.*.lr"), "runs[*].lr");
     }
 }
