@@ -201,8 +201,17 @@ fn the_csv_is_the_same_whatever_the_jobs_and_after_shards_are_merged() {
     for k in (0..5).rev() {
         let shard = format!("{k}/5");
         let csv = success(&[&grid[..], &["--shard", &shard]].concat());
+        let mut lines = csv.lines();
         assert!(
-            csv.starts_with(one.lines().next().unwrap()),
+            lines
+                .next()
+                .unwrap()
+                .starts_with(&format!("# implicit-bias sweep shard {shard} of ")),
+            "each shard says which it is"
+        );
+        assert_eq!(
+            lines.next(),
+            one.lines().next(),
             "each shard has the header"
         );
         let file = dir.join(format!("shard-{k}.csv"));
@@ -387,5 +396,52 @@ fn sweep_rows_carry_each_runs_options() {
             "adam" => assert_eq!(cells[eps], "1e-8", "{row}"),
             _ => assert_eq!(cells[eps], "", "{row}"),
         }
+    }
+}
+
+/// A set of shards with any one missing — the first, a middle or the last — is refused with the
+/// missing shard named; the complete set merges to the unsharded sweep, byte for byte.
+#[test]
+fn merge_refuses_any_incomplete_set_of_shards() {
+    let dir = temp_dir("merge-missing");
+    let grid = [
+        "sweep",
+        "large-init",
+        "--set",
+        "runs.*.init_scale=1e-3,1e-2,0.1,1,2",
+        "--steps",
+        "3",
+    ];
+    let files: Vec<PathBuf> = (0..3)
+        .map(|k| {
+            let shard = format!("{k}/3");
+            let mut args = grid.to_vec();
+            args.extend(["--shard", &shard]);
+            let path = dir.join(format!("shard-{k}.csv"));
+            std::fs::write(&path, success(&args)).unwrap();
+            path
+        })
+        .collect();
+    let whole = success(&grid);
+    let all: Vec<&str> = files.iter().map(|f| f.to_str().unwrap()).collect();
+    let mut merge = vec!["merge"];
+    merge.extend(&all);
+    assert_eq!(success(&merge), whole);
+    for missing in 0..3 {
+        let mut args = vec!["merge"];
+        args.extend(
+            all.iter()
+                .enumerate()
+                .filter(|(k, _)| *k != missing)
+                .map(|(_, f)| *f),
+        );
+        let output = implicit_bias(&args);
+        assert_eq!(output.status.code(), Some(1), "shard {missing} missing");
+        let message = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            message.contains(&format!("shard {missing}/3 is missing")),
+            "{message}"
+        );
+        assert!(output.stdout.is_empty());
     }
 }

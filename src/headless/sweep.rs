@@ -257,6 +257,11 @@ pub fn sweep(options: &SweepOptions, out: &mut impl Write) -> Result<(), Headles
             .collect()
     });
     progress.finish_and_clear();
+    if let Some(shard) = options.shard {
+        // What `merge` needs to see that no shard is missing, the last one included.
+        writeln!(out, "{}", shard_line(shard, points.len() as u64))
+            .map_err(|e| csv_write_error(&e))?;
+    }
     writeln!(out, "{header}").map_err(|e| csv_write_error(&e))?;
     for (point, rows) in chosen.iter().zip(&results) {
         for (run, row) in rows.iter().enumerate() {
@@ -265,6 +270,19 @@ pub fn sweep(options: &SweepOptions, out: &mut impl Write) -> Result<(), Headles
     }
     out.flush().map_err(|e| csv_write_error(&e))
 }
+
+/// The first line of a shard's file: `# implicit-bias sweep shard K/N of P points`, which
+/// `merge` reads (and drops) to refuse a set of shards with any one missing.
+#[must_use]
+pub fn shard_line(shard: Shard, points: u64) -> String {
+    format!(
+        "{SHARD_MARK}{}/{} of {points} points",
+        shard.index, shard.count
+    )
+}
+
+/// How a shard's first line starts.
+pub const SHARD_MARK: &str = "# implicit-bias sweep shard ";
 
 /// Every point of the grid, loaded and checked, in point order.
 fn grid(options: &SweepOptions) -> Result<Vec<Point>, HeadlessError> {
