@@ -139,8 +139,12 @@ enum Command {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
-    /// List the presets: name, then title.
-    Presets,
+    /// List the presets (name, then title), or show one preset's title, file and whole about
+    /// text.
+    Presets {
+        /// A preset name from the list.
+        name: Option<String>,
+    },
 }
 
 /// The flags of `sweep`.
@@ -208,13 +212,15 @@ fn main() -> ExitCode {
         Some(Command::Merge { files }) => {
             headless::merge(&files, &mut std::io::stdout().lock()).map(|()| String::new())
         }
-        Some(Command::Presets) => {
+        Some(Command::Presets { name }) => {
             let presets = preset::list(&dir);
             if presets.is_empty() {
                 Err(HeadlessError::Message(format!(
                     "{}: no presets (*.toml) found; pass --presets DIR",
                     dir.display()
                 )))
+            } else if let Some(name) = name {
+                headless::preset_about(&presets, &name)
             } else {
                 Ok(headless::presets_listing(&presets).trim_end().to_string())
             }

@@ -476,3 +476,29 @@ fn help_lists_every_dashboard_key() {
         assert!(text.contains(what), "--help lacks {keys:?}: {what}");
     }
 }
+
+/// `presets NAME` prints the preset's whole about text, which the picker cuts; an unknown name
+/// gets a did-you-mean.
+#[test]
+fn presets_name_prints_the_whole_about_text() {
+    let output = implicit_bias(&["presets", "depth"]);
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    let about = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("presets/depth.toml"),
+    )
+    .unwrap();
+    // Every word of the file's about text is printed, in order.
+    let start = about.find("about = \"\"\"").unwrap() + 11;
+    let end = start + about[start..].find("\"\"\"").unwrap();
+    let words: Vec<&str> = about[start..end].split_whitespace().collect();
+    let printed: Vec<&str> = text.split_whitespace().collect();
+    assert!(
+        printed.windows(words.len()).any(|w| w == words.as_slice()),
+        "{text}"
+    );
+    assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
+    let wrong = implicit_bias(&["presets", "dept"]);
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("did you mean `depth`"));
+}

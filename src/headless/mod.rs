@@ -442,6 +442,55 @@ pub fn rate(x: f64) -> String {
     format!("{text}{suffix}")
 }
 
+/// `presets NAME`: the preset's title, its file and its whole about text, wrapped at 80
+/// columns (the picker and the status line only have room for the title).
+///
+/// # Errors
+/// An unknown name, with the nearest names and the list to choose from.
+pub fn preset_about(presets: &[PresetInfo], name: &str) -> Result<String, HeadlessError> {
+    let Some(found) = presets.iter().find(|p| p.name == name) else {
+        let mut names: Vec<&str> = presets.iter().map(|p| p.name.as_str()).collect();
+        let nearest = names
+            .iter()
+            .copied()
+            .min_by_key(|n| strsim::levenshtein(n, name));
+        names.sort_unstable();
+        let hint = nearest
+            .filter(|n| strsim::levenshtein(n, name) <= 3)
+            .map(|n| format!("did you mean `{n}`? "))
+            .unwrap_or_default();
+        return Err(HeadlessError::Message(format!(
+            "no preset named `{name}`; {hint}the presets are: {}",
+            names.join(", ")
+        )));
+    };
+    let mut text = format!(
+        "{}\n{}\n{}\n",
+        found.name,
+        found.title,
+        found.path.display()
+    );
+    let mut line = String::new();
+    for paragraph in found.about.split("\n\n") {
+        text.push('\n');
+        for word in paragraph.split_whitespace() {
+            if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > 80 {
+                writeln!(text, "{line}").ok();
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        if !line.is_empty() {
+            writeln!(text, "{line}").ok();
+            line.clear();
+        }
+    }
+    Ok(text.trim_end().to_owned())
+}
+
 /// The `presets` listing: one line per preset, `name<TAB>title`, or `name<TAB>broken: <error>`
 /// for a preset that would not load (so a listed name is one that `run` accepts).
 #[must_use]
