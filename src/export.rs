@@ -31,21 +31,35 @@ pub fn file_stem(preset: &str, step: u64) -> String {
     format!("{name}-step{step}")
 }
 
-/// Writes `DIR/PRESET-stepN.svg` and `DIR/PRESET-stepN.csv` for `snapshot`.
+/// Writes `DIR/PRESET-stepN.svg` and `DIR/PRESET-stepN.csv` for `snapshot`, creating `DIR`
+/// when it does not exist. `overrides` (`KEY=VALUE`, what the running experiment changed from
+/// its preset file) are written into the figure's caption, so it never passes for the file's.
 ///
 /// # Errors
-/// A figure that cannot be drawn or a file that cannot be written, worded with the path and how
-/// to choose another folder.
+/// A folder that cannot be made, a figure that cannot be drawn or a file that cannot be
+/// written, worded with the path and how to choose another folder.
 pub fn export(
     dir: &Path,
     preset: &str,
     title: &str,
+    overrides: &[String],
     snapshot: &Snapshot,
 ) -> Result<Exported, String> {
+    std::fs::create_dir_all(dir).map_err(|e| {
+        format!(
+            "cannot create the folder {}: {e}; choose a writable folder with --export-dir DIR",
+            dir.display()
+        )
+    })?;
     let stem = file_stem(preset, snapshot.step);
     let svg = dir.join(format!("{stem}.svg"));
     let csv = dir.join(format!("{stem}.csv"));
-    let figure = crate::figure::experiment_svg(snapshot, title)?;
+    let caption = if overrides.is_empty() {
+        title.to_owned()
+    } else {
+        format!("{title} · set {}", overrides.join(" "))
+    };
+    let figure = crate::figure::experiment_svg(snapshot, &caption)?;
     let trace = crate::headless::trace_from_histories(snapshot);
     for (path, text) in [(&svg, figure), (&csv, trace)] {
         std::fs::write(path, text).map_err(|e| {

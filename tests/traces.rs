@@ -192,7 +192,8 @@ fn the_exported_trace_has_the_run_trace_columns_and_rows_from_the_histories() {
         .to_owned();
     let mut experiment = Experiment::new(spec);
     experiment.step(500);
-    let files = export::export(&dir, "offset", "Offset", &experiment.snapshot()).expect("writes");
+    let files =
+        export::export(&dir, "offset", "Offset", &[], &experiment.snapshot()).expect("writes");
     assert_eq!(files.svg, dir.join("offset-step500.svg"));
     assert_eq!(files.csv, dir.join("offset-step500.csv"));
     let csv = std::fs::read_to_string(&files.csv).unwrap();
@@ -211,6 +212,11 @@ fn the_exported_trace_has_the_run_trace_columns_and_rows_from_the_histories() {
         "every run's start"
     );
     assert!(steps.iter().any(|(step, _)| *step > 400));
+    assert_eq!(
+        steps.iter().filter(|(step, _)| *step == 500).count(),
+        4,
+        "the trace runs to the step on screen, every run"
+    );
     roxmltree::Document::parse(&std::fs::read_to_string(&files.svg).unwrap()).expect("XML");
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -226,11 +232,12 @@ fn an_export_into_a_folder_under_a_file_says_so_and_how_to_choose_another() {
         &file.join("sub"),
         "offset",
         "Offset",
+        &[],
         &experiment.snapshot(),
     )
     .expect_err("a folder under a file cannot exist");
     assert!(
-        error.contains("cannot write") && error.contains("a-file/sub/offset-step0.svg"),
+        error.contains("cannot create the folder") && error.contains("a-file/sub"),
         "{error}"
     );
     assert!(error.contains("--export-dir"), "{error}");
@@ -297,7 +304,7 @@ fn diagonal_traces_follow_the_null_rule_and_the_export_rebuilds_them_from_histor
     experiment.step(300);
     let exported = headless::trace_from_histories(&experiment.snapshot());
     // What the dashboard's `e` writes: this CSV and the diagonal figure (no longer refused).
-    let files = export::export(&dir, "diag", "Diag", &experiment.snapshot()).expect("writes");
+    let files = export::export(&dir, "diag", "Diag", &[], &experiment.snapshot()).expect("writes");
     assert_eq!(std::fs::read_to_string(&files.csv).unwrap(), exported);
     roxmltree::Document::parse(&std::fs::read_to_string(&files.svg).unwrap()).expect("XML");
     let mut lines = exported.lines();
@@ -336,4 +343,45 @@ fn diagonal_traces_follow_the_null_rule_and_the_export_rebuilds_them_from_histor
     }
     assert!(rows > 20, "a log-spaced history has many rows, got {rows}");
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `e` into a folder that does not exist yet makes it; the trace ends at the step on screen and
+/// says `converged` for a run that converged (kernel-vs-rich's α = 1 run converges at step 500),
+/// and the figure's caption records what the experiment changed from its file.
+#[test]
+fn an_export_makes_its_folder_runs_to_the_step_on_screen_and_says_converged() {
+    let dir = temp_dir("fresh-export").join("not/yet/there");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("presets/kernel-vs-rich.toml");
+    let spec = implicit_bias::preset::load(&path).expect("kernel-vs-rich loads");
+    let mut experiment = Experiment::new(spec);
+    experiment.step(1234);
+    let snapshot = experiment.snapshot();
+    let implicit_bias::core::experiment::SnapshotBody::Diagonal(state) = &snapshot.body else {
+        panic!("diagonal")
+    };
+    assert!(matches!(
+        state.runs[2].status,
+        implicit_bias::core::experiment::RunStatus::Converged { .. }
+    ));
+    let set = vec!["runs.1.lr=0.0004".to_owned()];
+    let files = export::export(&dir, "kvr", "Kernel vs rich", &set, &snapshot).expect("writes");
+    let csv = std::fs::read_to_string(&files.csv).unwrap();
+    let last: Vec<Vec<String>> = csv
+        .lines()
+        .skip(1)
+        .map(cells)
+        .filter(|row| row[0] == "1234")
+        .collect();
+    assert_eq!(
+        last.len(),
+        3,
+        "one row per run at the step on screen:\n{csv}"
+    );
+    assert_eq!(last[2][12], "converged");
+    let svg = std::fs::read_to_string(&files.svg).unwrap();
+    assert!(
+        svg.contains("set runs.1.lr=0.0004"),
+        "the caption records the override"
+    );
+    std::fs::remove_dir_all(dir.parent().unwrap().parent().unwrap().parent().unwrap()).ok();
 }

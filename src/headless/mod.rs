@@ -199,9 +199,23 @@ pub fn trace_from_histories(snapshot: &crate::core::experiment::Snapshot) -> Str
     rows.sort_by_key(|(step, run, _)| (*step, *run));
     let mut csv = header;
     csv.push('\n');
+    let last = rows.last().map(|(step, _, _)| *step);
     for (_, _, row) in rows {
         csv.push_str(&row);
         csv.push('\n');
+    }
+    // The histories record on a log grid: end with the state on screen, so the trace runs to
+    // the snapshot's step and says how each run stands there (`converged @ N` included).
+    if last.is_none_or(|step| step < snapshot.step) {
+        let mut now = Vec::new();
+        let written = match &snapshot.body {
+            SnapshotBody::Linear(s) => linear::trace_rows(&mut now, snapshot.step, s),
+            SnapshotBody::Matrix(s) => matrix::trace_rows(&mut now, snapshot.step, s),
+            SnapshotBody::Diagonal(s) => diagonal::trace_rows(&mut now, snapshot.step, s),
+        };
+        if written.is_ok() {
+            csv.push_str(&String::from_utf8_lossy(&now));
+        }
     }
     csv
 }

@@ -753,7 +753,13 @@ impl ExportJob {
     /// # Errors
     /// As [`crate::export::export`].
     pub fn write(&self) -> Result<Exported, String> {
-        crate::export::export(&self.dir, &self.preset, &self.title, &self.snapshot)
+        crate::export::export(
+            &self.dir,
+            &self.preset,
+            &self.title,
+            &self.overrides,
+            &self.snapshot,
+        )
     }
 }
 

@@ -477,6 +477,11 @@ fn newton_direction(design: &DMatrix<f64>, point: &DualPoint) -> Option<Vec<f64>
     }
     let hessian = &weighted * design.transpose();
     let rhs = -DVector::from_column_slice(&point.gradient);
+    // An overflowed curvature (a coordinate far out on cosh) has no direction; an SVD of
+    // non-finite entries might never return.
+    if hessian.iter().chain(rhs.iter()).any(|v| !v.is_finite()) {
+        return None;
+    }
     let direction = match hessian.clone().cholesky() {
         Some(factor) => factor.solve(&rhs),
         None => hessian
