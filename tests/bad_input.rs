@@ -372,12 +372,12 @@ fn merges_of_mismatched_or_incomplete_shards_are_refused() {
     assert_refused(
         &["merge", &s0, &s2],
         1,
-        &["point(s) 1 missing", "merge every shard"],
+        &["shard 1/3 is missing", "--shard 1/3"],
     );
     assert_refused(
         &["merge", &s0, &s1, &s2, &s1],
         1,
-        &["point 1 is duplicated", "s1.csv"],
+        &["shard 1/3 is given twice", "s1.csv"],
     );
     assert_refused(
         &["merge", &s0, &other, &s2],
