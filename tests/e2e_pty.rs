@@ -572,7 +572,7 @@ fn an_export_that_cannot_be_written_is_shown_and_the_dashboard_keeps_running() {
     session.wait_for("the dashboard", |s| step_of(s).is_some() && has_braille(s));
     session.press("e");
     session.wait_for("the export error", |s| {
-        s.contains("export failed: cannot write")
+        s.contains("export failed: cannot create the folder")
     });
     session.press(" ");
     session.wait_for("paused", |s| {
