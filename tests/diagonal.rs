@@ -605,7 +605,10 @@ fn targets_at_depths_3_4_5_satisfy_the_flows_conservation_law() {
                 .map(|&wj| conserved_dual_coordinate(wj, alpha, depth as i32))
                 .collect();
             let off = off_row_space(&data, &z);
-            assert!(off < 1e-10, "D = {depth}, α = {alpha}: {off:e} off the row space");
+            assert!(
+                off < 1e-10,
+                "D = {depth}, α = {alpha}: {off:e} off the row space"
+            );
             for other in targets.iter().chain([&l2]) {
                 assert!(distance(&w, other) > 1e-2, "D = {depth}, α = {alpha}");
             }

@@ -138,13 +138,26 @@ fn mirror_each_p_ends_next_to_its_own_lp_reference() {
     let s = linear(&experiment);
     let norms = [l15(), MarginNorm::L2, l3()];
     for (which, want) in norms.iter().zip([10.0, 22.0, 33.0]) {
-        near(polar(&reference(&s, *which)), want, 1.0, "reference direction");
+        near(
+            polar(&reference(&s, *which)),
+            want,
+            1.0,
+            "reference direction",
+        );
     }
     for (run, want) in [3.0, 1.4, 0.7].into_iter().enumerate() {
-        near(angle_to(&s, run, norms[run]), want, 0.25, "angle to its own ℓp");
+        near(
+            angle_to(&s, run, norms[run]),
+            want,
+            0.25,
+            "angle to its own ℓp",
+        );
         for (other, which) in norms.iter().enumerate().filter(|(k, _)| *k != run) {
             let to_other = angle_to(&s, run, *which);
-            assert!(to_other >= 8.0, "run {run} is {to_other}° from reference {other}");
+            assert!(
+                to_other >= 8.0,
+                "run {run} is {to_other}° from reference {other}"
+            );
         }
     }
 }
@@ -157,12 +170,25 @@ fn geometry_each_optimizer_ends_nearest_its_predicted_reference() {
     // reference, by at least 5° (measured: GD 7.5° vs 15°, sign 0.04° vs 23°, coordinate 7.2°
     // vs 15°, Adam 2.3° vs 20°); "near" is within 10°.
     let s = linear(&at_horizon("geometry"));
-    for (which, want) in [(MarginNorm::L1, 0.0), (MarginNorm::L2, 22.0), (MarginNorm::Linf, 45.0)]
-    {
-        near(polar(&reference(&s, which)), want, 1.0, "reference direction");
+    for (which, want) in [
+        (MarginNorm::L1, 0.0),
+        (MarginNorm::L2, 22.0),
+        (MarginNorm::Linf, 45.0),
+    ] {
+        near(
+            polar(&reference(&s, which)),
+            want,
+            1.0,
+            "reference direction",
+        );
     }
     let norms = [MarginNorm::L2, MarginNorm::Linf, MarginNorm::L1];
-    let claimed = [MarginNorm::L2, MarginNorm::Linf, MarginNorm::L1, MarginNorm::Linf];
+    let claimed = [
+        MarginNorm::L2,
+        MarginNorm::Linf,
+        MarginNorm::L1,
+        MarginNorm::Linf,
+    ];
     for (run, own) in claimed.iter().enumerate() {
         let to_own = angle_to(&s, run, *own);
         assert!(to_own < 10.0, "run {run}: {to_own}° from {own:?}");
@@ -208,7 +234,9 @@ fn offset_clusters_gd_with_a_bias_heads_for_the_homogeneous_l2_not_the_svm() {
     assert!(spread > 10.0, "the starts are {spread}° apart at step 100");
     experiment.step(50_000 - 100);
     let s = linear(&experiment);
-    let before: Vec<f64> = (0..2).map(|run| angle_to(&s, run, MarginNorm::L2)).collect();
+    let before: Vec<f64> = (0..2)
+        .map(|run| angle_to(&s, run, MarginNorm::L2))
+        .collect();
     experiment.step(150_000);
     assert_eq!(experiment.steps_done(), 200_000);
     let s = linear(&experiment);
@@ -219,14 +247,16 @@ fn offset_clusters_gd_with_a_bias_heads_for_the_homogeneous_l2_not_the_svm() {
     assert!(between > 30.0, "the arrows are {between}° apart");
     let spread = angle(&s.runs[0].weights, &s.runs[1].weights);
     assert!(spread < 1.0, "the runs are {spread}° apart at the horizon");
-    for run in 0..2 {
-        let to_l2 = angle_to(&s, run, MarginNorm::L2);
-        assert!(to_l2 < before[run], "run {run}: ∠ℓ2 {} → {to_l2}", before[run]);
+    for (run, earlier) in before.iter().enumerate() {
         let (to_l2, to_svm) = (
             angle_to(&s, run, MarginNorm::L2),
             angle_to(&s, run, MarginNorm::L2Intercept),
         );
-        assert!(to_l2 + 8.0 < to_svm, "run {run}: ∠ℓ2 {to_l2}, ∠ℓ2+b {to_svm}");
+        assert!(to_l2 < *earlier, "run {run}: ∠ℓ2 {earlier} → {to_l2}");
+        assert!(
+            to_l2 + 8.0 < to_svm,
+            "run {run}: ∠ℓ2 {to_l2}, ∠ℓ2+b {to_svm}"
+        );
     }
 }
 
@@ -241,7 +271,10 @@ fn adam_epsilon_zero_closes_on_linf_and_positive_epsilon_turns_to_l2() {
     // positive towards ℓ2).
     let mut experiment = Experiment::new(shipped("adam-epsilon"));
     let s = linear(&experiment);
-    let (l2, linf) = (reference(&s, MarginNorm::L2), reference(&s, MarginNorm::Linf));
+    let (l2, linf) = (
+        reference(&s, MarginNorm::L2),
+        reference(&s, MarginNorm::Linf),
+    );
     near(angle(&l2, &linf), 23.0, 0.5, "ℓ2 to ℓ∞");
     let towards_l2 = |w: &[f64]| {
         let signed = polar(w) - polar(&linf);
@@ -255,13 +288,31 @@ fn adam_epsilon_zero_closes_on_linf_and_positive_epsilon_turns_to_l2() {
             *past |= towards_l2(&s.runs[run].weights) < -1.0;
         }
     }
-    assert_eq!(swung_past, [true, true], "runs past ℓ∞ in the first 10³ steps");
-    let claims = [(1_000, 32.0, 19.0, 0.6), (10_000, 26.0, 8.0, 0.6), (100_000, 20.0, 1.3, 0.15)];
+    assert_eq!(
+        swung_past,
+        [true, true],
+        "runs past ℓ∞ in the first 10³ steps"
+    );
+    let claims = [
+        (1_000, 32.0, 19.0, 0.6),
+        (10_000, 26.0, 8.0, 0.6),
+        (100_000, 20.0, 1.3, 0.15),
+    ];
     for (steps, eps_to_l2, zero_to_linf, tol) in claims {
         experiment.step(steps - experiment.steps_done());
         let s = linear(&experiment);
-        near(angle_to(&s, 0, MarginNorm::L2), eps_to_l2, 0.6, "ε = 1e-8 to ℓ2");
-        near(angle_to(&s, 1, MarginNorm::Linf), zero_to_linf, tol, "ε = 0 to ℓ∞");
+        near(
+            angle_to(&s, 0, MarginNorm::L2),
+            eps_to_l2,
+            0.6,
+            "ε = 1e-8 to ℓ2",
+        );
+        near(
+            angle_to(&s, 1, MarginNorm::Linf),
+            zero_to_linf,
+            tol,
+            "ε = 0 to ℓ∞",
+        );
     }
 }
 
@@ -304,17 +355,31 @@ fn sgd_vs_adam_sgd_freezes_after_one_step_and_adam_is_17_degrees_off() {
     }
     let g1 = exp_gradient(&points, &data.labels, w1);
     let w2 = [w1[0] - 0.1 * g1[0], w1[1] - 0.1 * g1[1]];
-    assert_eq!(w2.map(f64::to_bits), w1.map(f64::to_bits), "the second step moves");
+    assert_eq!(
+        w2.map(f64::to_bits),
+        w1.map(f64::to_bits),
+        "the second step moves"
+    );
 
     let experiment = at_horizon("sgd-vs-adam");
     assert_eq!(experiment.steps_done(), 2000);
     let s = linear(&experiment);
     assert_eq!(s.runs[0].status, RunStatus::Frozen { step: 2 });
     assert!(distance(&s.runs[0].weights, &w1) < 1e-12);
-    assert!(angle(&reference(&s, MarginNorm::L2), &reference(&s, MarginNorm::Linf)) < 1.5);
+    assert!(
+        angle(
+            &reference(&s, MarginNorm::L2),
+            &reference(&s, MarginNorm::Linf)
+        ) < 1.5
+    );
     assert_eq!(s.runs[1].status, RunStatus::Ok);
     for which in [MarginNorm::L2, MarginNorm::Linf] {
-        near(angle_to(&s, 1, which), 17.0, 1.5, "Adam's angle to the targets");
+        near(
+            angle_to(&s, 1, which),
+            17.0,
+            1.5,
+            "Adam's angle to the targets",
+        );
     }
 }
 
@@ -367,7 +432,10 @@ fn large_init_small_scale_is_low_rank_and_large_scale_keeps_its_noise() {
     assert!(small_error < 0.02, "{small_error}");
     let kept = large.iter().filter(|&&v| v > 0.1 * large[0]).count();
     assert!(kept >= 10, "{kept} singular values above 0.1 σ₁");
-    assert!(large_error > 1.0 && large_error > 100.0 * small_error, "{large_error}");
+    assert!(
+        large_error > 1.0 && large_error > 100.0 * small_error,
+        "{large_error}"
+    );
 }
 
 #[test]
@@ -386,8 +454,14 @@ fn kernel_vs_rich_small_init_is_l1_large_is_l2_and_each_run_is_at_its_target() {
     let (rich, middle, kernel) = (by_scale(0.01), by_scale(0.1), by_scale(1.0));
     assert!(rich.0 < 0.02, "α = 0.01 is {} from min-ℓ1", rich.0);
     assert!(kernel.1 < 0.02, "α = 1 is {} from min-ℓ2", kernel.1);
-    assert!(rich.0 < middle.0 && middle.0 < kernel.0, "to ℓ1: {rich:?} {middle:?} {kernel:?}");
-    assert!(kernel.1 < middle.1 && middle.1 < rich.1, "to ℓ2: {rich:?} {middle:?} {kernel:?}");
+    assert!(
+        rich.0 < middle.0 && middle.0 < kernel.0,
+        "to ℓ1: {rich:?} {middle:?} {kernel:?}"
+    );
+    assert!(
+        kernel.1 < middle.1 && middle.1 < rich.1,
+        "to ℓ2: {rich:?} {middle:?} {kernel:?}"
+    );
     for run in &s.runs {
         let target = run.implicit.as_ref().expect("the implicit target");
         let gap = distance(&run.w, target);
@@ -414,7 +488,10 @@ fn depth_deeper_factorisations_are_lower_rank_and_beat_the_nuclear_reference() {
     experiment.step(8_000);
     assert_eq!(experiment.steps_done(), 20_000);
     let s = matrix(&experiment);
-    let reference = s.reference.solved().expect("the min-nuclear-norm completion");
+    let reference = s
+        .reference
+        .solved()
+        .expect("the min-nuclear-norm completion");
     let reference_rank = effective_rank(&singular_values(&reference.completion));
     let reference_error = test_error(&reference.completion, &s.target, &s.mask);
     near(reference_rank, 3.2, 0.05, "the reference's effective rank");
@@ -424,8 +501,18 @@ fn depth_deeper_factorisations_are_lower_rank_and_beat_the_nuclear_reference() {
         let product = &s.runs[run].product;
         let got_rank = effective_rank(&singular_values(product));
         let got_error = test_error(product, &s.target, &s.mask);
-        near(got_rank, rank, 0.05, &format!("depth {} effective rank", run + 2));
-        near(got_error, error, 0.01, &format!("depth {} test error", run + 2));
+        near(
+            got_rank,
+            rank,
+            0.05,
+            &format!("depth {} effective rank", run + 2),
+        );
+        near(
+            got_error,
+            error,
+            0.01,
+            &format!("depth {} test error", run + 2),
+        );
         assert!(got_error > 0.1, "depth {} recovers M*", run + 2);
         if run > 0 {
             assert!(got_rank < reference_rank && got_error < reference_error);

@@ -58,9 +58,9 @@ fn missing_requirement() -> Option<String> {
     }
     // Only a successful `id -u` that prints 0 is root: a missing or failing `id` is not.
     let uid = match Command::new("id").arg("-u").output() {
-        Ok(output) if output.status.success() => String::from_utf8_lossy(&output.stdout)
-            .trim()
-            .to_owned(),
+        Ok(output) if output.status.success() => {
+            String::from_utf8_lossy(&output.stdout).trim().to_owned()
+        }
         Ok(output) => {
             return Some(format!(
                 "`id -u` failed ({}), so this may not be root: slurmd must run as root",
@@ -70,7 +70,9 @@ fn missing_requirement() -> Option<String> {
         Err(e) => return Some(format!("`id -u` cannot run ({e}); slurmd must run as root")),
     };
     if uid != "0" {
-        return Some(format!("not root (uid {uid}): slurmd must run as root to start jobs"));
+        return Some(format!(
+            "not root (uid {uid}): slurmd must run as root to start jobs"
+        ));
     }
     None
 }

@@ -4,6 +4,7 @@
 //! exist. The values `run --trace` writes are checked against plain float64 loops written here
 //! (GD on a linear exp loss, and on a depth-3 diagonal network), step by logged step.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use implicit_bias::core::experiment::{Experiment, ExperimentSpec};
@@ -406,7 +407,10 @@ fn trace_rows(path: &std::path::Path) -> Vec<std::collections::HashMap<String, S
 }
 
 /// Runs the real binary's `run PRESET --trace FILE` and returns the trace's rows.
-fn traced_run(dir: &std::path::Path, preset: &str) -> Vec<std::collections::HashMap<String, String>> {
+fn traced_run(
+    dir: &std::path::Path,
+    preset: &str,
+) -> Vec<std::collections::HashMap<String, String>> {
     let preset_path = dir.join("p.toml");
     std::fs::write(&preset_path, preset).unwrap();
     let trace = dir.join("trace.csv");
@@ -491,7 +495,7 @@ fn linear_trace_values_match_a_plain_float64_loop() {
     let dir = temp_dir("plain-linear");
     let mut csv = String::from("x1,x2,label\n");
     for (x, y) in TINY_POINTS {
-        csv.push_str(&format!("{},{},{}\n", x[0], x[1], y));
+        writeln!(csv, "{},{},{}", x[0], x[1], y).unwrap();
     }
     std::fs::write(dir.join("d.csv"), csv).unwrap();
     let rows = traced_run(
@@ -543,7 +547,11 @@ fn linear_trace_values_match_a_plain_float64_loop() {
             .acos()
             .to_degrees();
         let traced = cell(row, "angle_l2");
-        assert!((traced - angle).abs() <= 1e-9, "{}: {traced} vs {angle}", at("angle_l2"));
+        assert!(
+            (traced - angle).abs() <= 1e-9,
+            "{}: {traced} vs {angle}",
+            at("angle_l2")
+        );
     }
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -567,7 +575,7 @@ fn diagonal_trace_values_match_a_plain_float64_loop() {
     let mut csv = String::from("x1,x2,x3,x4,x5,x6,y\n");
     for (row, target) in x.iter().zip(y) {
         let cells: Vec<String> = row.iter().map(f64::to_string).collect();
-        csv.push_str(&format!("{},{target}\n", cells.join(",")));
+        writeln!(csv, "{},{target}", cells.join(",")).unwrap();
     }
     std::fs::write(dir.join("d.csv"), csv).unwrap();
     let rows = traced_run(
@@ -622,7 +630,11 @@ fn diagonal_trace_values_match_a_plain_float64_loop() {
         relative(cell(row, "l1_norm"), l1, 1e-9, &at("l1_norm"));
         relative(cell(row, "l2_norm"), l2, 1e-9, &at("l2_norm"));
         let traced = cell(row, "distance_min-l2");
-        assert!((traced - gap).abs() <= 1e-9, "{}: {traced} vs {gap}", at("distance_min-l2"));
+        assert!(
+            (traced - gap).abs() <= 1e-9,
+            "{}: {traced} vs {gap}",
+            at("distance_min-l2")
+        );
     }
     std::fs::remove_dir_all(&dir).ok();
 }
