@@ -591,7 +591,6 @@ fn an_export_that_cannot_be_written_is_shown_and_the_dashboard_keeps_running() {
     let mut session = Session::start(&["--export-dir", &target, "max-margin"], 120, 40);
     session.wait_for("the dashboard", |s| step_of(s).is_some() && has_braille(s));
     session.press("e");
-    // The export makes its folder first (src/export.rs), so the error is about the folder.
     session.wait_for("the export error", |s| {
         s.contains("export failed: cannot create the folder")
     });
