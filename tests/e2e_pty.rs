@@ -4,9 +4,14 @@
 //! `n` takes exactly one step, `2` switches to the low-rank preset, `q` quits with status 0 and
 //! the terminal restored (alternate screen left, cursor shown, and raw mode off: the pty's termios
 //! read back through the master has line editing, echo, signal keys and output processing on
-//! again, as the pty had them before the dashboard started); a SIGTERM, a SIGHUP or a pty that goes away ends the process within
-//! about a second. An ignored test measures bytes per second written at 120×40 and the
-//! dashboard's steps/s at full speed (run it with `--ignored --nocapture`).
+//! again, as the pty had them before the dashboard started); a SIGTERM, a SIGHUP or a pty that
+//! goes away ends the process. An ignored test measures bytes per second written at 120×40 and
+//! the dashboard's steps/s at full speed (run it with `--ignored --nocapture`).
+//!
+//! No assertion here is on wall-clock time: each test waits for what the screen or the process
+//! shows, with [`WAIT`] only as a guard that turns a hang into a failure with the screen, so a
+//! slow or loaded machine makes a test slower, never red. The one resource check, that a paused
+//! dashboard idles, is on CPU time the process used, with a bound far from both idle and busy.
 #![cfg(all(unix, feature = "tui"))]
 
 use std::io::{Read, Write};
@@ -18,6 +23,7 @@ use std::time::{Duration, Instant};
 use nix::sys::termios::{LocalFlags, OutputFlags};
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
+/// How long any wait may take before the test fails as hung: a guard, not a speed requirement.
 const WAIT: Duration = Duration::from_secs(10);
 
 fn nonzero(n: u16) -> NonZeroU16 {
@@ -122,17 +128,19 @@ impl Session {
         }
     }
 
-    /// Waits for the process to end, at most `limit`; returns the time it took.
-    fn wait_exit(&mut self, limit: Duration) -> (Duration, portable_pty::ExitStatus) {
-        let started = Instant::now();
+    /// Waits for the process to end and returns its status; a process still running after
+    /// [`WAIT`] is killed and the test fails as hung. How long it took is not returned: tests
+    /// assert that it ends, not how fast.
+    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+        let deadline = Instant::now() + WAIT;
         loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
-                return (started.elapsed(), status);
+                return status;
             }
-            if started.elapsed() > limit {
+            if Instant::now() > deadline {
                 let _ = self.child.kill();
                 panic!(
-                    "the dashboard did not exit within {limit:?}; screen:\n{}",
+                    "the dashboard did not exit within the {WAIT:?} guard; screen:\n{}",
                     self.screen()
                 );
             }
@@ -157,7 +165,8 @@ impl Session {
             .set_size(nonzero(rows), nonzero(cols));
     }
 
-    /// CPU seconds the process has used (Linux: utime + stime from /proc).
+    /// CPU seconds the process has used (Linux: utime + stime from /proc, all threads, in
+    /// clock ticks of `getconf CLK_TCK`, 100 when that cannot be read).
     #[cfg(target_os = "linux")]
     fn cpu_seconds(&self) -> f64 {
         let pid = self.child.process_id().expect("pid");
@@ -165,7 +174,19 @@ impl Session {
         // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
         let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
         let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
-        ticks / 100.0
+        let per_second = std::process::Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+            })
+            .filter(|&t| t > 0.0)
+            .unwrap_or(100.0);
+        ticks / per_second
     }
 
     fn signal(&self, name: &str) {
@@ -292,15 +313,19 @@ fn pause_step_switch_and_quit() {
         "n must take exactly one step"
     );
 
-    // Paused means idle: the worker blocks and the UI sleeps in poll.
+    // Paused means idle: the worker blocks and the UI sleeps in poll. Measured: 0.01 CPU s in
+    // a 2 s window. The bound, 0.25 s (an eighth of one core), is 25× that and 8× below what a
+    // worker stepping flat out uses (a whole core, 2 s); a loaded machine only lowers the CPU
+    // time a process gets, so load cannot turn this red, while a paused worker that kept
+    // stepping or a UI that spun would.
     #[cfg(target_os = "linux")]
     {
         let before = session.cpu_seconds();
         thread::sleep(Duration::from_secs(2));
         let used = session.cpu_seconds() - before;
         assert!(
-            used < 0.1,
-            "a paused dashboard used {used} CPU seconds in 2 s"
+            used < 0.25,
+            "a paused dashboard used {used} CPU seconds in a 2 s window"
         );
     }
 
@@ -322,7 +347,7 @@ fn pause_step_switch_and_quit() {
     });
 
     session.press("q");
-    let (_, status) = session.wait_exit(Duration::from_secs(5));
+    let status = session.wait_exit();
     assert!(status.success(), "exit status {status:?}");
     session.assert_restored();
 }
@@ -345,19 +370,20 @@ fn zoom_and_slow_motion_keys() {
         s.lines().next().unwrap_or("").contains("0.47 steps/s")
     });
     session.press("q");
-    let (_, status) = session.wait_exit(Duration::from_secs(5));
+    let status = session.wait_exit();
     assert!(status.success(), "exit status {status:?}");
 }
 
+/// SIGTERM and SIGHUP end the dashboard (within the [`WAIT`] guard; how fast is not asserted)
+/// and leave the terminal restored.
 #[test]
-fn sigterm_and_sighup_exit_within_a_second_and_restore() {
+fn sigterm_and_sighup_exit_and_restore() {
     for signal in ["-TERM", "-HUP"] {
         let mut session = Session::start(&["sgd-vs-adam"], 100, 30);
         session.wait_for("the dashboard", |s| step_of(s).is_some() && has_braille(s));
         session.assert_raw();
         session.signal(signal);
-        let (took, _) = session.wait_exit(Duration::from_secs(2));
-        assert!(took < Duration::from_millis(1500), "{signal} took {took:?}");
+        session.wait_exit();
         session.assert_restored();
     }
 }
@@ -382,29 +408,23 @@ fn closing_the_pty_ends_the_process() {
         .expect("spawn the dashboard");
     drop(pair.slave);
     // Nobody reads: the dashboard fills the pty buffer and blocks writing, as over a dead SSH
-    // link. Then the line goes away for good, as when sshd closes the master.
+    // link (the pause gives it time to get there; nothing is asserted about its length). Then
+    // the line goes away for good, as when sshd closes the master.
     thread::sleep(Duration::from_millis(1500));
     assert!(
         child.try_wait().expect("try_wait").is_none(),
         "the dashboard ended early"
     );
     drop(pair.master);
-    let started = Instant::now();
-    loop {
-        if child.try_wait().expect("try_wait").is_some() {
-            break;
-        }
-        if started.elapsed() > Duration::from_secs(3) {
+    // It must end; [`WAIT`] is the guard that tells "ends" from "hangs", not a speed limit.
+    let deadline = Instant::now() + WAIT;
+    while child.try_wait().expect("try_wait").is_none() {
+        if Instant::now() > deadline {
             let _ = child.kill();
-            panic!("the dashboard kept running after its pty closed");
+            panic!("the dashboard kept running {WAIT:?} after its pty closed");
         }
         thread::sleep(Duration::from_millis(20));
     }
-    assert!(
-        started.elapsed() < Duration::from_millis(1500),
-        "took {:?}",
-        started.elapsed()
-    );
 }
 
 /// Bytes written per second and steps per second over `seconds`, with the screen at the end.
@@ -438,7 +458,7 @@ fn measure_bytes_per_second_and_steps_per_second() {
         println!("{preset} max: {bytes:.0} bytes/s at 120×40, {steps:.0} steps/s");
         println!("{}", session.screen());
         session.press("q");
-        let (_, status) = session.wait_exit(Duration::from_secs(5));
+        let status = session.wait_exit();
         assert!(status.success());
     }
 }
@@ -475,7 +495,7 @@ fn the_preset_and_its_data_are_read_once_at_start_up() {
         has_braille(s) && step_of(s).is_some()
     });
     session.press("q");
-    let (_, status) = session.wait_exit(Duration::from_secs(5));
+    let status = session.wait_exit();
     assert!(status.success(), "exit status {status:?}");
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -557,7 +577,7 @@ fn e_writes_the_figure_and_the_trace_and_the_dashboard_keeps_running() {
     session.press("n");
     session.wait_for("one more step", |s| step_of(s) == Some(step + 1));
     session.press("q");
-    let (_, status) = session.wait_exit(Duration::from_secs(3));
+    let status = session.wait_exit();
     assert!(status.success());
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -579,7 +599,7 @@ fn an_export_that_cannot_be_written_is_shown_and_the_dashboard_keeps_running() {
         s.lines().next().unwrap_or("").contains("paused")
     });
     session.press("q");
-    let (_, status) = session.wait_exit(Duration::from_secs(3));
+    let status = session.wait_exit();
     assert!(status.success());
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -633,7 +653,7 @@ fn number_keys_switch_experiments_until_a_pane_takes_them_and_esc_never_quits() 
         status_line(s).contains("sgd-vs-adam")
     });
     session.press("q");
-    let (_, status) = session.wait_exit(Duration::from_secs(5));
+    let status = session.wait_exit();
     assert!(status.success(), "exit status {status:?}");
     session.assert_restored();
 }
@@ -672,6 +692,6 @@ fn the_prompt_changes_a_run_live_and_a_bad_line_changes_nothing() {
     session.wait_for("the recalled line", |s| s.contains(":runs.2.lr=0.5"));
     session.press_esc();
     session.press("q");
-    let (_, status) = session.wait_exit(Duration::from_secs(5));
+    let status = session.wait_exit();
     assert!(status.success(), "exit status {status:?}");
 }

@@ -5,7 +5,8 @@
 //! by a hostile token (nan, inf, -1, 0, 1e308, "x", [], {}). What is accepted must keep its
 //! promises: a CSV's labels are ±1, its values finite and its rows one length; a mutated preset
 //! that loads builds and steps. Case counts are modest so the file runs in a few seconds in
-//! release mode.
+//! release mode. The cases are seeded, so CI is deterministic, and failures are kept in
+//! tests/properties.proptest-regressions; tests/seeded/mod.rs says how to run them unseeded.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -17,6 +18,8 @@ use implicit_bias::core::experiment::{
 use implicit_bias::preset;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
+
+mod seeded;
 
 /// Values that have broken parsers before: non-finite, signs, extremes, wrong types.
 const HOSTILE: &[&str] = &[
@@ -104,12 +107,10 @@ const TOKENS: &[&str] = &[
     "\u{feff}",
 ];
 
+/// 256 cases per property, seeded in CI, failures kept in tests/properties.proptest-regressions
+/// (see tests/seeded/mod.rs for running unseeded).
 fn config() -> Config {
-    Config {
-        cases: 256,
-        failure_persistence: None,
-        ..Config::default()
-    }
+    seeded::config(256)
 }
 
 fn shipped_dir() -> PathBuf {

@@ -4,14 +4,23 @@
 //!
 //! Everything lives in a temporary folder: a munge key and `munged` on its own socket, a
 //! `slurm.conf` with free localhost ports, `slurmctld` and `slurmd` in the foreground as children
-//! of this test, and the client commands pointed at the conf with `SLURM_CONF`. A guard stops
-//! every daemon by its PID when the test ends, also when it fails. Without Slurm (no `sbatch`
-//! on PATH) or without root (slurmd must run jobs as their user) the test prints why and
-//! passes: `.ci/run` installs Debian's `slurm-wlm` and `munge` so CI always runs it.
+//! of this test, and the client commands pointed at the conf with `SLURM_CONF`.
+//!
+//! Cleanup holds on every path, a failed assertion or a panic included, because it lives in
+//! guards' `Drop` (which runs while a panic unwinds): each daemon, and `sbatch`, is started in a
+//! process group of its own and stopped by group — SIGTERM to the whole group, SIGKILL to it
+//! after a grace period — so a helper a daemon forked (slurmstepd, a job) goes too; the folder,
+//! munge key included, is removed after the daemons have stopped.
+//!
+//! Without Slurm (no `sbatch` on PATH) or without root (slurmd must run jobs as their user) the
+//! test cannot run. Locally it then prints why and passes; with `CI=true` in the environment
+//! it fails with the reason, so CI cannot pass by skipping it (`.ci/run` installs Debian's
+//! `slurm-wlm` and `munge` and runs as root).
 
 use std::fmt::Write as _;
 use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -35,6 +44,9 @@ const SWEEP: [&str; 8] = [
     "1",
 ];
 
+/// How long a process group has to stop after SIGTERM before it gets SIGKILL.
+const STOP_GRACE: Duration = Duration::from_secs(10);
+
 /// Why this machine cannot run the test, if it cannot.
 fn missing_requirement() -> Option<String> {
     for program in SLURM_PROGRAMS {
@@ -44,11 +56,31 @@ fn missing_requirement() -> Option<String> {
             ));
         }
     }
-    let uid = Command::new("id").arg("-u").output().ok()?;
-    if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
-        return Some("not root: slurmd must run as root to start jobs".into());
+    // Only a successful `id -u` that prints 0 is root: a missing or failing `id` is not.
+    let uid = match Command::new("id").arg("-u").output() {
+        Ok(output) if output.status.success() => {
+            String::from_utf8_lossy(&output.stdout).trim().to_owned()
+        }
+        Ok(output) => {
+            return Some(format!(
+                "`id -u` failed ({}), so this may not be root: slurmd must run as root",
+                output.status
+            ));
+        }
+        Err(e) => return Some(format!("`id -u` cannot run ({e}); slurmd must run as root")),
+    };
+    if uid != "0" {
+        return Some(format!(
+            "not root (uid {uid}): slurmd must run as root to start jobs"
+        ));
     }
     None
+}
+
+/// Whether the environment says this is CI (`CI=true`, as GitHub Actions and GitLab set it, or
+/// `CI=1`): there a test that cannot run must fail, not skip.
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
 }
 
 fn find_on_path(program: &str) -> Option<PathBuf> {
@@ -59,28 +91,94 @@ fn find_on_path(program: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// The daemons this test started; each is stopped by its PID when the guard drops.
+/// A child started as the leader of a new process group (`process_group(0)`: its PGID is its
+/// PID); dropping it stops the whole group — SIGTERM, then SIGKILL after [`STOP_GRACE`] — and
+/// reaps the leader. Stopping by group also stops what the child forked, and a group left after
+/// its leader exited is still signalled (a group with no members left makes `kill` fail, which
+/// is ignored).
+struct Group {
+    name: String,
+    child: Child,
+}
+
+impl Group {
+    /// Spawns `command` as a new process group's leader.
+    fn spawn(name: &str, command: &mut Command) -> Self {
+        let child = command
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+        Self {
+            name: name.to_owned(),
+            child,
+        }
+    }
+
+    /// Sends `signal` (`-TERM`, `-KILL`) to every process of the group.
+    fn signal(&self, signal: &str) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill")
+            .args([signal, "--", &group])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+
+    /// Whether any process of the group is alive: `kill -0` to the group succeeds.
+    fn alive(&self) -> bool {
+        let group = format!("-{}", self.child.id());
+        Command::new("kill")
+            .args(["-0", "--", &group])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        // Reap the leader as it goes, or a zombie leader would keep the group "alive".
+        let _ = self.child.try_wait();
+        self.signal("-TERM");
+        let deadline = Instant::now() + STOP_GRACE;
+        while Instant::now() < deadline {
+            let _ = self.child.try_wait();
+            if !self.alive() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        eprintln!("{} ignored SIGTERM for {STOP_GRACE:?}: SIGKILL", self.name);
+        self.signal("-KILL");
+        let _ = self.child.wait();
+    }
+}
+
+/// The daemons this test started, each in a process group of its own, stopped newest first
+/// when the guard drops: slurmd, slurmctld, then munged that both need to shut down cleanly.
 struct Daemons {
-    children: Vec<(String, Child)>,
+    groups: Vec<Group>,
 }
 
 impl Daemons {
     fn start(&mut self, name: &str, command: &mut Command, log: &Path) {
         let log_file = std::fs::File::create(log).expect("a log file in the temp folder");
-        let child = command
-            .stdin(Stdio::null())
-            .stdout(log_file.try_clone().expect("log handle"))
-            .stderr(log_file)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
-        self.children.push((name.to_string(), child));
+        let group = Group::spawn(
+            name,
+            command
+                .stdin(Stdio::null())
+                .stdout(log_file.try_clone().expect("log handle"))
+                .stderr(log_file),
+        );
+        self.groups.push(group);
     }
 
     /// Panics with the daemons' logs when one of them has exited already.
     fn assert_running(&mut self, dir: &Path) {
-        for (name, child) in &mut self.children {
-            if let Ok(Some(status)) = child.try_wait() {
-                panic!("{name} exited with {status}\n{}", logs(dir));
+        for group in &mut self.groups {
+            if let Ok(Some(status)) = group.child.try_wait() {
+                panic!("{} exited with {status}\n{}", group.name, logs(dir));
             }
         }
     }
@@ -88,21 +186,31 @@ impl Daemons {
 
 impl Drop for Daemons {
     fn drop(&mut self) {
-        // Newest first: slurmd, slurmctld, then munged that both need to shut down cleanly.
-        for (_, child) in self.children.iter_mut().rev() {
-            let pid = child.id().to_string();
-            let _ = Command::new("kill").args(["-TERM", &pid]).status();
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = child.try_wait() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            if let Ok(None) = child.try_wait() {
-                let _ = child.kill();
-                let _ = child.wait();
-            }
+        while let Some(group) = self.groups.pop() {
+            drop(group);
+        }
+    }
+}
+
+/// The test's temporary folder (the munge key, sockets, logs, shards), removed with everything
+/// in it when the guard drops. Declared before [`Daemons`] so that it drops after them: the
+/// daemons stop before their folder goes.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    /// A fresh, empty folder named after this process.
+    fn new() -> Self {
+        let dir = std::env::temp_dir().join(format!("implicit-bias-slurm-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a temporary folder");
+        Self(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if let Err(e) = std::fs::remove_dir_all(&self.0) {
+            eprintln!("cannot remove {}: {e}", self.0.display());
         }
     }
 }
@@ -117,6 +225,7 @@ fn free_port() -> u16 {
 fn logs(dir: &Path) -> String {
     let mut text = String::new();
     for name in [
+        "sbatch.out",
         "munged.out",
         "slurmctld.out",
         "slurmd.out",
@@ -277,13 +386,17 @@ fn implicit_bias(args: &[&str]) -> Vec<u8> {
 #[test]
 fn a_slurm_job_array_of_shards_merges_into_the_local_sweep() {
     if let Some(why) = missing_requirement() {
+        assert!(
+            !in_ci(),
+            "CI=true, but the Slurm cluster test cannot run here: {why}"
+        );
         println!("skipped: no real Slurm cluster test here: {why}");
         return;
     }
-    let dir = std::env::temp_dir().join(format!("implicit-bias-slurm-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut daemons = Daemons { children: vec![] };
+    // Drop order is the reverse of declaration: the daemons stop, then the folder goes.
+    let temp = TempDir::new();
+    let dir = temp.0.clone();
+    let mut daemons = Daemons { groups: vec![] };
     let conf = start_cluster(&dir, &mut daemons);
 
     let preset = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sweep/completion-16.toml");
@@ -299,23 +412,26 @@ fn a_slurm_job_array_of_shards_merges_into_the_local_sweep() {
         ),
     )
     .unwrap();
-    let mut sbatch = client("sbatch", &conf)
-        .args(["--wait", "--array=0-2", "--output=slurm-%a.out", "--chdir"])
-        .arg(&dir)
-        .arg(&script)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("sbatch starts");
+    // `sbatch --wait` in a group of its own too: a timeout or a panic stops it by its guard.
+    let mut sbatch = Group::spawn(
+        "sbatch",
+        client("sbatch", &conf)
+            .args(["--wait", "--array=0-2", "--output=slurm-%a.out", "--chdir"])
+            .arg(&dir)
+            .arg(&script)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.join("sbatch.out")).expect("a log file")),
+    );
     let deadline = Instant::now() + JOB_TIMEOUT;
     let status = loop {
-        if let Some(status) = sbatch.try_wait().expect("sbatch can be waited for") {
+        if let Some(status) = sbatch.child.try_wait().expect("sbatch can be waited for") {
             break status;
         }
-        if Instant::now() > deadline {
-            let _ = sbatch.kill();
-            panic!("the job array did not finish in time\n{}", logs(&dir));
-        }
+        assert!(
+            Instant::now() < deadline,
+            "the job array did not finish in time\n{}",
+            logs(&dir)
+        );
         std::thread::sleep(Duration::from_millis(200));
     };
     assert!(status.success(), "sbatch --wait: {status}\n{}", logs(&dir));
@@ -337,6 +453,7 @@ fn a_slurm_job_array_of_shards_merges_into_the_local_sweep() {
         "the merged shards differ from the local sweep"
     );
     assert_eq!(String::from_utf8_lossy(&local).lines().count(), 1 + 8);
+    drop(sbatch);
     drop(daemons);
-    std::fs::remove_dir_all(&dir).ok();
+    drop(temp);
 }
