@@ -18,6 +18,7 @@
 mod heat;
 mod lines;
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 /// A ratio of largest to smallest value beyond which an axis goes logarithmic (two decades).
@@ -200,7 +201,7 @@ impl Table {
 
     /// The distinct cells of column `index` among `rows`: in numeric order when all are
     /// numbers, else in order of first appearance.
-    fn values<'a>(&'a self, index: usize, rows: impl Iterator<Item = usize>) -> Vec<&'a str> {
+    fn values(&self, index: usize, rows: impl Iterator<Item = usize>) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
         for row in rows {
             let cell = self.cell(row, index);
@@ -416,11 +417,7 @@ fn run_titles(table: &Table, parts: &[(String, Vec<usize>)], skip: &[usize]) -> 
                 [first, .., last] => format!("run {run}: {first} … {last}"),
             };
             for &i in &telling {
-                title.push_str(&format!(
-                    " · {} {}",
-                    table.columns[i],
-                    table.cell(rows[0], i)
-                ));
+                write!(title, " · {} {}", table.columns[i], table.cell(rows[0], i)).ok();
             }
             title
         })

@@ -3,6 +3,7 @@
 //! legend, so two optimizers are compared side by side and never averaged into one cell.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -25,7 +26,7 @@ const CAPTION_HEIGHT: u32 = 44;
 
 /// One panel: its title and its cells ((x index, y index), mean value).
 struct Panel {
-    /// The title: which run, or empty when there is one panel.
+    /// The title: which run, or empty when the CSV has no `run` column.
     title: String,
     /// The cells that have a value.
     cells: Vec<((usize, usize), f64)>,
@@ -58,8 +59,7 @@ pub(super) fn heat_map(
     let setups = SetUps::of(table);
     let by_run = setups
         .run
-        .filter(|run| !drawn_columns.contains(&Some(*run)))
-        .filter(|&run| table.values(run, rows.iter().copied()).len() > 1);
+        .filter(|run| !drawn_columns.contains(&Some(*run)));
     let parts: Vec<(String, Vec<usize>)> = match by_run {
         Some(run) => {
             let parts = split_by(table, run, &rows);
@@ -117,7 +117,7 @@ pub(super) fn heat_map(
     })?;
     let mut caption = format!("{value_name} over {} × {}", request.x, request.y);
     if let Some(note) = repeats_note(table, &bins) {
-        caption.push_str(&format!(" · {note}"));
+        write!(caption, " · {note}").ok();
     }
     svg(request, &caption, &xs, &ys, &panels)
 }

@@ -1,7 +1,9 @@
-//! `plot --x COL --y COL [--group COL]`: one line per group (per run when the CSV holds several
-//! and no `--group` is given) through the mean of y at each x, sorted by x, over a shaded band
+//! `plot --x COL --y COL [--group COL]`: one line per group (per run, named by its label, when
+//! no `--group` is given) through the mean of y at each x, sorted by x, over a shaded band
 //! from the least to the largest repeat, so seeds are averaged rather than zig-zagged through.
 //! The key sits in its own strip right of the plotting area, so it never covers a line.
+
+use std::fmt::Write as _;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -65,8 +67,7 @@ pub(super) fn lines(
     let setups = SetUps::of(table);
     let by_run = setups
         .run
-        .filter(|&run| group.is_none() && run != x_index && run != y_index)
-        .filter(|&run| table.values(run, rows.iter().copied()).len() > 1);
+        .filter(|&run| group.is_none() && run != x_index && run != y_index);
     let groups: Vec<(String, Vec<usize>)> = match (group, by_run) {
         (Some(g), _) => split_by(table, g, &rows)
             .into_iter()
@@ -110,7 +111,7 @@ pub(super) fn lines(
     })?;
     let mut caption = format!("{} against {}", request.y, request.x);
     if let Some(note) = repeats_note(table, &bins) {
-        caption.push_str(&format!(" · {note}, min–max shaded"));
+        write!(caption, " · {note}, min–max shaded").ok();
     }
     svg(request, &caption, &series)
 }
