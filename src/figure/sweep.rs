@@ -9,8 +9,8 @@
 //! difference inside one cell or point is refused with the column's values and the `--where`
 //! that keeps one. `--where COL=VALUE` keeps the matching rows first.
 //!
-//! Lines ([`lines`]): the mean of `--y` at each `--x`, sorted by x, with the min–max over the
-//! repeats as a shaded band; the legend sits beside the plotting area. Heat map ([`heat`]): with
+//! Lines (`lines.rs`): the mean of `--y` at each `--x`, sorted by x, with the min–max over the
+//! repeats as a shaded band; the legend sits beside the plotting area. Heat map (`heat.rs`): with
 //! `--value`, one cell per (x, y) pair coloured by the mean. An axis goes logarithmic where its
 //! values are positive and span more than [`LOG_SPAN`]. Empty cells (a diverged run's null) are
 //! skipped; any other text where a number belongs is an error naming the line.
