@@ -8,7 +8,8 @@
 //! implicit-bias merge FILE...
 //! implicit-bias presets
 //! implicit-bias snapshot PRESET [--steps N] [--size WxH]   the dashboard's screen as text
-//! implicit-bias plot CSV --x COL --y COL [--group COL | --value COL] --svg FILE.svg
+//! implicit-bias plot CSV --x COL --y COL [--group COL | --value COL] [--where COL=VALUE]...
+//!                    --svg FILE.svg
 //! ```
 //! Errors go to stderr as one or two lines and exit with code 1 (2 for bad flags); stdout holds
 //! only results, so scripts can pipe it, and a reader that stops early (`| head`) ends the
@@ -21,7 +22,7 @@ use std::process::ExitCode;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
-use implicit_bias::figure::sweep::{PlotRequest, Table, plot_svg};
+use implicit_bias::figure::sweep::{Filter, PlotRequest, Table, plot_svg};
 use implicit_bias::headless::{Axis, HeadlessError, Shard, SweepOptions};
 use implicit_bias::preset::Override;
 use implicit_bias::{FPS_RANGE, headless, preset};
@@ -103,7 +104,8 @@ enum Command {
         #[command(flatten)]
         sets: Sets,
     },
-    /// Draw a sweep's CSV as an SVG figure: lines per group, or a heat map with --value.
+    /// Draw a sweep's CSV as an SVG figure: lines per group, or a heat map with --value; rows
+    /// of one set-up (seeds) are averaged, runs are drawn apart, other mixes are refused.
     Plot {
         /// The CSV file (a header line, then rows).
         csv: PathBuf,
@@ -113,12 +115,16 @@ enum Command {
         /// The column on the vertical axis.
         #[arg(long, value_name = "COL")]
         y: String,
-        /// One line per value of this column.
+        /// One line per value of this column (default: one per run).
         #[arg(long, value_name = "COL")]
         group: Option<String>,
-        /// A heat map over (x, y) cells coloured by this column (mean over repeated rows).
+        /// A heat map over (x, y) cells coloured by this column (mean over seeds), one panel
+        /// per run.
         #[arg(long, value_name = "COL")]
         value: Option<String>,
+        /// Keep only the rows whose COL is VALUE, e.g. `run=2`; repeatable (all must match).
+        #[arg(long = "where", value_name = "COL=VALUE", value_parser = Filter::parse)]
+        filters: Vec<Filter>,
         /// The figure to write.
         #[arg(long, value_name = "FILE.svg")]
         svg: PathBuf,
@@ -203,8 +209,19 @@ fn main() -> ExitCode {
             y,
             group,
             value,
+            filters,
             svg,
-        }) => plot(&csv, &PlotRequest { x, y, group, value }, &svg),
+        }) => plot(
+            &csv,
+            &PlotRequest {
+                x,
+                y,
+                group,
+                value,
+                filters,
+            },
+            &svg,
+        ),
         Some(Command::Check { preset, sets }) => {
             load(&preset, &dir, &sets).map(|spec| headless::describe(&spec))
         }

@@ -1,7 +1,10 @@
 //! Figures: the experiment's SVG (linear, matrix and diagonal) and `plot`'s lines and heat map parse as
 //! XML and hold what they promise, counted element by element: one trajectory line per run (plus
-//! its legend sample), one hollow start point per run, one filled arrow head per reference, and
-//! for the heat map one cell per (x, y) pair coloured by the mean over its rows.
+//! its legend sample), one hollow start point per run, one filled arrow head per reference; for
+//! the heat map one panel per run titled with its label and one cell per (x, y) pair coloured by
+//! the mean over its seeds; for lines the means (computed here from the CSV) sorted by x, the
+//! min–max band, and a key outside the plotting area. Rows of different set-ups in one cell are
+//! refused with the column's values, and `--where` keeps one.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -305,4 +308,370 @@ fn plot_errors_name_the_column_the_line_and_the_fix() {
     let (output, _) = plot(&dir, "lr,test_error\n", &["--x", "lr", "--y", "test_error"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("a header and no rows"), "{stderr}");
+}
+
+/// The texts of the SVG, trimmed.
+fn texts<'a>(doc: &'a roxmltree::Document<'_>) -> Vec<&'a str> {
+    doc.descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text())
+        .map(str::trim)
+        .collect()
+}
+
+/// Points of a `points="x,y x,y "` attribute.
+fn points(node: roxmltree::Node<'_, '_>) -> Vec<(f64, f64)> {
+    node.attribute("points")
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(|pair| {
+            let (x, y) = pair.split_once(',').expect("x,y");
+            (x.parse().unwrap(), y.parse().unwrap())
+        })
+        .collect()
+}
+
+/// A two-run sweep as `sweep` writes it: axes data.n and data.noise, three seeds. test_error is
+/// n/10 + 4·noise + seed/10 for run 1 (gd) and the same plus 10 for run 2 (adam), so run 1 holds
+/// the least cell mean and run 2 the largest.
+fn two_run_csv() -> String {
+    let mut csv = String::from(
+        "point,data.n,data.noise,seed,run,label,optimizer,lr,test_error,status,status_step\n",
+    );
+    let mut point = 0;
+    for n in [10, 20] {
+        for noise in [0.0, 0.5] {
+            for seed in [1, 2, 3] {
+                for (run, label, optimizer, lr) in [
+                    (1, "gd lr=0.1", "gd", 0.1),
+                    (2, "adam lr=0.01", "adam", 0.01),
+                ] {
+                    let error = f64::from(n) / 10.0
+                        + 4.0 * noise
+                        + f64::from(seed) / 10.0
+                        + if run == 2 { 10.0 } else { 0.0 };
+                    writeln!(
+                        csv,
+                        "{point},{n},{noise},{seed},{run},{label},{optimizer},{lr},{error},ok,"
+                    )
+                    .unwrap();
+                }
+                point += 1;
+            }
+        }
+    }
+    csv
+}
+
+/// Filled rectangles of the heat map that are not the white background, as (x, fill).
+fn cells(doc: &roxmltree::Document<'_>) -> Vec<(f64, String)> {
+    doc.descendants()
+        .filter(|n| n.has_tag_name("rect"))
+        .filter(|n| n.attribute("fill").is_some_and(|f| f != "#FFFFFF"))
+        .map(|n| {
+            (
+                n.attribute("x").unwrap().parse().unwrap(),
+                n.attribute("fill").unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_two_run_heat_map_draws_a_panel_per_run_on_one_colour_scale() {
+    let dir = temp_dir("panels");
+    let (output, svg) = plot(
+        &dir,
+        &two_run_csv(),
+        &[
+            "--x",
+            "data.n",
+            "--y",
+            "data.noise",
+            "--value",
+            "test_error",
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let svg = svg.expect("written");
+    let doc = roxmltree::Document::parse(&svg).expect("well-formed XML");
+    let texts = texts(&doc);
+    // Each panel is titled with its run and label; the runs' other columns (optimizer, lr)
+    // tell them apart too.
+    let title = |run: &str| texts.iter().filter(|t| t.starts_with(run)).count();
+    assert_eq!(title("run 1: gd lr=0.1"), 1, "{texts:?}");
+    assert_eq!(title("run 2: adam lr=0.01"), 1, "{texts:?}");
+    assert!(
+        texts.iter().any(|t| t.contains("mean over 3 seeds")),
+        "{texts:?}"
+    );
+    let cells = cells(&doc);
+    assert_eq!(
+        cells.len(),
+        2 * 4 + 64,
+        "four cells a panel and the legend's 64 bars"
+    );
+    // One scale: the least mean (run 1, n 10, noise 0) and the largest (run 2, n 20, noise 0.5)
+    // take the ramp's two ends, in the left and the right panel.
+    let least: Vec<_> = cells.iter().filter(|c| c.1 == "#440154").collect();
+    let largest: Vec<_> = cells.iter().filter(|c| c.1 == "#FDE725").collect();
+    assert_eq!((least.len(), largest.len()), (1, 1));
+    let width: f64 = doc
+        .root_element()
+        .attribute("width")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        least[0].0 < width / 3.0 && largest[0].0 > width / 3.0,
+        "{least:?} {largest:?}"
+    );
+}
+
+#[test]
+fn where_keeps_one_run_and_one_panel() {
+    let dir = temp_dir("where");
+    let (output, svg) = plot(
+        &dir,
+        &two_run_csv(),
+        &[
+            "--x",
+            "data.n",
+            "--y",
+            "data.noise",
+            "--value",
+            "test_error",
+            "--where",
+            "run=2",
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let doc = roxmltree::Document::parse(svg.as_deref().expect("written")).expect("XML");
+    let texts = texts(&doc);
+    assert!(texts.contains(&"run 2: adam lr=0.01"), "{texts:?}");
+    assert!(!texts.iter().any(|t| t.starts_with("run 1")), "{texts:?}");
+    assert_eq!(cells(&doc).len(), 4 + 64);
+    // A number matches numerically; a value no row has lists the column's values.
+    let (output, _) = plot(
+        &dir,
+        &two_run_csv(),
+        &[
+            "--x",
+            "data.n",
+            "--y",
+            "test_error",
+            "--where",
+            "data.noise=5e-1",
+            "--where",
+            "run=1",
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let (output, _) = plot(
+        &dir,
+        &two_run_csv(),
+        &[
+            "--x",
+            "data.n",
+            "--y",
+            "test_error",
+            "--where",
+            "data.noise=0.25",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "sweep.csv: --where data.noise=0.25: no row has that value; the rows have \
+             data.noise = 0, 0.5"
+        ),
+        "{stderr}"
+    );
+    let (output, _) = plot(
+        &dir,
+        &two_run_csv(),
+        &["--x", "data.n", "--y", "test_error", "--where", "runn=1"],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--where runn: no such column (did you mean `run`?)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn rows_of_different_set_ups_in_one_cell_are_refused_with_the_column_and_its_values() {
+    let dir = temp_dir("mixing");
+    // data.noise is neither drawn nor a repeat: a cell over (n, seed) would average both noises.
+    let (output, svg) = plot(
+        &dir,
+        &two_run_csv(),
+        &["--x", "data.n", "--y", "seed", "--value", "test_error"],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(svg.is_none(), "nothing is written");
+    assert!(
+        stderr.contains(
+            "would average different set-ups (data.noise = 0, 0.5); keep one with --where \
+             data.noise=0, or put data.noise on --x or --y (data.noise takes 0, 0.5)"
+        ),
+        "{stderr}"
+    );
+    // Lines grouped by status (`ok` everywhere) would put both runs on one line: refused,
+    // naming run.
+    let (output, _) = plot(
+        &dir,
+        &two_run_csv(),
+        &[
+            "--x",
+            "data.n",
+            "--y",
+            "test_error",
+            "--group",
+            "status",
+            "--where",
+            "data.noise=0",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "(run = 1, 2); keep one with --where run=1, or draw a line each with --group run"
+        ),
+        "{stderr}"
+    );
+}
+
+/// Lines data, rows in shuffled x order: at each n the three seeds give y values whose mean,
+/// least and largest differ from their median and from file order. Run 2 is run 1 plus 10.
+const LINE_VALUES: [(u32, [f64; 3]); 4] = [
+    (30, [3.0, 3.0, 3.0]),
+    (10, [1.0, 4.0, 1.0]),
+    (40, [9.0, 0.0, 6.0]),
+    (20, [5.0, 2.0, 5.0]),
+];
+
+fn lines_csv() -> String {
+    let mut csv = String::from("point,data.n,seed,run,label,test_error\n");
+    for (k, (n, ys)) in LINE_VALUES.iter().enumerate() {
+        for (s, y) in ys.iter().enumerate() {
+            for run in [1, 2] {
+                let y = y + if run == 2 { 10.0 } else { 0.0 };
+                writeln!(csv, "{},{n},{s},{run},r{run},{y}", 3 * k + s).unwrap();
+            }
+        }
+    }
+    csv
+}
+
+#[test]
+fn lines_go_through_the_means_sorted_by_x_over_a_min_max_band_with_the_key_outside() {
+    let dir = temp_dir("means");
+    let (output, svg) = plot(&dir, &lines_csv(), &["--x", "data.n", "--y", "test_error"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let svg = svg.expect("written");
+    let doc = roxmltree::Document::parse(&svg).expect("well-formed XML");
+    // Expected from the table, sorted by n: (n, mean, least, largest) for run 1.
+    let mut expected: Vec<(f64, f64, f64, f64)> = LINE_VALUES
+        .iter()
+        .map(|(n, ys)| {
+            let mean = ys.iter().sum::<f64>() / 3.0;
+            let least = ys.iter().copied().fold(f64::INFINITY, f64::min);
+            let largest = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            (f64::from(*n), mean, least, largest)
+        })
+        .collect();
+    expected.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // Pixels are whole numbers: y in pixels is affine in the value, checked to 1.5 px.
+    let mut pixel_of = None;
+    for run in 0..2 {
+        let colour = hex(run_hue(run));
+        let shift = 10.0 * run as f64;
+        let line = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("polyline") && n.attribute("stroke") == Some(&colour))
+            .map(points)
+            .find(|p| p.len() == 4)
+            .expect("the mean line: one point per n");
+        assert!(
+            line.windows(2).all(|w| w[0].0 < w[1].0),
+            "sorted by x: {line:?}"
+        );
+        let (first, last) = (line[0], line[3]);
+        let (m0, m3) = (expected[0].1 + shift, expected[3].1 + shift);
+        let to_pixel = *pixel_of.get_or_insert_with(|| {
+            let slope = (last.1 - first.1) / (m3 - m0);
+            (first.1 - slope * m0, slope)
+        });
+        let at = |v: f64| to_pixel.0 + to_pixel.1 * v;
+        for (point, (_, mean, _, _)) in line.iter().zip(&expected) {
+            assert!(
+                (point.1 - at(mean + shift)).abs() < 1.5,
+                "run {run}: {line:?} vs means"
+            );
+        }
+        let band: Vec<(f64, f64)> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("polygon") && n.attribute("fill") == Some(&colour))
+            .map(points)
+            .next()
+            .expect("the band");
+        assert_eq!(band.len(), 8, "up along the largest, back along the least");
+        for (k, (_, _, least, largest)) in expected.iter().enumerate() {
+            assert!((band[k].1 - at(largest + shift)).abs() < 1.5, "{band:?}");
+            assert!((band[7 - k].1 - at(least + shift)).abs() < 1.5, "{band:?}");
+        }
+    }
+    // The plotting area is what the mesh and the axes span; the key lies wholly right of it.
+    let area_right = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("line"))
+        .flat_map(|n| ["x1", "x2"].map(|a| n.attribute(a).unwrap().parse::<f64>().unwrap()))
+        .fold(f64::NEG_INFINITY, f64::max);
+    let key: Vec<roxmltree::Node<'_, '_>> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter(|n| {
+            n.text()
+                .is_some_and(|t| t.contains("run ") || t.contains("min–max over"))
+        })
+        .collect();
+    assert_eq!(key.len(), 3, "two runs and the band");
+    for node in key {
+        let x: f64 = node.attribute("x").unwrap().parse().unwrap();
+        assert_eq!(node.attribute("text-anchor"), Some("start"));
+        assert!(
+            x > area_right,
+            "{:?} at x {x} is inside the area (right edge {area_right})",
+            node.text()
+        );
+    }
+    let samples = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("polyline") && n.attribute("stroke") == Some(&hex(run_hue(0))))
+        .map(points)
+        .filter(|p| p.len() == 2)
+        .collect::<Vec<_>>();
+    assert_eq!(samples.len(), 1, "one key sample");
+    assert!(samples[0].iter().all(|p| p.0 > area_right), "{samples:?}");
+    assert!(texts(&doc).iter().any(|t| t.contains("mean over 3 seeds")));
 }

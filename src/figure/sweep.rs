@@ -1,26 +1,35 @@
-//! `implicit-bias plot`: a sweep's CSV (a header, then one row per run) as an SVG figure.
+//! `implicit-bias plot`: a sweep's CSV (a header, then one row per run) as an SVG figure that
+//! never averages rows which ran different set-ups.
 //!
-//! Lines: `--y` against `--x`, one line per value of `--group` (or one line), sorted by x, with
-//! a log axis wherever the values are positive and span more than [`LOG_SPAN`]. Heat map: with
-//! `--value`, one cell per (x, y) pair coloured by the mean of `--value` over the rows that share
-//! it (seeds), with a colour legend. Empty cells (a diverged run's null) are skipped; any other
-//! text where a number belongs is an error naming the line.
+//! A sweep's header is `point`, the swept keys, `seed`, `run`, `label`, `optimizer`, `lr`, the
+//! run's set-up, its metrics. Rows that differ only in `point` or `seed` are repeats: they are
+//! averaged, and the caption says over how many seeds. Rows that differ in `run`, in a swept key
+//! (a `runs.K.…` key concerns run K alone), or in `label`, `optimizer` or `lr` ran different
+//! set-ups: a heat map draws one panel per run, lines draw one line per run, and any other such
+//! difference inside one cell or point is refused with the column's values and the `--where`
+//! that keeps one. `--where COL=VALUE` keeps the matching rows first.
+//!
+//! Lines (`lines.rs`): the mean of `--y` at each `--x`, sorted by x, with the min–max over the
+//! repeats as a shaded band; the legend sits beside the plotting area. Heat map (`heat.rs`): with
+//! `--value`, one cell per (x, y) pair coloured by the mean. An axis goes logarithmic where its
+//! values are positive and span more than [`LOG_SPAN`]. Empty cells (a diverged run's null) are
+//! skipped; any other text where a number belongs is an error naming the line.
 
-use std::collections::BTreeMap;
+mod heat;
+mod lines;
+
+use std::fmt::Write as _;
 use std::path::Path;
-
-use plotters::coord::Shift;
-use plotters::prelude::*;
-
-use super::{CAPTION_SIZE, LABEL_SIZE, draw_legend, drawing_error, rgb};
-use crate::palette::run_hue;
 
 /// A ratio of largest to smallest value beyond which an axis goes logarithmic (two decades).
 pub const LOG_SPAN: f64 = 100.0;
-/// Bars in the heat map's colour legend.
-const LEGEND_BARS: u32 = 64;
-/// Figure size in pixels.
-const SIZE: (u32, u32) = (960, 640);
+/// Columns that number repeats of one set-up: averaged over, never a reason to split.
+const REPEAT_COLUMNS: [&str; 2] = ["point", "seed"];
+/// Columns every sweep row has that describe its run's set-up (the rest follow from the swept
+/// keys and `run`), so two of them differing means two set-ups.
+const RUN_COLUMNS: [&str; 3] = ["label", "optimizer", "lr"];
+/// Columns at most that a run's title adds to its label.
+const TITLE_COLUMNS: usize = 2;
 
 /// What to draw from the CSV.
 #[derive(Debug, Clone, Default)]
@@ -33,6 +42,45 @@ pub struct PlotRequest {
     pub group: Option<String>,
     /// Heat map: the column that colours the (x, y) cells.
     pub value: Option<String>,
+    /// Only the rows matching all of these are drawn.
+    pub filters: Vec<Filter>,
+}
+
+/// `--where COL=VALUE`: keep the rows whose COL is VALUE, so one figure shows one set-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filter {
+    /// The column's name.
+    pub column: String,
+    /// The value as typed; numbers match numerically (`1e-3` keeps `0.001`).
+    pub value: String,
+}
+
+impl Filter {
+    /// Parses `COL=VALUE` (split at the first `=`).
+    ///
+    /// # Errors
+    /// Text without `=` or with an empty column name, with the form to use.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.split_once('=') {
+            Some((column, value)) if !column.trim().is_empty() => Ok(Self {
+                column: column.trim().to_owned(),
+                value: value.trim().to_owned(),
+            }),
+            _ => Err(format!(
+                "`{text}` is not COL=VALUE; write e.g. --where run=2"
+            )),
+        }
+    }
+
+    /// True when `cell` holds this value, as the same text or the same number.
+    fn matches(&self, cell: &str) -> bool {
+        let cell = cell.trim();
+        cell == self.value
+            || matches!(
+                (cell.parse::<f64>(), self.value.parse::<f64>()),
+                (Ok(a), Ok(b)) if a == b
+            )
+    }
 }
 
 /// A sweep's CSV: its column names and rows of cells (as text).
@@ -104,7 +152,7 @@ impl Table {
 
     /// The index of column `name`, or an error that suggests the nearest column.
     fn column(&self, name: &str, flag: &str) -> Result<usize, String> {
-        if let Some(i) = self.columns.iter().position(|c| c == name) {
+        if let Some(i) = self.index(name) {
             return Ok(i);
         }
         let nearest = self
@@ -119,6 +167,11 @@ impl Table {
             self.name,
             self.columns.join(", ")
         ))
+    }
+
+    /// The index of column `name`, if the header has it.
+    fn index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c == name)
     }
 
     /// Column `index` as numbers, `None` for empty cells (null values).
@@ -139,6 +192,58 @@ impl Table {
                 }
             })
             .collect()
+    }
+
+    /// The cell of column `index` in row `row`, trimmed.
+    fn cell(&self, row: usize, index: usize) -> &str {
+        self.rows[row].1[index].trim()
+    }
+
+    /// The distinct cells of column `index` among `rows`: in numeric order when all are
+    /// numbers, else in order of first appearance.
+    fn values(&self, index: usize, rows: impl Iterator<Item = usize>) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for row in rows {
+            let cell = self.cell(row, index);
+            if !out.contains(&cell) {
+                out.push(cell);
+            }
+        }
+        let numbers: Option<Vec<f64>> = out.iter().map(|v| v.parse::<f64>().ok()).collect();
+        if let Some(numbers) = numbers {
+            let mut pairs: Vec<(f64, &str)> = numbers.into_iter().zip(out).collect();
+            pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+            out = pairs.into_iter().map(|p| p.1).collect();
+        }
+        out
+    }
+
+    /// The rows that match every filter, in file order.
+    ///
+    /// # Errors
+    /// An unknown column, or a filter no remaining row matches, listing the column's values.
+    fn keep(mut self, filters: &[Filter]) -> Result<Self, String> {
+        for filter in filters {
+            let index = self.column(&filter.column, "--where")?;
+            let kept: Vec<(usize, Vec<String>)> = self
+                .rows
+                .iter()
+                .filter(|(_, cells)| filter.matches(&cells[index]))
+                .cloned()
+                .collect();
+            if kept.is_empty() {
+                return Err(format!(
+                    "{}: --where {}={}: no row has that value; the rows have {} = {}",
+                    self.name,
+                    filter.column,
+                    filter.value,
+                    filter.column,
+                    self.values(index, 0..self.rows.len()).join(", ")
+                ));
+            }
+            self.rows = kept;
+        }
+        Ok(self)
     }
 }
 
@@ -165,9 +270,11 @@ fn split_row(line: &str) -> Vec<String> {
 /// The figure for `request` as SVG text.
 ///
 /// # Errors
-/// A missing column (with a did-you-mean), a non-numeric value, `--group` with `--value`, or
-/// nothing left to draw.
+/// A missing column (with a did-you-mean), a `--where` that keeps nothing, a non-numeric
+/// value, `--group` with `--value`, rows of different set-ups in one cell or point, or nothing
+/// left to draw.
 pub fn plot_svg(table: &Table, request: &PlotRequest) -> Result<String, String> {
+    let table = table.clone().keep(&request.filters)?;
     let x = table.numbers(table.column(&request.x, "--x")?, "--x")?;
     let y = table.numbers(table.column(&request.y, "--y")?, "--y")?;
     match (&request.value, &request.group) {
@@ -176,19 +283,169 @@ pub fn plot_svg(table: &Table, request: &PlotRequest) -> Result<String, String> 
         }
         (Some(value), None) => {
             let values = table.numbers(table.column(value, "--value")?, "--value")?;
-            heat_map(table, request, &x, &y, &values)
+            heat::heat_map(&table, request, &x, &y, &values)
         }
         (None, group) => {
-            let groups = match group {
-                Some(g) => {
-                    let index = table.column(g, "--group")?;
-                    table.rows.iter().map(|(_, c)| c[index].clone()).collect()
-                }
-                None => vec![request.y.clone(); table.rows.len()],
+            let group = match group {
+                Some(g) => Some(table.column(g, "--group")?),
+                None => None,
             };
-            lines(table, request, &x, &y, &groups)
+            lines::lines(&table, request, &x, &y, group)
         }
     }
+}
+
+/// The columns whose differing values mean different set-ups, and which rows each concerns.
+struct SetUps {
+    /// (column index, the run it concerns: `Some("2")` for a swept `runs.2.…` key).
+    columns: Vec<(usize, Option<String>)>,
+    /// The `run` column, if the CSV has one.
+    run: Option<usize>,
+}
+
+impl SetUps {
+    /// Reads the roles from the header: the swept keys sit between `point` and `seed`.
+    fn of(table: &Table) -> Self {
+        let run = table.index("run");
+        let mut columns: Vec<(usize, Option<String>)> = Vec::new();
+        if let (Some(point), Some(seed)) = (table.index("point"), table.index("seed")) {
+            for index in point + 1..seed {
+                let mut parts = table.columns[index].split('.');
+                let concerns = match (parts.next(), parts.next()) {
+                    (Some("runs"), Some(k)) if k.parse::<usize>().is_ok() => Some(k.to_owned()),
+                    _ => None,
+                };
+                columns.push((index, concerns));
+            }
+        }
+        columns.extend(run.map(|r| (r, None)));
+        columns.extend(
+            RUN_COLUMNS
+                .iter()
+                .filter_map(|c| table.index(c).map(|i| (i, None))),
+        );
+        Self { columns, run }
+    }
+
+    /// Refuses when the rows of one bin (a heat map cell or a point of a line) hold different
+    /// values of a set-up column other than those in `drawn` (already on an axis or split).
+    ///
+    /// `bins` holds (where, rows); `also` words how else the user may split by a column.
+    fn check(
+        &self,
+        table: &Table,
+        bins: &[(String, Vec<usize>)],
+        drawn: &[usize],
+        also: &dyn Fn(&str) -> String,
+    ) -> Result<(), String> {
+        for (index, concerns) in &self.columns {
+            if drawn.contains(index) {
+                continue;
+            }
+            for (place, rows) in bins {
+                let applies = rows
+                    .iter()
+                    .copied()
+                    .filter(|&row| match (concerns, self.run) {
+                        (Some(k), Some(run)) => table.cell(row, run) == k,
+                        _ => true,
+                    });
+                let here = table.values(*index, applies);
+                if here.len() > 1 {
+                    let name = &table.columns[*index];
+                    let all = table.values(*index, 0..table.rows.len());
+                    return Err(format!(
+                        "{}: {place} would average different set-ups ({name} = {}); keep one \
+                         with --where {name}={}{} ({name} takes {})",
+                        table.name,
+                        here.join(", "),
+                        here[0],
+                        also(name),
+                        all.join(", ")
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The caption's note on repeats, e.g. `mean over 3 seeds`, or `None` when no bin holds more
+/// than one row. Seeds are counted where the CSV has a `seed` column, rows otherwise.
+fn repeats_note(table: &Table, bins: &[(String, Vec<usize>)]) -> Option<String> {
+    let seed = table.index(REPEAT_COLUMNS[1]);
+    let counts = bins.iter().map(|(_, rows)| match seed {
+        Some(s) => table.values(s, rows.iter().copied()).len(),
+        None => rows.len(),
+    });
+    let (low, high) = counts.fold((usize::MAX, 0), |(lo, hi), n| (lo.min(n), hi.max(n)));
+    let what = if seed.is_some() { "seeds" } else { "rows" };
+    match (low, high) {
+        (_, 0 | 1) => None,
+        (low, high) if low == high => Some(format!("mean over {high} {what}")),
+        (low, high) => Some(format!("mean over {low}–{high} {what}")),
+    }
+}
+
+/// Names each run's part, e.g. `run 2: gd lr=0.01 · init_scale 0.5`: its label (first … last
+/// when a swept key changes it), then up to [`TITLE_COLUMNS`] columns that hold one value within
+/// each part but differ between parts, since labels need not say what sets two runs apart.
+/// `parts` are (run, rows); `skip` are the columns already on the figure's axes.
+fn run_titles(table: &Table, parts: &[(String, Vec<usize>)], skip: &[usize]) -> Vec<String> {
+    let label = table.index("label");
+    let telling: Vec<usize> = (0..table.columns.len())
+        .filter(|i| !skip.contains(i) && Some(*i) != label)
+        .filter(|i| !REPEAT_COLUMNS.contains(&table.columns[*i].as_str()))
+        .filter(|&i| {
+            let each: Vec<Vec<&str>> = parts
+                .iter()
+                .map(|(_, rows)| table.values(i, rows.iter().copied()))
+                .collect();
+            each.iter().all(|v| v.len() == 1) && each.iter().any(|v| v != &each[0])
+        })
+        .take(TITLE_COLUMNS)
+        .collect();
+    parts
+        .iter()
+        .map(|(run, rows)| {
+            let labels = label
+                .map(|l| table.values(l, rows.iter().copied()))
+                .unwrap_or_default();
+            let mut title = match labels.as_slice() {
+                [] => format!("run {run}"),
+                [one] => format!("run {run}: {one}"),
+                [first, .., last] => format!("run {run}: {first} … {last}"),
+            };
+            for &i in &telling {
+                write!(title, " · {} {}", table.columns[i], table.cell(rows[0], i)).ok();
+            }
+            title
+        })
+        .collect()
+}
+
+/// The distinct values of a column, sorted.
+fn distinct(values: &[Option<f64>]) -> Vec<f64> {
+    let mut out: Vec<f64> = values.iter().flatten().copied().collect();
+    out.sort_by(f64::total_cmp);
+    out.dedup();
+    out
+}
+
+/// Splits `rows` by the cell of column `index`, in the order of [`Table::values`].
+fn split_by(table: &Table, index: usize, rows: &[usize]) -> Vec<(String, Vec<usize>)> {
+    table
+        .values(index, rows.iter().copied())
+        .into_iter()
+        .map(|value| {
+            let part = rows
+                .iter()
+                .copied()
+                .filter(|&row| table.cell(row, index) == value)
+                .collect();
+            (value.to_owned(), part)
+        })
+        .collect()
 }
 
 /// True when `values` are all positive and span more than [`LOG_SPAN`].
@@ -208,291 +465,6 @@ fn padded(min: f64, max: f64, log: bool) -> std::ops::Range<f64> {
     } else {
         min - 1.0..max + 1.0
     }
-}
-
-/// Lines of y against x, one per group, in the dashboard's run colours.
-fn lines(
-    table: &Table,
-    request: &PlotRequest,
-    x: &[Option<f64>],
-    y: &[Option<f64>],
-    groups: &[String],
-) -> Result<String, String> {
-    let mut series: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
-    for ((x, y), group) in x.iter().zip(y).zip(groups) {
-        if let (Some(x), Some(y)) = (x, y) {
-            series.entry(group.as_str()).or_default().push((*x, *y));
-        }
-    }
-    if series.is_empty() {
-        return Err(format!(
-            "{}: no row has both {} and {}; nothing to draw",
-            table.name, request.x, request.y
-        ));
-    }
-    for points in series.values_mut() {
-        points.sort_by(|a, b| a.0.total_cmp(&b.0));
-    }
-    let xs = series.values().flatten().map(|p| p.0);
-    let ys = series.values().flatten().map(|p| p.1);
-    let (x_log, y_log) = (wants_log(xs.clone()), wants_log(ys.clone()));
-    let x_range = padded(
-        xs.clone().fold(f64::INFINITY, f64::min),
-        xs.fold(f64::NEG_INFINITY, f64::max),
-        x_log,
-    );
-    let y_range = padded(
-        ys.clone().fold(f64::INFINITY, f64::min),
-        ys.fold(f64::NEG_INFINITY, f64::max),
-        y_log,
-    );
-    let mut text = String::new();
-    {
-        let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(drawing_error)?;
-        let caption = format!("{} against {}", request.y, request.x);
-        let series: Vec<(&str, Vec<(f64, f64)>)> = series.into_iter().collect();
-        // Four axis combinations are four chart types in plotters; one generic body draws all.
-        match (x_log, y_log) {
-            (false, false) => draw_lines(&root, &caption, request, x_range, y_range, &series),
-            (true, false) => draw_lines(
-                &root,
-                &caption,
-                request,
-                x_range.log_scale(),
-                y_range,
-                &series,
-            ),
-            (false, true) => draw_lines(
-                &root,
-                &caption,
-                request,
-                x_range,
-                y_range.log_scale(),
-                &series,
-            ),
-            (true, true) => draw_lines(
-                &root,
-                &caption,
-                request,
-                x_range.log_scale(),
-                y_range.log_scale(),
-                &series,
-            ),
-        }?;
-        root.present().map_err(drawing_error)?;
-    }
-    Ok(text)
-}
-
-/// The line chart on `root` for any pair of axis kinds.
-fn draw_lines<X, Y>(
-    root: &DrawingArea<SVGBackend<'_>, Shift>,
-    caption: &str,
-    request: &PlotRequest,
-    x_axis: X,
-    y_axis: Y,
-    series: &[(&str, Vec<(f64, f64)>)],
-) -> Result<(), String>
-where
-    X: plotters::coord::ranged1d::AsRangedCoord<Value = f64>,
-    Y: plotters::coord::ranged1d::AsRangedCoord<Value = f64>,
-    X::CoordDescType: plotters::coord::ranged1d::ValueFormatter<f64>,
-    Y::CoordDescType: plotters::coord::ranged1d::ValueFormatter<f64>,
-{
-    let mut chart = ChartBuilder::on(root)
-        .caption(caption, ("sans-serif", CAPTION_SIZE))
-        .margin(16)
-        .x_label_area_size(44)
-        .y_label_area_size(70)
-        .build_cartesian_2d(x_axis, y_axis)
-        .map_err(drawing_error)?;
-    chart
-        .configure_mesh()
-        .x_desc(request.x.as_str())
-        .y_desc(request.y.as_str())
-        .label_style(("sans-serif", LABEL_SIZE))
-        .light_line_style(RGBColor(235, 235, 235))
-        .draw()
-        .map_err(drawing_error)?;
-    for (i, (group, points)) in series.iter().enumerate() {
-        let color = rgb(run_hue(i));
-        let label = match &request.group {
-            Some(g) => format!("{g} = {group}"),
-            None => (*group).to_owned(),
-        };
-        chart
-            .draw_series(LineSeries::new(
-                points.iter().copied(),
-                color.stroke_width(2),
-            ))
-            .map_err(drawing_error)?
-            .label(label)
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-            });
-        chart
-            .draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled())))
-            .map_err(drawing_error)?;
-    }
-    draw_legend(&mut chart, SeriesLabelPosition::UpperRight)
-}
-
-/// A point on the colour ramp for `t` in [0, 1]: dark blue through teal to yellow (viridis-like,
-/// readable in grey and by most colour-blind readers).
-fn ramp(t: f64) -> RGBColor {
-    const STOPS: [(f64, f64, f64); 5] = [
-        (68.0, 1.0, 84.0),
-        (59.0, 82.0, 139.0),
-        (33.0, 145.0, 140.0),
-        (94.0, 201.0, 98.0),
-        (253.0, 231.0, 37.0),
-    ];
-    let t = if t.is_finite() {
-        t.clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    let scaled = t * (STOPS.len() - 1) as f64;
-    let i = (scaled.floor() as usize).min(STOPS.len() - 2);
-    let f = scaled - i as f64;
-    let (a, b) = (STOPS[i], STOPS[i + 1]);
-    let mix = |u: f64, v: f64| (u + (v - u) * f).round() as u8;
-    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
-}
-
-/// The distinct values of a column, sorted.
-fn distinct(values: &[Option<f64>]) -> Vec<f64> {
-    let mut out: Vec<f64> = values.iter().flatten().copied().collect();
-    out.sort_by(f64::total_cmp);
-    out.dedup();
-    out
-}
-
-/// The heat map: a cell per (x, y) pair coloured by the mean value, and a colour legend.
-fn heat_map(
-    table: &Table,
-    request: &PlotRequest,
-    x: &[Option<f64>],
-    y: &[Option<f64>],
-    values: &[Option<f64>],
-) -> Result<String, String> {
-    let (xs, ys) = (distinct(x), distinct(y));
-    let mut sums: BTreeMap<(usize, usize), (f64, u32)> = BTreeMap::new();
-    for ((x, y), v) in x.iter().zip(y).zip(values) {
-        if let (Some(x), Some(y), Some(v)) = (x, y, v) {
-            let i = xs.partition_point(|a| a < x);
-            let j = ys.partition_point(|a| a < y);
-            let cell = sums.entry((i, j)).or_insert((0.0, 0));
-            cell.0 += v;
-            cell.1 += 1;
-        }
-    }
-    let value_name = request.value.as_deref().unwrap_or_default();
-    if sums.is_empty() {
-        return Err(format!(
-            "{}: no row has {}, {} and {value_name}; nothing to draw",
-            table.name, request.x, request.y
-        ));
-    }
-    let cells: Vec<((usize, usize), f64)> = sums
-        .into_iter()
-        .map(|(key, (sum, count))| (key, sum / f64::from(count)))
-        .collect();
-    let low = cells.iter().map(|c| c.1).fold(f64::INFINITY, f64::min);
-    let high = cells.iter().map(|c| c.1).fold(f64::NEG_INFINITY, f64::max);
-    let shade = |v: f64| {
-        ramp(if high > low {
-            (v - low) / (high - low)
-        } else {
-            0.5
-        })
-    };
-    let mut text = String::new();
-    {
-        let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(drawing_error)?;
-        let (main, legend) = root.split_horizontally(SIZE.0 - 150);
-        let label = |axis: &[f64]| {
-            let axis = axis.to_vec();
-            move |index: &f64| {
-                let i = index.floor();
-                if i >= 0.0 && (i as usize) < axis.len() && (index - i - 0.5).abs() < 1e-9 {
-                    format!("{}", axis[i as usize])
-                } else {
-                    String::new()
-                }
-            }
-        };
-        let mut chart = ChartBuilder::on(&main)
-            .caption(
-                format!("{value_name} over {} × {}", request.x, request.y),
-                ("sans-serif", CAPTION_SIZE),
-            )
-            .margin(16)
-            .x_label_area_size(44)
-            .y_label_area_size(80)
-            .build_cartesian_2d(0.0..xs.len() as f64, 0.0..ys.len() as f64)
-            .map_err(drawing_error)?;
-        let (x_label, y_label) = (label(&xs), label(&ys));
-        chart
-            .configure_mesh()
-            .disable_mesh()
-            .x_desc(request.x.as_str())
-            .y_desc(request.y.as_str())
-            .x_labels(xs.len() * 2 + 1)
-            .y_labels(ys.len() * 2 + 1)
-            .x_label_formatter(&x_label)
-            .y_label_formatter(&y_label)
-            .label_style(("sans-serif", LABEL_SIZE))
-            .draw()
-            .map_err(drawing_error)?;
-        chart
-            .draw_series(cells.iter().map(|&((i, j), v)| {
-                let (i, j) = (i as f64, j as f64);
-                Rectangle::new([(i, j), (i + 1.0, j + 1.0)], shade(v).filled())
-            }))
-            .map_err(drawing_error)?;
-        draw_colour_legend(&legend, value_name, low, high)?;
-        root.present().map_err(drawing_error)?;
-    }
-    Ok(text)
-}
-
-/// A vertical colour bar from `low` to `high` with its value axis.
-fn draw_colour_legend(
-    area: &DrawingArea<SVGBackend<'_>, Shift>,
-    name: &str,
-    low: f64,
-    high: f64,
-) -> Result<(), String> {
-    let (low, high) = if high > low {
-        (low, high)
-    } else {
-        (low - 0.5, high + 0.5)
-    };
-    let mut bar = ChartBuilder::on(area)
-        .margin_top(60)
-        .margin_bottom(60)
-        .margin_right(20)
-        .y_label_area_size(70)
-        .caption(name, ("sans-serif", LABEL_SIZE))
-        .build_cartesian_2d(0.0..1.0, low..high)
-        .map_err(drawing_error)?;
-    bar.configure_mesh()
-        .disable_mesh()
-        .disable_x_axis()
-        .label_style(("sans-serif", LABEL_SIZE - 2))
-        .draw()
-        .map_err(drawing_error)?;
-    bar.draw_series((0..LEGEND_BARS).map(|k| {
-        let from = low + (high - low) * f64::from(k) / f64::from(LEGEND_BARS);
-        let to = low + (high - low) * f64::from(k + 1) / f64::from(LEGEND_BARS);
-        let t = (f64::from(k) + 0.5) / f64::from(LEGEND_BARS);
-        Rectangle::new([(0.0, from), (1.0, to)], ramp(t).filled())
-    }))
-    .map_err(drawing_error)?;
-    Ok(())
 }
 
 #[cfg(test)]
@@ -520,11 +492,30 @@ mod tests {
     }
 
     #[test]
-    fn the_ramp_runs_from_its_first_to_its_last_stop() {
-        assert_eq!(ramp(0.0), RGBColor(68, 1, 84));
-        assert_eq!(ramp(1.0), RGBColor(253, 231, 37));
-        // Halfway is the middle stop exactly (five stops, t = 0.5 lands on the third).
-        assert_eq!(ramp(0.5), RGBColor(33, 145, 140));
-        assert_eq!(ramp(f64::NAN), ramp(0.0));
+    fn a_filter_matches_the_same_text_or_the_same_number() {
+        let filter = Filter::parse("runs.*.init_scale=1e-3").expect("parses");
+        assert_eq!(filter.column, "runs.*.init_scale");
+        assert!(filter.matches("0.001") && filter.matches(" 1e-3"));
+        assert!(!filter.matches("0.01") && !filter.matches(""));
+        assert!(
+            Filter::parse("label=gd lr=0.1")
+                .expect("parses")
+                .matches("gd lr=0.1")
+        );
+        assert!(Filter::parse("run").is_err() && Filter::parse("=2").is_err());
+    }
+
+    #[test]
+    fn a_swept_runs_k_key_concerns_run_k_alone() {
+        let table = Table::parse(
+            "t.csv",
+            "point,runs.1.lr,data.n,seed,run,label,test_error\n0,0.1,5,1,1,a,0.5\n",
+        )
+        .expect("parses");
+        let setups = SetUps::of(&table);
+        assert_eq!(
+            setups.columns,
+            [(1, Some("1".to_owned())), (2, None), (4, None), (5, None)]
+        );
     }
 }
