@@ -14,6 +14,9 @@
 //! Errors go to stderr as one or two lines and exit with code 1 (2 for bad flags); stdout holds
 //! only results, so scripts can pipe it, and a reader that stops early (`| head`) ends the
 //! process quietly with status 0, as other command-line tools do.
+//! Ctrl-C or SIGTERM stops `run` and `sweep` between steps: they write what was done (the JSON
+//! with `"interrupted": true`, the finished sweep rows), say so in one stderr line and exit
+//! with 128 + the signal (130 for Ctrl-C); a second signal ends them at once.
 
 use std::ffi::OsString;
 use std::io::Write as _;
@@ -186,6 +189,8 @@ fn main() -> ExitCode {
     }
     let cli = Cli::from_arg_matches(&command.get_matches_from(&args)).unwrap_or_else(|e| e.exit());
     let dir = cli.presets.clone().unwrap_or_else(preset::default_dir);
+    // Set by `run` and `sweep` when a signal stopped them: what to say on stderr after stdout.
+    let mut stopped: Option<Stopped> = None;
     let result = match cli.command {
         Some(Command::Run {
             preset,
@@ -193,10 +198,15 @@ fn main() -> ExitCode {
             trace,
             svg,
             sets,
-        }) => load(&preset, &dir, &sets).and_then(|spec| {
-            let steps = checked_steps(steps, spec.horizon)?;
-            headless::run_with_figure(spec, steps, trace.as_deref(), svg.as_deref())
-        }),
+        }) => run(
+            &preset,
+            &dir,
+            &sets,
+            steps,
+            trace.as_deref(),
+            svg.as_deref(),
+            &mut stopped,
+        ),
         Some(Command::Snapshot {
             preset,
             steps,
@@ -225,7 +235,7 @@ fn main() -> ExitCode {
         Some(Command::Check { preset, sets }) => {
             load(&preset, &dir, &sets).map(|spec| headless::describe(&spec))
         }
-        Some(Command::Sweep(args)) => sweep(args, &dir),
+        Some(Command::Sweep(args)) => sweep(args, &dir, &mut stopped),
         Some(Command::Merge { files }) => {
             headless::merge(&files, &mut std::io::stdout().lock()).map(|()| String::new())
         }
@@ -252,7 +262,7 @@ fn main() -> ExitCode {
         }
         .map(|()| String::new()),
     };
-    match result {
+    let code = match result {
         Ok(text) if text.is_empty() => ExitCode::SUCCESS,
         Ok(text) => print_result(&text),
         Err(HeadlessError::OutputClosed) => ExitCode::SUCCESS,
@@ -261,7 +271,26 @@ fn main() -> ExitCode {
             writeln!(std::io::stderr(), "implicit-bias: {message}").ok();
             ExitCode::FAILURE
         }
+    };
+    match stopped {
+        Some(Stopped { line, status }) => {
+            writeln!(std::io::stderr(), "implicit-bias: {line}").ok();
+            ExitCode::from(status)
+        }
+        None => code,
     }
+}
+
+/// A verb a signal stopped early: the one line for stderr, and the exit status (128 + signal).
+struct Stopped {
+    line: String,
+    status: u8,
+}
+
+/// The Ctrl-C/SIGTERM handlers of `run` and `sweep` (see [`headless::Interrupt`]).
+fn install_interrupt() -> Result<headless::Interrupt, HeadlessError> {
+    headless::Interrupt::install()
+        .map_err(|e| HeadlessError::Message(format!("cannot install signal handlers: {e}")))
 }
 
 /// Prints the result on stdout. A reader that closed the pipe early (`| head`, `| true`) is not
@@ -532,8 +561,39 @@ fn load(
     Ok(preset::load_with(&path, &sets.set).map_err(|e| e.to_string())?)
 }
 
-/// Runs `sweep`, writing the CSV straight to stdout (nothing is left for `main` to print).
-fn sweep(args: SweepArgs, dir: &Path) -> Result<String, HeadlessError> {
+/// Runs `run` and returns its JSON; sets `stopped` when a signal cut it short.
+fn run(
+    preset: &str,
+    dir: &Path,
+    sets: &Sets,
+    steps: Option<u64>,
+    trace: Option<&Path>,
+    svg: Option<&Path>,
+    stopped: &mut Option<Stopped>,
+) -> Result<String, HeadlessError> {
+    let spec = load(preset, dir, sets)?;
+    let steps = checked_steps(steps, spec.horizon)?;
+    let interrupt = install_interrupt()?;
+    let done = headless::run_with_figure(spec, steps, trace, svg, &interrupt)?;
+    if let Some((reached, asked)) = done.interrupted_at {
+        *stopped = Some(Stopped {
+            line: format!(
+                "interrupted at step {reached} of {asked}; the JSON on stdout is the state \
+                 reached (\"interrupted\": true)"
+            ),
+            status: interrupt.exit_status(),
+        });
+    }
+    Ok(done.json)
+}
+
+/// Runs `sweep`, writing the CSV straight to stdout (nothing is left for `main` to print);
+/// sets `stopped` when a signal cut it short.
+fn sweep(
+    args: SweepArgs,
+    dir: &Path,
+    stopped: &mut Option<Stopped>,
+) -> Result<String, HeadlessError> {
     let preset = preset::resolve(&args.preset, dir).map_err(|e| e.to_string())?;
     let options = SweepOptions {
         preset,
@@ -543,8 +603,20 @@ fn sweep(args: SweepArgs, dir: &Path) -> Result<String, HeadlessError> {
         jobs: args.jobs.map(|j| j as usize),
         shard: args.shard,
     };
+    let interrupt = install_interrupt()?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    headless::sweep(&options, &mut out).map(|()| String::new())
+    let outcome = headless::sweep(&options, &mut out, &interrupt)?;
+    if outcome.interrupted() {
+        *stopped = Some(Stopped {
+            line: format!(
+                "interrupted: the rows of {} of {} points are on stdout; run the sweep again \
+                 for the rest",
+                outcome.written, outcome.chosen
+            ),
+            status: interrupt.exit_status(),
+        });
+    }
+    Ok(String::new())
 }
 
 /// Resolves the preset; `tui::run` loads it (with the overrides) and checks for a terminal.

@@ -55,8 +55,17 @@ struct DiagonalRunReport {
 }
 
 /// The `run` JSON of a diagonal experiment at `steps`.
-pub(super) fn json(title: &str, steps: u64, s: &DiagonalSnapshot) -> serde_json::Result<String> {
-    serde_json::to_string_pretty(&report(title, steps, s))
+/// `interrupted` marks a run stopped by a signal before its steps (see [`super::Report`]).
+pub(super) fn json(
+    title: &str,
+    steps: u64,
+    s: &DiagonalSnapshot,
+    interrupted: bool,
+) -> serde_json::Result<String> {
+    serde_json::to_string_pretty(&super::Report {
+        body: report(title, steps, s),
+        interrupted,
+    })
 }
 
 /// The distances that exist, in the order min-l1, min-l2, implicit; none for a diverged run

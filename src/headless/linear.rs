@@ -52,8 +52,17 @@ struct LinearRunReport {
 }
 
 /// The `run` JSON of a linear experiment at `steps`.
-pub(super) fn json(title: &str, steps: u64, s: &LinearSnapshot) -> serde_json::Result<String> {
-    serde_json::to_string_pretty(&report(title, steps, s))
+/// `interrupted` marks a run stopped by a signal before its steps (see [`super::Report`]).
+pub(super) fn json(
+    title: &str,
+    steps: u64,
+    s: &LinearSnapshot,
+    interrupted: bool,
+) -> serde_json::Result<String> {
+    serde_json::to_string_pretty(&super::Report {
+        body: report(title, steps, s),
+        interrupted,
+    })
 }
 
 /// The report of the snapshot, with a warning for each stopped run.

@@ -6,18 +6,21 @@
 //! result reaches stdout: progress goes to stderr, and only when stderr is a terminal.
 
 mod diagonal;
+mod interrupt;
 mod linear;
 mod matrix;
 mod merge;
 mod sweep;
 
+pub use interrupt::Interrupt;
 pub use merge::merge;
-pub use sweep::{Axis, Shard, SweepOptions, sweep};
+pub use sweep::{Axis, Shard, SweepOptions, SweepOutcome, sweep};
 
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::Path;
+use std::time::Instant;
 
 use serde::Serialize;
 use serde::ser::SerializeMap;
@@ -26,6 +29,8 @@ use crate::core::experiment::{Experiment, ExperimentSpec, Problem, RunStatus, Sn
 use crate::core::history::next_log_step;
 use crate::core::optim::{HyperValue, OptimizerSpec};
 use crate::preset::{self, PresetInfo};
+
+use interrupt::Pacer;
 
 /// Trace rows per run on the log grid: 50 per decade.
 const TRACE_PER_DECADE: f64 = 50.0;
@@ -51,6 +56,17 @@ impl<V: Serialize> Serialize for OrderedMap<V> {
         }
         map.end()
     }
+}
+
+/// A kind's `run` report, with `"interrupted": true` after its keys when a signal stopped the
+/// run before its steps (its `steps` is then the step reached); absent otherwise, so a finished
+/// run's JSON is what it always was.
+#[derive(Serialize)]
+struct Report<R> {
+    #[serde(flatten)]
+    body: R,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    interrupted: bool,
 }
 
 /// A run's hyper-parameters beside `lr` (see [`OptimizerSpec::hyper_parameters`]), flattened
@@ -140,12 +156,17 @@ fn status_warning(index: usize, optimizer: &OptimizerSpec, status: RunStatus) ->
 /// Never in practice: the report holds only strings, numbers and lists, which always serialise.
 #[must_use]
 pub fn report_json(experiment: &Experiment) -> String {
+    json_at(experiment, false)
+}
+
+/// [`report_json`], marked `"interrupted": true` when `interrupted`.
+fn json_at(experiment: &Experiment, interrupted: bool) -> String {
     let snapshot = experiment.snapshot();
     let title = &experiment.spec().title;
     let text = match &snapshot.body {
-        SnapshotBody::Linear(s) => linear::json(title, snapshot.step, s),
-        SnapshotBody::Matrix(s) => matrix::json(title, snapshot.step, s),
-        SnapshotBody::Diagonal(s) => diagonal::json(title, snapshot.step, s),
+        SnapshotBody::Linear(s) => linear::json(title, snapshot.step, s, interrupted),
+        SnapshotBody::Matrix(s) => matrix::json(title, snapshot.step, s, interrupted),
+        SnapshotBody::Diagonal(s) => diagonal::json(title, snapshot.step, s, interrupted),
     };
     text.expect("reports hold only strings, numbers and lists")
 }
@@ -294,20 +315,27 @@ fn csv_write_error(e: &std::io::Error) -> HeadlessError {
 ///
 /// # Errors
 /// When the trace file cannot be created or written.
-///
-/// # Panics
-/// Never in practice: the progress template is a valid constant.
 pub fn run(
     spec: ExperimentSpec,
     steps: u64,
     trace: Option<&Path>,
 ) -> Result<String, HeadlessError> {
-    run_with_figure(spec, steps, trace, None)
+    run_with_figure(spec, steps, trace, None, &Interrupt::never()).map(|done| done.json)
+}
+
+/// What `run` produced: the JSON report, and where it stopped if a signal stopped it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunOutcome {
+    /// The report of the state reached (`"interrupted": true` in it when stopped early).
+    pub json: String,
+    /// `Some((step reached, steps asked for))` when a signal stopped the run.
+    pub interrupted_at: Option<(u64, u64)>,
 }
 
 /// [`run`], and also the experiment's SVG figure at the end of the run (`run --svg FILE`), the
 /// same figure the dashboard's `e` writes. The file is created before any work, so a path that
-/// cannot be written is refused at once.
+/// cannot be written is refused at once. When `interrupt` fires, the run stops between steps
+/// and everything (trace to the step reached, figure, JSON) is written for the state reached.
 ///
 /// # Errors
 /// When the trace or figure file cannot be created or written.
@@ -319,7 +347,8 @@ pub fn run_with_figure(
     steps: u64,
     trace: Option<&Path>,
     svg: Option<&Path>,
-) -> Result<String, HeadlessError> {
+    interrupt: &Interrupt,
+) -> Result<RunOutcome, HeadlessError> {
     let figure = match svg {
         None => None,
         Some(path) => Some((
@@ -359,33 +388,20 @@ pub fn run_with_figure(
         t.header(&experiment).map_err(trace_error)?;
         t.rows(&experiment).map_err(trace_error)?;
     }
-    let progress = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(steps);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{elapsed_precise} [{bar:40}] {pos}/{len} steps, {rate} steps/s, eta {eta}",
-            )
-            .expect("the template is valid")
-            .with_key(
-                "rate",
-                |state: &indicatif::ProgressState, out: &mut dyn std::fmt::Write| {
-                    write!(out, "{}", rate(state.per_sec())).ok();
-                },
-            )
-            .progress_chars("=> "),
-        );
-        bar
-    });
+    let progress = std::io::stderr().is_terminal().then(|| progress_bar(steps));
     let chunk = (steps / PROGRESS_UPDATES).clamp(PROGRESS_MIN_CHUNK, PROGRESS_MAX_CHUNK);
+    let mut pacer = Pacer::new(chunk);
     let mut next_record = schedule.next(0);
     let mut last_recorded = 0;
-    while experiment.steps_done() < steps {
+    while experiment.steps_done() < steps && interrupt.signal().is_none() {
         let done = experiment.steps_done();
-        let mut target = steps.min(done.saturating_add(chunk));
+        let mut target = steps.min(done.saturating_add(pacer.steps()));
         if trace.is_some() {
             target = target.min(next_record);
         }
+        let started = Instant::now();
         experiment.step(target - done);
+        pacer.took(target - done, started);
         if let Some(t) = &mut trace
             && target == next_record
         {
@@ -400,8 +416,9 @@ pub fn run_with_figure(
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
+    let reached = experiment.steps_done();
     if let Some(mut t) = trace {
-        if last_recorded != steps {
+        if last_recorded != reached {
             t.rows(&experiment).map_err(trace_error)?;
         }
         t.out.flush().map_err(trace_error)?;
@@ -415,7 +432,30 @@ pub fn run_with_figure(
             ))
         })?;
     }
-    Ok(report_json(&experiment))
+    let interrupted_at = (reached < steps).then_some((reached, steps));
+    Ok(RunOutcome {
+        json: json_at(&experiment, interrupted_at.is_some()),
+        interrupted_at,
+    })
+}
+
+/// `run`'s progress bar over `steps` steps, with a readable rate (see [`rate`]).
+fn progress_bar(steps: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(steps);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:40}] {pos}/{len} steps, {rate} steps/s, eta {eta}",
+        )
+        .expect("the template is valid")
+        .with_key(
+            "rate",
+            |state: &indicatif::ProgressState, out: &mut dyn std::fmt::Write| {
+                write!(out, "{}", rate(state.per_sec())).ok();
+            },
+        )
+        .progress_chars("=> "),
+    );
+    bar
 }
 
 /// A one-paragraph summary of a valid preset, for `check`.

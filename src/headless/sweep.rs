@@ -18,9 +18,11 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::time::Instant;
 
 use rayon::prelude::*;
 
+use super::interrupt::{Interrupt, Pacer};
 use super::{HeadlessError, csv_write_error, diagonal, linear, matrix};
 use crate::core::experiment::{Experiment, ExperimentSpec, RunStatus, SnapshotBody};
 use crate::core::optim::{HyperValue, OptimizerSpec};
@@ -229,12 +231,36 @@ fn option_cell(value: HyperValue) -> String {
     }
 }
 
-/// Runs the sweep and writes the CSV to `out`.
+/// How a sweep ended: every chosen point run, or stopped by a signal after some.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SweepOutcome {
+    /// Points whose rows were written.
+    pub written: u64,
+    /// Points the sweep (or its shard) holds.
+    pub chosen: u64,
+}
+
+impl SweepOutcome {
+    /// Whether some points were not run (a signal stopped the sweep).
+    #[must_use]
+    pub fn interrupted(&self) -> bool {
+        self.written < self.chosen
+    }
+}
+
+/// Runs the sweep and writes the CSV to `out`. When `interrupt` fires, the points under way
+/// stop between steps and are dropped, the points not started are skipped, and the rows of
+/// every finished point are written (in point order, as always); `merge` refuses such a file
+/// among shards, naming the points it lacks.
 ///
 /// # Errors
 /// A bad value anywhere in the grid (before anything runs, naming the point and the `--set`
 /// argument), points whose columns would differ, a bad `--jobs`, or a failed write.
-pub fn sweep(options: &SweepOptions, out: &mut impl Write) -> Result<(), HeadlessError> {
+pub fn sweep(
+    options: &SweepOptions,
+    out: &mut impl Write,
+    interrupt: &Interrupt,
+) -> Result<SweepOutcome, HeadlessError> {
     let points = grid(options)?;
     let header = header(options, &points)?;
     let chosen: Vec<&Point> = points
@@ -246,11 +272,11 @@ pub fn sweep(options: &SweepOptions, out: &mut impl Write) -> Result<(), Headles
         .build()
         .map_err(|e| HeadlessError::Message(format!("cannot start the worker threads: {e}")))?;
     let progress = progress_bar(chosen.len() as u64);
-    let results: Vec<Vec<RunRow>> = pool.install(|| {
+    let results: Vec<Option<Vec<RunRow>>> = pool.install(|| {
         chosen
             .par_iter()
             .map(|point| {
-                let rows = run_point(point);
+                let rows = run_point(point, interrupt);
                 progress.inc(1);
                 rows
             })
@@ -263,12 +289,19 @@ pub fn sweep(options: &SweepOptions, out: &mut impl Write) -> Result<(), Headles
             .map_err(|e| csv_write_error(&e))?;
     }
     writeln!(out, "{header}").map_err(|e| csv_write_error(&e))?;
+    let mut written = 0;
     for (point, rows) in chosen.iter().zip(&results) {
+        let Some(rows) = rows else { continue };
         for (run, row) in rows.iter().enumerate() {
             writeln!(out, "{}", csv_row(point, run + 1, row)).map_err(|e| csv_write_error(&e))?;
         }
+        written += 1;
     }
-    out.flush().map_err(|e| csv_write_error(&e))
+    out.flush().map_err(|e| csv_write_error(&e))?;
+    Ok(SweepOutcome {
+        written,
+        chosen: chosen.len() as u64,
+    })
 }
 
 /// The first line of a shard's file: `# implicit-bias sweep shard K/N of P points`, which
@@ -283,6 +316,10 @@ pub fn shard_line(shard: Shard, points: u64) -> String {
 
 /// How a shard's first line starts.
 pub const SHARD_MARK: &str = "# implicit-bias sweep shard ";
+
+/// Most steps a point takes between two looks at the interrupt flag (fewer when its steps are
+/// slow, see [`Pacer`]): long enough that the runs' parallel stepping pays its hand-over.
+const POINT_CHUNK: u64 = 10_000;
 
 /// Every point of the grid, loaded and checked, in point order.
 fn grid(options: &SweepOptions) -> Result<Vec<Point>, HeadlessError> {
@@ -380,11 +417,20 @@ fn header(options: &SweepOptions, points: &[Point]) -> Result<String, HeadlessEr
     Ok(header)
 }
 
-/// Runs one point to its steps and returns its rows.
-fn run_point(point: &Point) -> Vec<RunRow> {
+/// Runs one point to its steps and returns its rows; `None` when `interrupt` fired first.
+fn run_point(point: &Point, interrupt: &Interrupt) -> Option<Vec<RunRow>> {
     let mut experiment = Experiment::final_state_only(point.spec.clone());
-    experiment.step(point.steps);
-    run_rows(&experiment)
+    let mut pacer = Pacer::new(POINT_CHUNK);
+    while experiment.steps_done() < point.steps {
+        if interrupt.signal().is_some() {
+            return None;
+        }
+        let stretch = pacer.steps().min(point.steps - experiment.steps_done());
+        let started = Instant::now();
+        experiment.step(stretch);
+        pacer.took(stretch, started);
+    }
+    Some(run_rows(&experiment))
 }
 
 /// The registry of kinds for `sweep`: each kind's module names and fills its metric columns.
