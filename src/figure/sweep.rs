@@ -417,7 +417,12 @@ fn run_titles(table: &Table, parts: &[(String, Vec<usize>)], skip: &[usize]) -> 
                 [first, .., last] => format!("run {run}: {first} … {last}"),
             };
             for &i in &telling {
-                write!(title, " · {} {}", table.columns[i], table.cell(rows[0], i)).ok();
+                // An empty cell is an option this run's rule does not have.
+                let cell = match table.cell(rows[0], i) {
+                    "" => "—",
+                    cell => cell,
+                };
+                write!(title, " · {} {cell}", table.columns[i]).ok();
             }
             title
         })
