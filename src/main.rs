@@ -78,6 +78,9 @@ struct Sets {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run a preset without the dashboard and print the result as JSON on stdout.
+    ///
+    /// Ctrl-C or SIGTERM stops it between steps and prints the JSON of the step reached, with
+    /// `"interrupted": true` (exit 130, 143 for SIGTERM).
     Run {
         /// A .toml path or a preset name.
         preset: String,
@@ -141,6 +144,9 @@ enum Command {
     },
     /// Run a preset over a grid of values × seeds on all cores; CSV on stdout, one row per
     /// (point, run).
+    ///
+    /// Ctrl-C or SIGTERM (a Slurm time limit) stops it and writes the rows of every finished
+    /// point (exit 130, 143 for SIGTERM).
     Sweep(SweepArgs),
     /// Join the CSVs of `sweep --shard K/N` into the one the whole sweep would write.
     Merge {
