@@ -25,7 +25,7 @@ const IMPLICIT: &str = "implicit";
 
 /// DiagonalReport: serialised as is, so the field order is the JSON's.
 #[derive(Serialize)]
-struct DiagonalReport {
+pub(super) struct DiagonalReport {
     experiment: &'static str,
     title: String,
     steps: u64,
@@ -54,20 +54,6 @@ struct DiagonalRunReport {
     status_step: Option<u64>,
 }
 
-/// The `run` JSON of a diagonal experiment at `steps`.
-/// `interrupted` marks a run stopped by a signal before its steps (see [`super::Report`]).
-pub(super) fn json(
-    title: &str,
-    steps: u64,
-    s: &DiagonalSnapshot,
-    interrupted: bool,
-) -> serde_json::Result<String> {
-    serde_json::to_string_pretty(&super::Report {
-        body: report(title, steps, s),
-        interrupted,
-    })
-}
-
 /// The distances that exist, in the order min-l1, min-l2, implicit; none for a diverged run
 /// (its `{}`, like a diverged linear run's angles: the rule of [`reported`]).
 fn distances(d: &DiagonalDistances, status: RunStatus) -> OrderedMap<Option<f64>> {
@@ -87,7 +73,7 @@ fn distances(d: &DiagonalDistances, status: RunStatus) -> OrderedMap<Option<f64>
 /// The report of the snapshot, with a warning for each reason references are missing (the
 /// references it applies to named together, so non-interpolable data is said once) and for each
 /// stopped run.
-fn report(title: &str, steps: u64, s: &DiagonalSnapshot) -> DiagonalReport {
+pub(super) fn report(title: &str, steps: u64, s: &DiagonalSnapshot) -> DiagonalReport {
     let mut references = vec![];
     let mut missing: Vec<(Vec<String>, String)> = vec![];
     let mut note = |name: String, error: &InterpolationError| {

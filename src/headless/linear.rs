@@ -17,7 +17,7 @@ use crate::core::experiment::{
 
 /// LinearReport: serialised as is, so the field order is the JSON's.
 #[derive(Serialize)]
-struct LinearReport {
+pub(super) struct LinearReport {
     experiment: &'static str,
     title: String,
     steps: u64,
@@ -51,22 +51,8 @@ struct LinearRunReport {
     status_step: Option<u64>,
 }
 
-/// The `run` JSON of a linear experiment at `steps`.
-/// `interrupted` marks a run stopped by a signal before its steps (see [`super::Report`]).
-pub(super) fn json(
-    title: &str,
-    steps: u64,
-    s: &LinearSnapshot,
-    interrupted: bool,
-) -> serde_json::Result<String> {
-    serde_json::to_string_pretty(&super::Report {
-        body: report(title, steps, s),
-        interrupted,
-    })
-}
-
 /// The report of the snapshot, with a warning for each stopped run.
-fn report(title: &str, steps: u64, s: &LinearSnapshot) -> LinearReport {
+pub(super) fn report(title: &str, steps: u64, s: &LinearSnapshot) -> LinearReport {
     let mut references = vec![];
     let mut margins = vec![];
     let mut warnings = vec![];

@@ -18,7 +18,7 @@ use crate::preset;
 
 /// MatrixReport: serialised as is, so the field order is the JSON's.
 #[derive(Serialize)]
-struct MatrixReport {
+pub(super) struct MatrixReport {
     experiment: &'static str,
     title: String,
     steps: u64,
@@ -55,22 +55,8 @@ struct NuclearReport {
     converged: bool,
 }
 
-/// The `run` JSON of a matrix experiment at `steps`.
-/// `interrupted` marks a run stopped by a signal before its steps (see [`super::Report`]).
-pub(super) fn json(
-    title: &str,
-    steps: u64,
-    s: &MatrixSnapshot,
-    interrupted: bool,
-) -> serde_json::Result<String> {
-    serde_json::to_string_pretty(&super::Report {
-        body: report(title, steps, s),
-        interrupted,
-    })
-}
-
 /// The report of the snapshot, with a warning for each stopped run.
-fn report(title: &str, steps: u64, s: &MatrixSnapshot) -> MatrixReport {
+pub(super) fn report(title: &str, steps: u64, s: &MatrixSnapshot) -> MatrixReport {
     let mut warnings = vec![];
     let runs = s
         .runs

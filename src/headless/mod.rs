@@ -69,6 +69,11 @@ struct Report<R> {
     interrupted: bool,
 }
 
+/// A kind's report as `run` prints it: pretty JSON, marked when `interrupted`.
+fn pretty<R: Serialize>(body: R, interrupted: bool) -> serde_json::Result<String> {
+    serde_json::to_string_pretty(&Report { body, interrupted })
+}
+
 /// A run's hyper-parameters beside `lr` (see [`OptimizerSpec::hyper_parameters`]), flattened
 /// into its JSON object in preset order.
 struct HyperParameters(Vec<(&'static str, HyperValue)>);
@@ -163,10 +168,11 @@ pub fn report_json(experiment: &Experiment) -> String {
 fn json_at(experiment: &Experiment, interrupted: bool) -> String {
     let snapshot = experiment.snapshot();
     let title = &experiment.spec().title;
+    let step = snapshot.step;
     let text = match &snapshot.body {
-        SnapshotBody::Linear(s) => linear::json(title, snapshot.step, s, interrupted),
-        SnapshotBody::Matrix(s) => matrix::json(title, snapshot.step, s, interrupted),
-        SnapshotBody::Diagonal(s) => diagonal::json(title, snapshot.step, s, interrupted),
+        SnapshotBody::Linear(s) => pretty(linear::report(title, step, s), interrupted),
+        SnapshotBody::Matrix(s) => pretty(matrix::report(title, step, s), interrupted),
+        SnapshotBody::Diagonal(s) => pretty(diagonal::report(title, step, s), interrupted),
     };
     text.expect("reports hold only strings, numbers and lists")
 }
