@@ -5,6 +5,8 @@ pub mod data;
 pub mod experiment;
 pub mod gemm;
 pub mod history;
+pub mod kinds;
+pub mod lanczos;
 pub mod lanes;
 pub mod linalg;
 pub mod model;
