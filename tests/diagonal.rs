@@ -34,6 +34,7 @@ fn gd_run(lr: f64, init_scale: f64, depth: u32) -> DiagonalRunSpec {
         optimizer: OptimizerSpec::new(OptimizerKind::Gd, lr),
         init_scale,
         depth,
+        label_noise: None,
     }
 }
 
@@ -414,7 +415,9 @@ fn non_interpolable_data_is_refused_by_name_and_the_runs_still_run() {
     assert_eq!(warnings.len(), 1);
     let warning = warnings[0].as_str().unwrap();
     assert!(
-        warning.starts_with("min-l1, min-l2, run 1 implicit: the data (6 points, 3 features)"),
+        warning.starts_with(
+            "min-l1, min-l2, run 1 implicit, run 1 effective: the data (6 points, 3 features)"
+        ),
         "{warning}"
     );
 }

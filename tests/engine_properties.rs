@@ -158,6 +158,7 @@ fn diagonal_problem() -> impl Strategy<Value = Problem> {
                             optimizer,
                             init_scale: 10f64.powf(log_scale),
                             depth,
+                            label_noise: None,
                         }
                     })
                     .collect();

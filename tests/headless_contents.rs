@@ -431,9 +431,28 @@ fn check_diagonal_json(json: &Value, spec_title: &str, s: &DiagonalSnapshot) {
         .filter(|(_, r)| !r.status.is_ok())
         .map(|(i, r)| (i, r.status))
         .collect();
-    // Shipped diagonal data interpolate: every reference exists, so no other warning.
+    // Shipped diagonal data interpolate: every reference exists, so the other warnings are
+    // one per run whose step flipped a factor, each naming it.
     assert_eq!(names.len(), 2, "shipped diagonal data interpolate");
-    assert_warnings(json, &[], &stopped, 0);
+    let flipped: Vec<String> = s
+        .runs
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.effective.as_ref().is_some_and(|e| e.flipped.is_some()))
+        .map(|(i, _)| format!("run {} (", i + 1))
+        .collect();
+    for run in &flipped {
+        let said = json["warnings"]
+            .as_array()
+            .expect("warnings")
+            .iter()
+            .any(|w| {
+                w.as_str()
+                    .is_some_and(|w| w.starts_with(run) && w.contains("flipped"))
+            });
+        assert!(said, "a flip warning for {run}");
+    }
+    assert_warnings(json, &[], &stopped, flipped.len());
 }
 
 fn check_diagonal_run(run: &Value, want: &DiagonalRunSnapshot, what: &str) {
@@ -448,6 +467,9 @@ fn check_diagonal_run(run: &Value, want: &DiagonalRunSnapshot, what: &str) {
         "l1_norm",
         "l2_norm",
         "implicit",
+        "effective_alpha",
+        "effective_delta",
+        "effective_target",
         "distances",
         "status",
         "status_step",
@@ -455,7 +477,7 @@ fn check_diagonal_run(run: &Value, want: &DiagonalRunSnapshot, what: &str) {
     let options = want.optimizer.hyper_parameters();
     keys.extend(options.iter().map(|(name, _)| *name));
     assert_keys(run, &keys, what);
-    assert_eq!(run["label"], want.optimizer.label(), "{what}.label");
+    assert_eq!(run["label"], want.label(), "{what}.label");
     assert_eq!(run["optimizer"], want.optimizer.kind.name(), "{what}");
     assert_number(&run["lr"], want.optimizer.lr, &format!("{what}.lr"));
     assert_number(
@@ -486,10 +508,12 @@ fn check_diagonal_run(run: &Value, want: &DiagonalRunSnapshot, what: &str) {
     );
     let implicit = want.implicit.as_ref().expect("shipped data interpolate");
     assert_numbers(&run["implicit"], implicit, &format!("{what}.implicit"));
+    check_effective(run, want, diverged, what);
     let distances = [
         ("min-l1", want.distances.min_l1),
         ("min-l2", want.distances.min_l2),
         ("implicit", want.distances.implicit),
+        ("effective", want.distances.effective),
     ];
     let names: Vec<&str> = distances
         .iter()
@@ -507,6 +531,43 @@ fn check_diagonal_run(run: &Value, want: &DiagonalRunSnapshot, what: &str) {
         }
     }
     assert_status(run, want.status, what);
+}
+
+/// A diagonal run's effective-target keys: α∞, δ and the target where known, else null.
+fn check_effective(run: &Value, want: &DiagonalRunSnapshot, diverged: bool, what: &str) {
+    let shown = |v: f64| if diverged { f64::NAN } else { v };
+    match &want.effective {
+        Some(effective) => {
+            let alpha: Vec<f64> = effective.alpha.iter().map(|&v| shown(v)).collect();
+            assert_numbers(
+                &run["effective_alpha"],
+                &alpha,
+                &format!("{what}.effective_alpha"),
+            );
+            let delta: Vec<f64> = effective.delta.iter().map(|&v| shown(v)).collect();
+            assert_numbers(
+                &run["effective_delta"],
+                &delta,
+                &format!("{what}.effective_delta"),
+            );
+            match (&effective.weights, diverged) {
+                (Ok(target), false) => assert_numbers(
+                    &run["effective_target"],
+                    target,
+                    &format!("{what}.effective_target"),
+                ),
+                _ => assert!(run["effective_target"].is_null(), "{what}.effective_target"),
+            }
+        }
+        None => {
+            for key in ["effective_alpha", "effective_delta", "effective_target"] {
+                assert!(
+                    run[key].is_null(),
+                    "{what}.{key} without an effective target"
+                );
+            }
+        }
+    }
 }
 
 /// A trace cell read back: empty for a missing or non-finite value (the JSON's null), else
@@ -567,6 +628,10 @@ fn expected_header(body: &SnapshotBody) -> String {
                 "distance_min-l1",
                 "distance_min-l2",
                 "distance_implicit",
+                "distance_effective",
+                "effective_alpha_min",
+                "effective_alpha_gmean",
+                "effective_alpha_max",
                 "status",
             ]
             .map(String::from),
@@ -605,7 +670,7 @@ fn check_trace_row(cells: &[&str], body: &SnapshotBody, index: usize, what: &str
         }
         SnapshotBody::Diagonal(s) => {
             let run = &s.runs[index];
-            let numbers = vec![
+            let mut numbers = vec![
                 Some(run.init_scale),
                 Some(f64::from(run.depth)),
                 Some(run.train_loss),
@@ -614,14 +679,29 @@ fn check_trace_row(cells: &[&str], body: &SnapshotBody, index: usize, what: &str
                 run.distances.min_l1,
                 run.distances.min_l2,
                 run.distances.implicit,
+                run.distances.effective,
             ];
-            (run.optimizer.label(), run.status, numbers)
+            // α∞'s minimum, geometric mean and maximum, recomputed here from the vector.
+            let alpha = run.effective.as_ref().map(|e| e.alpha.clone());
+            numbers.extend(match alpha {
+                Some(alpha) => {
+                    let mean =
+                        (alpha.iter().map(|a| a.ln()).sum::<f64>() / alpha.len() as f64).exp();
+                    [
+                        Some(alpha.iter().copied().fold(f64::INFINITY, f64::min)),
+                        Some(mean),
+                        Some(alpha.iter().copied().fold(f64::NEG_INFINITY, f64::max)),
+                    ]
+                }
+                None => [None; 3],
+            });
+            (run.label(), run.status, numbers)
         }
     };
     let status_column = match body {
         SnapshotBody::Linear(_) => 7,
         SnapshotBody::Matrix(_) => 8,
-        SnapshotBody::Diagonal(_) => 12,
+        SnapshotBody::Diagonal(_) => 16,
     };
     let optimizer = match body {
         SnapshotBody::Linear(s) => s.runs[index].optimizer.kind.name(),

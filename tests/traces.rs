@@ -298,7 +298,9 @@ fn diagonal_traces_follow_the_null_rule_and_the_export_rebuilds_them_from_histor
     let last = written.lines().last().unwrap();
     assert_eq!(
         cells(last)[4..],
-        ["0.5", "2", "", "", "", "", "", "", "diverged"]
+        [
+            "0.5", "2", "", "", "", "", "", "", "", "", "", "", "diverged"
+        ]
     );
     // The export from the histories: the run trace's header, and every row equal to the engine
     // replayed to that step (bits of each number; empty from the step a run diverged).
@@ -322,7 +324,7 @@ fn diagonal_traces_follow_the_null_rule_and_the_export_rebuilds_them_from_histor
         };
         let run = &s.runs[row[1].parse::<usize>().unwrap() - 1];
         let what = format!("step {step} run {}", row[1]);
-        assert_eq!(row[12], run.status.name(), "{what}");
+        assert_eq!(row[16], run.status.name(), "{what}");
         let diverged = matches!(run.status, RunStatus::Diverged { .. });
         let shown = |v: Option<f64>| v.filter(|_| !diverged);
         let d = run.distances;
@@ -333,6 +335,7 @@ fn diagonal_traces_follow_the_null_rule_and_the_export_rebuilds_them_from_histor
             d.min_l1,
             d.min_l2,
             d.implicit,
+            d.effective,
         ];
         for (k, want) in numbers.into_iter().enumerate() {
             assert_cell_is(
@@ -379,7 +382,7 @@ fn an_export_makes_its_folder_runs_to_the_step_on_screen_and_says_converged() {
         3,
         "one row per run at the step on screen:\n{csv}"
     );
-    assert_eq!(last[2][12], "converged");
+    assert_eq!(last[2][16], "converged");
     let svg = std::fs::read_to_string(&files.svg).unwrap();
     assert!(
         svg.contains("set runs.1.lr=0.0004"),

@@ -103,7 +103,7 @@ fn monochrome_keeps_every_run_and_reference_readable() {
 fn tab_cycles_the_diagonal_panes() {
     let mut app = app("kernel-vs-rich", 10);
     let mut seen = vec![];
-    for _ in 0..5 {
+    for _ in 0..6 {
         app.update(Action::FocusNext);
         seen.push(app.focused());
     }
@@ -113,6 +113,7 @@ fn tab_cycles_the_diagonal_panes() {
             Some(Pane::Coordinates),
             Some(Pane::NormHistory),
             Some(Pane::Distance),
+            Some(Pane::EffectiveAlpha),
             Some(Pane::Metrics),
             None
         ]

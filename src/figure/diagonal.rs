@@ -45,7 +45,7 @@ fn run_name(s: &DiagonalSnapshot, index: usize) -> String {
     format!(
         "{} {} α={} D={}",
         index + 1,
-        run.optimizer.label(),
+        run.label(),
         run.init_scale,
         run.depth
     )

@@ -23,7 +23,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::interrupt::{Interrupt, Pacer};
-use super::{HeadlessError, csv_write_error, diagonal, linear, matrix};
+use super::{HeadlessError, csv_write_error, diagonal, linear, matrix, reported};
 use crate::core::experiment::{Experiment, ExperimentSpec, RunStatus, SnapshotBody};
 use crate::core::optim::{HyperValue, OptimizerSpec};
 use crate::preset::{self, Override};
@@ -216,6 +216,15 @@ impl RunRow {
             metrics,
             status,
         }
+    }
+}
+
+impl RunRow {
+    /// The row with the run's own name, for kinds whose runs have more than an optimizer to
+    /// tell them apart (a diagonal run's label noise).
+    pub(super) fn labelled(mut self, label: String) -> Self {
+        self.label = label;
+        self
     }
 }
 
@@ -460,9 +469,10 @@ fn csv_row(point: &Point, run: usize, row: &RunRow) -> String {
     for (_, cell) in &row.setup {
         write!(line, ",{}", csv_field(cell)).ok();
     }
+    // The JSON's rule: a diverged run's computed numbers, and any non-finite one, are empty.
     for (_, value) in &row.metrics {
         line.push(',');
-        if let Some(v) = value {
+        if let Some(v) = value.and_then(|v| reported(v, row.status)) {
             write!(line, "{v:?}").ok();
         }
     }

@@ -9,7 +9,7 @@ use toml::Spanned;
 
 use super::PresetError;
 use super::overrides::SetRegion;
-use super::raw::{Int, KEYS, Num, Text};
+use super::raw::{Int, KEYS, Num, RawRun, Text};
 use crate::core::data::{DataError, shorten};
 
 /// Common names from other tools, mapped to ours.
@@ -262,6 +262,26 @@ impl Checker<'_> {
             )),
             None => Ok(()),
         }
+    }
+
+    /// Refuses run `key`'s `label_noise` and `label_noise_decay`, which only diagonal runs
+    /// take, naming the kind in `context`.
+    pub(super) fn not_for_label_noise(
+        &self,
+        run: &RawRun,
+        key: &str,
+        context: &str,
+    ) -> Result<(), PresetError> {
+        self.not_for(
+            run.label_noise.as_ref(),
+            &format!("{key}.label_noise"),
+            context,
+        )?;
+        self.not_for(
+            run.label_noise_decay.as_ref(),
+            &format!("{key}.label_noise_decay"),
+            context,
+        )
     }
 }
 

@@ -9,7 +9,7 @@ use super::optimizer::check_optimizer;
 use super::raw::{Int, Num, RawData, RawModel, RawRun};
 use super::{KindSpec, PresetError, Tables};
 use crate::core::data::{self, MAX_CELLS, RegressionData};
-use crate::core::experiment::{DiagonalProblem, DiagonalRunSpec, Layout, Problem};
+use crate::core::experiment::{DiagonalProblem, DiagonalRunSpec, LabelNoise, Layout, Problem};
 
 /// How errors name this kind when a key belongs to another.
 const CONTEXT: &str = "diagonal experiments";
@@ -41,7 +41,15 @@ pub(super) fn check(c: &Checker<'_>, tables: &Tables<'_>) -> Result<KindSpec, Pr
         .get_ref()
         .iter()
         .enumerate()
-        .map(|(i, run)| check_run(c, run, &format!("runs[{}]", i + 1), defaults))
+        .map(|(i, run)| {
+            check_run(
+                c,
+                run,
+                &format!("runs[{}]", i + 1),
+                defaults,
+                regression.len(),
+            )
+        })
         .collect::<Result<Vec<_>, PresetError>>()?;
     Ok(KindSpec {
         problem: Problem::Diagonal(DiagonalProblem {
@@ -200,8 +208,9 @@ fn check_run(
     run: &Spanned<RawRun>,
     key: &str,
     defaults: Defaults,
+    points: usize,
 ) -> Result<DiagonalRunSpec, PresetError> {
-    let optimizer = check_optimizer(c, run, key, None)?;
+    let optimizer = check_optimizer(c, run, key, Some(points))?;
     let r = run.get_ref();
     c.not_for(
         r.init.as_ref(),
@@ -218,5 +227,38 @@ fn check_run(
             Some(v) => check_depth(c, v, &format!("{key}.depth"))?,
             None => defaults.depth,
         },
+        label_noise: check_label_noise(c, r, key)?,
     })
+}
+
+/// `label_noise` σ > 0 and its optional `label_noise_decay` τ > 0 (steps); a decay without a
+/// noise is refused, as it would change nothing.
+fn check_label_noise(
+    c: &Checker<'_>,
+    r: &RawRun,
+    key: &str,
+) -> Result<Option<LabelNoise>, PresetError> {
+    let decay = match &r.label_noise_decay {
+        Some(v) => Some(c.float(
+            v,
+            &format!("{key}.label_noise_decay"),
+            "> 0 (steps: the noise is σ/(1 + t/τ) at step t)",
+            |t| t > 0.0,
+        )?),
+        None => None,
+    };
+    match &r.label_noise {
+        Some(v) => {
+            let sigma = c.float(v, &format!("{key}.label_noise"), "> 0", |s| s > 0.0)?;
+            Ok(Some(LabelNoise { sigma, decay }))
+        }
+        None => match &r.label_noise_decay {
+            Some(v) => Err(c.error(
+                Some(v.span()),
+                &format!("{key}.label_noise_decay"),
+                "decays a label noise this run does not have; add `label_noise = σ` or remove it",
+            )),
+            None => Ok(None),
+        },
+    }
 }

@@ -168,6 +168,16 @@ fn check_run(
         "linear experiments (use `init`)",
     )?;
     c.not_for(r.depth.as_ref(), &format!("{key}.depth"), CONTEXT)?;
+    c.not_for(
+        r.label_noise.as_ref(),
+        &format!("{key}.label_noise"),
+        CONTEXT,
+    )?;
+    c.not_for(
+        r.label_noise_decay.as_ref(),
+        &format!("{key}.label_noise_decay"),
+        CONTEXT,
+    )?;
     let width = points.dim + usize::from(bias);
     let Some(init) = &r.init else {
         return Ok(LinearRunSpec {

@@ -413,6 +413,7 @@ fn check_run(
         &format!("{key}.init"),
         "matrix experiments (use `init_scale`, or [model] init files)",
     )?;
+    c.not_for_label_noise(r, key, CONTEXT)?;
     let depth = match &r.depth {
         Some(d) => {
             let depth = c.count(d, &format!("{key}.depth"), 2, MAX_DEPTH)?;

@@ -97,6 +97,8 @@ pub(super) struct RawRun {
     pub(super) normalize: Option<Text>,
     pub(super) p: Option<Num>,
     pub(super) depth: Option<Int>,
+    pub(super) label_noise: Option<Num>,
+    pub(super) label_noise_decay: Option<Num>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -150,6 +152,8 @@ pub(super) const KEYS: &[&str] = &[
     "schedule",
     "normalize",
     "p",
+    "label_noise",
+    "label_noise_decay",
     "steps",
     "layout",
     "references",

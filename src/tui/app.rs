@@ -109,6 +109,8 @@ pub enum Pane {
     NormHistory,
     /// The distance to each run's target against log t.
     Distance,
+    /// α∞/α against log t, for runs with an exact finite-step target.
+    EffectiveAlpha,
 }
 
 impl Pane {
@@ -308,12 +310,14 @@ impl App {
             Some(SnapshotBody::Matrix(_)) => {
                 vec![Pane::Spectra, Pane::Bars, Pane::Heat, Pane::Metrics]
             }
-            Some(SnapshotBody::Diagonal(_)) => vec![
-                Pane::Coordinates,
-                Pane::NormHistory,
-                Pane::Distance,
-                Pane::Metrics,
-            ],
+            Some(SnapshotBody::Diagonal(diagonal)) => {
+                let mut panes = vec![Pane::Coordinates, Pane::NormHistory, Pane::Distance];
+                if diagonal.runs.iter().any(|r| r.effective.is_some()) {
+                    panes.push(Pane::EffectiveAlpha);
+                }
+                panes.push(Pane::Metrics);
+                panes
+            }
             Some(SnapshotBody::Linear(linear)) if self.layout == Layout::SideBySide => {
                 let mut panes: Vec<Pane> = (0..linear.runs.len()).map(Pane::Circle).collect();
                 panes.extend([Pane::Metrics, Pane::Gap]);

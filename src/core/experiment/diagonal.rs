@@ -14,7 +14,12 @@
 //! always has a minimiser, so, unlike the linear kind, no data rule it out.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand_distr::{Distribution, StandardNormal};
 
 use crate::core::data::RegressionData;
 use crate::core::history::{History, Spacing};
@@ -26,20 +31,28 @@ use crate::core::reference::{
 
 use super::Engine;
 use super::convergence::{CHECK_EVERY, ROUNDING_MULTIPLE};
-use super::run::{RunState, RunStatus, step_runs};
+use super::run::{
+    Batcher, RunState, RunStatus, ZeroGradientCheck, batch_seed, noise_seed, step_runs,
+};
 
 /// Most points a diagonal run's history keeps (log-spaced, thinned when full).
 pub const DIAGONAL_HISTORY_CAPACITY: usize = 600;
 /// The values of one history record, in order: ‖w‖₁, the relative distances to the implicit
-/// target, to min-ℓ1 and to min-ℓ2 (NaN where the reference is missing), then ½‖Xw − y‖² and
-/// ‖w‖₂, so the dashboard's exported trace has every column of `run --trace`.
-pub const DIAGONAL_HISTORY_FIELDS: [&str; 6] = [
+/// target, to min-ℓ1 and to min-ℓ2 (NaN where the reference is missing), ½‖Xw − y‖², ‖w‖₂, then
+/// the distance to the effective target and α∞'s minimum, geometric mean and maximum over the
+/// coordinates (NaN where no effective target is known), so the dashboard's exported trace has
+/// every column of `run --trace` and the α∞ pane its curves.
+pub const DIAGONAL_HISTORY_FIELDS: [&str; 10] = [
     "l1_norm",
     "implicit",
     "min-l1",
     "min-l2",
     "train_loss",
     "l2_norm",
+    "effective",
+    "effective_alpha_min",
+    "effective_alpha_gmean",
+    "effective_alpha_max",
 ];
 
 /// Diagonal-network regression: the data and the runs.
@@ -60,6 +73,41 @@ pub struct DiagonalRunSpec {
     pub init_scale: f64,
     /// D ≥ 2: w = u^D − v^D.
     pub depth: u32,
+    /// Noise on the labels each step uses, if any.
+    pub label_noise: Option<LabelNoise>,
+}
+
+/// Label noise (HaoChen et al. 2021; Pillaud-Vivien et al. 2022): step t adds σₜ·N(0, 1) to
+/// each label it uses, one draw per used point in the order the step uses them, from the run's
+/// own seeded generator (so a replay is exact). Noise drives a diagonal network towards sparse
+/// fits; a decay lets the run settle on one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LabelNoise {
+    /// σ > 0.
+    pub sigma: f64,
+    /// τ > 0: σₜ = σ / (1 + t/τ) at step t (counted from 1); σ at every step when `None`.
+    pub decay: Option<f64>,
+}
+
+impl LabelNoise {
+    /// σₜ, the noise level of step `step`.
+    #[must_use]
+    pub fn level(&self, step: u64) -> f64 {
+        match self.decay {
+            Some(tau) => self.sigma / (1.0 + step as f64 / tau),
+            None => self.sigma,
+        }
+    }
+}
+
+/// What one step's gradient is taken over: a mini-batch (all points when `None`) and shifted
+/// labels (the labels as given when `None`; else indexed by point).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sample<'a> {
+    /// The points used.
+    pub batch: Option<&'a [usize]>,
+    /// ξᵢ added to label i.
+    pub label_shifts: Option<&'a [f64]>,
 }
 
 /// The loss and gradient of w = u^D − v^D, with buffers allocated once so a step allocates
@@ -132,11 +180,25 @@ impl DiagonalModel {
 
     /// Writes ∇L at (u, v) into `grad` and returns L, both from the same iterate.
     pub fn gradient(&mut self, depth: u32, params: &[f64], grad: &mut [f64]) -> f64 {
+        self.sampled_gradient(depth, params, Sample::default(), grad)
+    }
+
+    /// The loss a stochastic step sees, ½ Σ_{i∈S} (⟨w, xᵢ⟩ − yᵢ − ξᵢ)² over the points S of
+    /// `sample.batch` (every point when `None`) with each label shifted by ξᵢ =
+    /// `sample.label_shifts[i]` (no shift when `None`): writes its gradient into `grad` and
+    /// returns it. The gradient in w is still Xᵀ(·), so every such step multiplies u and v by
+    /// (1 ∓ x) and the run keeps an exact effective target.
+    pub fn sampled_gradient(
+        &mut self,
+        depth: u32,
+        params: &[f64],
+        sample: Sample<'_>,
+        grad: &mut [f64],
+    ) -> f64 {
         let dim = self.data.dim;
         let mut weights = std::mem::take(&mut self.weights);
         self.weights_into(depth, params, &mut weights);
-        let mut loss = 0.0;
-        for (i, r) in self.residual.iter_mut().enumerate() {
+        let residual_of = |i: usize| -> f64 {
             let fit: f64 = self
                 .data
                 .point(i)
@@ -144,13 +206,34 @@ impl DiagonalModel {
                 .zip(&weights)
                 .map(|(x, w)| x * w)
                 .sum();
-            *r = fit - self.data.targets[i];
-            loss += 0.5 * *r * *r;
-        }
+            match sample.label_shifts {
+                Some(shifts) => fit - (self.data.targets[i] + shifts[i]),
+                None => fit - self.data.targets[i],
+            }
+        };
+        let mut loss = 0.0;
         self.correlation.fill(0.0);
-        for (i, &r) in self.residual.iter().enumerate() {
-            for (g, x) in self.correlation.iter_mut().zip(self.data.point(i)) {
-                *g += x * r;
+        match sample.batch {
+            None => {
+                for i in 0..self.data.len() {
+                    let r = residual_of(i);
+                    self.residual[i] = r;
+                    loss += 0.5 * r * r;
+                }
+                for (i, &r) in self.residual.iter().enumerate() {
+                    for (g, x) in self.correlation.iter_mut().zip(self.data.point(i)) {
+                        *g += x * r;
+                    }
+                }
+            }
+            Some(batch) => {
+                for &i in batch {
+                    let r = residual_of(i);
+                    loss += 0.5 * r * r;
+                    for (g, x) in self.correlation.iter_mut().zip(self.data.point(i)) {
+                        *g += x * r;
+                    }
+                }
             }
         }
         self.weights = weights;
@@ -208,6 +291,16 @@ impl DiagonalModel {
         }
     }
 
+    /// True when g = Xᵀ(Xw − y) at (u, v) is exactly zero: a mini-batch run at rest there has
+    /// reached a fixed point of every batch.
+    #[must_use]
+    pub fn correlation_is_zero(&self, depth: u32, params: &[f64]) -> bool {
+        let mut correlation = vec![0.0; self.data.dim];
+        let mut bound = vec![0.0; self.data.dim];
+        self.correlation_with_rounding(depth, params, &mut correlation, &mut bound);
+        correlation.iter().all(|&g| g == 0.0)
+    }
+
     /// True when g = Xᵀ(Xw − y) at (u, v) is zero to working precision: w is a least-squares
     /// minimiser as far as floating point can tell.
     #[must_use]
@@ -239,23 +332,30 @@ pub struct DiagonalReferences {
 /// whatever gradient the step used (a batch, noisy labels) is accounted for.
 #[derive(Debug, Clone)]
 struct StepFactors {
-    /// ln α∞ⱼ².
-    log_alpha_squared: Vec<f64>,
+    /// ln α, the init every coordinate started from.
+    log_init: f64,
+    /// Σ ln|1 − x²| per coordinate: ln(α∞ⱼ²/α²), summed apart from ln α² so the small terms
+    /// keep their digits.
+    log_shrink: Vec<f64>,
     /// δⱼ.
     delta: Vec<f64>,
     /// (u, v) before the step being taken.
     before: Vec<f64>,
     /// The first step with some |x| ≥ 1 (a factor flipped sign or was zeroed).
     flipped: Option<u64>,
+    /// Steps taken in: what the cached effective target was solved for.
+    steps: u64,
 }
 
 impl StepFactors {
     fn new(init_scale: f64, dim: usize) -> Self {
         Self {
-            log_alpha_squared: vec![2.0 * init_scale.ln(); dim],
+            log_init: init_scale.ln(),
+            log_shrink: vec![0.0; dim],
             delta: vec![0.0; dim],
             before: vec![0.0; 2 * dim],
             flipped: None,
+            steps: 0,
         }
     }
 
@@ -273,18 +373,88 @@ impl StepFactors {
             if x.abs() >= 1.0 && self.flipped.is_none() {
                 self.flipped = Some(step);
             }
-            self.log_alpha_squared[j] += log_abs_one_minus_square(x);
+            self.log_shrink[j] += log_abs_one_minus_square(x);
             self.delta[j] += tilt(x);
         }
+        self.steps += 1;
     }
 
-    /// α∞ per coordinate.
+    /// α∞ per coordinate: α·exp(½ Σ ln|1 − x²|), exactly α before any step.
     fn alpha(&self) -> Vec<f64> {
-        self.log_alpha_squared
+        let init = self.log_init.exp();
+        self.log_shrink
             .iter()
-            .map(|l| (0.5 * l).exp())
+            .map(|l| init * (0.5 * l).exp())
             .collect()
     }
+
+    /// ln α∞ⱼ² per coordinate, what the target's potential takes.
+    fn log_alpha_squared(&self) -> Vec<f64> {
+        self.log_shrink
+            .iter()
+            .map(|l| 2.0 * self.log_init + l)
+            .collect()
+    }
+
+    /// The effective target now, solved from the dual `cache` keeps (a warm start: α∞ and δ
+    /// move little between two solves); a solve at the cached steps reuses it. Only the
+    /// history's records (`remember`), taken at the same steps whatever else happens, write
+    /// the cache, so every solve starts from the same dual however often snapshots are taken:
+    /// `run` prints the same bits with or without `--trace`, and the dashboard's numbers are
+    /// the headless ones.
+    fn target(
+        &self,
+        data: &RegressionData,
+        cache: &Mutex<Option<SolvedTarget>>,
+        remember: bool,
+    ) -> Result<Vec<f64>, InterpolationError> {
+        let mut cache = cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(solved) = cache.as_ref().filter(|c| c.steps == self.steps) {
+            return solved.weights.clone();
+        }
+        let start = cache
+            .as_ref()
+            .and_then(|c| c.weights.as_ref().ok().map(|_| c.dual.as_slice()));
+        let result = effective_target(data, &self.log_alpha_squared(), &self.delta, start);
+        let dual = match &result {
+            Ok(target) => target.dual.clone(),
+            Err(_) => cache.as_ref().map(|c| c.dual.clone()).unwrap_or_default(),
+        };
+        let weights = result.map(|t| t.weights);
+        if remember {
+            *cache = Some(SolvedTarget {
+                steps: self.steps,
+                dual,
+                weights: weights.clone(),
+            });
+        }
+        weights
+    }
+}
+
+/// (minimum, geometric mean, maximum) of α∞ over the coordinates: how far large steps and
+/// noise have shrunk the effective init, in three numbers for the pane and the CSV.
+#[must_use]
+pub fn alpha_range(alpha: &[f64]) -> [f64; 3] {
+    let mean_log = alpha.iter().map(|a| a.ln()).sum::<f64>() / alpha.len() as f64;
+    [
+        alpha.iter().copied().fold(f64::INFINITY, f64::min),
+        mean_log.exp(),
+        alpha.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+    ]
+}
+
+/// The last effective target solved for a run, kept for the next solve's warm start.
+#[derive(Debug, Clone)]
+struct SolvedTarget {
+    /// [`StepFactors::steps`] it was solved at.
+    steps: u64,
+    /// Its dual ν (the warm start); empty before a solve succeeded.
+    dual: Vec<f64>,
+    /// Its weights, or why it is missing.
+    weights: Result<Vec<f64>, InterpolationError>,
 }
 
 /// ln|1 − x²|, accurate for small x.
@@ -335,6 +505,12 @@ struct DiagonalRun {
     /// Depth-2 runs whose steps multiply the factors: what those steps did (see
     /// [`StepFactors`]); `None` where no exact finite-step target is known.
     factors: Option<StepFactors>,
+    /// The effective target last solved (see [`StepFactors::target`]).
+    solved: Mutex<Option<SolvedTarget>>,
+    /// Its mini-batches, when `batch` is below the number of points.
+    batcher: Option<Batcher>,
+    /// Its label noise: the level, the generator and the current shifts ξ (one per point).
+    noise: Option<(LabelNoise, StdRng, Vec<f64>)>,
 }
 
 /// The running diagonal experiment: the data (shared by the runs' models), the runs and the
@@ -346,18 +522,21 @@ pub(super) struct DiagonalExperiment {
 }
 
 impl DiagonalExperiment {
-    /// Builds the runs and computes the references (one implicit target per distinct (α, D)).
-    pub(super) fn new(problem: &DiagonalProblem) -> Self {
+    /// Builds the runs and computes the references (one implicit target per distinct (α, D));
+    /// mini-batches and label noise draw from generators seeded by `seed` and the run's place.
+    pub(super) fn new(problem: &DiagonalProblem, seed: u64) -> Self {
         let data = Arc::new(problem.data.clone());
         let references = DiagonalReferences {
             min_l1: min_l1_interpolant(&problem.data).map(|r| r.weights),
             min_l2: min_l2_interpolant(&problem.data),
         };
         let mut targets: HashMap<(u64, u32), Result<Vec<f64>, InterpolationError>> = HashMap::new();
+        let points = problem.data.len();
         let runs = problem
             .runs
             .iter()
-            .map(|run| {
+            .enumerate()
+            .map(|(index, run)| {
                 let implicit = targets
                     .entry((run.init_scale.to_bits(), run.depth))
                     .or_insert_with(|| {
@@ -377,6 +556,16 @@ impl DiagonalExperiment {
                     ),
                     factors: (run.depth == 2 && run.optimizer.multiplies_diagonal_factors())
                         .then(|| StepFactors::new(run.init_scale, problem.data.dim)),
+                    solved: Mutex::new(None),
+                    batcher: run
+                        .optimizer
+                        .batch
+                        .filter(|&b| b < points)
+                        .map(|size| Batcher::new(points, size, batch_seed(seed, index))),
+                    noise: run.label_noise.map(|noise| {
+                        let generator = StdRng::seed_from_u64(noise_seed(seed, index));
+                        (noise, generator, vec![0.0; points])
+                    }),
                     spec: run.clone(),
                     was_at_minimiser: false,
                 }
@@ -396,14 +585,17 @@ impl DiagonalExperiment {
             .iter()
             .map(|run| {
                 let w = run.model.weights(run.spec.depth, &run.state.params);
+                let diverged = matches!(run.state.status, RunStatus::Diverged { .. });
                 let effective = run.factors.as_ref().map(|factors| EffectiveTarget {
                     alpha: factors.alpha(),
-                    weights: effective_target(
-                        &self.data,
-                        &factors.log_alpha_squared,
-                        &factors.delta,
-                    )
-                    .map(|t| t.weights),
+                    delta: factors.delta.clone(),
+                    weights: if diverged {
+                        Err(InterpolationError::SolverFailed(
+                            "the run diverged, so its steps define no target".to_owned(),
+                        ))
+                    } else {
+                        factors.target(&self.data, &run.solved, false)
+                    },
                     flipped: factors.flipped,
                 });
                 let distances = DiagonalDistances {
@@ -422,6 +614,7 @@ impl DiagonalExperiment {
                     l1_norm: w.iter().map(|v| v.abs()).sum(),
                     l2_norm: norm2(&w),
                     implicit: run.implicit.clone(),
+                    label_noise: run.spec.label_noise,
                     effective,
                     distances,
                     status: run.state.status,
@@ -441,7 +634,12 @@ impl DiagonalExperiment {
 }
 
 /// Records run `run`'s history point at `step` (w computed into its scratch).
-fn record(references: &DiagonalReferences, run: &mut DiagonalRun, step: u64) {
+fn record(
+    data: &RegressionData,
+    references: &DiagonalReferences,
+    run: &mut DiagonalRun,
+    step: u64,
+) {
     let weights = &mut run.weights;
     run.model
         .weights_into(run.spec.depth, &run.state.params, weights);
@@ -456,18 +654,61 @@ fn record(references: &DiagonalReferences, run: &mut DiagonalRun, step: u64) {
         run.model.loss_of_weights(weights),
         norm2(weights),
     ];
-    run.history.offer(step, &values);
+    let [effective, alpha_min, alpha_gmean, alpha_max] = match &run.factors {
+        Some(factors) => {
+            let [low, mean, high] = alpha_range(&factors.alpha());
+            [
+                distance(&factors.target(data, &run.solved, true)),
+                low,
+                mean,
+                high,
+            ]
+        }
+        None => [f64::NAN; 4],
+    };
+    let mut record = [0.0; DIAGONAL_HISTORY_FIELDS.len()];
+    record[..values.len()].copy_from_slice(&values);
+    record[values.len()..].copy_from_slice(&[effective, alpha_min, alpha_gmean, alpha_max]);
+    run.history.offer(step, &record);
 }
 
 /// Takes `run` through steps `start + 1 ..= start + n` (fewer if it stops), on any thread: the
 /// run owns its model's buffers and its optimizer state, so the result is the same bits.
-fn step_run(references: &DiagonalReferences, run: &mut DiagonalRun, start: u64, n: u64) {
+fn step_run(
+    data: &RegressionData,
+    references: &DiagonalReferences,
+    run: &mut DiagonalRun,
+    start: u64,
+    n: u64,
+) {
     let mut step = start;
     while step < start.saturating_add(n) && run.state.status.is_ok() {
         step += 1;
-        let loss = run
-            .model
-            .gradient(run.spec.depth, &run.state.params, &mut run.state.grad);
+        let batch = run.batcher.as_mut().map(Batcher::next);
+        let shifts = run.noise.as_mut().map(|(noise, generator, shifts)| {
+            let level = noise.level(step);
+            let points = shifts.len();
+            let mut draw = |i: usize| {
+                let z: f64 = StandardNormal.sample(generator);
+                shifts[i] = level * z;
+            };
+            match batch {
+                Some(batch) => batch.iter().for_each(|&i| draw(i)),
+                None => (0..points).for_each(draw),
+            }
+            &shifts[..]
+        });
+        let sample = Sample {
+            batch,
+            label_shifts: shifts,
+        };
+        let stochastic = sample.batch.is_some() || sample.label_shifts.is_some();
+        let loss = run.model.sampled_gradient(
+            run.spec.depth,
+            &run.state.params,
+            sample,
+            &mut run.state.grad,
+        );
         if !loss.is_finite() {
             run.state.status = RunStatus::Diverged { step };
             break;
@@ -475,14 +716,22 @@ fn step_run(references: &DiagonalReferences, run: &mut DiagonalRun, start: u64, 
         if let Some(factors) = &mut run.factors {
             factors.before.copy_from_slice(&run.state.params);
         }
-        run.state.apply(step, None);
+        // A stochastic step that moved nothing proves nothing about the next one: only a
+        // zero full-batch gradient at rest freezes it (noise never does, it moves it again).
+        let model = &run.model;
+        let depth = run.spec.depth;
+        let noisy = run.noise.is_some();
+        let full_gradient_is_zero =
+            |params: &[f64]| !noisy && model.correlation_is_zero(depth, params);
+        let check: Option<ZeroGradientCheck<'_>> = stochastic.then_some(&full_gradient_is_zero);
+        run.state.apply(step, check);
         if let Some(factors) = &mut run.factors {
             factors.take(step, &run.state.params);
         }
         check_convergence(run, step);
         let diverged = matches!(run.state.status, RunStatus::Diverged { .. });
         if !diverged && run.history.wants(step) {
-            record(references, run, step);
+            record(data, references, run, step);
         }
     }
 }
@@ -492,18 +741,19 @@ impl Engine for DiagonalExperiment {
         // A step is a pass over X for the residual and one for the correlation.
         let work = n.saturating_mul(2 * (self.data.len() * self.data.dim) as u64);
         let references = &self.references;
+        let data = &self.data;
         step_runs(
             &mut self.runs,
             n,
             work,
             |run| run.state.status.is_ok(),
-            |run, offset, count, _| step_run(references, run, start + offset, count),
+            |run, offset, count, _| step_run(data, references, run, start + offset, count),
         );
     }
 
     fn record_all(&mut self, step: u64) {
         for run in &mut self.runs {
-            record(&self.references, run, step);
+            record(&self.data, &self.references, run, step);
         }
     }
 
@@ -585,6 +835,14 @@ impl DiagonalSnapshot {
     }
 }
 
+impl DiagonalRunSnapshot {
+    /// The run's name (see [`run_label`]).
+    #[must_use]
+    pub fn label(&self) -> String {
+        run_label(&self.optimizer, self.label_noise)
+    }
+}
+
 /// ‖w − ref‖₂ / ‖ref‖₂ to each reference that exists.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DiagonalDistances {
@@ -603,10 +861,29 @@ pub struct DiagonalDistances {
 pub struct EffectiveTarget {
     /// α∞ per coordinate: the init the run has effectively started from (|u v|^½ now).
     pub alpha: Vec<f64>,
+    /// δ per coordinate: the linear tilt its steps added (w = 2α∞² sinh(δ + Xᵀν) at the target).
+    pub delta: Vec<f64>,
     /// argmin Σⱼ α∞ⱼ² q(wⱼ/α∞ⱼ²) − δⱼwⱼ s.t. Xw = y, or why it is missing.
     pub weights: Result<Vec<f64>, InterpolationError>,
     /// The first step that flipped or zeroed a factor (some |x| ≥ 1), if any.
     pub flipped: Option<u64>,
+}
+
+/// A diagonal run's name: its optimizer's label, and its label noise when it has one
+/// (`sgd lr=0.01 batch=1 noise=0.3/2000`: σ, and τ when it decays, shortest form), so two runs that differ
+/// only in their noise are told apart everywhere a run is named.
+#[must_use]
+pub fn run_label(optimizer: &OptimizerSpec, noise: Option<LabelNoise>) -> String {
+    let mut label = optimizer.label();
+    if optimizer.label.is_none()
+        && let Some(noise) = noise
+    {
+        write!(label, " noise={}", noise.sigma).ok();
+        if let Some(tau) = noise.decay {
+            write!(label, "/{tau}").ok();
+        }
+    }
+    label
 }
 
 /// One diagonal run's state.
@@ -628,6 +905,8 @@ pub struct DiagonalRunSnapshot {
     pub l2_norm: f64,
     /// This run's exact target argmin Q_α(w) s.t. Xw = y, or why it is missing.
     pub implicit: Result<Vec<f64>, InterpolationError>,
+    /// Its label noise, if any.
+    pub label_noise: Option<LabelNoise>,
     /// Its exact finite-step target, for depth-2 runs whose steps multiply the factors;
     /// `None` where no exact target is known (deeper runs, momentum, adaptive, sign…).
     pub effective: Option<EffectiveTarget>,

@@ -11,7 +11,7 @@ use crate::core::reference::{
 };
 
 use super::convergence::{CHECK_EVERY, LinearObjective, at_minimiser};
-use super::run::{Batcher, RunState, RunStatus, ZeroGradientCheck, step_runs};
+use super::run::{Batcher, RunState, RunStatus, ZeroGradientCheck, batch_seed, step_runs};
 use super::{Engine, ExperimentSpec};
 
 /// Most points a trail keeps per run (log-spaced, thinned when full).
@@ -104,10 +104,11 @@ impl LinearExperiment {
             .enumerate()
             .map(|(i, run)| LinearRun {
                 state: RunState::new(&run.optimizer, run.init.clone()),
-                batcher: run.optimizer.batch.filter(|&b| b < points).map(|size| {
-                    let seed = spec.seed ^ 0x9E37_79B9_7F4A_7C15_u64.wrapping_mul(i as u64 + 1);
-                    Batcher::new(points, size, seed)
-                }),
+                batcher: run
+                    .optimizer
+                    .batch
+                    .filter(|&b| b < points)
+                    .map(|size| Batcher::new(points, size, batch_seed(spec.seed, i))),
                 trail: History::new(problem.data.dim + 1, TRAIL_CAPACITY, TRAIL_SPACING),
                 trace: History::new(run.init.len() + 2, TRAIL_CAPACITY, TRAIL_SPACING),
                 spec: run.clone(),

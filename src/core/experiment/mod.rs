@@ -19,7 +19,7 @@ mod run;
 pub use self::diagonal::{
     DIAGONAL_HISTORY_CAPACITY, DIAGONAL_HISTORY_FIELDS, DiagonalDistances, DiagonalModel,
     DiagonalProblem, DiagonalReferences, DiagonalRunSnapshot, DiagonalRunSpec, DiagonalSnapshot,
-    EffectiveTarget, relative_distance,
+    EffectiveTarget, LabelNoise, Sample, alpha_range, relative_distance, run_label,
 };
 pub use self::linear::{
     Layout, LinearProblem, LinearReference, LinearRunSnapshot, LinearRunSpec, LinearSnapshot,
@@ -117,7 +117,7 @@ impl Body {
                 trails == Trails::Record,
             ))),
             Problem::Diagonal(problem) => {
-                Body::Diagonal(Box::new(DiagonalExperiment::new(problem)))
+                Body::Diagonal(Box::new(DiagonalExperiment::new(problem, spec.seed)))
             }
         }
     }

@@ -156,6 +156,17 @@ impl RunState {
 /// Computes whether the full-batch gradient at some parameters is exactly zero.
 pub(super) type ZeroGradientCheck<'a> = &'a dyn Fn(&[f64]) -> bool;
 
+/// The seed of run `index`'s mini-batches (0-based index): one stream per run, so runs shuffle
+/// independently and a replay of one run alone draws the same batches.
+pub(super) fn batch_seed(seed: u64, index: usize) -> u64 {
+    seed ^ 0x9E37_79B9_7F4A_7C15_u64.wrapping_mul(index as u64 + 1)
+}
+
+/// The seed of run `index`'s label noise: a stream apart from its batches'.
+pub(super) fn noise_seed(seed: u64, index: usize) -> u64 {
+    seed ^ 0xD1B5_4A32_D192_ED03_u64.wrapping_mul(index as u64 + 1)
+}
+
 /// Shuffled mini-batches, reshuffled every epoch, as a torch DataLoader with `shuffle=True` and
 /// `drop_last=False`: an epoch's last batch is short when the batch size does not divide n.
 pub(super) struct Batcher {

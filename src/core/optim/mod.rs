@@ -381,7 +381,7 @@ impl OptimizerSpec {
     /// The run's name for legends, tables, JSON and CSV: the preset's `label`, or else a short
     /// default such as `adam lr=0.1`, with the settings the theory cares about added when they
     /// are not the defaults (`mirror p=3 lr=0.1`, `adam lr=0.1 eps=0 inv-sqrt`,
-    /// `normalized lr=0.1 by loss`).
+    /// `normalized lr=0.1 by loss`, `sgd lr=0.1 batch=5`).
     #[must_use]
     pub fn label(&self) -> String {
         if let Some(label) = &self.label {
@@ -401,6 +401,9 @@ impl OptimizerSpec {
         if self.schedule != Schedule::Constant {
             label.push(' ');
             label.push_str(self.schedule.name());
+        }
+        if let Some(batch) = self.batch {
+            write!(label, " batch={batch}").ok();
         }
         label
     }

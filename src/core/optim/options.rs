@@ -179,7 +179,7 @@ impl fmt::Display for OptimizerError {
                 f.write_str("needs momentum > 0; set `momentum`, e.g. 0.9")
             }
             OptimizerProblem::BatchWithoutPoints => {
-                f.write_str("mini-batches apply to linear experiments only; remove it")
+                f.write_str("mini-batches apply to linear and diagonal experiments only; remove it")
             }
             OptimizerProblem::LossWithoutPoints => f.write_str(
                 "normalizing by the loss applies to linear experiments only; use \"gradient\"",

@@ -359,6 +359,10 @@ pub fn implicit_target(
 /// Σ ln|1 − x²| over the steps taken) and `delta` is δⱼ = Σ (ln|1 − x| − ln|1 + x| + 2x), both per
 /// coordinate.
 ///
+/// `start` is a dual to begin Newton from (the previous solve's, as a run's α∞ and δ move little
+/// between two snapshots); `None` starts from 0 and first checks that the data can be
+/// interpolated at all (a start implies an earlier solve did).
+///
 /// # Errors
 /// As [`implicit_target`]; also `SolverFailed` when a coordinate's α∞ or δ is not finite (a
 /// step with x = ±1 zeroed a factor).
@@ -366,8 +370,15 @@ pub fn effective_target(
     data: &RegressionData,
     log_alpha_squared: &[f64],
     delta: &[f64],
+    start: Option<&[f64]>,
 ) -> Result<ImplicitTarget, InterpolationError> {
-    min_l2_interpolant(data)?;
+    let start = match start {
+        Some(dual) if dual.len() == data.len() => dual.to_vec(),
+        _ => {
+            min_l2_interpolant(data)?;
+            vec![0.0; data.len()]
+        }
+    };
     let up: Vec<f64> = log_alpha_squared
         .iter()
         .zip(delta)
@@ -388,7 +399,7 @@ pub fn effective_target(
         up: &up,
         down: &down,
     };
-    solve_dual(data, potential, vec![0.0; data.len()]).map_err(|residual| {
+    solve_dual(data, potential, start).map_err(|residual| {
         InterpolationError::SolverFailed(format!(
             "effective target: Newton stalled at residual {residual:.2e} of the data's scale"
         ))

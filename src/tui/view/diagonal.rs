@@ -34,7 +34,7 @@ use super::axis::nice_ceil;
 use super::diagonal_history::{self, Series};
 use super::diagonal_metrics;
 use super::number;
-use crate::core::experiment::DiagonalSnapshot;
+use crate::core::experiment::{DiagonalRunSnapshot, DiagonalSnapshot};
 
 /// The colour of the least-ℓ1 stems.
 const L1_COLOR: Color = Color::LightGreen;
@@ -70,8 +70,10 @@ pub fn render(
         focused == Some(Pane::Coordinates),
         theme,
     );
-    let [norm_area, distance_area] =
-        Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(middle);
+    let finite_steps = diagonal.runs.iter().any(|r| r.effective.is_some());
+    let panes = if finite_steps { 3 } else { 2 };
+    let areas = Layout::horizontal(vec![Constraint::Fill(1); panes]).split(middle);
+    let (norm_area, distance_area) = (areas[0], areas[1]);
     diagonal_history::render(
         frame,
         norm_area,
@@ -88,6 +90,16 @@ pub fn render(
         focused == Some(Pane::Distance),
         theme,
     );
+    if finite_steps {
+        diagonal_history::render(
+            frame,
+            areas[2],
+            diagonal,
+            Series::EffectiveAlpha,
+            focused == Some(Pane::EffectiveAlpha),
+            theme,
+        );
+    }
     diagonal_metrics::render(
         frame,
         table,
@@ -139,7 +151,7 @@ fn render_coordinates(
     let legend = if l1.is_none() && l2.is_none() {
         " digits: runs · references missing (see the table) "
     } else {
-        " digits: runs · │ min-ℓ1 · ⠂ min-ℓ2 "
+        " digits: runs · │ min-ℓ1 · ⠂ min-ℓ2 · ⠂ under a digit: its own target "
     };
     let block = Block::bordered()
         .title(title)
@@ -176,6 +188,14 @@ fn render_coordinates(
                     });
                 }
                 for (index, run) in diagonal.runs.iter().enumerate() {
+                    // The run's own target as a dot in its column, under its digit once the
+                    // run is there: exact finite-step where known, else Q_α.
+                    if let Some(target) = own_target(run).filter(|t| t[j].is_finite()) {
+                        ctx.draw(&Points {
+                            coords: &[(x + 2.0 + index as f64, scaled(target[j]))],
+                            color: color(theme.run(index).fg.unwrap_or(Color::Reset)),
+                        });
+                    }
                     if run.w[j].is_finite() {
                         let span = Span::styled(run_digit(index), theme.run(index));
                         let y = grid.label_y(scaled(run.w[j]));
@@ -185,6 +205,14 @@ fn render_coordinates(
             }
         });
     frame.render_widget(canvas, area);
+}
+
+/// The target a run is measured against: its exact finite-step one where known, else Q_α.
+fn own_target(run: &DiagonalRunSnapshot) -> Option<&[f64]> {
+    match &run.effective {
+        Some(effective) => effective.weights.as_deref().ok(),
+        None => run.implicit.as_deref().ok(),
+    }
 }
 
 /// The canvas's cells, to put a printed digit in the row where a braille dot at the same value

@@ -1,9 +1,11 @@
 //! The run table of a diagonal experiment: α, D, loss, ‖w‖₁ and the relative distances to
-//! min-ℓ1, min-ℓ2 and the run's own target, then the status.
+//! min-ℓ1, min-ℓ2, the run's gradient-flow target Q_α and, for depth-2 runs whose steps
+//! multiply the factors, its exact finite-step target (α∞), then the status.
 //!
 //! The numbers behind the coordinates pane: a small-α run's →ℓ1 goes to a few percent or less
 //! while its →ℓ2 stays near the two solutions' distance, and a large-α run the other way round;
-//! →target is small for every run that has converged, which is the theorem. A missing reference
+//! →α∞ is small for every such run that has converged, which is the theorem, while →Qα shows
+//! how far finite steps and noise moved it from gradient flow's answer. A missing reference
 //! shows `–` and the bottom line says why.
 
 use ratatui::Frame;
@@ -22,7 +24,8 @@ use crate::core::experiment::{DiagonalRunSnapshot, DiagonalSnapshot};
 #[must_use]
 pub fn percent(distance: Option<f64>) -> String {
     match distance {
-        Some(d) if d.is_finite() && d < 0.001 => format!("{:.1e}%", d * 100.0),
+        // One digit below 0.1 %, so even 1e-12% fits the column's seven cells.
+        Some(d) if d.is_finite() && d < 0.001 => format!("{:.0e}%", d * 100.0),
         Some(d) if d.is_finite() => format!("{:.2}%", d * 100.0),
         Some(_) => "nan".to_owned(),
         None => "–".to_owned(),
@@ -65,7 +68,7 @@ pub fn render(
     theme: Theme,
 ) {
     let runs = &diagonal.runs;
-    let names: Vec<String> = runs.iter().map(|r| r.optimizer.label()).collect();
+    let names: Vec<String> = runs.iter().map(DiagonalRunSnapshot::label).collect();
     let name_width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0) as u16 + 3;
     let status_width = runs
         .iter()
@@ -107,7 +110,7 @@ pub fn render(
         column("‖w‖₁", 6, 3, text(|r| number(r.l1_norm))),
         column("→ℓ1", 7, 0, text(|r| percent(r.distances.min_l1))),
         column("→ℓ2", 7, 0, text(|r| percent(r.distances.min_l2))),
-        column("→own", 7, 0, text(|r| percent(r.distances.implicit))),
+        column("→Qα", 7, 1, text(|r| percent(r.distances.implicit))),
         column(
             "status",
             status_width,
@@ -115,6 +118,18 @@ pub fn render(
             runs.iter().map(|r| status_cell(r.status, theme)).collect(),
         ),
     ];
+    // The exact finite-step target's column, where some run has one: it outranks Q_α's, as
+    // that is the target such a run ends on.
+    if runs.iter().any(|r| r.effective.is_some()) {
+        let status = columns.pop().expect("the status column is last");
+        columns.push(column(
+            "→α∞",
+            7,
+            0,
+            text(|r| percent(r.distances.effective)),
+        ));
+        columns.push(status);
+    }
     table::fit(&mut columns, area.width.saturating_sub(2));
     let (header, widths, rows) = table::assemble(columns);
     let mut block = Block::bordered()
@@ -128,7 +143,7 @@ pub fn render(
     if let Some(note) = hidden {
         block = block.title(Line::styled(note, theme.note()).right_aligned());
     }
-    if let Some(reason) = missing_reason(diagonal) {
+    if let Some(reason) = missing_reason(diagonal).or_else(|| flipped_note(diagonal)) {
         block = block.title_bottom(Line::styled(format!(" {reason} "), theme.note()));
     }
     let table = Table::new(rows, widths)
@@ -138,6 +153,18 @@ pub fn render(
     frame.render_stateful_widget(table, area, &mut TableState::new().with_offset(offset));
 }
 
+/// The first run one of whose steps flipped or zeroed a factor (|x| ≥ 1): its α∞ bookkeeping
+/// then holds for the flipped factors, not the started ones, so the table says so.
+fn flipped_note(diagonal: &DiagonalSnapshot) -> Option<String> {
+    diagonal.runs.iter().enumerate().find_map(|(i, r)| {
+        let step = r.effective.as_ref()?.flipped?;
+        Some(format!(
+            "run {}: step {step} flipped a factor's sign (|x| ≥ 1)",
+            i + 1
+        ))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,7 +172,8 @@ mod tests {
     #[test]
     fn percentages_keep_small_distances_readable() {
         assert_eq!(percent(Some(0.0123)), "1.23%");
-        assert_eq!(percent(Some(0.00002)), "2.0e-3%");
+        assert_eq!(percent(Some(0.00002)), "2e-3%");
+        assert_eq!(percent(Some(2.3e-14)), "2e-12%");
         assert_eq!(percent(None), "–");
     }
 }

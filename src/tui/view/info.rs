@@ -35,8 +35,11 @@ const MATRIX_LEGEND: &[&str] = &[
 const DIAGONAL_LEGEND: &[&str] = &[
     "coordinates: │ stems the least-ℓ1 interpolant, ⠂ dots the least-ℓ2 one",
     "digits: where run N's coordinate sits now (largest |min-ℓ1| first)",
-    "‖w‖₁ and the distance to each run's own target (Q_α) vs log t",
-    "table: α init scale, D depth, →ℓ1 →ℓ2 →target relative distances",
+    "⠂ in run N's column: its own target, hidden under the digit once reached",
+    "own target: the exact finite-step one (α∞) for depth-2 GD/SGD steps, else Q_α",
+    "‖w‖₁, the distance to each run's own target, and α∞/α vs log t",
+    "α∞/α: line the geometric mean over coordinates, dots the min and max",
+    "table: α init, D depth, relative distances →ℓ1 →ℓ2 →Qα (flow) →α∞ (steps)",
 ];
 
 /// Draws the box over `area`: title, about text, legend, as much as fits (a cut says so).
