@@ -11,17 +11,21 @@
 //! implicit-bias plot CSV --x COL --y COL [--group COL | --value COL] [--where COL=VALUE]...
 //!                    --svg FILE.svg
 //! ```
+//! Every command takes `--threads N`, the threads it may keep busy; without it
+//! `RAYON_NUM_THREADS`, else every available core (see [`thread_budget`]).
 //! Errors go to stderr as one or two lines and exit with code 1 (2 for bad flags); stdout holds
 //! only results, so scripts can pipe it, and a reader that stops early (`| head`) ends the
 //! process quietly with status 0, as other command-line tools do.
 
 use std::ffi::OsString;
 use std::io::Write as _;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use implicit_bias::core::par::Threads;
 use implicit_bias::figure::sweep::{Filter, PlotRequest, Table, plot_svg};
 use implicit_bias::headless::{Axis, HeadlessError, Shard, SweepOptions};
 use implicit_bias::preset::Override;
@@ -57,6 +61,16 @@ struct Cli {
     /// at run time by [`command`], so `--help` names the real one).
     #[arg(long, global = true, value_name = "DIR")]
     presets: Option<PathBuf>,
+    /// Threads to keep busy: a run's runs and products, the dashboard's steps, a sweep's
+    /// points (default: RAYON_NUM_THREADS when set to a number from 1 up, else every available
+    /// core; this flag wins over both). Results are the same bits on any number.
+    #[arg(
+        long,
+        global = true,
+        value_name = "N",
+        value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS)
+    )]
+    threads: Option<u64>,
     #[command(flatten)]
     sets: Sets,
 }
@@ -169,8 +183,9 @@ struct SweepArgs {
     /// Steps per point (default: the preset's `[show] steps`).
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_steps)]
     steps: Option<u64>,
-    /// Points run at once (default: all cores).
-    #[arg(long, value_name = "J", value_parser = clap::value_parser!(u64).range(1..=4096))]
+    /// Points run at once (default: one per thread, see --threads), each with an even share of
+    /// the threads.
+    #[arg(long, value_name = "J", value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS))]
     jobs: Option<u64>,
     /// Run only the points with point mod N == K (K from 0), e.g. Slurm's
     /// $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT; join the files with `merge`.
@@ -186,6 +201,7 @@ fn main() -> ExitCode {
     }
     let cli = Cli::from_arg_matches(&command.get_matches_from(&args)).unwrap_or_else(|e| e.exit());
     let dir = cli.presets.clone().unwrap_or_else(preset::default_dir);
+    let threads = thread_budget(cli.threads);
     let result = match cli.command {
         Some(Command::Run {
             preset,
@@ -195,7 +211,8 @@ fn main() -> ExitCode {
             sets,
         }) => load(&preset, &dir, &sets).and_then(|spec| {
             let steps = checked_steps(steps, spec.horizon)?;
-            headless::run_with_figure(spec, steps, trace.as_deref(), svg.as_deref())
+            use_global_pool(threads);
+            headless::run_with_figure(spec, steps, trace.as_deref(), svg.as_deref(), threads)
         }),
         Some(Command::Snapshot {
             preset,
@@ -225,7 +242,7 @@ fn main() -> ExitCode {
         Some(Command::Check { preset, sets }) => {
             load(&preset, &dir, &sets).map(|spec| headless::describe(&spec))
         }
-        Some(Command::Sweep(args)) => sweep(args, &dir),
+        Some(Command::Sweep(args)) => sweep(args, &dir, threads),
         Some(Command::Merge { files }) => {
             headless::merge(&files, &mut std::io::stdout().lock()).map(|()| String::new())
         }
@@ -242,15 +259,23 @@ fn main() -> ExitCode {
                 Ok(headless::presets_listing(&presets).trim_end().to_string())
             }
         }
-        None => match &cli.preset {
-            Some(name) => dashboard(name, dir, cli.fps, cli.sets.set, cli.export_dir)
-                .map_err(HeadlessError::Message),
-            None => default_preset(&dir, cli.presets.is_some()).and_then(|name| {
-                dashboard(&name, dir, cli.fps, cli.sets.set, cli.export_dir)
-                    .map_err(HeadlessError::Message)
-            }),
+        None => {
+            use_global_pool(threads);
+            let screen = Screen {
+                fps: cli.fps,
+                export_dir: cli.export_dir,
+                threads,
+            };
+            match &cli.preset {
+                Some(name) => {
+                    dashboard(name, dir, cli.sets.set, screen).map_err(HeadlessError::Message)
+                }
+                None => default_preset(&dir, cli.presets.is_some()).and_then(|name| {
+                    dashboard(&name, dir, cli.sets.set, screen).map_err(HeadlessError::Message)
+                }),
+            }
+            .map(|()| String::new())
         }
-        .map(|()| String::new()),
     };
     match result {
         Ok(text) if text.is_empty() => ExitCode::SUCCESS,
@@ -262,6 +287,26 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The most threads `--threads` and `--jobs` accept.
+const MAX_THREADS: u64 = 4096;
+
+/// The thread budget: `--threads`, else `RAYON_NUM_THREADS` when it is a number from 1 up, else
+/// every available core ([`Threads::decide`]).
+fn thread_budget(flag: Option<u64>) -> Threads {
+    let flag = flag.and_then(|n| NonZeroUsize::new(n as usize));
+    Threads::decide(flag, std::env::var("RAYON_NUM_THREADS").ok().as_deref())
+}
+
+/// Sizes rayon's global pool, where `run`'s and the dashboard's steps share their work, to the
+/// budget (rayon would otherwise size it from RAYON_NUM_THREADS or the cores on its own).
+fn use_global_pool(threads: Threads) {
+    // Only fails when the pool already exists, which nothing here builds before.
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.get())
+        .build_global()
+        .ok();
 }
 
 /// Prints the result on stdout. A reader that closed the pipe early (`| head`, `| true`) is not
@@ -532,8 +577,9 @@ fn load(
     Ok(preset::load_with(&path, &sets.set).map_err(|e| e.to_string())?)
 }
 
-/// Runs `sweep`, writing the CSV straight to stdout (nothing is left for `main` to print).
-fn sweep(args: SweepArgs, dir: &Path) -> Result<String, HeadlessError> {
+/// Runs `sweep` within `threads`, writing the CSV straight to stdout (nothing is left for `main`
+/// to print).
+fn sweep(args: SweepArgs, dir: &Path, threads: Threads) -> Result<String, HeadlessError> {
     let preset = preset::resolve(&args.preset, dir).map_err(|e| e.to_string())?;
     let options = SweepOptions {
         preset,
@@ -541,10 +587,18 @@ fn sweep(args: SweepArgs, dir: &Path) -> Result<String, HeadlessError> {
         seeds: args.seeds,
         steps: args.steps,
         jobs: args.jobs.map(|j| j as usize),
+        threads,
         shard: args.shard,
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     headless::sweep(&options, &mut out).map(|()| String::new())
+}
+
+/// The dashboard's settings from the command line beyond the preset.
+struct Screen {
+    fps: u32,
+    export_dir: PathBuf,
+    threads: Threads,
 }
 
 /// Resolves the preset; `tui::run` loads it (with the overrides) and checks for a terminal.
@@ -552,18 +606,18 @@ fn sweep(args: SweepArgs, dir: &Path) -> Result<String, HeadlessError> {
 fn dashboard(
     name: &str,
     presets_dir: PathBuf,
-    fps: u32,
     overrides: Vec<Override>,
-    export_dir: PathBuf,
+    screen: Screen,
 ) -> Result<(), String> {
     let path = preset::resolve(name, &presets_dir).map_err(|e| e.to_string())?;
     implicit_bias::tui::run(implicit_bias::tui::DashboardOptions {
         preset: path,
         preset_arg: name.to_owned(),
         presets_dir,
-        fps,
+        fps: screen.fps,
         overrides,
-        export_dir,
+        export_dir: screen.export_dir,
+        threads: screen.threads,
     })
 }
 
@@ -571,9 +625,8 @@ fn dashboard(
 fn dashboard(
     name: &str,
     _presets_dir: PathBuf,
-    _fps: u32,
     _overrides: Vec<Override>,
-    _export_dir: PathBuf,
+    _screen: Screen,
 ) -> Result<(), String> {
     Err(format!(
         "this build has no dashboard (feature `tui` is off); use `implicit-bias run {name}`"

@@ -25,6 +25,7 @@ use serde::ser::SerializeMap;
 use crate::core::experiment::{Experiment, ExperimentSpec, Problem, RunStatus, SnapshotBody};
 use crate::core::history::next_log_step;
 use crate::core::optim::{HyperValue, OptimizerSpec};
+use crate::core::par::Threads;
 use crate::preset::{self, PresetInfo};
 
 /// Trace rows per run on the log grid: 50 per decade.
@@ -302,12 +303,13 @@ pub fn run(
     steps: u64,
     trace: Option<&Path>,
 ) -> Result<String, HeadlessError> {
-    run_with_figure(spec, steps, trace, None)
+    run_with_figure(spec, steps, trace, None, Threads::default())
 }
 
-/// [`run`], and also the experiment's SVG figure at the end of the run (`run --svg FILE`), the
-/// same figure the dashboard's `e` writes. The file is created before any work, so a path that
-/// cannot be written is refused at once.
+/// [`run`] within `threads` (the results are the same bits on any budget), and also the
+/// experiment's SVG figure at the end of the run (`run --svg FILE`), the same figure the
+/// dashboard's `e` writes. The file is created before any work, so a path that cannot be
+/// written is refused at once.
 ///
 /// # Errors
 /// When the trace or figure file cannot be created or written.
@@ -319,6 +321,7 @@ pub fn run_with_figure(
     steps: u64,
     trace: Option<&Path>,
     svg: Option<&Path>,
+    threads: Threads,
 ) -> Result<String, HeadlessError> {
     let figure = match svg {
         None => None,
@@ -350,11 +353,12 @@ pub fn run_with_figure(
     };
     let schedule = TraceSchedule::new(&spec, steps);
     // The figure draws the runs' trails; the JSON and the trace read only current states.
-    let mut experiment = if figure.is_some() {
+    let experiment = if figure.is_some() {
         Experiment::new(spec)
     } else {
         Experiment::final_state_only(spec)
     };
+    let mut experiment = experiment.with_threads(threads);
     if let Some(t) = &mut trace {
         t.header(&experiment).map_err(trace_error)?;
         t.rows(&experiment).map_err(trace_error)?;

@@ -26,6 +26,8 @@ use crate::core::reference::{
 
 use super::Engine;
 use super::convergence::{CHECK_EVERY, ROUNDING_MULTIPLE};
+use crate::core::par::Threads;
+
 use super::run::{RunState, RunStatus, step_runs};
 
 /// Most points a diagonal run's history keeps (log-spaced, thinned when full).
@@ -488,7 +490,7 @@ fn step_run(references: &DiagonalReferences, run: &mut DiagonalRun, start: u64, 
 }
 
 impl Engine for DiagonalExperiment {
-    fn step(&mut self, start: u64, n: u64) {
+    fn step(&mut self, start: u64, n: u64, threads: Threads) {
         // A step is a pass over X for the residual and one for the correlation.
         let work = n.saturating_mul(2 * (self.data.len() * self.data.dim) as u64);
         let references = &self.references;
@@ -496,6 +498,7 @@ impl Engine for DiagonalExperiment {
             &mut self.runs,
             n,
             work,
+            threads,
             |run| run.state.status.is_ok(),
             |run, offset, count, _| step_run(references, run, start + offset, count),
         );
