@@ -64,13 +64,8 @@ struct Cli {
     /// Threads to keep busy: a run's runs and products, the dashboard's steps, a sweep's
     /// points (default: RAYON_NUM_THREADS when set to a number from 1 up, else every available
     /// core; this flag wins over both). Results are the same bits on any number.
-    #[arg(
-        long,
-        global = true,
-        value_name = "N",
-        value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS)
-    )]
-    threads: Option<u64>,
+    #[arg(long, global = true, value_name = "N", value_parser = parse_threads)]
+    threads: Option<NonZeroUsize>,
     #[command(flatten)]
     sets: Sets,
 }
@@ -185,8 +180,8 @@ struct SweepArgs {
     steps: Option<u64>,
     /// Points run at once (default: one per thread, see --threads), each with an even share of
     /// the threads.
-    #[arg(long, value_name = "J", value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS))]
-    jobs: Option<u64>,
+    #[arg(long, value_name = "J", value_parser = parse_threads)]
+    jobs: Option<NonZeroUsize>,
     /// Run only the points with point mod N == K (K from 0), e.g. Slurm's
     /// $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT; join the files with `merge`.
     #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
@@ -290,12 +285,26 @@ fn main() -> ExitCode {
 }
 
 /// The most threads `--threads` and `--jobs` accept.
-const MAX_THREADS: u64 = 4096;
+const MAX_THREADS: usize = 4096;
+
+/// `--threads` and `--jobs`: a whole number from 1 to [`MAX_THREADS`], refused with the range
+/// otherwise (clap's own message for `x` would be "invalid digit found in string").
+fn parse_threads(text: &str) -> Result<NonZeroUsize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(count @ 1..=MAX_THREADS) => Ok(NonZeroUsize::new(count).expect("from 1 up")),
+        Ok(0) => Err(format!("zero; use a whole number from 1 to {MAX_THREADS}")),
+        Ok(_) => Err(format!(
+            "too many; use a whole number from 1 to {MAX_THREADS}"
+        )),
+        Err(_) => Err(format!(
+            "not a whole number; use a whole number from 1 to {MAX_THREADS}"
+        )),
+    }
+}
 
 /// The thread budget: `--threads`, else `RAYON_NUM_THREADS` when it is a number from 1 up, else
 /// every available core ([`Threads::decide`]).
-fn thread_budget(flag: Option<u64>) -> Threads {
-    let flag = flag.and_then(|n| NonZeroUsize::new(n as usize));
+fn thread_budget(flag: Option<NonZeroUsize>) -> Threads {
     Threads::decide(flag, std::env::var("RAYON_NUM_THREADS").ok().as_deref())
 }
 
@@ -586,7 +595,7 @@ fn sweep(args: SweepArgs, dir: &Path, threads: Threads) -> Result<String, Headle
         axes: args.set,
         seeds: args.seeds,
         steps: args.steps,
-        jobs: args.jobs.map(|j| j as usize),
+        jobs: args.jobs.map(NonZeroUsize::get),
         threads,
         shard: args.shard,
     };

@@ -184,6 +184,37 @@ mod tests {
     }
 
     #[test]
+    fn a_slow_half_and_an_idle_partner_end_parked_not_spinning_and_lose_nothing() {
+        // A lent half that takes far longer than `JOIN_SPIN` makes its owner park; a pause far
+        // longer than `PARTNER_SPIN` sends the partner to nap; both must still finish, and the
+        // hand-overs after the nap must still give every result.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .expect("a pool of two threads");
+        let slow = JOIN_SPIN * 50;
+        let (sums, (first, second)) = pool.install(|| {
+            with_partner_standing_by(|| {
+                std::thread::sleep(PARTNER_SPIN * 20);
+                let sums: u64 = (0..200)
+                    .map(|i| join(|| i, || i * 2))
+                    .map(|(a, b)| a + b)
+                    .sum();
+                let halves = join(
+                    || 1,
+                    || {
+                        std::thread::sleep(slow);
+                        2
+                    },
+                );
+                (sums, halves)
+            })
+        });
+        assert_eq!(sums, 3 * (0..200).sum::<u64>());
+        assert_eq!((first, second), (1, 2));
+    }
+
+    #[test]
     fn a_panic_in_either_half_reaches_the_caller_without_a_hang() {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(2)
