@@ -150,7 +150,8 @@ impl Spin {
     /// One spin-loop hint, and true while the spin is within its bound.
     fn go_on(&mut self) -> bool {
         std::hint::spin_loop();
-        self.looks += 1;
+        // Wrapping: a partner may nap between looks for hours of a long batch.
+        self.looks = self.looks.wrapping_add(1);
         if !self.looks.is_multiple_of(LOOKS_PER_CLOCK) {
             return true;
         }
