@@ -42,10 +42,11 @@ const LINE: usize = 8;
 /// cores share ([`multiply_then`]).
 ///
 /// With plain storage (stride = rows) a column of 100 rows is 800 bytes, so every other column
-/// starts inside a cache line: the kernel's vector loads straddle lines, and the two cores'
-/// column halves may meet inside one line that both write. Padding each column to whole lines
-/// avoids both. (It was introduced for a split in row bands, since retired; the padded storage
-/// is what every speed in `docs/performance.md` was measured with.)
+/// starts inside a cache line, where the kernel's vector loads straddle two lines and the two
+/// cores' column halves may meet in one line that both write. Padding each column to whole
+/// lines avoids both. It came in for a split in row bands, since retired, and stays because
+/// every speed in `docs/performance.md` was measured with it (its worth for the column split
+/// alone has not been measured).
 #[derive(Debug)]
 pub struct Workspace {
     /// The entries: from index 0 when plain, from the first 64-byte boundary on when on lines
