@@ -185,7 +185,7 @@ mod tests {
     }
 
     #[test]
-    fn a_slow_half_and_an_idle_partner_end_parked_not_spinning_and_lose_nothing() {
+    fn a_slow_lent_half_and_a_napping_partner_lose_nothing() {
         // A lent half that takes far longer than `JOIN_SPIN` makes its owner park; a pause far
         // longer than `PARTNER_SPIN` sends the partner to nap; both must still finish, and the
         // hand-overs after the nap must still give every result.
