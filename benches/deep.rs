@@ -20,6 +20,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use implicit_bias::core::experiment::Experiment;
 use implicit_bias::core::gemm;
 use implicit_bias::core::model::MatrixModel;
+use implicit_bias::core::par::Threads;
 use implicit_bias::preset;
 
 /// The side N = k of every benchmark here.
@@ -91,7 +92,7 @@ fn deep_steps(c: &mut Criterion) {
         gradients.bench_function(format!("n{SIDE}_depth{depth}"), |b| {
             b.iter_custom(|iterations| {
                 timed_in_pool(iterations, || {
-                    black_box(model.gradient(black_box(&params), &mut grad));
+                    black_box(model.gradient(black_box(&params), &mut grad, Threads::default()));
                 })
             });
         });

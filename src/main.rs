@@ -11,6 +11,8 @@
 //! implicit-bias plot CSV --x COL --y COL [--group COL | --value COL] [--where COL=VALUE]...
 //!                    --svg FILE.svg
 //! ```
+//! Every command takes `--threads N`, the threads it may keep busy; without it
+//! `RAYON_NUM_THREADS`, else every available core (see [`thread_budget`]).
 //! Errors go to stderr as one or two lines and exit with code 1 (2 for bad flags); stdout holds
 //! only results, so scripts can pipe it, and a reader that stops early (`| head`) ends the
 //! process quietly with status 0, as other command-line tools do.
@@ -20,11 +22,13 @@
 
 use std::ffi::OsString;
 use std::io::Write as _;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use implicit_bias::core::par::Threads;
 use implicit_bias::figure::sweep::{Filter, PlotRequest, Table, plot_svg};
 use implicit_bias::headless::{Axis, HeadlessError, Shard, SweepOptions};
 use implicit_bias::preset::Override;
@@ -60,6 +64,11 @@ struct Cli {
     /// at run time by [`command`], so `--help` names the real one).
     #[arg(long, global = true, value_name = "DIR")]
     presets: Option<PathBuf>,
+    /// Threads to keep busy: a run's runs and products, the dashboard's steps, a sweep's
+    /// points (default: RAYON_NUM_THREADS when set to a number from 1 up, else every available
+    /// core; this flag wins over both). Results are the same bits on any number.
+    #[arg(long, global = true, value_name = "N", value_parser = parse_threads)]
+    threads: Option<NonZeroUsize>,
     #[command(flatten)]
     sets: Sets,
 }
@@ -178,9 +187,10 @@ struct SweepArgs {
     /// Steps per point (default: the preset's `[show] steps`).
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_steps)]
     steps: Option<u64>,
-    /// Points run at once (default: all cores).
-    #[arg(long, value_name = "J", value_parser = clap::value_parser!(u64).range(1..=4096))]
-    jobs: Option<u64>,
+    /// Points run at once (default: one per thread, see --threads), each with an even share of
+    /// the threads.
+    #[arg(long, value_name = "J", value_parser = parse_threads)]
+    jobs: Option<NonZeroUsize>,
     /// Run only the points with point mod N == K (K from 0), e.g. Slurm's
     /// $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT; join the files with `merge`.
     #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
@@ -197,6 +207,7 @@ fn main() -> ExitCode {
     let dir = cli.presets.clone().unwrap_or_else(preset::default_dir);
     // Set by `run` and `sweep` when a signal stopped them: what to say on stderr after stdout.
     let mut stopped: Option<Stopped> = None;
+    let threads = thread_budget(cli.threads);
     let result = match cli.command {
         Some(Command::Run {
             preset,
@@ -209,8 +220,8 @@ fn main() -> ExitCode {
             &dir,
             &sets,
             steps,
-            trace.as_deref(),
-            svg.as_deref(),
+            (trace.as_deref(), svg.as_deref()),
+            threads,
             &mut stopped,
         ),
         Some(Command::Snapshot {
@@ -241,7 +252,7 @@ fn main() -> ExitCode {
         Some(Command::Check { preset, sets }) => {
             load(&preset, &dir, &sets).map(|spec| headless::describe(&spec))
         }
-        Some(Command::Sweep(args)) => sweep(args, &dir, &mut stopped),
+        Some(Command::Sweep(args)) => sweep(args, &dir, threads, &mut stopped),
         Some(Command::Merge { files }) => {
             headless::merge(&files, &mut std::io::stdout().lock()).map(|()| String::new())
         }
@@ -258,16 +269,30 @@ fn main() -> ExitCode {
                 Ok(headless::presets_listing(&presets).trim_end().to_string())
             }
         }
-        None => match &cli.preset {
-            Some(name) => dashboard(name, dir, cli.fps, cli.sets.set, cli.export_dir)
-                .map_err(HeadlessError::Message),
-            None => default_preset(&dir, cli.presets.is_some()).and_then(|name| {
-                dashboard(&name, dir, cli.fps, cli.sets.set, cli.export_dir)
-                    .map_err(HeadlessError::Message)
-            }),
+        None => {
+            use_global_pool(threads);
+            let screen = Screen {
+                fps: cli.fps,
+                export_dir: cli.export_dir,
+                threads,
+            };
+            match &cli.preset {
+                Some(name) => {
+                    dashboard(name, dir, cli.sets.set, screen).map_err(HeadlessError::Message)
+                }
+                None => default_preset(&dir, cli.presets.is_some()).and_then(|name| {
+                    dashboard(&name, dir, cli.sets.set, screen).map_err(HeadlessError::Message)
+                }),
+            }
+            .map(|()| String::new())
         }
-        .map(|()| String::new()),
     };
+    finish(result, stopped)
+}
+
+/// Prints a verb's result (stdout) or error (stderr) and, when a signal stopped it, its one
+/// stderr line; returns the exit status: 0, 1, or 128 + the signal.
+fn finish(result: Result<String, HeadlessError>, stopped: Option<Stopped>) -> ExitCode {
     let code = match result {
         Ok(text) if text.is_empty() => ExitCode::SUCCESS,
         Ok(text) => print_result(&text),
@@ -297,6 +322,40 @@ struct Stopped {
 fn install_interrupt() -> Result<headless::Interrupt, HeadlessError> {
     headless::Interrupt::install()
         .map_err(|e| HeadlessError::Message(format!("cannot install signal handlers: {e}")))
+}
+
+/// The most threads `--threads` and `--jobs` accept.
+const MAX_THREADS: usize = 4096;
+
+/// `--threads` and `--jobs`: a whole number from 1 to [`MAX_THREADS`], refused with the range
+/// otherwise (clap's own message for `x` would be "invalid digit found in string").
+fn parse_threads(text: &str) -> Result<NonZeroUsize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(count @ 1..=MAX_THREADS) => Ok(NonZeroUsize::new(count).expect("from 1 up")),
+        Ok(0) => Err(format!("zero; use a whole number from 1 to {MAX_THREADS}")),
+        Ok(_) => Err(format!(
+            "too many; use a whole number from 1 to {MAX_THREADS}"
+        )),
+        Err(_) => Err(format!(
+            "not a whole number; use a whole number from 1 to {MAX_THREADS}"
+        )),
+    }
+}
+
+/// The thread budget: `--threads`, else `RAYON_NUM_THREADS` when it is a number from 1 up, else
+/// every available core ([`Threads::decide`]).
+fn thread_budget(flag: Option<NonZeroUsize>) -> Threads {
+    Threads::decide(flag, std::env::var("RAYON_NUM_THREADS").ok().as_deref())
+}
+
+/// Sizes rayon's global pool, where `run`'s and the dashboard's steps share their work, to the
+/// budget (rayon would otherwise size it from RAYON_NUM_THREADS or the cores on its own).
+fn use_global_pool(threads: Threads) {
+    // Only fails when the pool already exists, which nothing here builds before.
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.get())
+        .build_global()
+        .ok();
 }
 
 /// Prints the result on stdout. A reader that closed the pipe early (`| head`, `| true`) is not
@@ -567,20 +626,23 @@ fn load(
     Ok(preset::load_with(&path, &sets.set).map_err(|e| e.to_string())?)
 }
 
-/// Runs `run` and returns its JSON; sets `stopped` when a signal cut it short.
+/// Runs `run` within `threads` and returns its JSON; `outputs` are the trace and figure files;
+/// sets `stopped` when a signal cut it short.
 fn run(
     preset: &str,
     dir: &Path,
     sets: &Sets,
     steps: Option<u64>,
-    trace: Option<&Path>,
-    svg: Option<&Path>,
+    outputs: (Option<&Path>, Option<&Path>),
+    threads: Threads,
     stopped: &mut Option<Stopped>,
 ) -> Result<String, HeadlessError> {
     let spec = load(preset, dir, sets)?;
     let steps = checked_steps(steps, spec.horizon)?;
+    use_global_pool(threads);
     let interrupt = install_interrupt()?;
-    let done = headless::run_with_figure(spec, steps, trace, svg, &interrupt)?;
+    let (trace, svg) = outputs;
+    let done = headless::run_with_figure(spec, steps, trace, svg, threads, &interrupt)?;
     if let Some((reached, asked)) = done.interrupted_at {
         *stopped = Some(Stopped {
             line: format!(
@@ -593,11 +655,12 @@ fn run(
     Ok(done.json)
 }
 
-/// Runs `sweep`, writing the CSV straight to stdout (nothing is left for `main` to print);
-/// sets `stopped` when a signal cut it short.
+/// Runs `sweep` within `threads`, writing the CSV straight to stdout (nothing is left for `main`
+/// to print); sets `stopped` when a signal cut it short.
 fn sweep(
     args: SweepArgs,
     dir: &Path,
+    threads: Threads,
     stopped: &mut Option<Stopped>,
 ) -> Result<String, HeadlessError> {
     let preset = preset::resolve(&args.preset, dir).map_err(|e| e.to_string())?;
@@ -606,7 +669,8 @@ fn sweep(
         axes: args.set,
         seeds: args.seeds,
         steps: args.steps,
-        jobs: args.jobs.map(|j| j as usize),
+        jobs: args.jobs.map(NonZeroUsize::get),
+        threads,
         shard: args.shard,
     };
     let interrupt = install_interrupt()?;
@@ -625,23 +689,30 @@ fn sweep(
     Ok(String::new())
 }
 
+/// The dashboard's settings from the command line beyond the preset.
+struct Screen {
+    fps: u32,
+    export_dir: PathBuf,
+    threads: Threads,
+}
+
 /// Resolves the preset; `tui::run` loads it (with the overrides) and checks for a terminal.
 #[cfg(feature = "tui")]
 fn dashboard(
     name: &str,
     presets_dir: PathBuf,
-    fps: u32,
     overrides: Vec<Override>,
-    export_dir: PathBuf,
+    screen: Screen,
 ) -> Result<(), String> {
     let path = preset::resolve(name, &presets_dir).map_err(|e| e.to_string())?;
     implicit_bias::tui::run(implicit_bias::tui::DashboardOptions {
         preset: path,
         preset_arg: name.to_owned(),
         presets_dir,
-        fps,
+        fps: screen.fps,
         overrides,
-        export_dir,
+        export_dir: screen.export_dir,
+        threads: screen.threads,
     })
 }
 
@@ -649,9 +720,8 @@ fn dashboard(
 fn dashboard(
     name: &str,
     _presets_dir: PathBuf,
-    _fps: u32,
     _overrides: Vec<Override>,
-    _export_dir: PathBuf,
+    _screen: Screen,
 ) -> Result<(), String> {
     Err(format!(
         "this build has no dashboard (feature `tui` is off); use `implicit-bias run {name}`"

@@ -82,6 +82,18 @@ fn bad_flags_exit_2_with_a_clear_message() {
         "not a whole number",
     );
     assert_flag_error(&["--fps", "0"], "--fps", "'0'", "1..=120");
+    for (threads, problem) in [
+        ("0", "zero"),
+        ("x", "not a whole number"),
+        ("5000", "too many"),
+    ] {
+        assert_flag_error(
+            &["run", "max-margin", "--threads", threads],
+            "--threads",
+            &format!("'{threads}'"),
+            &format!("{problem}; use a whole number from 1 to 4096"),
+        );
+    }
     assert_flag_error(
         &["run", "max-margin", "--bogus"],
         "--bogus",
@@ -117,6 +129,52 @@ fn run_is_deterministic() {
     assert!(first.status.success(), "{}", stderr(&first));
     assert!(!first.stdout.is_empty());
     assert_eq!(first.stdout, second.stdout, "two runs of one preset differ");
+}
+
+/// A 100 × 100 completion at width 27, just large enough for its products to share two
+/// threads, with two runs so that they can also step side by side.
+const SHARED_MATRIX: &str = "title = \"shared\"\nexperiment = \"matrix\"\nseed = 3\n\
+    [data]\nsource = \"low-rank\"\nsize = 100\nrank = 2\nobserved = 0.6\n\
+    [model]\nwidth = 27\ninit_scale = 0.05\ndepth = 3\n\
+    [[runs]]\noptimizer = \"gd\"\nlr = 0.002\n[[runs]]\noptimizer = \"adam\"\nlr = 1e-3\n\
+    [show]\nreferences = []\n";
+
+#[test]
+fn the_json_is_the_same_bytes_whatever_the_thread_budget() {
+    let dir = temp_dir("threads");
+    let preset = dir.join("shared.toml");
+    std::fs::write(&preset, SHARED_MATRIX).unwrap();
+    let preset = preset.to_string_lossy().into_owned();
+    let run = |threads: Option<&str>, env: Option<&str>| {
+        let mut args = vec!["run", preset.as_str(), "--steps", "400"];
+        if let Some(threads) = threads {
+            args.extend(["--threads", threads]);
+        }
+        let mut command = Command::new(BIN);
+        command.args(&args).stdin(Stdio::null());
+        match env {
+            Some(value) => command.env("RAYON_NUM_THREADS", value),
+            None => command.env_remove("RAYON_NUM_THREADS"),
+        };
+        let output = command.output().expect("the binary runs");
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        output.stdout
+    };
+    let alone = run(Some("1"), None);
+    assert!(!alone.is_empty());
+    for (threads, env) in [
+        (Some("2"), None),
+        (Some("3"), Some("1")),
+        (None, Some("1")),
+        (None, Some("2")),
+        (None, None),
+    ] {
+        assert!(
+            run(threads, env) == alone,
+            "--threads {threads:?} with RAYON_NUM_THREADS={env:?} changed the JSON"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]

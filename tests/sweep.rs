@@ -225,6 +225,41 @@ fn the_csv_is_the_same_whatever_the_jobs_and_after_shards_are_merged() {
 }
 
 #[test]
+fn the_csv_is_the_same_whatever_the_threads_each_point_gets() {
+    // 100 × 100 at width 27: large enough for a point's products to share two threads, which
+    // it does when the budget leaves it two (`--jobs 1 --threads 2`) and not otherwise.
+    let dir = temp_dir("threads");
+    let preset = dir.join("shared.toml");
+    std::fs::write(
+        &preset,
+        "title = \"shared\"\nexperiment = \"matrix\"\nseed = 3\n\
+         [data]\nsource = \"low-rank\"\nsize = 100\nrank = 2\nobserved = 0.6\n\
+         [model]\nwidth = 27\ninit_scale = 0.05\n\
+         [[runs]]\noptimizer = \"gd\"\nlr = 0.002\n[[runs]]\noptimizer = \"momentum\"\n\
+         lr = 0.002\n[show]\nreferences = []\n",
+    )
+    .unwrap();
+    let preset = preset.to_string_lossy().into_owned();
+    let grid = [
+        "sweep",
+        preset.as_str(),
+        "--set",
+        "model.depth=2,3",
+        "--seeds",
+        "2",
+        "--steps",
+        "200",
+    ];
+    let alone = success(&[&grid[..], &["--jobs", "1", "--threads", "1"]].concat());
+    assert_eq!(rows(&alone).len(), 2 * 2 * 2, "points × runs");
+    for budget in [["1", "2"], ["2", "1"], ["3", "4"], ["2", "2"]] {
+        let csv = success(&[&grid[..], &["--jobs", budget[0], "--threads", budget[1]]].concat());
+        assert!(csv == alone, "--jobs {} --threads {}", budget[0], budget[1]);
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn a_diverged_run_is_a_row_not_an_abort() {
     let csv = success(&[
         "sweep",

@@ -18,6 +18,7 @@ use implicit_bias::core::experiment::{
 };
 use implicit_bias::core::model::Loss;
 use implicit_bias::core::optim::{OptimizerKind, OptimizerSpec};
+use implicit_bias::core::par::Threads;
 use implicit_bias::core::reference::MarginNorm;
 use implicit_bias::preset::Override;
 use implicit_bias::tui::app::{
@@ -404,7 +405,8 @@ const FRAME: Duration = Duration::from_millis(10);
 
 #[test]
 fn a_step_while_paused_advances_exactly_the_stated_number() {
-    let mut worker = WorkerHandle::spawn(spec("x", 1_000_000_000), FRAME).expect("worker");
+    let mut worker =
+        WorkerHandle::spawn(spec("x", 1_000_000_000), FRAME, Threads::default()).expect("worker");
     until(&worker, |r| r.snapshot.step > 0);
     worker.commands.send(Command::Pause).unwrap();
     let paused = until(&worker, |r| !r.running);
@@ -430,7 +432,8 @@ fn a_step_while_paused_advances_exactly_the_stated_number() {
 
 #[test]
 fn the_worker_pauses_at_the_horizon_then_runs_on() {
-    let mut worker = WorkerHandle::spawn(spec("x", 300), FRAME).expect("worker");
+    let mut worker =
+        WorkerHandle::spawn(spec("x", 300), FRAME, Threads::default()).expect("worker");
     worker.commands.send(Command::SetPace(Pace::Max)).unwrap();
     let stopped = until(&worker, |r| !r.running);
     assert_eq!(
@@ -462,7 +465,8 @@ fn the_worker_pauses_at_the_horizon_then_runs_on() {
 #[test]
 fn fixed_pace_takes_that_many_steps_per_frame() {
     const REPORTS: u64 = 30;
-    let mut worker = WorkerHandle::spawn(spec("x", 1_000_000_000), FRAME).expect("worker");
+    let mut worker =
+        WorkerHandle::spawn(spec("x", 1_000_000_000), FRAME, Threads::default()).expect("worker");
     worker.commands.send(Command::Pause).unwrap();
     until(&worker, |r| !r.running);
     worker
@@ -506,7 +510,8 @@ fn fixed_pace_takes_that_many_steps_per_frame() {
 /// `step` in this thread; tolerance none).
 #[test]
 fn switching_the_experiment_bumps_the_generation() {
-    let mut worker = WorkerHandle::spawn(spec("x", 1000), FRAME).expect("worker");
+    let mut worker =
+        WorkerHandle::spawn(spec("x", 1000), FRAME, Threads::default()).expect("worker");
     until(&worker, |r| r.generation == 0);
     let mut next = spec("y", 50);
     let Problem::Linear(problem) = &mut next.problem else {
@@ -546,7 +551,8 @@ fn a_worker_panic_is_reported_not_fatal() {
     };
     // A start shorter than the data's dimension cannot be stepped: the core panics.
     problem.runs[0].init = vec![1.0];
-    let mut worker = WorkerHandle::spawn(spec("x", 1000), FRAME).expect("worker");
+    let mut worker =
+        WorkerHandle::spawn(spec("x", 1000), FRAME, Threads::default()).expect("worker");
     until(&worker, |_| true);
     worker.commands.send(Command::Load(Box::new(bad))).unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -570,7 +576,7 @@ fn a_worker_panic_is_reported_not_fatal() {
 fn a_zero_horizon_pauses_at_once_and_space_runs_on() {
     // `[show] steps = 0`: the experiment starts at its horizon, so the worker shows the horizon
     // state straight away rather than claiming to run while taking no steps.
-    let mut worker = WorkerHandle::spawn(spec("x", 0), FRAME).expect("worker");
+    let mut worker = WorkerHandle::spawn(spec("x", 0), FRAME, Threads::default()).expect("worker");
     let first = until(&worker, |_| true);
     assert!(!first.running, "starts paused at the horizon");
     assert_eq!(first.auto_pause, Some(AutoPause::Horizon(0)));
@@ -606,7 +612,8 @@ fn a_load_starts_app_and_worker_on_the_same_pace() {
     let commands = app.update(Action::LoadBuiltin(0));
     assert_eq!(app.pace, Pace::Warp);
 
-    let mut worker = WorkerHandle::spawn(spec("x", 1_000_000_000), FRAME).expect("worker");
+    let mut worker =
+        WorkerHandle::spawn(spec("x", 1_000_000_000), FRAME, Threads::default()).expect("worker");
     worker
         .commands
         .send(Command::SetPace(Pace::Fixed(1)))
@@ -661,7 +668,8 @@ fn a_stale_report_never_undoes_a_reset_or_a_pause() {
 #[test]
 fn every_command_bumps_the_worker_generation() {
     // The worker counts commands as the app does, so the app can tell fresh reports from stale.
-    let mut worker = WorkerHandle::spawn(spec("x", 1_000_000_000), FRAME).expect("worker");
+    let mut worker =
+        WorkerHandle::spawn(spec("x", 1_000_000_000), FRAME, Threads::default()).expect("worker");
     until(&worker, |r| r.generation == 0);
     worker.commands.send(Command::Reset).unwrap();
     let reset = until(&worker, |r| r.generation == 1);
@@ -728,7 +736,8 @@ fn e_hands_an_export_of_the_screen_to_the_loop_and_its_outcome_shows_until_the_n
 /// `Fixed(4)` would (which would be 16 times as many).
 #[test]
 fn slow_motion_takes_one_step_every_few_frames() {
-    let mut worker = WorkerHandle::spawn(spec("x", 1_000_000_000), FRAME).expect("worker");
+    let mut worker =
+        WorkerHandle::spawn(spec("x", 1_000_000_000), FRAME, Threads::default()).expect("worker");
     worker.commands.send(Command::Pause).unwrap();
     until(&worker, |r| !r.running);
     worker

@@ -11,5 +11,6 @@ pub mod lanes;
 pub mod linalg;
 pub mod model;
 pub mod optim;
+pub mod par;
 pub mod reference;
 pub mod simd;

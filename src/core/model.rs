@@ -5,15 +5,13 @@
 //! and never allocate per step. They follow the article's formulas (sum, not mean, over points;
 //! ½‖(U Vᵀ − M*) ⊙ mask‖²) so that a run can be replayed against numpy to rounding error.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use faer::{MatMut, MatRef};
 use nalgebra::{DMatrix, DMatrixView};
 
 use super::gemm::{
-    Split, Workspace, both, multiply, multiply_here, multiply_then, row_ranges, view, view_mut,
-    worth_two_cores,
+    Workspace, both, multiply, multiply_here, multiply_then, view, view_mut, worth_two_cores,
 };
+use super::par::Threads;
 use super::simd::widest;
 
 use super::data::{LinearData, MatrixData};
@@ -320,10 +318,9 @@ pub struct MatrixModel {
     layout: FactorLayout,
     /// Workspace for the masked residual, reused every step so the loop never allocates.
     residual: Workspace,
-    /// The loss's sums of squares of the residual's parts, noted by the cores that masked them.
-    part_sums: PartSums,
-    /// How two cores share the products they share (the bits are the same either way).
-    split: Split,
+    /// Σ r² of each column of the residual, noted by the core that masked the column (empty
+    /// for a model too small to share its products, whose residual is masked in one pass).
+    column_sums: Vec<f64>,
     /// P₂, …, P_{L−1} (rows × k each), the forward pass's prefix products (none at depth 2).
     prefixes: Vec<Workspace>,
     /// G₂, …, G_{L−1} (rows × k each), the backward pass's products (none at depth 2, where
@@ -422,16 +419,14 @@ impl MatrixModel {
             width,
             depth,
         };
-        // Only products shared by two cores are written in bands, whose rows want whole lines.
+        // Only products two cores may share want their columns on whole cache lines.
         let shared = layout.shares_cores();
         Self {
             target: data.target.clone(),
             mask: data.mask.clone(),
             layout,
             residual: Workspace::zeros(rows, cols, shared),
-            // Only a residual masked in parts by two cores notes part sums.
-            part_sums: PartSums::zeros(if shared { cols } else { 0 }),
-            split: Split::Columns,
+            column_sums: vec![0.0; if shared { cols } else { 0 }],
             prefixes: (2..depth)
                 .map(|_| Workspace::zeros(rows, width, shared))
                 .collect(),
@@ -463,16 +458,12 @@ impl MatrixModel {
         self.layout.len()
     }
 
-    /// True when a step shares its largest product, M = P_{L−1} Vᵀ, between two cores: the
-    /// gradient is then computed on both, and the update should be split too.
+    /// True when the step's largest product, M = P_{L−1} Vᵀ, is large enough to share between
+    /// two cores: given a budget of two threads, the gradient is then computed on both, and the
+    /// update is worth splitting too.
     #[must_use]
     pub fn shares_cores(&self) -> bool {
         self.layout.shares_cores()
-    }
-
-    /// How two cores share the step's split products: changes the speed, never the bits.
-    pub fn set_split(&mut self, split: Split) {
-        self.split = split;
     }
 
     /// The factors U, C₁, …, C_{L−2}, V as views inside the flat parameter vector.
@@ -486,7 +477,8 @@ impl MatrixModel {
     }
 
     /// M = U C₁ ⋯ C_{L−2} Vᵀ for the given parameters (the same products, bit for bit, as
-    /// the gradient's forward pass).
+    /// the gradient's forward pass), on the calling thread: it is taken for records and
+    /// pictures, not every step.
     #[must_use]
     pub fn product(&self, params: &[f64]) -> DMatrix<f64> {
         let FactorLayout {
@@ -503,7 +495,7 @@ impl MatrixModel {
                 view_mut(next.as_mut_slice(), rows, width),
                 left,
                 self.layout.middle_ref(params, j),
-                self.split,
+                Threads::ONE,
             );
             prefix = Some(next);
         }
@@ -516,7 +508,7 @@ impl MatrixModel {
             view_mut(product.as_mut_slice(), rows, cols),
             left,
             self.layout.v_ref(params).transpose(),
-            self.split,
+            Threads::ONE,
         );
         product
     }
@@ -525,16 +517,17 @@ impl MatrixModel {
     /// ½‖R‖² at that iterate, R = (M − M*) ⊙ mask.
     ///
     /// At depth 2 this is ∇U = R V and ∇V = Rᵀ U: three products and one pass over R, with no
-    /// transpose copied and nothing allocated. Large enough products use both cores.
-    pub fn gradient(&mut self, params: &[f64], grad: &mut [f64]) -> f64 {
-        self.forward(params);
-        let loss = self.masked_residual(params);
-        self.backward(params, grad);
+    /// transpose copied and nothing allocated. Large enough products use two cores when
+    /// `threads` has two (the bits are the same on one).
+    pub fn gradient(&mut self, params: &[f64], grad: &mut [f64], threads: Threads) -> f64 {
+        self.forward(params, threads);
+        let loss = self.masked_residual(params, threads);
+        self.backward(params, grad, threads);
         0.5 * loss
     }
 
     /// The prefix products P₂, …, P_{L−1} (none at depth 2).
-    fn forward(&mut self, params: &[f64]) {
+    fn forward(&mut self, params: &[f64], threads: Threads) {
         let layout = self.layout;
         for i in 0..self.prefixes.len() {
             let (done, rest) = self.prefixes.split_at_mut(i);
@@ -543,16 +536,17 @@ impl MatrixModel {
                 rest[0].view_mut(),
                 left,
                 layout.middle_ref(params, i + 1),
-                self.split,
+                threads,
             );
         }
     }
 
-    /// R = (P_{L−1} Vᵀ − M*) ⊙ mask into the residual buffer, and ‖R‖². When two cores share
-    /// the product, each masks the part of R it computed while it is still in its cache and
-    /// notes the sums of squares of each column's parts ([`PartSums`]), added here in one fixed
-    /// order; a smaller model masks R in one pass.
-    fn masked_residual(&mut self, params: &[f64]) -> f64 {
+    /// R = (P_{L−1} Vᵀ − M*) ⊙ mask into the residual buffer, and ‖R‖². When two cores may
+    /// share the product, each masks the columns of R it computed while they are still in its
+    /// cache and notes each column's sum of squares, added here in one fixed order, so the loss
+    /// has the same bits whichever core took which columns; a smaller model masks R in one
+    /// pass.
+    fn masked_residual(&mut self, params: &[f64], threads: Threads) -> f64 {
         let layout = self.layout;
         let left = prefix_ref(layout, &self.prefixes, params, layout.depth - 1);
         let v_transposed = layout.v_ref(params).transpose();
@@ -564,22 +558,22 @@ impl MatrixModel {
         }
         let target = view(self.target.as_slice(), rows, cols);
         let mask = view(self.mask.as_slice(), rows, cols);
-        let sums = &self.part_sums;
         multiply_then(
             self.residual.view_mut(),
             left,
             v_transposed,
-            self.split,
-            |block, first_row, first_col| {
-                mask_and_square_parts(block, (first_row, first_col), target, mask, sums);
+            threads,
+            &mut self.column_sums,
+            |columns, first_col, sums| {
+                mask_and_square_columns(columns, first_col, target, mask, sums);
             },
         );
-        sums.total()
+        sum_in_lanes(&self.column_sums)
     }
 
     /// ∇U, ∇C₁, …, ∇V from the masked residual and the prefix products. The two products of
     /// each level read the same matrix and write disjoint buffers: one per core.
-    fn backward(&mut self, params: &[f64], grad: &mut [f64]) {
+    fn backward(&mut self, params: &[f64], grad: &mut [f64], threads: Threads) {
         let layout = self.layout;
         let (rows, cols, width) = (layout.rows, layout.cols, layout.width);
         let (grad_u, grad_middle, grad_v) = layout.split_mut(grad);
@@ -592,7 +586,7 @@ impl MatrixModel {
             None => &mut *grad_u,
         };
         both(
-            worth_two_cores(rows, width, cols),
+            threads.has_two() && worth_two_cores(rows, width, cols),
             || multiply_here(view_mut(top, rows, width), residual, layout.v_ref(params)),
             || {
                 multiply_here(
@@ -614,7 +608,7 @@ impl MatrixModel {
             let block = &mut grad_middle[(j - 1) * layout.middle_len()..j * layout.middle_len()];
             let prefix = prefix_ref(layout, prefixes, params, j);
             both(
-                worth_two_cores(rows, width, width),
+                threads.has_two() && worth_two_cores(rows, width, width),
                 || {
                     multiply_here(
                         view_mut(out, rows, width),
@@ -673,87 +667,37 @@ fn mask_and_square(residual: &mut [f64], target: &[f64], mask: &[f64]) -> f64 {
     )
 }
 
-/// rᵢ ← (rᵢ − tᵢ) mᵢ for every entry of a block of the residual starting at `corner` (`target`
-/// and `mask` are whole), noting Σ rᵢ² of each column's part in each row range in `sums`.
-fn mask_and_square_parts(
+/// rᵢ ← (rᵢ − tᵢ) mᵢ for every entry of the columns of the residual from `first_col` on
+/// (`target` and `mask` are whole), noting each column's Σ rᵢ² in `sums` (one per column).
+fn mask_and_square_columns(
     mut residual: MatMut<'_, f64>,
-    (first_row, first_col): (usize, usize),
+    first_col: usize,
     target: MatRef<'_, f64>,
     mask: MatRef<'_, f64>,
-    sums: &PartSums,
+    sums: &mut [f64],
 ) {
-    // The block's rows within each row range: the same for every column, found once.
-    let block_rows = first_row..first_row + residual.nrows();
-    let parts = row_ranges(target.nrows())
-        .map(|range| range.start.max(block_rows.start)..range.end.min(block_rows.end));
     widest(
         #[inline(always)]
         || {
-            for j in 0..residual.ncols() {
+            for (j, sum) in sums.iter_mut().enumerate() {
                 let col = first_col + j;
-                let entries = column_mut(residual.as_mut(), j);
-                let (target, mask) = (column(target, col), column(mask, col));
-                for (part, rows) in parts.iter().enumerate() {
-                    if !rows.is_empty() {
-                        let sum = mask_and_square_here(
-                            &mut entries[rows.start - first_row..rows.end - first_row],
-                            &target[rows.clone()],
-                            &mask[rows.clone()],
-                        );
-                        sums.set(part, col, sum);
-                    }
-                }
+                *sum = mask_and_square_here(
+                    column_mut(residual.as_mut(), j),
+                    column(target, col),
+                    column(mask, col),
+                );
             }
         },
     );
 }
 
-/// Σ r² of each column's part in each of the product's [`row_ranges`], for the loss: whichever
-/// core masked a part notes its sum here, and [`PartSums::total`] adds them in one fixed order. Every split of the residual product (and
-/// running both halves on one thread) keeps each part on one core, so the loss has the same
-/// bits whichever ran.
-#[derive(Debug)]
-struct PartSums {
-    /// Bits of the sums, part by part, column by column: `cols` per part.
-    bits: Vec<AtomicU64>,
-}
-
-impl PartSums {
-    /// Parts of a column: its [`row_ranges`].
-    const PARTS: usize = 3;
-
-    fn zeros(cols: usize) -> Self {
-        Self {
-            bits: (0..Self::PARTS * cols).map(|_| AtomicU64::new(0)).collect(),
-        }
+/// Σ of `values` in [`SUM_LANES`] lanes, in one fixed order.
+fn sum_in_lanes(values: &[f64]) -> f64 {
+    let mut lanes = [0.0; SUM_LANES];
+    for (i, value) in values.iter().enumerate() {
+        lanes[i % SUM_LANES] += value;
     }
-
-    #[inline(always)]
-    fn set(&self, part: usize, col: usize, sum: f64) {
-        let cols = self.bits.len() / Self::PARTS;
-        self.bits[part * cols + col].store(sum.to_bits(), Ordering::Relaxed);
-    }
-
-    /// The sum of every part's sum, in [`SUM_LANES`] lanes (an empty part's stays 0).
-    fn total(&self) -> f64 {
-        let mut lanes = [0.0; SUM_LANES];
-        for (i, bits) in self.bits.iter().enumerate() {
-            lanes[i % SUM_LANES] += f64::from_bits(bits.load(Ordering::Relaxed));
-        }
-        lanes.iter().sum()
-    }
-}
-
-impl Clone for PartSums {
-    fn clone(&self) -> Self {
-        Self {
-            bits: self
-                .bits
-                .iter()
-                .map(|bits| AtomicU64::new(bits.load(Ordering::Relaxed)))
-                .collect(),
-        }
-    }
+    lanes.iter().sum()
 }
 
 /// Column `j` of a view of column-major storage, as a slice.
@@ -776,7 +720,7 @@ fn column_mut(matrix: MatMut<'_, f64>, j: usize) -> &mut [f64] {
         .as_slice_mut()
 }
 
-/// The loop of [`mask_and_square`] and [`mask_and_square_parts`], inlined into whichever
+/// The loop of [`mask_and_square`] and [`mask_and_square_columns`], inlined into whichever
 /// vector width runs it.
 #[inline(always)]
 fn mask_and_square_here(residual: &mut [f64], target: &[f64], mask: &[f64]) -> f64 {
@@ -943,7 +887,7 @@ mod tests {
                 .map(|i| (i as f64 * 0.37).sin())
                 .collect();
             let mut grad = vec![0.0; params.len()];
-            let loss = model.gradient(&params, &mut grad);
+            let loss = model.gradient(&params, &mut grad, Threads::ONE);
             let reference = model.clone();
             // The loss through `product` (allocating nalgebra products, no workspaces).
             let f = |p: &[f64]| reference.train_loss(&reference.product(p));
@@ -1036,7 +980,7 @@ mod tests {
                     .map(|i| (i as f64 * 0.37).sin() / (k as f64).sqrt())
                     .collect();
                 let mut grad = vec![0.0; params.len()];
-                model.gradient(&params, &mut grad);
+                model.gradient(&params, &mut grad, two_threads());
                 let mut wants = vec![gradient_by_formula(&model, &params)];
                 if depth == 2 {
                     wants.push(gradient_by_loops(&model, &params));
@@ -1055,10 +999,14 @@ mod tests {
         }
     }
 
+    fn two_threads() -> Threads {
+        Threads::new(std::num::NonZeroUsize::new(2).expect("two is positive"))
+    }
+
     #[test]
-    fn gradient_and_loss_have_the_same_bits_whatever_the_split_and_the_threads() {
-        // Two row tiles and a tail, a tail longer than a tile, and a wide one with few rows.
-        for (rows, cols, k, depth) in [(100, 100, 100, 3), (150, 130, 64, 2), (203, 97, 120, 3)] {
+    fn gradient_and_loss_have_the_same_bits_whatever_the_budget_and_the_pool() {
+        // An even and an odd number of columns, and a wide one with few rows.
+        for (rows, cols, k, depth) in [(100, 100, 100, 3), (150, 131, 64, 2), (203, 97, 120, 3)] {
             let target = DMatrix::from_fn(rows, cols, |i, j| ((i * 7 + j * 3) as f64).sin());
             let mask = DMatrix::from_fn(rows, cols, |i, j| f64::from((i * 13 + j * 5) % 10 < 6));
             let data = MatrixData { target, mask };
@@ -1066,32 +1014,25 @@ mod tests {
             let params: Vec<f64> = (0..count)
                 .map(|i| (i as f64 * 0.37).sin() / (k as f64).sqrt())
                 .collect();
-            let gradient = |split: Split, threads: usize| {
+            let gradient = |budget: Threads, pool_size: usize| {
                 let pool = rayon::ThreadPoolBuilder::new()
-                    .num_threads(threads)
+                    .num_threads(pool_size)
                     .build()
                     .expect("a thread pool");
                 pool.install(|| {
                     let mut model = MatrixModel::new(&data, k, depth);
                     assert!(model.shares_cores());
-                    model.set_split(split);
                     let mut grad = vec![0.0; count];
-                    let loss = model.gradient(&params, &mut grad);
+                    let loss = model.gradient(&params, &mut grad, budget);
                     let bits: Vec<u64> = grad.iter().map(|g| g.to_bits()).collect();
                     (loss.to_bits(), bits)
                 })
             };
-            let alone = gradient(Split::Columns, 1);
-            for (split, threads) in [
-                (Split::Columns, 2),
-                (Split::Bands, 2),
-                (Split::Bands, 1),
-                (Split::BandHalves, 2),
-                (Split::BandHalves, 1),
-            ] {
+            let alone = gradient(Threads::ONE, 1);
+            for (budget, pool_size) in [(two_threads(), 2), (two_threads(), 1), (Threads::ONE, 2)] {
                 assert!(
-                    gradient(split, threads) == alone,
-                    "{rows}×{cols} {split:?} {threads}"
+                    gradient(budget, pool_size) == alone,
+                    "{rows}×{cols} {budget:?} in a pool of {pool_size}"
                 );
             }
             // The loss is ½‖(M − M*) ⊙ mask‖², summed here in another order.

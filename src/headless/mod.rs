@@ -28,6 +28,7 @@ use serde::ser::SerializeMap;
 use crate::core::experiment::{Experiment, ExperimentSpec, Problem, RunStatus, SnapshotBody};
 use crate::core::history::next_log_step;
 use crate::core::optim::{HyperValue, OptimizerSpec};
+use crate::core::par::Threads;
 use crate::preset::{self, PresetInfo};
 
 use interrupt::Pacer;
@@ -326,7 +327,15 @@ pub fn run(
     steps: u64,
     trace: Option<&Path>,
 ) -> Result<String, HeadlessError> {
-    run_with_figure(spec, steps, trace, None, &Interrupt::never()).map(|done| done.json)
+    run_with_figure(
+        spec,
+        steps,
+        trace,
+        None,
+        Threads::default(),
+        &Interrupt::never(),
+    )
+    .map(|done| done.json)
 }
 
 /// What `run` produced: the JSON report, and where it stopped if a signal stopped it.
@@ -338,10 +347,11 @@ pub struct RunOutcome {
     pub interrupted_at: Option<(u64, u64)>,
 }
 
-/// [`run`], and also the experiment's SVG figure at the end of the run (`run --svg FILE`), the
-/// same figure the dashboard's `e` writes. The file is created before any work, so a path that
-/// cannot be written is refused at once. When `interrupt` fires, the run stops between steps
-/// and everything (trace to the step reached, figure, JSON) is written for the state reached.
+/// [`run`] within `threads` (the results are the same bits on any budget), and also the
+/// experiment's SVG figure at the end of the run (`run --svg FILE`), the same figure the
+/// dashboard's `e` writes. The file is created before any work, so a path that cannot be
+/// written is refused at once. When `interrupt` fires, the run stops between steps and
+/// everything (trace to the step reached, figure, JSON) is written for the state reached.
 ///
 /// # Errors
 /// When the trace or figure file cannot be created or written.
@@ -353,6 +363,7 @@ pub fn run_with_figure(
     steps: u64,
     trace: Option<&Path>,
     svg: Option<&Path>,
+    threads: Threads,
     interrupt: &Interrupt,
 ) -> Result<RunOutcome, HeadlessError> {
     let figure = match svg {
@@ -385,11 +396,12 @@ pub fn run_with_figure(
     };
     let schedule = TraceSchedule::new(&spec, steps);
     // The figure draws the runs' trails; the JSON and the trace read only current states.
-    let mut experiment = if figure.is_some() {
+    let experiment = if figure.is_some() {
         Experiment::new(spec)
     } else {
         Experiment::final_state_only(spec)
     };
+    let mut experiment = experiment.with_threads(threads);
     if let Some(t) = &mut trace {
         t.header(&experiment).map_err(trace_error)?;
         t.rows(&experiment).map_err(trace_error)?;

@@ -3,8 +3,10 @@
 //! The grid is the cartesian product of each `--set KEY=V1,V2,...` list (the first `--set`
 //! varies slowest) × `--seeds N` seeds (the point's seed, +1, …, varying fastest); `point` is
 //! the 0-based index over it. Every point's spec is loaded and checked before anything runs, so
-//! a bad value anywhere in the grid costs nothing. Points run on a rayon pool (`--jobs` caps it)
-//! and the rows are written in point order, so the CSV is byte-identical whatever `--jobs` is;
+//! a bad value anywhere in the grid costs nothing. `--jobs` points run at once (default: one per
+//! thread of the budget, `--threads`), each with an even share of the budget for its own runs
+//! and products, and the rows are written in point order, so the CSV is byte-identical whatever
+//! `--jobs` and `--threads` are;
 //! `--shard K/N` keeps the points with `point mod N == K` so Slurm array tasks (or GNU parallel
 //! jobs) can split a grid, and `merge` puts the shards back together.
 //!
@@ -18,14 +20,15 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
-
-use rayon::prelude::*;
 
 use super::interrupt::{Interrupt, Pacer};
 use super::{HeadlessError, csv_write_error, diagonal, linear, matrix, reported};
 use crate::core::experiment::{Experiment, ExperimentSpec, RunStatus, SnapshotBody};
 use crate::core::optim::{HyperValue, OptimizerSpec};
+use crate::core::par::Threads;
 use crate::preset::{self, Override};
 
 /// One swept key and its values, from `--set KEY=V1,V2,...`.
@@ -147,8 +150,11 @@ pub struct SweepOptions {
     pub seeds: u64,
     /// Steps per point (default: each point's `[show] steps`).
     pub steps: Option<u64>,
-    /// Threads (default: all cores).
+    /// Points run at once (default: one per thread of `threads`).
     pub jobs: Option<usize>,
+    /// The threads the whole sweep may keep busy; each of the `jobs` points at once gets an
+    /// even share (at least one).
+    pub threads: Threads,
     /// Only this shard's points.
     pub shard: Option<Shard>,
 }
@@ -265,6 +271,10 @@ impl SweepOutcome {
 /// # Errors
 /// A bad value anywhere in the grid (before anything runs, naming the point and the `--set`
 /// argument), points whose columns would differ, a bad `--jobs`, or a failed write.
+///
+/// # Panics
+/// Never in practice: every point is run (or skipped after an interrupt) before the rows are
+/// written.
 pub fn sweep(
     options: &SweepOptions,
     out: &mut impl Write,
@@ -276,22 +286,42 @@ pub fn sweep(
         .iter()
         .filter(|p| options.shard.is_none_or(|s| s.holds(p.index)))
         .collect();
+    let jobs = options.jobs.unwrap_or(options.threads.get()).max(1);
+    let share = options.threads.share(jobs);
+    // Enough threads for every point's share; more when `--jobs` asks for more points at once.
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.jobs.unwrap_or(0))
+        .num_threads(options.threads.get().max(jobs))
         .build()
         .map_err(|e| HeadlessError::Message(format!("cannot start the worker threads: {e}")))?;
     let progress = progress_bar(chosen.len() as u64);
-    let results: Vec<Option<Vec<RunRow>>> = pool.install(|| {
-        chosen
-            .par_iter()
-            .map(|point| {
-                let rows = run_point(point, interrupt);
-                progress.inc(1);
-                rows
-            })
-            .collect()
+    let results: Vec<OnceLock<Option<Vec<RunRow>>>> =
+        chosen.iter().map(|_| OnceLock::new()).collect();
+    let next = AtomicUsize::new(0);
+    // `jobs` takers, each running the next point not yet taken until none is left; the pool's
+    // other threads take the halves the points' own steps hand over.
+    let take_points = || {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(point) = chosen.get(i) else {
+                return;
+            };
+            results[i].get_or_init(|| run_point(point, share, interrupt));
+            progress.inc(1);
+        }
+    };
+    pool.install(|| {
+        rayon::scope(|scope| {
+            for _ in 1..jobs.min(chosen.len()) {
+                scope.spawn(|_| take_points());
+            }
+            take_points();
+        });
     });
     progress.finish_and_clear();
+    let results: Vec<Option<Vec<RunRow>>> = results
+        .into_iter()
+        .map(|rows| rows.into_inner().expect("every point was taken"))
+        .collect();
     if let Some(shard) = options.shard {
         // What `merge` needs to see that no shard is missing, the last one included.
         writeln!(out, "{}", shard_line(shard, points.len() as u64))
@@ -426,9 +456,10 @@ fn header(options: &SweepOptions, points: &[Point]) -> Result<String, HeadlessEr
     Ok(header)
 }
 
-/// Runs one point to its steps and returns its rows; `None` when `interrupt` fired first.
-fn run_point(point: &Point, interrupt: &Interrupt) -> Option<Vec<RunRow>> {
-    let mut experiment = Experiment::final_state_only(point.spec.clone());
+/// Runs one point to its steps within `threads` and returns its rows; `None` when `interrupt`
+/// fired first.
+fn run_point(point: &Point, threads: Threads, interrupt: &Interrupt) -> Option<Vec<RunRow>> {
+    let mut experiment = Experiment::final_state_only(point.spec.clone()).with_threads(threads);
     let mut pacer = Pacer::new(POINT_CHUNK);
     while experiment.steps_done() < point.steps {
         if interrupt.signal().is_some() {

@@ -35,6 +35,7 @@ use ratatui::crossterm::terminal::{
 use ratatui::crossterm::{cursor, execute};
 
 use crate::core::experiment::ExperimentSpec;
+use crate::core::par::Threads;
 use crate::preset;
 
 use app::{App, PresetEntry, PresetSource};
@@ -57,6 +58,8 @@ pub struct DashboardOptions {
     pub overrides: Vec<preset::Override>,
     /// Where `e` writes the figure and the trace.
     pub export_dir: PathBuf,
+    /// The threads the worker's experiment may keep busy (`--threads`).
+    pub threads: Threads,
 }
 
 /// How long the UI gets to leave by itself after a signal before the watchdog exits for it.
@@ -102,6 +105,7 @@ pub fn run(options: DashboardOptions) -> Result<(), String> {
         fps,
         overrides,
         export_dir,
+        threads,
     } = options;
     let spec = FilePresets.load(&preset, &overrides)?;
     if !io::stdout().is_terminal() {
@@ -130,8 +134,8 @@ pub fn run(options: DashboardOptions) -> Result<(), String> {
     let mut guard =
         TerminalGuard::enter().map_err(|e| format!("cannot set up the terminal: {e}"))?;
     spawn_watchdog(Arc::clone(&stop), Arc::clone(&finished));
-    let mut worker =
-        WorkerHandle::spawn(spec, frame).map_err(|e| format!("cannot start the worker: {e}"))?;
+    let mut worker = WorkerHandle::spawn(spec, frame, threads)
+        .map_err(|e| format!("cannot start the worker: {e}"))?;
 
     let outcome = event_loop(&mut guard.terminal, &mut app, &worker, frame, &stop);
     worker.shutdown();

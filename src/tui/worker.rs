@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError, TrySendError};
 
 use crate::core::experiment::{Experiment, ExperimentSpec};
+use crate::core::par::Threads;
 
 // The message types live in the protocol; they are re-exported here for the worker's callers.
 use super::protocol::START_PACE;
@@ -42,7 +43,7 @@ impl WorkerHandle {
     ///
     /// # Errors
     /// When the operating system refuses to start a thread.
-    pub fn spawn(spec: ExperimentSpec, frame: Duration) -> std::io::Result<Self> {
+    pub fn spawn(spec: ExperimentSpec, frame: Duration, threads: Threads) -> std::io::Result<Self> {
         let (command_tx, command_rx) = crossbeam_channel::unbounded();
         // Two slots: one report can wait while the next is produced; more would only queue
         // stale pictures behind a slow terminal.
@@ -52,7 +53,8 @@ impl WorkerHandle {
             .spawn(move || {
                 let crash_tx = message_tx.clone();
                 let outcome = catch_unwind(AssertUnwindSafe(move || {
-                    Worker::new(Experiment::new(spec), frame, command_rx, message_tx).run();
+                    let experiment = Experiment::new(spec).with_threads(threads);
+                    Worker::new(experiment, frame, command_rx, message_tx).run();
                 }));
                 if let Err(payload) = outcome {
                     let text =
@@ -362,7 +364,9 @@ impl Worker {
         }
     }
 
-    fn restart(&mut self, experiment: Experiment) {
+    /// Starts over with a new experiment for `spec`, on the same thread budget.
+    fn restart(&mut self, spec: ExperimentSpec) {
+        let experiment = Experiment::new(spec).with_threads(self.experiment.threads());
         self.horizon = Some(experiment.spec().horizon);
         self.experiment = experiment;
         self.running = true;
@@ -403,15 +407,15 @@ impl Worker {
             }
             Command::Reset => {
                 let spec = self.experiment.spec().clone();
-                self.restart(Experiment::new(spec));
+                self.restart(spec);
             }
-            Command::Restart(spec) => self.restart(Experiment::new(*spec)),
+            Command::Restart(spec) => self.restart(*spec),
             Command::Load(spec) => {
                 // A new preset may cost far more (or less) per step than the old one: start
                 // over from one-step batches as well as from the start pace.
                 self.pace = START_PACE;
                 self.batch = 1;
-                self.restart(Experiment::new(*spec));
+                self.restart(*spec);
             }
             Command::Quit => return Flow::Quit,
         }

@@ -31,6 +31,8 @@ use crate::core::reference::{
 
 use super::Engine;
 use super::convergence::{CHECK_EVERY, ROUNDING_MULTIPLE};
+use crate::core::par::Threads;
+
 use super::run::{
     Batcher, RunState, RunStatus, ZeroGradientCheck, batch_seed, noise_seed, step_runs,
 };
@@ -737,7 +739,7 @@ fn step_run(
 }
 
 impl Engine for DiagonalExperiment {
-    fn step(&mut self, start: u64, n: u64) {
+    fn step(&mut self, start: u64, n: u64, threads: Threads) {
         // A step is a pass over X for the residual and one for the correlation.
         let work = n.saturating_mul(2 * (self.data.len() * self.data.dim) as u64);
         let references = &self.references;
@@ -746,6 +748,7 @@ impl Engine for DiagonalExperiment {
             &mut self.runs,
             n,
             work,
+            threads,
             |run| run.state.status.is_ok(),
             |run, offset, count, _| step_run(data, references, run, start + offset, count),
         );

@@ -11,6 +11,8 @@ use crate::core::reference::{
 };
 
 use super::convergence::{CHECK_EVERY, LinearObjective, at_minimiser};
+use crate::core::par::Threads;
+
 use super::run::{Batcher, RunState, RunStatus, ZeroGradientCheck, batch_seed, step_runs};
 use super::{Engine, ExperimentSpec};
 
@@ -216,7 +218,7 @@ fn record_trace(run: &mut LinearRun, model: &LinearModel, data: &LinearData, ste
 }
 
 impl Engine for LinearExperiment {
-    fn step(&mut self, start: u64, n: u64) {
+    fn step(&mut self, start: u64, n: u64, threads: Threads) {
         let (model, data, separable) = (&self.model, &self.data, self.separable);
         // One step costs a multiply-add per (point, coordinate) and an exp per point.
         let work = n.saturating_mul((data.len() * (data.dim + 1 + EXP_COST)) as u64);
@@ -224,6 +226,7 @@ impl Engine for LinearExperiment {
             &mut self.runs,
             n,
             work,
+            threads,
             |run| run.state.status.is_ok(),
             |run, offset, count, _| {
                 step_run(run, model, data, separable, start + offset, count);

@@ -2,17 +2,15 @@
 //! experiment 2) or a deeper product U C₁ ⋯ C_{L−2} Vᵀ, its runs, the min-nuclear-norm
 //! reference and the snapshot the front ends draw.
 
-use std::time::{Duration, Instant};
-
 use nalgebra::DMatrix;
 
 use crate::core::cores::with_partner_standing_by;
 use crate::core::data::MatrixData;
-use crate::core::gemm::Split;
 use crate::core::history::{History, Spacing};
 use crate::core::linalg::{effective_rank, singular_values};
 use crate::core::model::MatrixModel;
 use crate::core::optim::OptimizerSpec;
+use crate::core::par::Threads;
 use crate::core::reference::{NuclearReference, min_nuclear_norm};
 
 use super::run::{RunState, RunStatus, step_runs};
@@ -112,9 +110,6 @@ struct MatrixRun {
     /// Per record, at the spectra's steps: train loss, test error, nuclear norm, effective rank
     /// (what an exported trace needs beyond the singular values).
     trace: History,
-    /// The step from which the run times every way of sharing its products again
-    /// ([`Split`]), when they are shared.
-    next_split_comparison: u64,
 }
 
 /// The running matrix experiment: runs and the reference computed once at the start.
@@ -157,7 +152,6 @@ impl MatrixExperiment {
                     spectra: History::new(kept, SPECTRUM_CAPACITY, spacing),
                     trace: History::new(4, SPECTRUM_CAPACITY, spacing),
                     spec: run.clone(),
-                    next_split_comparison: 0,
                 }
             })
             .collect();
@@ -215,7 +209,7 @@ impl MatrixExperiment {
 }
 
 impl Engine for MatrixExperiment {
-    fn step(&mut self, start: u64, n: u64) {
+    fn step(&mut self, start: u64, n: u64, threads: Threads) {
         // A step costs a few products of the factors by a (rows × cols) matrix: about
         // max(rows, cols) multiply-adds per parameter.
         let side = self.data.target.nrows().max(self.data.target.ncols());
@@ -231,9 +225,10 @@ impl Engine for MatrixExperiment {
                 runs,
                 n,
                 work,
+                threads,
                 |run| run.state.status.is_ok(),
-                |run, offset, count, alone| {
-                    step_run(run, start + offset, count, record, alone);
+                |run, offset, count, budget| {
+                    step_run(run, start + offset, count, record, budget);
                 },
             );
         };
@@ -241,9 +236,9 @@ impl Engine for MatrixExperiment {
         // (`join`), which is cheap only from inside the pool: from any other thread, every join
         // would be a round trip through it (at N = 100, 96 µs a step against 51 µs). Entering
         // the pool is itself such a round trip (tens of µs, a thread woken and this one put to
-        // sleep), which smaller models skip: `run --trace` on the article's 20×20 preset asks
-        // for ~300 short batches.
-        if runs.iter().any(|run| run.model.shares_cores()) {
+        // sleep), which smaller models, and a budget of one thread, skip: `run --trace` on the
+        // article's 20×20 preset asks for ~300 short batches.
+        if threads.has_two() && runs.iter().any(|run| run.model.shares_cores()) {
             rayon::scope(|_| step_all(runs));
         } else {
             step_all(runs);
@@ -265,85 +260,36 @@ impl Engine for MatrixExperiment {
 /// run owns its model's workspaces and its optimizer state, so the result is the same bits.
 /// Records its spectra where their spacing wants them when `record`.
 ///
-/// A run whose products share two cores updates its parameters on both too. When it has the
-/// pool to itself (`alone`) it keeps the other core standing by through the batch, and now and
-/// then times every way of sharing its products ([`Split`]) to go on with the fastest; beside
-/// other runs' pieces the other core is busy with those.
-fn step_run(run: &mut MatrixRun, start: u64, n: u64, record_spectra: bool, alone: bool) {
-    let halves = run.model.shares_cores();
-    if !halves || !alone || n == 1 {
-        step_run_here(run, start, n, record_spectra, halves);
-        return;
+/// A run whose products are worth two cores, given a budget of two threads or more, shares
+/// its products and its update with a second thread, and keeps that thread standing by through
+/// the batch so each hand-over is quick.
+fn step_run(run: &mut MatrixRun, start: u64, n: u64, record_spectra: bool, threads: Threads) {
+    let threads = if run.model.shares_cores() {
+        threads
+    } else {
+        Threads::ONE
+    };
+    if threads.has_two() && n > 1 {
+        with_partner_standing_by(|| step_run_here(run, start, n, record_spectra, threads));
+    } else {
+        step_run_here(run, start, n, record_spectra, threads);
     }
-    with_partner_standing_by(|| {
-        let end = start.saturating_add(n);
-        let mut step = start;
-        while step < end && run.state.status.is_ok() {
-            if step >= run.next_split_comparison && end - step >= COMPARISON_STEPS {
-                step = compare_splits(run, step, record_spectra);
-            } else {
-                let until = if step < run.next_split_comparison {
-                    end.min(run.next_split_comparison)
-                } else {
-                    end
-                };
-                step_run_here(run, step, until - step, record_spectra, true);
-                step = until;
-            }
-        }
-    });
 }
 
-/// Takes `run` through [`COMPARISON_STEPS`] steps from `step`, [`COMPARED_STEPS`] with each
-/// [`Split`], and goes on with the one whose fastest step was fastest (the first of equals).
-/// Returns the step reached.
-fn compare_splits(run: &mut MatrixRun, mut step: u64, record_spectra: bool) -> u64 {
-    let mut fastest = [Duration::MAX; Split::ALL.len()];
-    for (split, fastest) in Split::ALL.into_iter().zip(&mut fastest) {
-        run.model.set_split(split);
-        for _ in 0..COMPARED_STEPS {
-            let started = Instant::now();
-            step_run_here(run, step, 1, record_spectra, true);
-            *fastest = (*fastest).min(started.elapsed());
-            step += 1;
-        }
-    }
-    if let Some((chosen, _)) = Split::ALL
-        .into_iter()
-        .zip(fastest)
-        .min_by_key(|&(_, time)| time)
-    {
-        run.model.set_split(chosen);
-    }
-    run.next_split_comparison = step + STEPS_BETWEEN_COMPARISONS;
-    step
-}
-
-/// Steps timed with each [`Split`] when a run compares them; the fastest of each counts, so a
-/// step that also recorded a spectrum does not.
-const COMPARED_STEPS: u64 = 6;
-
-/// Steps a comparison of the splits takes: [`COMPARED_STEPS`] with each.
-const COMPARISON_STEPS: u64 = COMPARED_STEPS * Split::ALL.len() as u64;
-
-/// Steps between two comparisons of the splits: where the VM puts its two cores decides which
-/// is faster (bands when they share a cache, columns when they sit on different dies), and this
-/// machine moves them every few seconds. At N = 100 this is ~0.1 s, of which the comparison
-/// ([`COMPARISON_STEPS`]) takes under 2 %.
-const STEPS_BETWEEN_COMPARISONS: u64 = 1024;
-
-/// Takes `run` through steps `start + 1 ..= start + n` (fewer if it stops) with its model's
-/// current split; `halves` when its update is shared by two cores like its products.
-fn step_run_here(run: &mut MatrixRun, start: u64, n: u64, record_spectra: bool, halves: bool) {
+/// Takes `run` through steps `start + 1 ..= start + n` (fewer if it stops) within `threads`:
+/// with two, its update is shared by two cores like its products.
+fn step_run_here(run: &mut MatrixRun, start: u64, n: u64, record_spectra: bool, threads: Threads) {
     let mut step = start;
     while step < start.saturating_add(n) && run.state.status.is_ok() {
         step += 1;
-        let loss = run.model.gradient(&run.state.params, &mut run.state.grad);
+        let loss = run
+            .model
+            .gradient(&run.state.params, &mut run.state.grad, threads);
         if !loss.is_finite() {
             run.state.status = RunStatus::Diverged { step };
             break;
         }
-        if halves {
+        if threads.has_two() {
             run.state.apply_in_halves(step, run.state.params.len() / 2);
         } else {
             run.state.apply(step, None);

@@ -35,6 +35,7 @@ pub use crate::core::linalg::{angle_degrees, effective_rank, norm2, singular_val
 use self::diagonal::DiagonalExperiment;
 use self::linear::LinearExperiment;
 use self::matrix::MatrixExperiment;
+use crate::core::par::Threads;
 use crate::core::reference::MarginNorm;
 
 /// Most runs one experiment may hold (each gets its own colour and pane).
@@ -84,8 +85,9 @@ pub enum Problem {
 
 /// What the registry asks of every kind's running state.
 trait Engine {
-    /// Advances every run from step `start` by `n` steps (stopped runs stay where they are).
-    fn step(&mut self, start: u64, n: u64);
+    /// Advances every run from step `start` by `n` steps (stopped runs stay where they are),
+    /// keeping at most `threads` threads busy.
+    fn step(&mut self, start: u64, n: u64, threads: Threads);
     /// Records every run's trail at `step`, whether or not its spacing wants it (the start).
     fn record_all(&mut self, step: u64);
     /// True when every run has stopped (frozen, converged or diverged).
@@ -152,6 +154,9 @@ pub struct Experiment {
     spec: ExperimentSpec,
     step: u64,
     body: Body,
+    /// The threads its steps may keep busy: its runs in parallel, a large model's products in
+    /// halves. Never changes a result's bits.
+    threads: Threads,
 }
 
 impl Experiment {
@@ -179,7 +184,22 @@ impl Experiment {
             spec,
             step: 0,
             body,
+            threads: Threads::default(),
         }
+    }
+
+    /// The same experiment stepping within `threads` (the default is every available core):
+    /// what the caller that decides the budget (`main`, a sweep's share) passes down.
+    #[must_use]
+    pub fn with_threads(mut self, threads: Threads) -> Self {
+        self.threads = threads;
+        self
+    }
+
+    /// The threads its steps may keep busy.
+    #[must_use]
+    pub fn threads(&self) -> Threads {
+        self.threads
     }
 
     /// The spec this experiment was built from.
@@ -203,7 +223,7 @@ impl Experiment {
     /// Advances every run by `n` steps (stopped runs stay where they stopped).
     pub fn step(&mut self, n: u64) {
         let start = self.step;
-        self.body.engine_mut().step(start, n);
+        self.body.engine_mut().step(start, n, self.threads);
         self.step = start.saturating_add(n);
     }
 

@@ -10,6 +10,7 @@ use rand::seq::SliceRandom;
 
 use super::PARALLEL_WORK;
 use crate::core::optim::{Objective, Optimizer, OptimizerSpec, Update};
+use crate::core::par::Threads;
 
 /// Whether a run is still moving.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -206,33 +207,38 @@ impl Batcher {
 /// taking a piece (a lock) costs nothing next to its steps.
 const PIECES_PER_RUN: u64 = 16;
 
-/// Takes `runs` through `n` steps, `advance(run, offset, count, alone)` taking one run through
-/// steps `offset + 1 ..= offset + count` of the batch: on every thread, in pieces
-/// ([`step_in_pieces`]), when the batch is worth it (`work` multiply-adds, from
-/// [`PARALLEL_WORK`] on) and more than one run is `moving`; else one run after another on this
-/// thread, `alone` (the run has the pool to itself, so it may keep the other threads for its own
-/// halves). Stopped runs cost nothing and never hold a thread's share.
+/// Takes `runs` through `n` steps within `threads`, `advance(run, offset, count, budget)` taking
+/// one run through steps `offset + 1 ..= offset + count` of the batch with `budget` threads of
+/// its own: on up to `threads` threads, in pieces ([`step_in_pieces`]), when the budget has two,
+/// the batch is worth it (`work` multiply-adds, from [`PARALLEL_WORK`] on) and more than one
+/// run is `moving`, each run then with an even share of the budget; else one run after another
+/// on this thread, each with the whole budget for its own halves. Stopped runs cost nothing and
+/// never hold a thread's share.
 pub(super) fn step_runs<R: Send>(
     runs: &mut [R],
     n: u64,
     work: u64,
+    threads: Threads,
     moving: impl Fn(&R) -> bool,
-    advance: impl Fn(&mut R, u64, u64, bool) + Sync,
+    advance: impl Fn(&mut R, u64, u64, Threads) + Sync,
 ) {
-    if work >= PARALLEL_WORK && runs.iter().filter(|run| moving(run)).count() > 1 {
+    let moving_runs = runs.iter().filter(|run| moving(run)).count();
+    if threads.has_two() && work >= PARALLEL_WORK && moving_runs > 1 {
         let mut moving: Vec<&mut R> = runs.iter_mut().filter(|run| moving(run)).collect();
-        step_in_pieces(&mut moving, n, |run, offset, count| {
-            advance(run, offset, count, false);
+        let share = threads.share(moving_runs);
+        step_in_pieces(&mut moving, n, threads, |run, offset, count| {
+            advance(run, offset, count, share);
         });
     } else {
         for run in runs {
-            advance(run, 0, n, true);
+            advance(run, 0, n, threads);
         }
     }
 }
 
-/// Advances every run in `runs` by `n` steps on the rayon pool, `advance(run, offset, count)`
-/// taking a run from its `offset`-th step of this batch through `count` more.
+/// Advances every run in `runs` by `n` steps on up to `threads` threads of the rayon pool,
+/// `advance(run, offset, count)` taking a run from its `offset`-th step of this batch through
+/// `count` more.
 ///
 /// Handing each run to a thread as a whole (`par_iter`) leaves a core idle whenever the runs do
 /// not divide evenly over the threads: three moving runs on two cores keep them 75 % busy. Here
@@ -240,7 +246,12 @@ pub(super) fn step_runs<R: Send>(
 /// piece of the unclaimed run with the most steps left, so a run migrates between threads and
 /// all of them finish together. A run's pieces still run one after another, each on whichever
 /// thread took it: the results do not depend on the schedule, bit for bit.
-fn step_in_pieces<R: Send>(runs: &mut [R], n: u64, advance: impl Fn(&mut R, u64, u64) + Sync) {
+fn step_in_pieces<R: Send>(
+    runs: &mut [R],
+    n: u64,
+    threads: Threads,
+    advance: impl Fn(&mut R, u64, u64) + Sync,
+) {
     let piece = n.div_ceil(PIECES_PER_RUN).max(1);
     let left: Vec<AtomicU64> = runs.iter().map(|_| AtomicU64::new(n)).collect();
     let slots: Vec<Mutex<&mut R>> = runs.iter_mut().map(Mutex::new).collect();
@@ -265,7 +276,7 @@ fn step_in_pieces<R: Send>(runs: &mut [R], n: u64, advance: impl Fn(&mut R, u64,
         }
     };
     rayon::scope(|scope| {
-        for _ in 1..rayon::current_num_threads().min(slots.len()) {
+        for _ in 1..threads.get().min(slots.len()) {
             scope.spawn(|_| work());
         }
         work();
@@ -282,7 +293,9 @@ mod tests {
     fn pieces_cover_every_run_in_order() {
         for (runs, n) in [(3, 1_000), (4, 17), (1, 5), (5, 1)] {
             let mut logs: Vec<Vec<(u64, u64)>> = vec![Vec::new(); runs];
-            step_in_pieces(&mut logs, n, |log, offset, count| log.push((offset, count)));
+            step_in_pieces(&mut logs, n, Threads::default(), |log, offset, count| {
+                log.push((offset, count));
+            });
             for log in &logs {
                 let mut expected_offset = 0;
                 for &(offset, count) in log {
