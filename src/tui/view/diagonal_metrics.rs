@@ -143,7 +143,10 @@ pub fn render(
     if let Some(note) = hidden {
         block = block.title(Line::styled(note, theme.note()).right_aligned());
     }
-    if let Some(reason) = missing_reason(diagonal).or_else(|| flipped_note(diagonal)) {
+    let note = missing_reason(diagonal)
+        .or_else(|| flipped_note(diagonal))
+        .or_else(|| no_exact_target_note(diagonal));
+    if let Some(reason) = note {
         block = block.title_bottom(Line::styled(format!(" {reason} "), theme.note()));
     }
     let table = Table::new(rows, widths)
@@ -163,6 +166,34 @@ fn flipped_note(diagonal: &DiagonalSnapshot) -> Option<String> {
             i + 1
         ))
     })
+}
+
+/// Which runs have no exact finite-step target, and why: it is known for depth 2 with steps
+/// that multiply the factors (GD, SGD without momentum, normalized GD) only.
+fn no_exact_target_note(diagonal: &DiagonalSnapshot) -> Option<String> {
+    let without: Vec<String> = diagonal
+        .runs
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.effective.is_none())
+        .map(|(i, _)| (i + 1).to_string())
+        .collect();
+    match without.len() {
+        0 => None,
+        n if n == diagonal.runs.len() => Some(
+            "no exact finite-step target: known for depth 2 with GD/SGD steps only; →Qα is \
+             gradient flow's"
+                .to_owned(),
+        ),
+        1 => Some(format!(
+            "run {}: no exact finite-step target (depth 2 GD/SGD steps only)",
+            without[0]
+        )),
+        _ => Some(format!(
+            "runs {}: no exact finite-step target (depth 2 GD/SGD steps only)",
+            without.join(", ")
+        )),
+    }
 }
 
 #[cfg(test)]
