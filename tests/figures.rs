@@ -196,6 +196,17 @@ fn plot(dir: &Path, csv: &str, args: &[&str]) -> (Output, Option<String>) {
     (output, std::fs::read_to_string(&output_path).ok())
 }
 
+/// [`plot`] that must succeed (the stderr is the failure's message): the SVG it wrote.
+fn plot_ok(dir: &Path, csv: &str, args: &[&str]) -> String {
+    let (output, svg) = plot(dir, csv, args);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    svg.expect("the figure is written")
+}
+
 /// A sweep over lr × init_scale, two seeds each: test_error = (lr index + 3 · scale index) +
 /// seed / 10, so the six cell means are evenly spread and distinct.
 fn sweep_csv() -> String {
@@ -220,7 +231,7 @@ fn sweep_csv() -> String {
 #[test]
 fn plot_draws_one_line_per_group() {
     let dir = temp_dir("lines");
-    let (output, svg) = plot(
+    let svg = plot_ok(
         &dir,
         &sweep_csv(),
         &[
@@ -232,12 +243,6 @@ fn plot_draws_one_line_per_group() {
             "model.init_scale",
         ],
     );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let svg = svg.expect("written");
     let doc = roxmltree::Document::parse(&svg).expect("well-formed XML");
     for i in 0..2 {
         assert_eq!(
@@ -256,7 +261,7 @@ fn plot_draws_one_line_per_group() {
 #[test]
 fn plot_draws_a_heat_map_of_means_with_a_colour_legend() {
     let dir = temp_dir("heat");
-    let (output, svg) = plot(
+    let svg = plot_ok(
         &dir,
         &sweep_csv(),
         &[
@@ -268,12 +273,6 @@ fn plot_draws_a_heat_map_of_means_with_a_colour_legend() {
             "test_error",
         ],
     );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let svg = svg.expect("written");
     let doc = roxmltree::Document::parse(&svg).expect("well-formed XML");
     // The ramp's two ends: the largest mean (lr 0.1, scale 0.5) and the smallest (0.001, 0.001)
     // get exactly one cell each; the legend's 64 bars sit strictly between the ends.
@@ -380,7 +379,7 @@ fn cells(doc: &roxmltree::Document<'_>) -> Vec<(f64, String)> {
 #[test]
 fn a_two_run_heat_map_draws_a_panel_per_run_on_one_colour_scale() {
     let dir = temp_dir("panels");
-    let (output, svg) = plot(
+    let svg = plot_ok(
         &dir,
         &two_run_csv(),
         &[
@@ -392,12 +391,6 @@ fn a_two_run_heat_map_draws_a_panel_per_run_on_one_colour_scale() {
             "test_error",
         ],
     );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let svg = svg.expect("written");
     let doc = roxmltree::Document::parse(&svg).expect("well-formed XML");
     let texts = texts(&doc);
     // Each panel is titled with its run and label; the runs' other columns (optimizer, lr)
@@ -435,7 +428,7 @@ fn a_two_run_heat_map_draws_a_panel_per_run_on_one_colour_scale() {
 #[test]
 fn where_keeps_one_run_and_one_panel() {
     let dir = temp_dir("where");
-    let (output, svg) = plot(
+    let svg = plot_ok(
         &dir,
         &two_run_csv(),
         &[
@@ -449,12 +442,7 @@ fn where_keeps_one_run_and_one_panel() {
             "run=2",
         ],
     );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let doc = roxmltree::Document::parse(svg.as_deref().expect("written")).expect("XML");
+    let doc = roxmltree::Document::parse(&svg).expect("XML");
     let texts = texts(&doc);
     assert!(texts.contains(&"run 2: adam lr=0.01"), "{texts:?}");
     assert!(!texts.iter().any(|t| t.starts_with("run 1")), "{texts:?}");
@@ -582,13 +570,7 @@ fn lines_csv() -> String {
 #[test]
 fn lines_go_through_the_means_sorted_by_x_over_a_min_max_band_with_the_key_outside() {
     let dir = temp_dir("means");
-    let (output, svg) = plot(&dir, &lines_csv(), &["--x", "data.n", "--y", "test_error"]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let svg = svg.expect("written");
+    let svg = plot_ok(&dir, &lines_csv(), &["--x", "data.n", "--y", "test_error"]);
     let doc = roxmltree::Document::parse(&svg).expect("well-formed XML");
     // Expected from the table, sorted by n: (n, mean, least, largest) for run 1.
     let mut expected: Vec<(f64, f64, f64, f64)> = LINE_VALUES
