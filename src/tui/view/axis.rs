@@ -29,10 +29,14 @@ pub fn tick(x: f64) -> String {
     }
 }
 
-/// The x axis end (whole decades) and the label stride so at most ~6 labels are evenly spaced.
-pub fn decade_axis(last_x: f64) -> (u32, u32) {
+/// The x axis end (whole decades) and the label stride: at most 6 evenly spaced labels, and
+/// fewer in a narrow chart of `width` cells so that each label (up to 3 characters and a gap)
+/// is drawn whole, not cut to `1e`.
+pub fn decade_axis(last_x: f64, width: u16) -> (u32, u32) {
     let decades = last_x.ceil().max(1.0) as u32;
-    let stride = decades.div_ceil(5).max(1);
+    // Borders and the y axis's labels take about 8 cells; a label needs 4.
+    let labels = (u32::from(width.saturating_sub(8)) / 4 + 1).clamp(2, 6);
+    let stride = decades.div_ceil(labels - 1).max(1);
     (decades.div_ceil(stride) * stride, stride)
 }
 
@@ -74,9 +78,11 @@ mod tests {
 
     #[test]
     fn decade_axis_labels_whole_decades_evenly() {
-        assert_eq!(decade_axis(0.3), (1, 1));
-        assert_eq!(decade_axis(4.2), (5, 1));
-        assert_eq!(decade_axis(8.9), (10, 2));
+        assert_eq!(decade_axis(0.3, 80), (1, 1));
+        assert_eq!(decade_axis(4.2, 80), (5, 1));
+        assert_eq!(decade_axis(8.9, 80), (10, 2));
+        // A 26-cell chart has room for 5 labels: 1, 1e2, 1e4 rather than six cut ones.
+        assert_eq!(decade_axis(4.2, 26), (6, 2));
         assert_eq!(decade_label(0), "1");
         assert_eq!(decade_label(4), "1e4");
     }

@@ -131,7 +131,7 @@ pub fn render(
         return;
     }
     let last_x = data.iter().flatten().map(|p| p.0).fold(1.0_f64, f64::max);
-    let (x_max, stride) = decade_axis(last_x);
+    let (x_max, stride) = decade_axis(last_x, area.width);
     let (y_min, y_max, y_labels) = y_axis(diagonal, which, &data, level);
     let level_points: Vec<(f64, f64)> = level
         .map(|l| {

@@ -84,7 +84,7 @@ pub fn render(frame: &mut Frame, area: Rect, linear: &LinearSnapshot, focused: b
         .fold(f64::NEG_INFINITY, f64::max)
         .ceil();
     let (y_low, y_high) = (low.max(-12.0), high.max(low + 1.0));
-    let (x_max, stride) = decade_axis(last_x);
+    let (x_max, stride) = decade_axis(last_x, area.width);
     let theory = theory_points(linear, &series, x_max, area.width);
     if !theory.is_empty() && area.width >= 72 {
         block =

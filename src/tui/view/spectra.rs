@@ -77,7 +77,7 @@ pub fn render(
         .unwrap_or_default();
     let (bounds, labels) = sigma_scale(&mut series, &mut reference, axis);
     let last_x = series.iter().flatten().map(|p| p.0).fold(1.0_f64, f64::max);
-    let (x_max, stride) = decade_axis(last_x);
+    let (x_max, stride) = decade_axis(last_x, chart_area.width);
     let dots = reference_dots(&reference, bounds, f64::from(x_max), chart_area.width);
     let mut datasets = vec![braille(&dots, GraphType::Scatter, theme.faint())];
     datasets.extend(
