@@ -223,9 +223,7 @@ impl RunRow {
             status,
         }
     }
-}
 
-impl RunRow {
     /// The row with the run's own name, for kinds whose runs have more than an optimizer to
     /// tell them apart (a diagonal run's label noise).
     pub(super) fn labelled(mut self, label: String) -> Self {

@@ -340,43 +340,6 @@ impl Network {
         self.forward(params)
     }
 
-    /// The network's outputs f(xᵢ) on `points` (row-major, d columns): for the fitted curve and
-    /// the decision regions. Leaves the training buffers alone.
-    #[must_use]
-    pub fn outputs(&self, params: &[f64], points: &[f64]) -> Vec<f64> {
-        let activation = self.architecture.activation;
-        let last = self.layers.len() - 1;
-        let d = self.architecture.sizes[0];
-        points
-            .chunks_exact(d)
-            .map(|x| {
-                let mut input = x.to_vec();
-                for (l, layer) in self.layers.iter().enumerate() {
-                    let weights =
-                        &params[layer.offset..layer.offset + layer.fan_in * layer.fan_out];
-                    let biases = &params[layer.offset + layer.fan_in * layer.fan_out..];
-                    input = (0..layer.fan_out)
-                        .map(|o| {
-                            let b = if self.architecture.bias {
-                                biases[o]
-                            } else {
-                                0.0
-                            };
-                            let z =
-                                b + dot(&weights[o * layer.fan_in..(o + 1) * layer.fan_in], &input);
-                            if l < last {
-                                activation.value_and_slope(z).0
-                            } else {
-                                z
-                            }
-                        })
-                        .collect();
-                }
-                input[0]
-            })
-            .collect()
-    }
-
     /// Writes ∇L(params) into `grad` and returns L, both from one forward pass.
     pub fn gradient(&mut self, params: &[f64], grad: &mut [f64]) -> f64 {
         let value = self.forward(params);
