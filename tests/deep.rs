@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use implicit_bias::core::data::gaussian_matrix;
 use implicit_bias::core::experiment::{
-    Experiment, ExperimentSpec, MatrixProblem, MatrixSnapshot, Problem, SnapshotBody,
-    effective_rank,
+    Experiment, ExperimentSpec, Problem, SnapshotBody, effective_rank,
 };
+use implicit_bias::core::kinds::matrix::{MatrixProblem, MatrixSnapshot};
 use implicit_bias::headless;
 use implicit_bias::preset;
 use nalgebra::DMatrix;

@@ -5,8 +5,10 @@ use std::path::Path;
 
 use implicit_bias::core::data::{RegressionData, load_regression_csv, sparse_regression};
 use implicit_bias::core::experiment::{
-    DiagonalModel, DiagonalProblem, DiagonalRunSpec, DiagonalSnapshot, Experiment, ExperimentSpec,
-    Layout, Problem, RunStatus, SnapshotBody,
+    Experiment, ExperimentSpec, Layout, Problem, RunStatus, SnapshotBody,
+};
+use implicit_bias::core::kinds::diagonal::{
+    DiagonalModel, DiagonalProblem, DiagonalRunSpec, DiagonalSnapshot,
 };
 use implicit_bias::core::optim::{OptimizerKind, OptimizerSpec};
 use implicit_bias::core::reference::{

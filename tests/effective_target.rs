@@ -14,9 +14,9 @@
 //!   noise from the streams the lab documents.
 
 use implicit_bias::core::data::{RegressionData, sparse_regression};
-use implicit_bias::core::experiment::{
-    DiagonalProblem, DiagonalRunSnapshot, DiagonalRunSpec, Experiment, ExperimentSpec, LabelNoise,
-    Layout, Problem, SnapshotBody,
+use implicit_bias::core::experiment::{Experiment, ExperimentSpec, Layout, Problem, SnapshotBody};
+use implicit_bias::core::kinds::diagonal::{
+    DiagonalProblem, DiagonalRunSnapshot, DiagonalRunSpec, LabelNoise,
 };
 use implicit_bias::core::optim::{OptimizerKind, OptimizerSpec};
 use nalgebra::{DMatrix, DVector};

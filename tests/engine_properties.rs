@@ -11,9 +11,11 @@
 
 use implicit_bias::core::data::{LinearData, MatrixData, RegressionData};
 use implicit_bias::core::experiment::{
-    DiagonalProblem, DiagonalRunSpec, Experiment, ExperimentSpec, Layout, LinearProblem,
-    LinearRunSpec, MatrixProblem, MatrixRunSpec, Problem, RunStatus, SnapshotBody,
+    Experiment, ExperimentSpec, Layout, Problem, RunStatus, SnapshotBody,
 };
+use implicit_bias::core::kinds::diagonal::{DiagonalProblem, DiagonalRunSpec};
+use implicit_bias::core::kinds::linear::{LinearProblem, LinearRunSpec};
+use implicit_bias::core::kinds::matrix::{MatrixProblem, MatrixRunSpec};
 use implicit_bias::core::model::Loss;
 use implicit_bias::core::optim::{OptimizerKind, OptimizerSpec};
 use implicit_bias::core::reference::MarginNorm;

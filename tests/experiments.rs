@@ -5,10 +5,9 @@
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
-use implicit_bias::core::experiment::{
-    Experiment, ExperimentSpec, LinearSnapshot, MatrixSnapshot, RunStatus, SPECTRUM_PER_DECADE,
-    SnapshotBody, TRAIL_CAPACITY,
-};
+use implicit_bias::core::experiment::{Experiment, ExperimentSpec, RunStatus, SnapshotBody};
+use implicit_bias::core::kinds::linear::{LinearSnapshot, TRAIL_CAPACITY};
+use implicit_bias::core::kinds::matrix::{MatrixSnapshot, SPECTRUM_PER_DECADE};
 use implicit_bias::core::par::Threads;
 use implicit_bias::core::reference::MarginNorm;
 use implicit_bias::headless;

@@ -15,10 +15,10 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use implicit_bias::core::experiment::{
-    DiagonalRunSnapshot, DiagonalSnapshot, Experiment, LinearRunSnapshot, LinearSnapshot,
-    MatrixRunSnapshot, MatrixSnapshot, RunStatus, SnapshotBody,
-};
+use implicit_bias::core::experiment::{Experiment, RunStatus, SnapshotBody};
+use implicit_bias::core::kinds::diagonal::{DiagonalRunSnapshot, DiagonalSnapshot};
+use implicit_bias::core::kinds::linear::{LinearRunSnapshot, LinearSnapshot};
+use implicit_bias::core::kinds::matrix::{MatrixRunSnapshot, MatrixSnapshot};
 
 /// The binary under test, as cargo built it for this test run.
 const BIN: &str = env!("CARGO_BIN_EXE_implicit-bias");

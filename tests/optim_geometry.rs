@@ -7,9 +7,9 @@ use std::path::Path;
 
 use implicit_bias::core::data::LinearData;
 use implicit_bias::core::experiment::{
-    Experiment, ExperimentSpec, Layout, LinearProblem, LinearRunSpec, LinearSnapshot, Problem,
-    RunStatus, SnapshotBody,
+    Experiment, ExperimentSpec, Layout, Problem, RunStatus, SnapshotBody,
 };
+use implicit_bias::core::kinds::linear::{LinearProblem, LinearRunSpec, LinearSnapshot};
 use implicit_bias::core::model::{LinearModel, Loss};
 use implicit_bias::core::optim::{NormalizeBy, Objective, OptimizerKind, OptimizerSpec, Schedule};
 use implicit_bias::core::reference::MarginNorm;

@@ -23,9 +23,11 @@
 use std::path::Path;
 
 use implicit_bias::core::experiment::{
-    DiagonalSnapshot, Experiment, ExperimentSpec, LinearSnapshot, MatrixSnapshot, Problem,
-    RunStatus, SnapshotBody,
+    Experiment, ExperimentSpec, Problem, RunStatus, SnapshotBody,
 };
+use implicit_bias::core::kinds::diagonal::DiagonalSnapshot;
+use implicit_bias::core::kinds::linear::LinearSnapshot;
+use implicit_bias::core::kinds::matrix::MatrixSnapshot;
 use implicit_bias::core::reference::MarginNorm;
 use implicit_bias::preset;
 use nalgebra::DMatrix;
@@ -527,7 +529,7 @@ fn l1_norm(w: &[f64]) -> f64 {
 }
 
 /// The geometric mean of α∞ over the coordinates, recomputed from the vector.
-fn alpha_gmean(run: &implicit_bias::core::experiment::DiagonalRunSnapshot) -> f64 {
+fn alpha_gmean(run: &implicit_bias::core::kinds::diagonal::DiagonalRunSnapshot) -> f64 {
     let alpha = &run.effective.as_ref().expect("an exact target").alpha;
     (alpha.iter().map(|a| a.ln()).sum::<f64>() / alpha.len() as f64).exp()
 }

@@ -13,9 +13,8 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use implicit_bias::FPS_RANGE;
 use implicit_bias::core::data::gaussian_clusters;
-use implicit_bias::core::experiment::{
-    Experiment, ExperimentSpec, Layout, LinearProblem, LinearRunSpec, Problem, SnapshotBody,
-};
+use implicit_bias::core::experiment::{Experiment, ExperimentSpec, Layout, Problem, SnapshotBody};
+use implicit_bias::core::kinds::linear::{LinearProblem, LinearRunSpec};
 use implicit_bias::core::model::Loss;
 use implicit_bias::core::optim::{OptimizerKind, OptimizerSpec};
 use implicit_bias::core::par::Threads;
@@ -26,6 +25,7 @@ use implicit_bias::tui::app::{
 };
 use implicit_bias::tui::keymap::{Action, KeyMode, action_for};
 use implicit_bias::tui::protocol::MAX_SLOW_FRAMES;
+use implicit_bias::tui::view;
 use implicit_bias::tui::worker::{
     AutoPause, Command, MAX_FIXED_PACE, Pace, Report, WorkerHandle, WorkerMessage,
 };
@@ -290,25 +290,28 @@ fn a_bad_preset_keeps_the_current_one_and_says_why() {
 fn tab_cycles_the_panes_and_overlays_toggle() {
     let mut app = app();
     app.apply(report(0, true));
-    assert_eq!(app.panes(), vec![Pane::Circle(0), Pane::Metrics, Pane::Gap]);
+    assert_eq!(
+        app.panes(),
+        vec![view::linear::CIRCLE, Pane::METRICS, view::linear::GAP]
+    );
     // Nothing is focused at first: the number keys switch experiments.
     assert_eq!(app.focused(), None);
     app.update(Action::FocusNext);
-    assert_eq!(app.focused(), Some(Pane::Circle(0)));
+    assert_eq!(app.focused(), Some(view::linear::CIRCLE));
     app.update(Action::FocusNext);
-    assert_eq!(app.focused(), Some(Pane::Metrics));
+    assert_eq!(app.focused(), Some(Pane::METRICS));
     app.update(Action::FocusNext);
     app.update(Action::FocusNext);
     assert_eq!(app.focused(), None, "after the last pane, none");
     app.update(Action::FocusNext);
-    assert_eq!(app.focused(), Some(Pane::Circle(0)));
+    assert_eq!(app.focused(), Some(view::linear::CIRCLE));
     app.update(Action::ToggleHelp);
     assert_eq!(app.key_mode(), KeyMode::Help);
     app.update(Action::Back);
     assert_eq!(app.key_mode(), KeyMode::Normal);
     assert_eq!(
         app.focused(),
-        Some(Pane::Circle(0)),
+        Some(view::linear::CIRCLE),
         "Esc closed the help only"
     );
     app.update(Action::Back);
@@ -338,7 +341,7 @@ fn a_focused_run_pane_takes_arrows_and_numbers() {
     );
     app.update(Action::FocusNext);
     app.update(Action::FocusNext);
-    assert_eq!(app.focused(), Some(Pane::Metrics));
+    assert_eq!(app.focused(), Some(Pane::METRICS));
     let mode = app.key_mode();
     assert_eq!(mode, KeyMode::ChooseRun);
     for (code, action) in [
@@ -366,11 +369,11 @@ fn a_focused_run_pane_takes_arrows_and_numbers() {
     assert_eq!(app.chosen_run(), 0);
     // Shift-Tab goes back, through no focus, wrapping round.
     app.update(Action::FocusPrevious);
-    assert_eq!(app.focused(), Some(Pane::Circle(0)));
+    assert_eq!(app.focused(), Some(view::linear::CIRCLE));
     app.update(Action::FocusPrevious);
     assert_eq!(app.focused(), None);
     app.update(Action::FocusPrevious);
-    assert_eq!(app.focused(), Some(Pane::Gap));
+    assert_eq!(app.focused(), Some(view::linear::GAP));
     assert_eq!(app.key_mode(), KeyMode::Normal);
     // Esc gives the number keys back from a run pane.
     app.update(Action::FocusPrevious);

@@ -110,11 +110,11 @@ fn tab_cycles_the_diagonal_panes() {
     assert_eq!(
         seen,
         [
-            Some(Pane::Coordinates),
-            Some(Pane::NormHistory),
-            Some(Pane::Distance),
-            Some(Pane::EffectiveAlpha),
-            Some(Pane::Metrics),
+            Some(view::diagonal::COORDINATES),
+            Some(view::diagonal::NORM_HISTORY),
+            Some(view::diagonal::DISTANCE),
+            Some(view::diagonal::EFFECTIVE_ALPHA),
+            Some(Pane::METRICS),
             None
         ]
     );

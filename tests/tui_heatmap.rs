@@ -19,9 +19,8 @@ use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 
 use implicit_bias::core::data::{gaussian_matrix, low_rank};
-use implicit_bias::core::experiment::{
-    Experiment, ExperimentSpec, Layout, MatrixProblem, MatrixRunSpec, Problem, SnapshotBody,
-};
+use implicit_bias::core::experiment::{Experiment, ExperimentSpec, Layout, Problem, SnapshotBody};
+use implicit_bias::core::kinds::matrix::{MatrixProblem, MatrixRunSpec};
 use implicit_bias::core::optim::{OptimizerKind, OptimizerSpec};
 use implicit_bias::tui::app::{App, Pane, PresetEntry, PresetSource};
 use implicit_bias::tui::keymap::{Action, KeyMode};
@@ -265,7 +264,7 @@ fn colours_have_the_orientation_sign_and_scale_and_the_mask_is_dotted() {
 #[test]
 fn the_focused_heat_map_shows_the_run_chosen_with_arrows_or_numbers() {
     let mut app = heat_app(true);
-    while app.focused() != Some(Pane::Heat) {
+    while app.focused() != Some(view::matrix::HEAT) {
         app.update(Action::FocusNext);
     }
     assert_eq!(app.key_mode(), KeyMode::ChooseRun);
@@ -337,14 +336,14 @@ fn focus_is_shown_on_the_border_and_the_chosen_row() {
         buffer[(x, row)].clone()
     };
     let mut app = heat_app(true);
-    while app.focused() != Some(Pane::Heat) {
+    while app.focused() != Some(view::matrix::HEAT) {
         app.update(Action::FocusNext);
     }
     let buffer = render(&app);
     assert_eq!(corner_of(&buffer, "M*  ·  M (run 1)").fg, Color::LightCyan);
     assert_ne!(corner_of(&buffer, "matrix completion").fg, Color::LightCyan);
     app.update(Action::FocusNext);
-    assert_eq!(app.focused(), Some(Pane::Metrics));
+    assert_eq!(app.focused(), Some(Pane::METRICS));
     app.update(Action::MoveRun(1));
     let buffer = render(&app);
     assert_eq!(corner_of(&buffer, "matrix completion").fg, Color::LightCyan);

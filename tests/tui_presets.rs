@@ -17,9 +17,8 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use implicit_bias::core::experiment::{
-    Experiment, ExperimentSpec, Layout, LinearSnapshot, SnapshotBody,
-};
+use implicit_bias::core::experiment::{Experiment, ExperimentSpec, Layout, SnapshotBody};
+use implicit_bias::core::kinds::linear::LinearSnapshot;
 use implicit_bias::preset::{self, Override};
 use implicit_bias::tui::app::{App, CircleView, PresetEntry, PresetSource};
 use implicit_bias::tui::view;

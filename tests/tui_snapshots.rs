@@ -15,10 +15,8 @@ use std::path::{Path, PathBuf};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use implicit_bias::core::experiment::{
-    ExperimentSpec, NUCLEAR_REFERENCE_MAX_SIDE, NuclearReferenceStatus, Snapshot, SnapshotBody,
-    unit,
-};
+use implicit_bias::core::experiment::{ExperimentSpec, Snapshot, SnapshotBody, unit};
+use implicit_bias::core::kinds::matrix::{NUCLEAR_REFERENCE_MAX_SIDE, NuclearReferenceStatus};
 use implicit_bias::core::reference::{MarginNorm, NuclearReference};
 use implicit_bias::preset;
 use implicit_bias::tui::app::{App, PresetEntry, PresetSource};

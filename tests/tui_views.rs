@@ -19,9 +19,10 @@ use ratatui::style::{Color, Modifier};
 
 use implicit_bias::core::data::{gaussian_clusters, gaussian_matrix, low_rank};
 use implicit_bias::core::experiment::{
-    Experiment, ExperimentSpec, Layout, LinearProblem, LinearRunSpec, MatrixProblem, MatrixRunSpec,
-    NuclearReferenceStatus, Problem, RunStatus, Snapshot, SnapshotBody, unit,
+    Experiment, ExperimentSpec, Layout, Problem, RunStatus, Snapshot, SnapshotBody, unit,
 };
+use implicit_bias::core::kinds::linear::{LinearProblem, LinearRunSpec};
+use implicit_bias::core::kinds::matrix::{MatrixProblem, MatrixRunSpec, NuclearReferenceStatus};
 use implicit_bias::core::model::Loss;
 use implicit_bias::core::optim::{OptimizerKind, OptimizerSpec};
 use implicit_bias::core::reference::{MarginNorm, NuclearReference, ReferenceError};

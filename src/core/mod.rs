@@ -1,5 +1,6 @@
 //! The pure core: no terminal, no channels, no I/O beyond reading data files.
 
+pub mod config;
 pub mod cores;
 pub mod data;
 pub mod experiment;

@@ -5,10 +5,7 @@
 //! byte-identical JSON), numbers are printed with round-trip precision, and nothing but the
 //! result reaches stdout: progress goes to stderr, and only when stderr is a terminal.
 
-mod diagonal;
 mod interrupt;
-mod linear;
-mod matrix;
 mod merge;
 mod sweep;
 
@@ -22,12 +19,9 @@ use std::io::{BufWriter, IsTerminal, Write};
 use std::path::Path;
 use std::time::Instant;
 
-use serde::Serialize;
-use serde::ser::SerializeMap;
-
-use crate::core::experiment::{Experiment, ExperimentSpec, Problem, RunStatus, SnapshotBody};
+use crate::core::experiment::{Experiment, ExperimentSpec};
 use crate::core::history::next_log_step;
-use crate::core::optim::{HyperValue, OptimizerSpec};
+use crate::core::kinds::report::TRACE_KEY_COLUMNS;
 use crate::core::par::Threads;
 use crate::preset::{self, PresetInfo};
 
@@ -46,116 +40,6 @@ const PROGRESS_MAX_CHUNK: u64 = 10_000;
 /// (a few µs of hand-over) without the hand-over showing.
 const PROGRESS_MIN_CHUNK: u64 = 1_000;
 
-/// A map that keeps insertion order in JSON (references in preset order).
-struct OrderedMap<V>(Vec<(String, V)>);
-
-impl<V: Serialize> Serialize for OrderedMap<V> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-
-/// A kind's `run` report, with `"interrupted": true` after its keys when a signal stopped the
-/// run before its steps (its `steps` is then the step reached); absent otherwise, so a finished
-/// run's JSON is what it always was.
-#[derive(Serialize)]
-struct Report<R> {
-    #[serde(flatten)]
-    body: R,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    interrupted: bool,
-}
-
-/// A kind's report as `run` prints it: pretty JSON, marked when `interrupted`.
-fn pretty<R: Serialize>(body: R, interrupted: bool) -> serde_json::Result<String> {
-    serde_json::to_string_pretty(&Report { body, interrupted })
-}
-
-/// A run's hyper-parameters beside `lr` (see [`OptimizerSpec::hyper_parameters`]), flattened
-/// into its JSON object in preset order.
-struct HyperParameters(Vec<(&'static str, HyperValue)>);
-
-impl HyperParameters {
-    fn of(optimizer: &OptimizerSpec) -> Self {
-        Self(optimizer.hyper_parameters())
-    }
-}
-
-impl Serialize for HyperParameters {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(self.0.len()))?;
-        for (name, value) in &self.0 {
-            match *value {
-                HyperValue::Number(x) => map.serialize_entry(name, &x)?,
-                HyperValue::Pair(a, b) => map.serialize_entry(name, &[a, b])?,
-                HyperValue::Flag(on) => map.serialize_entry(name, &on)?,
-                HyperValue::Count(n) => map.serialize_entry(name, &n)?,
-                HyperValue::Text(text) => map.serialize_entry(name, text)?,
-            }
-        }
-        map.end()
-    }
-}
-
-/// A number as the reports print it. The rule for a diverged run: every number computed from
-/// its parameters is `null` (its last parameters met a NaN or infinity, or are on their way to
-/// one, so no digit of them means anything), and so is any other non-finite number. What the
-/// preset gave (optimizer, label, lr, init, …) and the status stay.
-fn reported(value: f64, status: RunStatus) -> Option<f64> {
-    let diverged = matches!(status, RunStatus::Diverged { .. });
-    (value.is_finite() && !diverged).then_some(value)
-}
-
-/// [`reported`] for each value of a list (the list keeps its length).
-fn reported_all(values: &[f64], status: RunStatus) -> Vec<Option<f64>> {
-    values.iter().map(|&v| reported(v, status)).collect()
-}
-
-/// A CSV cell: `value` as Rust's shortest round-trip form, empty when [`reported`] says null.
-fn csv_number(value: f64, status: RunStatus) -> String {
-    reported(value, status).map_or_else(String::new, |v| format!("{v:?}"))
-}
-
-/// A CSV text cell, quoted (RFC 4180) when it holds a comma, a quote or a line break.
-fn csv_text(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
-    }
-}
-
-/// The status of a run at a recorded `step`: `ok` before it stopped, its status from then on.
-fn status_at(status: RunStatus, step: u64) -> RunStatus {
-    match status.step() {
-        Some(stopped) if step >= stopped => status,
-        _ => RunStatus::Ok,
-    }
-}
-
-/// The first trace columns, shared by every kind: step, run number, label, optimizer.
-const TRACE_KEY_COLUMNS: &str = "step,run,label,optimizer";
-
-/// One line for run `index` (0-based) if it stopped, for the `warnings` list.
-fn status_warning(index: usize, optimizer: &OptimizerSpec, status: RunStatus) -> Option<String> {
-    let label = format!("run {} ({})", index + 1, optimizer.label());
-    match status {
-        // Reaching the minimiser is the good end of a run on non-separable data, not a warning.
-        RunStatus::Ok | RunStatus::Converged { .. } => None,
-        RunStatus::Frozen { step } => Some(format!(
-            "{label}: frozen at step {step}: the update left the parameters bit-identical \
-             (the gradient underflowed, or a floating-point fixed point); it can never move again"
-        )),
-        RunStatus::Diverged { step } => Some(format!(
-            "{label}: diverged at step {step}: a value became NaN or infinite"
-        )),
-    }
-}
-
 /// The JSON report of an experiment's current state, as `run` prints it.
 ///
 /// # Panics
@@ -170,11 +54,7 @@ fn json_at(experiment: &Experiment, interrupted: bool) -> String {
     let snapshot = experiment.snapshot();
     let title = &experiment.spec().title;
     let step = snapshot.step;
-    let text = match &snapshot.body {
-        SnapshotBody::Linear(s) => pretty(linear::report(title, step, s), interrupted),
-        SnapshotBody::Matrix(s) => pretty(matrix::report(title, step, s), interrupted),
-        SnapshotBody::Diagonal(s) => pretty(diagonal::report(title, step, s), interrupted),
-    };
+    let text = snapshot.body.kind().report_json(title, step, interrupted);
     text.expect("reports hold only strings, numbers and lists")
 }
 
@@ -187,21 +67,16 @@ struct TraceWriter {
 impl TraceWriter {
     fn header(&mut self, experiment: &Experiment) -> std::io::Result<()> {
         let mut header = String::from(TRACE_KEY_COLUMNS);
-        match &experiment.snapshot().body {
-            SnapshotBody::Linear(s) => linear::trace_header(&mut header, s),
-            SnapshotBody::Matrix(s) => matrix::trace_header(&mut header, s),
-            SnapshotBody::Diagonal(_) => diagonal::trace_header(&mut header),
-        }
+        experiment.snapshot().body.kind().trace_header(&mut header);
         writeln!(self.out, "{header}")
     }
 
     fn rows(&mut self, experiment: &Experiment) -> std::io::Result<()> {
         let snapshot = experiment.snapshot();
-        match &snapshot.body {
-            SnapshotBody::Linear(s) => linear::trace_rows(&mut self.out, snapshot.step, s),
-            SnapshotBody::Matrix(s) => matrix::trace_rows(&mut self.out, snapshot.step, s),
-            SnapshotBody::Diagonal(s) => diagonal::trace_rows(&mut self.out, snapshot.step, s),
-        }
+        snapshot
+            .body
+            .kind()
+            .trace_rows(&mut self.out, snapshot.step)
     }
 }
 
@@ -210,20 +85,9 @@ impl TraceWriter {
 #[must_use]
 pub fn trace_from_histories(snapshot: &crate::core::experiment::Snapshot) -> String {
     let mut header = String::from(TRACE_KEY_COLUMNS);
-    let mut rows = match &snapshot.body {
-        SnapshotBody::Linear(s) => {
-            linear::trace_header(&mut header, s);
-            linear::history_rows(s)
-        }
-        SnapshotBody::Matrix(s) => {
-            matrix::trace_header(&mut header, s);
-            matrix::history_rows(s)
-        }
-        SnapshotBody::Diagonal(s) => {
-            diagonal::trace_header(&mut header);
-            diagonal::history_rows(s)
-        }
-    };
+    let kind = snapshot.body.kind();
+    kind.trace_header(&mut header);
+    let mut rows = kind.history_rows();
     rows.sort_by_key(|(step, run, _)| (*step, *run));
     let mut csv = header;
     csv.push('\n');
@@ -236,11 +100,7 @@ pub fn trace_from_histories(snapshot: &crate::core::experiment::Snapshot) -> Str
     // the snapshot's step and says how each run stands there (`converged @ N` included).
     if last.is_none_or(|step| step < snapshot.step) {
         let mut now = Vec::new();
-        let written = match &snapshot.body {
-            SnapshotBody::Linear(s) => linear::trace_rows(&mut now, snapshot.step, s),
-            SnapshotBody::Matrix(s) => matrix::trace_rows(&mut now, snapshot.step, s),
-            SnapshotBody::Diagonal(s) => diagonal::trace_rows(&mut now, snapshot.step, s),
-        };
+        let written = kind.trace_rows(&mut now, snapshot.step);
         if written.is_ok() {
             csv.push_str(&String::from_utf8_lossy(&now));
         }
@@ -259,14 +119,11 @@ impl TraceSchedule {
     /// The schedule for `spec` over `steps` steps.
     #[must_use]
     pub fn new(spec: &ExperimentSpec, steps: u64) -> Self {
-        let stride = match spec.problem {
-            Problem::Linear(_) | Problem::Diagonal(_) => None,
-            Problem::Matrix(_) => {
-                let every = spec.svd_every.max(1);
-                let widen = (steps / every).div_ceil(TRACE_MAX_LINEAR_ROWS).max(1);
-                Some(every.saturating_mul(widen))
-            }
-        };
+        let stride = spec.problem.trace_stride(spec, steps).map(|every| {
+            let every = every.max(1);
+            let widen = (steps / every).div_ceil(TRACE_MAX_LINEAR_ROWS).max(1);
+            every.saturating_mul(widen)
+        });
         Self { stride }
     }
 
@@ -479,11 +336,7 @@ fn progress_bar(steps: u64) -> indicatif::ProgressBar {
 /// A one-paragraph summary of a valid preset, for `check`.
 #[must_use]
 pub fn describe(spec: &ExperimentSpec) -> String {
-    let what = match &spec.problem {
-        Problem::Linear(p) => linear::describe(p),
-        Problem::Matrix(p) => matrix::describe(p),
-        Problem::Diagonal(p) => diagonal::describe(p),
-    };
+    let what = spec.problem.describe();
     format!("ok: {} ({what}; {} steps)", spec.title, spec.horizon)
 }
 

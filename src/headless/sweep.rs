@@ -25,9 +25,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use super::interrupt::{Interrupt, Pacer};
-use super::{HeadlessError, csv_write_error, diagonal, linear, matrix, reported};
-use crate::core::experiment::{Experiment, ExperimentSpec, RunStatus, SnapshotBody};
-use crate::core::optim::{HyperValue, OptimizerSpec};
+use super::{HeadlessError, csv_write_error};
+use crate::core::experiment::{Experiment, ExperimentSpec};
+use crate::core::kinds::report::{RunRow, reported};
 use crate::core::par::Threads;
 use crate::preset::{self, Override};
 
@@ -166,82 +166,6 @@ struct Point {
     setting: Vec<String>,
     spec: ExperimentSpec,
     steps: u64,
-}
-
-/// The optimizer options every sweep row has a column for, in this order (the preset keys of
-/// [`OptimizerSpec::hyper_parameters`]): the same header whatever the rules of the runs.
-pub const OPTION_COLUMNS: [&str; 9] = [
-    "schedule",
-    "betas",
-    "eps",
-    "momentum",
-    "nesterov",
-    "alpha",
-    "normalize",
-    "p",
-    "batch",
-];
-
-/// One run of one point at the end: the columns every kind shares, then its own metrics.
-pub(super) struct RunRow {
-    label: String,
-    optimizer: &'static str,
-    lr: f64,
-    /// The run's set-up beyond its optimizer (`init_scale`, `depth`) and every option of
-    /// [`OPTION_COLUMNS`], as (column, cell); an empty cell where it does not apply.
-    setup: Vec<(String, String)>,
-    /// The kind's final metrics, named as the CSV header names them; `None` is an empty cell.
-    metrics: Vec<(String, Option<f64>)>,
-    status: RunStatus,
-}
-
-impl RunRow {
-    /// A row for a run with `optimizer` that ended with `status`; `label` is the optimizer's
-    /// label until runs get labels of their own. `setup` is the kind's own set-up columns
-    /// (`init_scale`, `depth`), before the optimizer's options.
-    pub(super) fn new(
-        optimizer: &OptimizerSpec,
-        setup: Vec<(String, String)>,
-        status: RunStatus,
-        metrics: Vec<(String, Option<f64>)>,
-    ) -> Self {
-        let options = optimizer.hyper_parameters();
-        let mut setup = setup;
-        for column in OPTION_COLUMNS {
-            let cell = options
-                .iter()
-                .find(|(name, _)| *name == column)
-                .map_or_else(String::new, |(_, value)| option_cell(*value));
-            setup.push((column.to_owned(), cell));
-        }
-        Self {
-            label: optimizer.label(),
-            optimizer: optimizer.kind.name(),
-            lr: optimizer.lr,
-            setup,
-            metrics,
-            status,
-        }
-    }
-
-    /// The row with the run's own name, for kinds whose runs have more than an optimizer to
-    /// tell them apart (a diagonal run's label noise).
-    pub(super) fn labelled(mut self, label: String) -> Self {
-        self.label = label;
-        self
-    }
-}
-
-/// An option's value as a CSV cell: numbers in shortest round-trip form, Adam's betas as
-/// `[b1,b2]` (quoted by the writer).
-fn option_cell(value: HyperValue) -> String {
-    match value {
-        HyperValue::Number(x) => format!("{x:?}"),
-        HyperValue::Pair(a, b) => format!("[{a:?},{b:?}]"),
-        HyperValue::Flag(on) => on.to_string(),
-        HyperValue::Count(n) => n.to_string(),
-        HyperValue::Text(text) => text.to_owned(),
-    }
 }
 
 /// How a sweep ended: every chosen point run, or stopped by a signal after some.
@@ -471,13 +395,9 @@ fn run_point(point: &Point, threads: Threads, interrupt: &Interrupt) -> Option<V
     Some(run_rows(&experiment))
 }
 
-/// The registry of kinds for `sweep`: each kind's module names and fills its metric columns.
+/// One row per run: each kind names and fills its metric columns.
 fn run_rows(experiment: &Experiment) -> Vec<RunRow> {
-    match &experiment.snapshot().body {
-        SnapshotBody::Linear(s) => linear::sweep_rows(s),
-        SnapshotBody::Matrix(s) => matrix::sweep_rows(s),
-        SnapshotBody::Diagonal(s) => diagonal::sweep_rows(s),
-    }
+    experiment.snapshot().body.kind().sweep_rows()
 }
 
 /// One CSV row; numbers in Rust's shortest round-trip form, as the trace writes them.

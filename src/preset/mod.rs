@@ -5,86 +5,30 @@
 //! (TOML accepts `nan` and `inf`) and consistency, loading any CSV files the preset names. Every
 //! error names the file, the line, the key and what would be accepted, in one or two lines.
 //!
-//! The files: [`raw`](self) types (the shape), `diagnostics` (lines, keys, did-you-mean), one
-//! module per experiment kind's tables (`linear`, `matrix`, `diagonal`) and the optimizer keys (whose rules
-//! live in core). This file holds what every kind shares and the list of kinds.
+//! This layer reads the file, applies `--set` overrides (`overrides.rs`) and checks the keys every
+//! kind shares; the kind the preset names checks its own tables (`preset.rs` in its folder under
+//! `core/kinds/`, through `core::config`, which words the errors).
 
-mod diagnostics;
-mod diagonal;
-mod linear;
-mod matrix;
-mod optimizer;
 mod overrides;
-mod raw;
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use toml::Spanned;
 use toml::de::DeTable;
 
-use crate::core::data::DataError;
-use crate::core::experiment::{ExperimentSpec, Layout, Problem};
-use crate::core::reference::MarginNorm;
+use crate::core::config::raw::{RawPreset, RawRun, RawShow};
+use crate::core::config::{Checker, Tables, toml_error};
+use crate::core::experiment::{ExperimentSpec, Layout};
+use crate::core::kinds;
 
-use diagnostics::{Checker, toml_error};
+pub use crate::core::config::PresetError;
 pub use overrides::Override;
-use raw::{RawData, RawModel, RawPreset, RawRun, RawShow, Text};
 
 pub use crate::core::experiment::{MAX_RUNS, MAX_STEPS};
 
 /// Largest preset file we read: presets are a few hundred bytes.
 pub const MAX_PRESET_BYTES: u64 = 1024 * 1024;
-/// Largest matrix side and factor width: an N³ step beyond this would not be interactive.
-pub const MAX_MATRIX_SIZE: usize = 1000;
-/// Name of the only matrix reference.
-pub const NUCLEAR_REFERENCE: &str = "min-nuclear-norm";
-
-/// A preset that cannot be used, with where and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PresetError {
-    /// The preset or data file at fault.
-    pub path: PathBuf,
-    /// 1-based line, when known.
-    pub line: Option<usize>,
-    /// The key at fault, e.g. `runs[2].lr`, when known.
-    pub key: Option<String>,
-    /// What is wrong and how to fix it.
-    pub message: String,
-    /// The `--set KEY=VALUE` at fault, when the value came from the command line, not the file.
-    pub set: Option<String>,
-}
-
-impl fmt::Display for PresetError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.path.display())?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-        }
-        if let Some(set) = &self.set {
-            write!(f, ": --set {set}")?;
-        }
-        if let Some(key) = &self.key {
-            write!(f, ": {key}")?;
-        }
-        write!(f, ": {}", self.message)
-    }
-}
-
-impl std::error::Error for PresetError {}
-
-impl From<DataError> for PresetError {
-    fn from(e: DataError) -> Self {
-        Self {
-            path: e.path.unwrap_or_default(),
-            line: e.line,
-            key: None,
-            message: e.message,
-            set: None,
-        }
-    }
-}
 
 /// What the preset picker and `implicit-bias presets` show of a preset.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,31 +117,6 @@ pub fn load_with(path: &Path, overrides: &[Override]) -> Result<ExperimentSpec, 
     check(&checker, &raw)
 }
 
-/// The experiment kinds a preset may name in `experiment`.
-const EXPERIMENTS: [&str; 3] = ["linear", "matrix", "diagonal"];
-
-/// The tables every kind reads, checked as far as they are shared.
-struct Tables<'a> {
-    data: &'a Spanned<RawData>,
-    model: Option<&'a Spanned<RawModel>>,
-    runs: &'a Spanned<Vec<Spanned<RawRun>>>,
-    seed: u64,
-    /// `[show] layout`, already known to be a layout name.
-    layout: Layout,
-    /// `[show] layout` as written, for kinds it does not apply to.
-    layout_key: Option<&'a Text>,
-    /// `[show] references` as written.
-    reference_names: Option<Vec<&'a Text>>,
-}
-
-/// What a kind's module makes of its tables: the problem and its `[show]` choices.
-struct KindSpec {
-    problem: Problem,
-    layout: Layout,
-    references: Vec<MarginNorm>,
-    nuclear_reference: bool,
-}
-
 /// Turns the raw file into a checked spec, loading data files: the shared keys here, in file
 /// order, then the kind's own tables in its module.
 fn check(c: &Checker<'_>, raw: &RawPreset) -> Result<ExperimentSpec, PresetError> {
@@ -231,19 +150,7 @@ fn check(c: &Checker<'_>, raw: &RawPreset) -> Result<ExperimentSpec, PresetError
             .and_then(|s| s.references.as_ref())
             .map(|r| r.get_ref().iter().collect()),
     };
-    let kind = match raw.experiment.get_ref().as_str() {
-        "linear" => linear::check(c, &tables)?,
-        "matrix" => matrix::check(c, &tables)?,
-        "diagonal" => diagonal::check(c, &tables)?,
-        _ => {
-            return Err(c.unknown_name(
-                &raw.experiment,
-                "experiment",
-                "an experiment",
-                &EXPERIMENTS,
-            ));
-        }
-    };
+    let kind = kinds::check_section(c, &raw.experiment, &tables)?;
     Ok(ExperimentSpec {
         title: title(c, raw),
         about: raw

@@ -22,7 +22,8 @@ use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::raw::{RawModel, RawRun};
+use crate::core::config::SetRegion;
+use crate::core::config::raw::{RawModel, RawRun};
 
 /// One `--set KEY=VALUE` argument, split but not yet applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,17 +57,6 @@ impl Override {
     pub fn argument(&self) -> String {
         format!("{}={}", self.key, self.value)
     }
-}
-
-/// Where one override's text sits in the checked source, and how errors name it.
-#[derive(Debug, Clone)]
-pub(super) struct SetRegion {
-    /// Bytes of `KEY=VALUE` in the source the checks see.
-    pub(super) bytes: Range<usize>,
-    /// `KEY=VALUE`, as given.
-    pub(super) argument: String,
-    /// The key as the checks name keys: `runs[2].lr`.
-    pub(super) key: String,
 }
 
 /// The file's text with the overrides appended, and where each override sits in it.

@@ -7,12 +7,13 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::core::experiment::{ExperimentSpec, Layout, Snapshot, SnapshotBody};
+use crate::core::experiment::{ExperimentSpec, Layout, Snapshot};
 use crate::export::Exported;
 use crate::preset::Override;
 
 use super::keymap::{Action, BUILTIN_PRESETS, KeyMode};
 use super::protocol::{AutoPause, Command, Pace, Report, START_PACE, WorkerMessage};
+use super::view;
 
 /// One preset file as the picker lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,37 +89,45 @@ pub enum SigmaAxis {
     Log,
 }
 
-/// A pane that can take the focus (Tab); the focused one gets a highlighted border.
+/// A pane that can take the focus (Tab); the focused one gets a highlighted border. Each kind's
+/// views name their own (`tui/view/<kind>/`); the run table, which every kind has, is
+/// [`Pane::METRICS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pane {
-    /// A unit circle; the index is the run in side-by-side layout, 0 in overlay layout.
-    Circle(usize),
-    /// The per-run metrics table.
-    Metrics,
-    /// The angle and margin gaps to each run's target against t, log-log.
-    Gap,
-    /// Sparklines of the top singular values.
-    Spectra,
-    /// The current spectrum beside the reference.
-    Bars,
-    /// The heat maps of M*, M and M − M*.
-    Heat,
-    /// A diagonal experiment's coordinates against the references.
-    Coordinates,
-    /// ‖w‖₁ against log t.
-    NormHistory,
-    /// The distance to each run's target against log t.
-    Distance,
-    /// α∞/α against log t, for runs with an exact finite-step target.
-    EffectiveAlpha,
+pub struct Pane {
+    /// What it shows, e.g. `"spectra"`: unique among one kind's panes.
+    pub name: &'static str,
+    /// Which of several panes of one name (a side-by-side circle's run), else 0.
+    pub index: usize,
+    /// Whether it shows or lists one chosen run: focused, it takes the arrows and the number
+    /// keys to choose it.
+    pub shows_chosen_run: bool,
 }
 
 impl Pane {
+    /// The per-run metrics table.
+    pub const METRICS: Pane = Pane::new("metrics", true);
+
+    /// The pane `name`, one of its kind; `shows_chosen_run` as the field says.
+    #[must_use]
+    pub const fn new(name: &'static str, shows_chosen_run: bool) -> Self {
+        Self {
+            name,
+            index: 0,
+            shows_chosen_run,
+        }
+    }
+
+    /// The `index`-th pane of this name (e.g. run `index`'s circle).
+    #[must_use]
+    pub const fn at(self, index: usize) -> Self {
+        Self { index, ..self }
+    }
+
     /// True for the panes that show or list one chosen run: focused, they take the arrows and
     /// the number keys to choose it.
     #[must_use]
     pub fn chooses_run(self) -> bool {
-        matches!(self, Pane::Metrics | Pane::Heat | Pane::Spectra)
+        self.shows_chosen_run
     }
 }
 
@@ -303,39 +312,21 @@ impl App {
         self.report.as_ref().map_or(0, |r| r.snapshot.step)
     }
 
-    /// The panes on screen now, in Tab order.
+    /// The panes on screen now, in Tab order (the run table alone before the first report).
     #[must_use]
     pub fn panes(&self) -> Vec<Pane> {
-        match self.report.as_ref().map(|r| &r.snapshot.body) {
-            Some(SnapshotBody::Matrix(_)) => {
-                vec![Pane::Spectra, Pane::Bars, Pane::Heat, Pane::Metrics]
-            }
-            Some(SnapshotBody::Diagonal(diagonal)) => {
-                let mut panes = vec![Pane::Coordinates, Pane::NormHistory, Pane::Distance];
-                if diagonal.runs.iter().any(|r| r.effective.is_some()) {
-                    panes.push(Pane::EffectiveAlpha);
-                }
-                panes.push(Pane::Metrics);
-                panes
-            }
-            Some(SnapshotBody::Linear(linear)) if self.layout == Layout::SideBySide => {
-                let mut panes: Vec<Pane> = (0..linear.runs.len()).map(Pane::Circle).collect();
-                panes.extend([Pane::Metrics, Pane::Gap]);
-                panes
-            }
-            _ => vec![Pane::Circle(0), Pane::Metrics, Pane::Gap],
-        }
+        self.report.as_ref().map_or_else(
+            || vec![Pane::METRICS],
+            |r| view::kind_view(&r.snapshot.body).panes(self),
+        )
     }
 
     /// How many runs the newest report shows (0 before the first).
     #[must_use]
     pub fn run_count(&self) -> usize {
-        match self.report.as_ref().map(|r| &r.snapshot.body) {
-            Some(SnapshotBody::Linear(linear)) => linear.runs.len(),
-            Some(SnapshotBody::Matrix(matrix)) => matrix.runs.len(),
-            Some(SnapshotBody::Diagonal(diagonal)) => diagonal.runs.len(),
-            None => 0,
-        }
+        self.report
+            .as_ref()
+            .map_or(0, |r| r.snapshot.body.kind().run_count())
     }
 
     /// The chosen run, within the runs on screen (0 when there are none).
@@ -358,24 +349,10 @@ impl App {
         if let Some(choice) = self.sigma_axis_choice {
             return choice;
         }
-        let Some(SnapshotBody::Matrix(matrix)) = self.report.as_ref().map(|r| &r.snapshot.body)
-        else {
-            return SigmaAxis::Linear;
-        };
-        let positive = matrix
-            .runs
-            .iter()
-            .flat_map(|run| run.singular_values.iter().take(SIGMAS_SHOWN))
-            .copied()
-            .filter(|s| s.is_finite() && *s > 0.0);
-        let (low, high) = positive.fold((f64::INFINITY, 0.0_f64), |(lo, hi), s| {
-            (lo.min(s), hi.max(s))
-        });
-        if high > 0.0 && high / low > 1e3 {
-            SigmaAxis::Log
-        } else {
-            SigmaAxis::Linear
-        }
+        self.report
+            .as_ref()
+            .and_then(|r| view::kind_view(&r.snapshot.body).sigma_axis())
+            .unwrap_or(SigmaAxis::Linear)
     }
 
     /// Whether the running experiment differs from its preset file (the prompt or `--set`
@@ -586,10 +563,10 @@ impl App {
                 };
             }
             Action::ScrollRows(pages) => {
-                let rows = match self.report.as_ref().map(|r| &r.snapshot.body) {
-                    Some(SnapshotBody::Matrix(matrix)) => matrix.target.nrows(),
-                    _ => 0,
-                };
+                let rows = self
+                    .report
+                    .as_ref()
+                    .map_or(0, |r| view::kind_view(&r.snapshot.body).scroll_rows());
                 // A page of 8 rows; the view clamps the far end to a full window.
                 let moved = self.scroll as i64 + i64::from(pages) * SCROLL_PAGE;
                 self.scroll = moved.clamp(0, rows.saturating_sub(1) as i64) as usize;

@@ -6,35 +6,13 @@
 //! parameters bit-identical and nothing can move them again) or diverged (a non-finite value)
 //! stop with the step it happened, so such runs are shown honestly and cost nothing afterwards.
 //!
-//! This file is the registry: each experiment kind is a module (its spec, engine, references and
-//! snapshot), and the three enums below ([`Problem`], `Body`, [`SnapshotBody`]) list the kinds.
-//! Adding a kind adds a module and one variant to each enum here.
+//! The kinds themselves (each a folder: spec, engine, references, snapshot, reports) and the
+//! table that lists them are in `core::kinds`; this file holds what every kind shares.
 
-mod convergence;
-mod diagonal;
-mod linear;
-mod matrix;
-mod run;
-
-pub use self::diagonal::{
-    DIAGONAL_HISTORY_CAPACITY, DIAGONAL_HISTORY_FIELDS, DiagonalDistances, DiagonalModel,
-    DiagonalProblem, DiagonalReferences, DiagonalRunSnapshot, DiagonalRunSpec, DiagonalSnapshot,
-    EffectiveTarget, LabelNoise, Sample, alpha_range, relative_distance, run_label,
-};
-pub use self::linear::{
-    Layout, LinearProblem, LinearReference, LinearRunSnapshot, LinearRunSpec, LinearSnapshot,
-    TRAIL_CAPACITY,
-};
-pub use self::matrix::{
-    MatrixProblem, MatrixRunSnapshot, MatrixRunSpec, MatrixSnapshot, NUCLEAR_REFERENCE_MAX_SIDE,
-    NuclearReferenceStatus, SPECTRUM_CAPACITY, SPECTRUM_PER_DECADE,
-};
-pub use self::run::RunStatus;
+pub use crate::core::kinds::{Problem, RunStatus, SnapshotBody};
 pub use crate::core::linalg::{angle_degrees, effective_rank, norm2, singular_values, unit};
 
-use self::diagonal::DiagonalExperiment;
-use self::linear::LinearExperiment;
-use self::matrix::MatrixExperiment;
+use crate::core::kinds::{Body, Trails};
 use crate::core::par::Threads;
 use crate::core::reference::MarginNorm;
 
@@ -42,11 +20,6 @@ use crate::core::reference::MarginNorm;
 pub const MAX_RUNS: usize = 12;
 /// Largest horizon: beyond this even 10⁹ steps/s would not finish.
 pub const MAX_STEPS: u64 = 1_000_000_000_000_000;
-
-/// Work (in multiply-adds, estimated by each kind) below which a batch steps its runs on this
-/// thread: handing runs to rayon costs some µs, which a small batch (the dashboard's first
-/// slices, a single step) would feel; above it the runs step in parallel.
-const PARALLEL_WORK: u64 = 50_000;
 
 /// A checked, ready-to-run experiment description (what a preset becomes).
 #[derive(Debug, Clone, PartialEq)]
@@ -72,81 +45,13 @@ pub struct ExperimentSpec {
     pub svd_every: u64,
 }
 
-/// The kinds of experiment, each with its problem description.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Problem {
-    /// A linear classifier on labelled points.
-    Linear(LinearProblem),
-    /// Matrix completion with M = U Vᵀ.
-    Matrix(MatrixProblem),
-    /// Regression with a diagonal linear network w = u^D − v^D.
-    Diagonal(DiagonalProblem),
-}
-
-/// What the registry asks of every kind's running state.
-trait Engine {
-    /// Advances every run from step `start` by `n` steps (stopped runs stay where they are),
-    /// keeping at most `threads` threads busy.
-    fn step(&mut self, start: u64, n: u64, threads: Threads);
-    /// Records every run's trail at `step`, whether or not its spacing wants it (the start).
-    fn record_all(&mut self, step: u64);
-    /// True when every run has stopped (frozen, converged or diverged).
-    fn all_stopped(&self) -> bool;
-}
-
-/// The running state of each kind.
-enum Body {
-    Linear(LinearExperiment),
-    Matrix(Box<MatrixExperiment>),
-    Diagonal(Box<DiagonalExperiment>),
-}
-
-/// Whether the runs record their bounded trails over time (what the dashboard and figures
-/// draw) or only their current state (what `run`'s JSON and `sweep`'s rows report).
+/// How the dashboard arranges the runs (linear experiments; the other kinds have one layout).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Trails {
-    Record,
-    Skip,
-}
-
-impl Body {
-    fn new(spec: &ExperimentSpec, trails: Trails) -> Self {
-        match &spec.problem {
-            Problem::Linear(problem) => Body::Linear(LinearExperiment::new(problem, spec)),
-            Problem::Matrix(problem) => Body::Matrix(Box::new(MatrixExperiment::new(
-                problem,
-                spec,
-                trails == Trails::Record,
-            ))),
-            Problem::Diagonal(problem) => {
-                Body::Diagonal(Box::new(DiagonalExperiment::new(problem, spec.seed)))
-            }
-        }
-    }
-
-    fn engine(&self) -> &dyn Engine {
-        match self {
-            Body::Linear(e) => e,
-            Body::Matrix(e) => e.as_ref(),
-            Body::Diagonal(e) => e.as_ref(),
-        }
-    }
-
-    fn engine_mut(&mut self) -> &mut dyn Engine {
-        match self {
-            Body::Linear(e) => e,
-            Body::Matrix(e) => e.as_mut(),
-            Body::Diagonal(e) => e.as_mut(),
-        }
-    }
-
-    fn snapshot(&self) -> SnapshotBody {
-        match self {
-            Body::Linear(e) => SnapshotBody::Linear(e.snapshot()),
-            Body::Matrix(e) => SnapshotBody::Matrix(e.snapshot()),
-            Body::Diagonal(e) => SnapshotBody::Diagonal(e.snapshot()),
-        }
-    }
+pub enum Layout {
+    /// All runs on one circle (the article's experiment 1).
+    Overlay,
+    /// One pane per run, with the same references (the article's experiment 3).
+    SideBySide,
 }
 
 /// A running experiment: every run advances in lock-step, one global step counter.
@@ -178,8 +83,8 @@ impl Experiment {
     }
 
     fn build(spec: ExperimentSpec, trails: Trails) -> Self {
-        let mut body = Body::new(&spec, trails);
-        body.engine_mut().record_all(0);
+        let mut body = spec.problem.build(&spec, trails);
+        body.record_all(0);
         Self {
             spec,
             step: 0,
@@ -217,13 +122,13 @@ impl Experiment {
     /// True when every run has stopped (frozen, converged or diverged), so stepping changes nothing.
     #[must_use]
     pub fn all_stopped(&self) -> bool {
-        self.body.engine().all_stopped()
+        self.body.all_stopped()
     }
 
     /// Advances every run by `n` steps (stopped runs stay where they stopped).
     pub fn step(&mut self, n: u64) {
         let start = self.step;
-        self.body.engine_mut().step(start, n, self.threads);
+        self.body.step(start, n, self.threads);
         self.step = start.saturating_add(n);
     }
 
@@ -244,15 +149,4 @@ pub struct Snapshot {
     pub step: u64,
     /// The kind's details.
     pub body: SnapshotBody,
-}
-
-/// The per-kind part of a [`Snapshot`].
-#[derive(Debug, Clone)]
-pub enum SnapshotBody {
-    /// A linear experiment.
-    Linear(LinearSnapshot),
-    /// A matrix experiment.
-    Matrix(MatrixSnapshot),
-    /// A diagonal-network experiment.
-    Diagonal(DiagonalSnapshot),
 }

@@ -1,6 +1,245 @@
-//! Experiment kinds that live in a folder of their own: model, data and curvature together.
+//! The experiment kinds: one folder each, and the one table that lists them.
 //!
-//! The older kinds (linear, matrix, diagonal) still sit in `core::experiment` and its
-//! registries; the network kind starts here, in the shape the house issue asks of every kind.
+//! A kind is everything one family of experiments needs, in its own folder here: its checked
+//! preset section (`preset.rs`), its problem and engine (data, model, runs, exact references),
+//! its snapshot and the reports made from it (`run` JSON, trace CSV, sweep rows, `report.rs`)
+//! and its SVG figure (`figure.rs`); its dashboard panes live in `tui/view/<kind>/`. It plugs in
+//! through three traits: [`KindProblem`] (what a preset becomes, and how it starts running),
+//! [`Engine`] (the running state) and [`KindSnapshot`] (what is reported and drawn).
+//!
+//! [`with_kinds!`] is the table. Everything that depends on the list of kinds (the
+//! [`Problem`] and [`SnapshotBody`] enums, the names a preset may give, the dashboard's
+//! dispatch to each kind's panes) is generated from it, so adding a kind is a folder here, a
+//! folder of panes and one line in the table.
 
+pub(crate) mod convergence;
+pub mod figure;
 pub mod network;
+pub mod report;
+pub(crate) mod run;
+
+use std::io::{self, Write};
+
+pub use self::figure::Caption;
+pub use self::report::RunRow;
+pub use self::run::RunStatus;
+
+use crate::core::config::raw::Text;
+use crate::core::config::{Checker, KindSpec, PresetError, Tables};
+use crate::core::experiment::ExperimentSpec;
+use crate::core::par::Threads;
+
+/// The table of experiment kinds: `Variant(module, problem type, snapshot type)`, one line each. It calls
+/// `$callback!` with the list, so each place that needs every kind generates its code from
+/// this one list: the enums and dispatch here, the panes in `tui/view/mod.rs`.
+macro_rules! with_kinds {
+    ($callback:ident) => {
+        $callback! {
+            Linear(linear, LinearProblem, LinearSnapshot),
+            Matrix(matrix, MatrixProblem, MatrixSnapshot),
+            Diagonal(diagonal, DiagonalProblem, DiagonalSnapshot),
+        }
+    };
+}
+pub(crate) use with_kinds;
+
+/// Whether the runs record their bounded trails over time (what the dashboard and figures
+/// draw) or only their current state (what `run`'s JSON and `sweep`'s rows report).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trails {
+    /// Record the trails.
+    Record,
+    /// Keep the current state only.
+    Skip,
+}
+
+/// What a kind's problem (its checked preset section) offers: its name in presets, the check
+/// that makes it from a preset's tables, and the engine that runs it.
+pub(crate) trait KindProblem: Sized {
+    /// The name a preset gives in `experiment = "…"`.
+    const NAME: &'static str;
+    /// The running state.
+    type Engine: Engine<Snapshot = Self::Snapshot>;
+    /// The owned picture of the running state.
+    type Snapshot: KindSnapshot;
+
+    /// Checks the preset's tables into this kind's problem and `[show]` choices.
+    ///
+    /// # Errors
+    /// Anything unusable, worded through `c` with the file, line, key and fix.
+    fn check(c: &Checker<'_>, tables: &Tables<'_>) -> Result<KindSpec, PresetError>;
+
+    /// The engine for `spec` (whose problem is this one), its references computed.
+    fn build(&self, spec: &ExperimentSpec, trails: Trails) -> Self::Engine;
+
+    /// What `check` says of a valid preset: data, model and runs in a few words.
+    fn describe(&self) -> String;
+
+    /// Trace rows every this many steps beside the log grid, over `steps` steps (matrix
+    /// spectra every `svd_every`); `None` for the log grid alone.
+    fn trace_stride(&self, _spec: &ExperimentSpec, _steps: u64) -> Option<u64> {
+        None
+    }
+}
+
+/// What the experiment asks of every kind's running state.
+pub trait Engine: Send {
+    /// The owned picture of this state.
+    type Snapshot;
+    /// Advances every run from step `start` by `n` steps (stopped runs stay where they are),
+    /// keeping at most `threads` threads busy.
+    fn step(&mut self, start: u64, n: u64, threads: Threads);
+    /// Records every run's trail at `step`, whether or not its spacing wants it (the start).
+    fn record_all(&mut self, step: u64);
+    /// True when every run has stopped (frozen, converged or diverged).
+    fn all_stopped(&self) -> bool;
+    /// The owned picture of the current state.
+    fn snapshot(&self) -> Self::Snapshot;
+}
+
+/// What is reported and drawn of a kind's snapshot, beside its own panes.
+pub trait KindSnapshot {
+    /// How many runs it shows.
+    fn run_count(&self) -> usize;
+    /// `run`'s JSON report, `"interrupted": true` after its keys when `interrupted`.
+    ///
+    /// # Errors
+    /// Never in practice: reports hold only strings, numbers and lists.
+    fn report_json(&self, title: &str, step: u64, interrupted: bool) -> serde_json::Result<String>;
+    /// Appends the kind's trace columns to `header` (which holds the shared key columns).
+    fn trace_header(&self, header: &mut String);
+    /// Writes one trace row per run at `step`.
+    ///
+    /// # Errors
+    /// When `out` fails.
+    fn trace_rows(&self, out: &mut dyn Write, step: u64) -> io::Result<()>;
+    /// Trace rows rebuilt from the bounded histories, as (step, run, row).
+    fn history_rows(&self) -> Vec<(u64, usize, String)>;
+    /// One sweep row per run.
+    fn sweep_rows(&self) -> Vec<RunRow>;
+    /// The SVG figure.
+    ///
+    /// # Errors
+    /// When plotters fails to lay the figure out (worded for the user).
+    fn svg(&self, caption: Caption<'_>) -> Result<String, String>;
+}
+
+/// Generates, from the table, the enums that hold any kind and their dispatch.
+macro_rules! declare_kinds {
+    ($($variant:ident($module:ident, $problem:ident, $snapshot:ident),)*) => {
+        $(pub mod $module;)*
+
+        /// A checked problem of any kind.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum Problem {
+            $(
+                #[doc = concat!("A `", stringify!($module), "` experiment.")]
+                $variant($module::$problem),
+            )*
+        }
+
+        /// The per-kind part of a snapshot.
+        #[derive(Debug, Clone)]
+        pub enum SnapshotBody {
+            $(
+                #[doc = concat!("A `", stringify!($module), "` experiment.")]
+                $variant($module::$snapshot),
+            )*
+        }
+
+        /// The running state of any kind.
+        pub(crate) enum Body {
+            $($variant(Box<<$module::$problem as KindProblem>::Engine>),)*
+        }
+
+        /// The names a preset may give in `experiment`, in table order.
+        pub const NAMES: &[&str] = &[$(<$module::$problem as KindProblem>::NAME,)*];
+
+        /// Checks a preset's tables as the kind named by `experiment` asks.
+        ///
+        /// # Errors
+        /// An unknown kind (with the near miss), or the kind's own errors.
+        pub(crate) fn check_section(
+            c: &Checker<'_>,
+            experiment: &Text,
+            tables: &Tables<'_>,
+        ) -> Result<KindSpec, PresetError> {
+            match experiment.get_ref().as_str() {
+                $(<$module::$problem as KindProblem>::NAME => {
+                    <$module::$problem as KindProblem>::check(c, tables)
+                })*
+                _ => Err(c.unknown_name(experiment, "experiment", "an experiment", NAMES)),
+            }
+        }
+
+        impl Problem {
+            /// The kind's name, as presets give it.
+            #[must_use]
+            pub fn kind_name(&self) -> &'static str {
+                match self {
+                    $(Self::$variant(_) => <$module::$problem as KindProblem>::NAME,)*
+                }
+            }
+
+            /// What `check` says of it.
+            #[must_use]
+            pub fn describe(&self) -> String {
+                match self {
+                    $(Self::$variant(p) => p.describe(),)*
+                }
+            }
+
+            /// See [`KindProblem::trace_stride`].
+            #[must_use]
+            pub fn trace_stride(&self, spec: &ExperimentSpec, steps: u64) -> Option<u64> {
+                match self {
+                    $(Self::$variant(p) => p.trace_stride(spec, steps),)*
+                }
+            }
+
+            pub(crate) fn build(&self, spec: &ExperimentSpec, trails: Trails) -> Body {
+                match self {
+                    $(Self::$variant(p) => Body::$variant(Box::new(p.build(spec, trails))),)*
+                }
+            }
+        }
+
+        impl Body {
+            pub(crate) fn step(&mut self, start: u64, n: u64, threads: Threads) {
+                match self {
+                    $(Self::$variant(e) => e.step(start, n, threads),)*
+                }
+            }
+
+            pub(crate) fn record_all(&mut self, step: u64) {
+                match self {
+                    $(Self::$variant(e) => e.record_all(step),)*
+                }
+            }
+
+            pub(crate) fn all_stopped(&self) -> bool {
+                match self {
+                    $(Self::$variant(e) => e.all_stopped(),)*
+                }
+            }
+
+            pub(crate) fn snapshot(&self) -> SnapshotBody {
+                match self {
+                    $(Self::$variant(e) => SnapshotBody::$variant(e.snapshot()),)*
+                }
+            }
+        }
+
+        impl SnapshotBody {
+            /// The kind's snapshot, for what every kind reports.
+            #[must_use]
+            pub fn kind(&self) -> &dyn KindSnapshot {
+                match self {
+                    $(Self::$variant(s) => s,)*
+                }
+            }
+        }
+    };
+}
+
+self::with_kinds!(declare_kinds);

@@ -9,7 +9,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{PlotRequest, SetUps, Table, distinct, repeats_note, run_titles, split_by};
-use crate::figure::{CAPTION_SIZE, LABEL_SIZE, drawing_error};
+use crate::core::kinds::figure::{CAPTION_SIZE, LABEL_SIZE, drawing_error};
 
 /// Bars in the colour legend.
 const LEGEND_BARS: u32 = 64;

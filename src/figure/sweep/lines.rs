@@ -10,7 +10,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{PlotRequest, SetUps, Table, padded, repeats_note, run_titles, split_by, wants_log};
-use crate::figure::{CAPTION_SIZE, LABEL_SIZE, drawing_error, rgb};
+use crate::core::kinds::figure::{CAPTION_SIZE, LABEL_SIZE, drawing_error, rgb};
 use crate::palette::run_hue;
 
 /// Figure size in pixels, the key's strip included.

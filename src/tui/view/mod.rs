@@ -23,25 +23,15 @@
 //! hint are drawn, and no pane is ever given a zero-sized area.
 
 mod axis;
-mod circle;
-mod diagonal;
-mod diagonal_history;
-mod diagonal_metrics;
-mod gap;
-mod heatmap;
 mod help;
 mod info;
-mod matrix_metrics;
 mod picker;
 mod prompt;
-mod runs;
-mod spectra;
-mod spectrum_bars;
 mod status;
 mod table;
 mod text;
 
-pub use circle::{PlacedLabel, reference_labels};
+pub use linear::{PlacedLabel, reference_labels};
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -49,10 +39,10 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
-use super::app::{App, Overlay, Pane};
+use super::app::{App, Overlay, Pane, SigmaAxis};
 use super::protocol::AutoPause;
 use super::theme::Theme;
-use crate::core::experiment::{Layout as RunLayout, LinearSnapshot, MatrixSnapshot, SnapshotBody};
+use crate::core::kinds::{SnapshotBody, with_kinds};
 
 /// Smallest body (below the status line) worth drawing panes into.
 const MIN_BODY: (u16, u16) = (24, 6);
@@ -109,11 +99,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 body,
             );
         }
-        Some(SnapshotBody::Linear(linear)) => draw_linear(frame, body, app, linear, theme),
-        Some(SnapshotBody::Matrix(matrix)) => draw_matrix(frame, body, app, matrix, theme),
-        Some(SnapshotBody::Diagonal(snapshot)) => {
-            diagonal::render(frame, body, snapshot, app.focused(), theme);
-        }
+        Some(snapshot) => kind_view(snapshot).draw(frame, body, app, theme),
     }
     match &app.overlay {
         Overlay::None | Overlay::Prompt(_) => {}
@@ -173,89 +159,41 @@ fn banner(app: &App, theme: Theme) -> Option<(String, Style)> {
     }
 }
 
-/// Linear experiments: circles, the angle-gap chart, the run table.
-fn draw_linear(frame: &mut Frame, area: Rect, app: &App, linear: &LinearSnapshot, theme: Theme) {
-    let focused = app.focused();
-    let table_height = (linear.runs.len() as u16 + 3).min(area.height / 3).max(3);
-    let [top, table] =
-        Layout::vertical([Constraint::Fill(1), Constraint::Length(table_height)]).areas(area);
-    let chosen = (focused == Some(Pane::Metrics)).then(|| app.chosen_run());
-    runs::render(frame, table, linear, app.step(), chosen, theme);
-    match app.layout {
-        RunLayout::Overlay => {
-            // The circle takes a round share (cells are about twice as tall as wide).
-            let circle_width = (top.height * 2 + 2)
-                .min(top.width * 3 / 5)
-                .max(top.width / 3);
-            let [circle_area, gap_area] =
-                Layout::horizontal([Constraint::Length(circle_width), Constraint::Fill(1)])
-                    .areas(top);
-            let all: Vec<usize> = (0..linear.runs.len()).collect();
-            let focus = focused == Some(Pane::Circle(0));
-            circle::render(frame, circle_area, linear, &all, app.circle, focus, theme);
-            gap::render(frame, gap_area, linear, focused == Some(Pane::Gap), theme);
-        }
-        RunLayout::SideBySide => {
-            let runs = linear.runs.len().max(1);
-            let wide = top.width >= 150 || top.height < 14;
-            let (circles_area, gap_area) = if wide {
-                let [c, g] =
-                    Layout::horizontal([Constraint::Fill(2), Constraint::Fill(1)]).areas(top);
-                (c, g)
-            } else {
-                // The chart needs about five plot rows (plus axis and borders) to show a curve.
-                let chart_rows = (top.height / 3).max(8).min(top.height / 2);
-                let [c, g] =
-                    Layout::vertical([Constraint::Fill(1), Constraint::Length(chart_rows)])
-                        .areas(top);
-                (c, g)
-            };
-            let panes = Layout::horizontal(vec![Constraint::Fill(1); runs]).split(circles_area);
-            for (index, pane) in panes.iter().enumerate().take(linear.runs.len()) {
-                let focus = focused == Some(Pane::Circle(index));
-                circle::render(frame, *pane, linear, &[index], app.circle, focus, theme);
-            }
-            gap::render(frame, gap_area, linear, focused == Some(Pane::Gap), theme);
-        }
+/// What a kind's panes offer the dashboard: each kind's folder here implements it for its
+/// snapshot, and [`kind_view`] finds it by the table of kinds.
+pub trait KindView {
+    /// The panes on screen, in Tab order.
+    fn panes(&self, app: &App) -> Vec<Pane>;
+    /// Draws the kind's panes into `area` (below the status line, above the notes).
+    fn draw(&self, frame: &mut Frame, area: Rect, app: &App, theme: Theme);
+    /// What its symbols mean, a line each, for the info overlay (`i`).
+    fn legend(&self) -> &'static [&'static str];
+    /// Rows its heat maps scroll through (`PgUp`/`PgDn`); 0 when it has none.
+    fn scroll_rows(&self) -> usize {
+        0
+    }
+    /// The σ chart's scale when the user has not chosen one with `l`; `None` without one.
+    fn sigma_axis(&self) -> Option<SigmaAxis> {
+        None
     }
 }
 
-/// Matrix experiments: σᵢ over log t and spectrum bars on top, heat maps and metrics below.
-fn draw_matrix(frame: &mut Frame, area: Rect, app: &App, matrix: &MatrixSnapshot, theme: Theme) {
-    let focused = app.focused();
-    let metrics_height = (matrix.runs.len() as u16 + 4).min(area.height / 3).max(3);
-    // One row per matrix row where there is room (a title, a label row and the borders
-    // around them), up to half the height; a third on a small screen.
-    let matrix_rows = matrix.target.nrows() as u16;
-    let heat_height = if area.height >= 30 {
-        (matrix_rows + 3).clamp(8, area.height / 2)
-    } else {
-        (area.height / 3).max(4)
+/// Declares each kind's folder of panes and finds its [`KindView`], from the table.
+macro_rules! declare_views {
+    ($($variant:ident($module:ident, $problem:ident, $snapshot:ident),)*) => {
+        $(pub mod $module;)*
+
+        /// The panes of the snapshot's kind.
+        #[must_use]
+        pub fn kind_view(body: &SnapshotBody) -> &dyn KindView {
+            match body {
+                $(SnapshotBody::$variant(snapshot) => snapshot,)*
+            }
+        }
     };
-    let [top, heat_area, metrics_area] = Layout::vertical([
-        Constraint::Fill(1),
-        Constraint::Length(heat_height),
-        Constraint::Length(metrics_height),
-    ])
-    .areas(area);
-    let [spectra_area, bars_area] =
-        Layout::horizontal([Constraint::Fill(3), Constraint::Fill(2)]).areas(top);
-    let run = app.chosen_run();
-    let shown = Shown {
-        run,
-        focused: focused == Some(Pane::Spectra),
-    };
-    spectra::render(frame, spectra_area, matrix, shown, app.sigma_axis(), theme);
-    spectrum_bars::render(frame, bars_area, matrix, focused == Some(Pane::Bars), theme);
-    let shown = Shown {
-        run,
-        focused: focused == Some(Pane::Heat),
-    };
-    heatmap::render(frame, heat_area, matrix, shown, app.scroll, theme);
-    let chosen = focused.is_some_and(Pane::chooses_run).then_some(run);
-    let focus = focused == Some(Pane::Metrics);
-    matrix_metrics::render(frame, metrics_area, matrix, chosen, focus, theme);
 }
+
+with_kinds!(declare_views);
 
 /// What a pane that shows one run needs to know: which run, and whether it has the focus.
 #[derive(Debug, Clone, Copy)]

@@ -5,6 +5,9 @@
 use ratatui::layout::Constraint;
 use ratatui::widgets::{Cell, Row};
 
+use crate::core::kinds::RunStatus;
+use crate::tui::theme::Theme;
+
 /// One column: its header, width, and how early it is dropped when space runs out (higher
 /// `drop_rank` goes first; 0 never goes).
 pub struct Column<'a> {
@@ -80,6 +83,18 @@ pub fn window(total: usize, visible: usize, chosen: Option<usize>) -> (usize, Op
         if chosen == 0 { " · Tab, ↓" } else { "" }
     );
     (offset, Some(note))
+}
+
+/// The status cell: `ok`, `frozen @ 1234`, `converged @ 800`, `diverged @ 56`, styled by
+/// severity (a converged run is done, not in trouble).
+#[must_use]
+pub fn status_cell(status: RunStatus, theme: Theme) -> Cell<'static> {
+    match status {
+        RunStatus::Ok => Cell::from("ok"),
+        RunStatus::Frozen { step } => Cell::from(format!("frozen @ {step}")).style(theme.note()),
+        RunStatus::Converged { step } => Cell::from(format!("converged @ {step}")),
+        RunStatus::Diverged { step } => Cell::from(format!("diverged @ {step}")).style(theme.bad()),
+    }
 }
 
 #[cfg(test)]
