@@ -4,7 +4,6 @@
 //! the line and the cell, because users replay their own data through the tool and need to know
 //! exactly which cell to fix.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use nalgebra::DMatrix;
@@ -72,8 +71,10 @@ pub struct MatrixData {
     pub mask: DMatrix<f64>,
 }
 
-/// A problem with a data file or with generated-data parameters, named precisely for the user.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A problem with a data file or with generated-data parameters, named precisely for the user:
+/// `file:line: message`, as far as they are known.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{message}", located(path.as_deref(), *line))]
 pub struct DataError {
     /// The file at fault, when the data came from a file.
     pub path: Option<PathBuf>,
@@ -93,17 +94,14 @@ impl DataError {
     }
 }
 
-impl fmt::Display for DataError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.path, self.line) {
-            (Some(path), Some(line)) => write!(f, "{}:{line}: {}", path.display(), self.message),
-            (Some(path), None) => write!(f, "{}: {}", path.display(), self.message),
-            _ => f.write_str(&self.message),
-        }
+/// `file:line: `, `file: ` or nothing: where an error is, before what it is.
+fn located(path: Option<&Path>, line: Option<usize>) -> String {
+    match (path, line) {
+        (Some(path), Some(line)) => format!("{}:{line}: ", path.display()),
+        (Some(path), None) => format!("{}: ", path.display()),
+        _ => String::new(),
     }
 }
-
-impl std::error::Error for DataError {}
 
 /// Two Gaussian clouds: `per_class` points around `center` labelled +1 and `per_class` around
 /// `−center` labelled −1, each coordinate with standard deviation `spread`. The positive class

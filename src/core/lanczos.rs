@@ -53,24 +53,15 @@ pub struct Eigenpairs {
 }
 
 /// Why no eigenvalue could be estimated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum LanczosError {
     /// The start vector is zero or not finite.
+    #[error("the start vector is zero or not finite")]
     BadStart,
     /// A product came back with a NaN or an infinity.
+    #[error("an operator product was not finite")]
     NotFinite,
 }
-
-impl std::fmt::Display for LanczosError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::BadStart => "the start vector is zero or not finite",
-            Self::NotFinite => "an operator product was not finite",
-        })
-    }
-}
-
-impl std::error::Error for LanczosError {}
 
 /// The `options.count` largest eigenpairs of the symmetric operator `apply` (writes A v into
 /// its second argument) on vectors of `start.len()`, from the Krylov space of `start`.

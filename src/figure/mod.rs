@@ -9,7 +9,7 @@
 pub mod sweep;
 
 use crate::core::experiment::Snapshot;
-use crate::core::kinds::Caption;
+use crate::core::kinds::{Caption, FigureError};
 
 /// The SVG figure of an experiment's snapshot, as its kind draws it: e.g. the unit circle with
 /// every trajectory and the reference arrows (linear), σᵢ over log t with the reference spectrum
@@ -17,7 +17,7 @@ use crate::core::kinds::Caption;
 ///
 /// # Errors
 /// Only if plotters fails to lay out the figure (worded for the user).
-pub fn experiment_svg(snapshot: &Snapshot, title: &str) -> Result<String, String> {
+pub fn experiment_svg(snapshot: &Snapshot, title: &str) -> Result<String, FigureError> {
     let caption = Caption {
         title,
         step: snapshot.step,

@@ -154,6 +154,12 @@ impl From<String> for HeadlessError {
     }
 }
 
+impl From<crate::core::kinds::FigureError> for HeadlessError {
+    fn from(e: crate::core::kinds::FigureError) -> Self {
+        Self::Message(e.to_string())
+    }
+}
+
 impl std::fmt::Display for HeadlessError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

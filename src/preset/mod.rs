@@ -14,12 +14,10 @@ mod overrides;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use toml::Spanned;
 use toml::de::DeTable;
 
-use crate::core::config::raw::{RawPreset, RawRun, RawShow};
-use crate::core::config::{Checker, Tables, toml_error};
-use crate::core::experiment::{ExperimentSpec, Layout};
+use crate::core::config::{Checker, toml_error};
+use crate::core::experiment::ExperimentSpec;
 use crate::core::kinds;
 
 pub use crate::core::config::PresetError;
@@ -102,7 +100,13 @@ pub fn load_with(path: &Path, overrides: &[Override]) -> Result<ExperimentSpec, 
         .map_err(|e| toml_error(&checker, &e, true))?;
     let mut document = DeTable::parse(&with_overrides[..source.len()])
         .map_err(|e| toml_error(&checker, &e, true))?;
-    overrides::apply(document.get_mut(), &with_overrides, &regions).map_err(|e| {
+    overrides::apply(
+        document.get_mut(),
+        &with_overrides,
+        &regions,
+        kinds::shadowed_keys,
+    )
+    .map_err(|e| {
         let region = &regions[e.index];
         PresetError {
             path: path.to_path_buf(),
@@ -112,121 +116,7 @@ pub fn load_with(path: &Path, overrides: &[Override]) -> Result<ExperimentSpec, 
             set: Some(region.argument.clone()),
         }
     })?;
-    let raw = RawPreset::deserialize(toml::de::Deserializer::from(document))
-        .map_err(|e| toml_error(&checker, &e, false))?;
-    check(&checker, &raw)
-}
-
-/// Turns the raw file into a checked spec, loading data files: the shared keys here, in file
-/// order, then the kind's own tables in its module.
-fn check(c: &Checker<'_>, raw: &RawPreset) -> Result<ExperimentSpec, PresetError> {
-    let seed = check_seed(c, raw)?;
-    let Some(data) = &raw.data else {
-        return Err(c.error(
-            None,
-            "data",
-            "missing [data] table; add one with `source = ...`",
-        ));
-    };
-    let runs = check_runs(c, raw.runs.as_ref())?;
-    let show = raw.show.as_ref();
-    let horizon = match show.and_then(|s| s.steps.as_ref()) {
-        Some(steps) => c.count(steps, "show.steps", 0, MAX_STEPS as i64)? as u64,
-        None => 10_000,
-    };
-    let layout = check_layout(c, show)?;
-    let svd_every = match show.and_then(|s| s.svd_every.as_ref()) {
-        Some(v) => c.count(v, "show.svd_every", 1, i64::MAX)? as u64,
-        None => 100,
-    };
-    let tables = Tables {
-        data,
-        model: raw.model.as_ref(),
-        runs,
-        seed,
-        layout,
-        layout_key: show.and_then(|s| s.layout.as_ref()),
-        reference_names: show
-            .and_then(|s| s.references.as_ref())
-            .map(|r| r.get_ref().iter().collect()),
-    };
-    let kind = kinds::check_section(c, &raw.experiment, &tables)?;
-    Ok(ExperimentSpec {
-        title: title(c, raw),
-        about: raw
-            .about
-            .as_ref()
-            .map(|a| a.get_ref().clone())
-            .unwrap_or_default(),
-        seed,
-        problem: kind.problem,
-        horizon,
-        layout: kind.layout,
-        references: kind.references,
-        nuclear_reference: kind.nuclear_reference,
-        svd_every,
-    })
-}
-
-/// `seed`, a whole number ≥ 0 (0 when absent).
-fn check_seed(c: &Checker<'_>, raw: &RawPreset) -> Result<u64, PresetError> {
-    match &raw.seed {
-        Some(s) if *s.get_ref() < 0 => Err(c.error(
-            Some(s.span()),
-            "seed",
-            format!("{} is negative; use a whole number ≥ 0", s.get_ref()),
-        )),
-        Some(s) => Ok(*s.get_ref() as u64),
-        None => Ok(0),
-    }
-}
-
-/// The preset's `title`, or its file name.
-fn title(c: &Checker<'_>, raw: &RawPreset) -> String {
-    raw.title.as_ref().map_or_else(
-        || {
-            c.path
-                .file_stem()
-                .map_or_else(String::new, |s| s.to_string_lossy().into_owned())
-        },
-        |t| t.get_ref().clone(),
-    )
-}
-
-/// The `[[runs]]`: at least one, at most [`MAX_RUNS`].
-fn check_runs<'a>(
-    c: &Checker<'_>,
-    runs: Option<&'a Spanned<Vec<Spanned<RawRun>>>>,
-) -> Result<&'a Spanned<Vec<Spanned<RawRun>>>, PresetError> {
-    let no_runs = "no runs; add at least one [[runs]] with optimizer and lr";
-    let runs = match runs {
-        Some(runs) if !runs.get_ref().is_empty() => runs,
-        Some(runs) => return Err(c.error(Some(runs.span()), "runs", no_runs)),
-        None => return Err(c.error(None, "runs", no_runs)),
-    };
-    if runs.get_ref().len() > MAX_RUNS {
-        return Err(c.error(
-            Some(runs.span()),
-            "runs",
-            format!(
-                "{} runs; at most {MAX_RUNS} are allowed, remove some",
-                runs.get_ref().len()
-            ),
-        ));
-    }
-    Ok(runs)
-}
-
-/// `[show] layout` (overlay when absent); whether the kind has layouts is its module's call.
-fn check_layout(c: &Checker<'_>, show: Option<&RawShow>) -> Result<Layout, PresetError> {
-    let Some(l) = show.and_then(|s| s.layout.as_ref()) else {
-        return Ok(Layout::Overlay);
-    };
-    match l.get_ref().as_str() {
-        "overlay" => Ok(Layout::Overlay),
-        "side-by-side" => Ok(Layout::SideBySide),
-        _ => Err(c.unknown_name(l, "show.layout", "a layout", &["overlay", "side-by-side"])),
-    }
+    kinds::check_document(&checker, document)
 }
 
 /// The presets in `dir` (every `*.toml`), sorted by name; files that fail to parse are listed

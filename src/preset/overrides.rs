@@ -12,7 +12,7 @@
 //! taken as a string.
 //!
 //! No override is a no-op: a `[model]` key that runs may also set for themselves (derived from
-//! the two tables' types, see [`shadowed_keys`]) is refused when every run sets its own, since
+//! the two tables' types of the preset's kind, see `kinds::shadowed_keys`) is refused when every run sets its own, since
 //! the section's value would then reach none of them. This lives here, where every entry point
 //! (`run`, `check`, `snapshot`, `sweep` and the dashboard, all through `load_with`) passes.
 
@@ -23,7 +23,6 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::core::config::SetRegion;
-use crate::core::config::raw::{RawModel, RawRun};
 
 /// One `--set KEY=VALUE` argument, split but not yet applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,11 +103,12 @@ pub(super) struct SetError {
 
 /// Applies every override, in order, to the document parsed from `source` (see
 /// [`source_with`]); later overrides of the same key win. Then refuses any override of a
-/// `[model]` key that every run sets for itself (see [`shadowed_keys`]).
+/// `[model]` key that every run sets for itself (`shadowed_keys` of the preset's kind).
 pub(super) fn apply<'i>(
     document: &mut DeTable<'i>,
     source: &'i str,
     regions: &[SetRegion],
+    shadowed_keys: fn(&str) -> Vec<&'static str>,
 ) -> Result<(), SetError> {
     for (index, region) in regions.iter().enumerate() {
         let text = &source[region.bytes.clone()];
@@ -119,23 +119,16 @@ pub(super) fn apply<'i>(
         let key_span = region.bytes.start..region.bytes.start + key.len();
         set(document, key, key_span, value).map_err(|message| SetError { index, message })?;
     }
-    refuse_shadowed(document, source, regions)
+    // The kind (after the overrides, which may change it) says which keys a run shadows.
+    let kind = match document.get("experiment").map(Spanned::get_ref) {
+        Some(DeValue::String(kind)) => shadowed_keys(kind),
+        _ => vec![],
+    };
+    refuse_shadowed(document, source, regions, &kind)
 }
 
 /// The list entry that stands for every entry: `runs.*.lr`.
 const EVERY: &str = "*";
-
-/// The `[model]` keys a run may also set for itself: the fields the two tables' types share
-/// (`init_scale`, `init` and `depth` today), read from their serde derives so a key added to
-/// both is covered without editing a list.
-pub(super) fn shadowed_keys() -> Vec<&'static str> {
-    let runs = struct_fields::<RawRun>();
-    struct_fields::<RawModel>()
-        .iter()
-        .copied()
-        .filter(|key| runs.contains(key))
-        .collect()
-}
 
 /// Refuses an override of `model.KEY` when every run (after all overrides) sets its own `KEY`:
 /// the section's value would reach no run, so the override would change nothing.
@@ -143,11 +136,11 @@ fn refuse_shadowed(
     document: &DeTable<'_>,
     source: &str,
     regions: &[SetRegion],
+    shadowed: &[&str],
 ) -> Result<(), SetError> {
     let Some(DeValue::Array(runs)) = document.get("runs").map(Spanned::get_ref) else {
         return Ok(());
     };
-    let shadowed = shadowed_keys();
     for (index, region) in regions.iter().enumerate() {
         let text = &source[region.bytes.clone()];
         let (key, value) = text.split_once('=').unwrap_or((text, ""));
@@ -177,43 +170,6 @@ fn refuse_shadowed(
         }
     }
     Ok(())
-}
-
-/// The field names a serde-derived struct asks for, captured from its `deserialize_struct` call.
-fn struct_fields<'de, T: serde::Deserialize<'de>>() -> &'static [&'static str] {
-    let mut capture = FieldCapture(&[]);
-    // Always an error: the capture stops right after it is handed the names.
-    let _ = T::deserialize(&mut capture);
-    capture.0
-}
-
-/// A deserializer that only records the field names of the struct asked of it.
-struct FieldCapture(&'static [&'static str]);
-
-impl<'de> serde::Deserializer<'de> for &mut FieldCapture {
-    type Error = serde::de::value::Error;
-
-    fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
-        Err(serde::de::Error::custom(
-            "only a struct's field names are read",
-        ))
-    }
-
-    fn deserialize_struct<V: serde::de::Visitor<'de>>(
-        self,
-        _name: &'static str,
-        fields: &'static [&'static str],
-        _visitor: V,
-    ) -> Result<V::Value, Self::Error> {
-        self.0 = fields;
-        Err(serde::de::Error::custom("field names read"))
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
-        ignored_any
-    }
 }
 
 /// The value at `bytes` of `source` as TOML, its spans in `source`; a bare word as a string.
@@ -381,13 +337,14 @@ fn not_a_table(walked: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::kinds::shadowed_keys;
 
     /// Applies `sets` to `file` and returns the document as plain TOML values.
     fn applied(file: &str, sets: &[&str]) -> Result<toml::Table, String> {
         let overrides: Vec<Override> = sets.iter().map(|s| Override::parse(s).unwrap()).collect();
         let (source, regions) = source_with(file, &overrides);
         let mut document = DeTable::parse(&source[..file.len()]).unwrap();
-        apply(document.get_mut(), &source, &regions).map_err(|e| e.message)?;
+        apply(document.get_mut(), &source, &regions, shadowed_keys).map_err(|e| e.message)?;
         let table: toml::Table =
             serde::Deserialize::deserialize(toml::de::Deserializer::from(document))
                 .map_err(|e| e.to_string())?;
@@ -497,15 +454,19 @@ mod tests {
     #[test]
     fn the_shadowed_keys_are_the_ones_model_and_runs_share() {
         // Written out from the preset reference: [model] and [[runs]] both accept these.
-        let mut keys = shadowed_keys();
-        keys.sort_unstable();
-        assert_eq!(keys, ["depth", "init", "init_scale"]);
+        for kind in ["matrix", "diagonal"] {
+            let mut keys = shadowed_keys(kind);
+            keys.sort_unstable();
+            assert_eq!(keys, ["depth", "init_scale"], "{kind}");
+        }
+        assert!(shadowed_keys("linear").is_empty());
+        assert!(shadowed_keys("no such kind").is_empty());
     }
 
     #[test]
     fn a_model_key_every_run_sets_is_refused_and_names_the_fix() {
-        let every = "[model]\nwidth = 3\n[[runs]]\nlr = 0.1\ninit_scale = 1\n\
-                     [[runs]]\nlr = 0.2\ninit_scale = 2\n";
+        let every = "experiment = \"matrix\"\n[model]\nwidth = 3\n[[runs]]\nlr = 0.1\n\
+                     init_scale = 1\n[[runs]]\nlr = 0.2\ninit_scale = 2\n";
         let refused = applied(every, &["model.init_scale=1e-3"]).unwrap_err();
         assert_eq!(
             refused,
@@ -513,7 +474,8 @@ mod tests {
              nothing; set it on every run with runs.*.init_scale=1e-3"
         );
         // One run without its own value: the section's value reaches it, so it is no no-op.
-        let one_free = "[[runs]]\nlr = 0.1\ninit_scale = 1\n[[runs]]\nlr = 0.2\n";
+        let one_free =
+            "experiment = \"matrix\"\n[[runs]]\nlr = 0.1\ninit_scale = 1\n[[runs]]\nlr = 0.2\n";
         assert!(applied(one_free, &["model.init_scale=1e-3"]).is_ok());
         // ... unless another override gives every run its own.
         let both = applied(one_free, &["model.depth=3", "runs.*.depth=2"]).unwrap_err();

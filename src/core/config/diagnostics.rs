@@ -9,7 +9,7 @@ use toml::Spanned;
 
 use super::PresetError;
 use super::SetRegion;
-use super::raw::{Int, KEYS, Num, RawRun, Text};
+use super::raw::{Int, Num, Text};
 use crate::core::data::{DataError, shorten};
 
 /// Common names from other tools, mapped to ours.
@@ -264,24 +264,24 @@ impl Checker<'_> {
         }
     }
 
-    /// Refuses run `key`'s `label_noise` and `label_noise_decay`, which only diagonal runs
-    /// take, naming the kind in `context`.
-    pub(crate) fn not_for_label_noise(
+    /// Refuses `key` (named `named`, e.g. `runs[1].learnig_rate`), which no kind's table has:
+    /// with the nearest of `accepted` (its table's keys), else the list of them.
+    pub(crate) fn unknown_key(
         &self,
-        run: &RawRun,
+        span: Range<usize>,
+        named: &str,
         key: &str,
-        context: &str,
-    ) -> Result<(), PresetError> {
-        self.not_for(
-            run.label_noise.as_ref(),
-            &format!("{key}.label_noise"),
-            context,
-        )?;
-        self.not_for(
-            run.label_noise_decay.as_ref(),
-            &format!("{key}.label_noise_decay"),
-            context,
-        )
+        accepted: &[&str],
+    ) -> PresetError {
+        let hint = match suggest(key, accepted) {
+            // `[run]` is the single-table spelling of the array of tables `[[runs]]`.
+            Some(near) if near == "runs" && key == "run" => {
+                "use [[runs]] (double brackets) for each run, not [run]".to_owned()
+            }
+            Some(near) => format!("did you mean `{near}`?"),
+            None => format!("expected one of: {}", accepted.join(", ")),
+        };
+        self.error(Some(span), &shorten(named), format!("unknown key; {hint}"))
     }
 }
 
@@ -301,52 +301,10 @@ pub(crate) fn toml_error(checker: &Checker<'_>, e: &toml::de::Error, syntax: boo
         };
         return checker.error(span, &key, format!("TOML syntax: {message}{hint}"));
     }
-    if let Some(rest) = message.strip_prefix("unknown field `") {
-        return unknown_field_error(checker, span, rest);
-    }
     if let Some(rest) = message.strip_prefix("missing field `") {
         return missing_field_error(checker, span, rest);
     }
     shape_error(checker, span, &message)
-}
-
-/// An unknown key (`rest` follows "unknown field `" in serde's message), with the near miss.
-fn unknown_field_error(
-    checker: &Checker<'_>,
-    span: Option<Range<usize>>,
-    rest: &str,
-) -> PresetError {
-    let source = checker.source;
-    let offset = span.as_ref().map_or(0, |s| s.start);
-    let unknown = rest.split('`').next().unwrap_or_default().to_string();
-    let expected: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
-    let candidates: Vec<&str> = if expected.is_empty() {
-        KEYS.to_vec()
-    } else {
-        expected.clone()
-    };
-    let hint = match suggest(&unknown, &candidates) {
-        // `[run]` is the single-table spelling of the array of tables `[[runs]]`.
-        Some(key) if key == "runs" && unknown == "run" => {
-            "use [[runs]] (double brackets) for each run, not [run]".to_owned()
-        }
-        Some(key) => format!("did you mean `{key}`?"),
-        None => format!("expected one of: {}", expected.join(", ")),
-    };
-    // On a header line (`[plot]`) the unknown key is the table itself.
-    let key = if line_before(source, offset)
-        .trim()
-        .trim_start_matches('[')
-        .is_empty()
-        && lines_before(source, offset)
-            .last()
-            .is_some_and(|l| l.trim_start().starts_with('['))
-    {
-        table_at(source, offset)
-    } else {
-        join_key(&container_at(source, offset), &shorten(&unknown))
-    };
-    checker.error(span, &key, format!("unknown key; {hint}"))
 }
 
 /// A required key that is missing (`rest` follows "missing field `"), with an example.
@@ -452,7 +410,7 @@ fn accepted(expected: &str, key: &str) -> String {
         "a string" => "quoted text",
         "a boolean" => return "true or false".into(),
         "a sequence" => "an array",
-        s if s.starts_with("struct Raw") => {
+        s if s.starts_with("struct ") => {
             return format!("a table, e.g. [{leaf}] on a line of its own, then its keys");
         }
         other => other,
@@ -599,10 +557,11 @@ mod tests {
 
     #[test]
     fn suggests_near_misses_and_synonyms() {
-        assert_eq!(suggest("learnig_rate", KEYS).as_deref(), Some("lr"));
-        assert_eq!(suggest("optimiser", KEYS).as_deref(), Some("optimizer"));
-        assert_eq!(suggest("per_clas", KEYS).as_deref(), Some("per_class"));
-        assert_eq!(suggest("zzzzzz", KEYS), None);
+        let keys = ["lr", "optimizer", "per_class", "spread"];
+        assert_eq!(suggest("learnig_rate", &keys).as_deref(), Some("lr"));
+        assert_eq!(suggest("optimiser", &keys).as_deref(), Some("optimizer"));
+        assert_eq!(suggest("per_clas", &keys).as_deref(), Some("per_class"));
+        assert_eq!(suggest("zzzzzz", &keys), None);
     }
 
     #[test]

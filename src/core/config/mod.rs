@@ -1,9 +1,10 @@
 //! Checking a preset's tables into a kind's problem: what every kind's `preset.rs` shares.
 //!
-//! Two stages, as linfa does for hyper-parameters: serde checks the shape (`raw` types:
-//! unknown keys and wrong types are refused, with the near miss suggested), then each kind's
-//! check reads its tables through a [`Checker`], which words every error with the file, the
-//! line, the key and what would be accepted. The optimizer keys, which every kind shares, are
+//! Two stages, as linfa does for hyper-parameters: the kind's types check the shape (`raw`:
+//! each kind declares its tables; a key they do not have is refused with the near miss, or as
+//! another kind's key; serde refuses wrong types), then each kind's check reads its tables
+//! through a [`Checker`], which words every error with the file, the line, the key and what
+//! would be accepted. The optimizer keys, which every kind shares, are
 //! checked in `optimizer.rs`. The preset layer (`crate::preset`) reads the file, applies
 //! `--set` overrides and hands the tables to the kind the preset names.
 
@@ -11,7 +12,6 @@ mod diagnostics;
 mod optimizer;
 pub(crate) mod raw;
 
-use std::fmt;
 use std::ops::Range;
 use std::path::PathBuf;
 
@@ -23,10 +23,11 @@ use crate::core::reference::MarginNorm;
 
 pub(crate) use diagnostics::{Checker, toml_error};
 pub(crate) use optimizer::check_optimizer;
-use raw::{RawData, RawModel, RawRun, Text};
 
-/// A preset that cannot be used, with where and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A preset that cannot be used, with where and why: `file:line: key: problem; fix` (or
+/// `file: --set KEY=VALUE: key: …` when the value came from the command line).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{message}", self.place())]
 pub struct PresetError {
     /// The preset or data file at fault.
     pub path: PathBuf,
@@ -40,23 +41,23 @@ pub struct PresetError {
     pub set: Option<String>,
 }
 
-impl fmt::Display for PresetError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.path.display())?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-        }
-        if let Some(set) = &self.set {
-            write!(f, ": --set {set}")?;
-        }
-        if let Some(key) = &self.key {
-            write!(f, ": {key}")?;
-        }
-        write!(f, ": {}", self.message)
+impl PresetError {
+    /// Everything before the message: the file, the line or `--set`, the key.
+    fn place(&self) -> String {
+        let line = self.line.map(|line| format!(":{line}")).unwrap_or_default();
+        let set = self
+            .set
+            .as_ref()
+            .map(|set| format!(": --set {set}"))
+            .unwrap_or_default();
+        let key = self
+            .key
+            .as_ref()
+            .map(|key| format!(": {key}"))
+            .unwrap_or_default();
+        format!("{}{line}{set}{key}: ", self.path.display())
     }
 }
-
-impl std::error::Error for PresetError {}
 
 impl From<DataError> for PresetError {
     fn from(e: DataError) -> Self {
@@ -81,24 +82,21 @@ pub(crate) struct SetRegion {
     pub(crate) key: String,
 }
 
-/// The tables every kind reads, checked as far as they are shared.
-pub(crate) struct Tables<'a> {
-    pub(crate) data: &'a Spanned<RawData>,
-    pub(crate) model: Option<&'a Spanned<RawModel>>,
-    pub(crate) runs: &'a Spanned<Vec<Spanned<RawRun>>>,
+/// A kind's tables, checked as far as every kind shares them (`[data]` and at least one run
+/// present, `seed` ≥ 0, `[show] steps`): `D`, `M`, `R`, `S` are the kind's table types.
+pub(crate) struct Tables<'a, D, M, R, S> {
+    pub(crate) data: &'a Spanned<D>,
+    pub(crate) model: Option<&'a Spanned<M>>,
+    pub(crate) runs: &'a Spanned<Vec<Spanned<R>>>,
+    pub(crate) show: Option<&'a S>,
     pub(crate) seed: u64,
-    /// `[show] layout`, already known to be a layout name.
-    pub(crate) layout: Layout,
-    /// `[show] layout` as written, for kinds it does not apply to.
-    pub(crate) layout_key: Option<&'a Text>,
-    /// `[show] references` as written.
-    pub(crate) reference_names: Option<Vec<&'a Text>>,
 }
 
-/// What a kind's module makes of its tables: the problem and its `[show]` choices.
+/// What a kind's check makes of its tables: the problem and its `[show]` choices.
 pub(crate) struct KindSpec {
     pub(crate) problem: Problem,
     pub(crate) layout: Layout,
     pub(crate) references: Vec<MarginNorm>,
     pub(crate) nuclear_reference: bool,
+    pub(crate) svd_every: u64,
 }

@@ -7,7 +7,7 @@ use toml::Spanned;
 
 use super::PresetError;
 use super::diagnostics::Checker;
-use super::raw::{Num, RawRun, Text};
+use super::raw::{OptimizerKeys, Text};
 use crate::core::optim::{
     NormalizeBy, OptimizerField, OptimizerKind, OptimizerOptions, OptimizerSpec, Schedule,
 };
@@ -16,24 +16,22 @@ use crate::core::optim::{
 /// mini-batches draw from, `None` when the experiment has none.
 pub(crate) fn check_optimizer(
     c: &Checker<'_>,
-    run: &Spanned<RawRun>,
+    r: OptimizerKeys<'_>,
     key: &str,
     points: Option<usize>,
 ) -> Result<OptimizerSpec, PresetError> {
-    let r = run.get_ref();
     let Some(kind) = OptimizerKind::from_name(r.optimizer.get_ref()) else {
         let all: Vec<&str> = OptimizerKind::ALL.iter().map(|k| k.name()).collect();
         return Err(c.unknown_name(
-            &r.optimizer,
+            r.optimizer,
             &format!("{key}.optimizer"),
             "an optimizer",
             &all,
         ));
     };
-    let number = |value: &Option<Num>| value.as_ref().map(|v| v.get_ref().0);
+    let number = |value: Option<&super::raw::Num>| value.map(|v| v.get_ref().0);
     let schedule = r
         .schedule
-        .as_ref()
         .map(|name| {
             Schedule::from_name(name.get_ref()).ok_or_else(|| {
                 let all: Vec<&str> = Schedule::ALL.iter().map(|s| s.name()).collect();
@@ -43,7 +41,6 @@ pub(crate) fn check_optimizer(
         .transpose()?;
     let normalize = r
         .normalize
-        .as_ref()
         .map(|name| {
             NormalizeBy::from_name(name.get_ref()).ok_or_else(|| {
                 let all: Vec<&str> = NormalizeBy::ALL.iter().map(|s| s.name()).collect();
@@ -56,19 +53,18 @@ pub(crate) fn check_optimizer(
         lr: r.lr.get_ref().0,
         betas: r
             .betas
-            .as_ref()
             .map(|b| b.get_ref().iter().map(|v| v.get_ref().0).collect()),
-        eps: number(&r.eps),
-        momentum: number(&r.momentum),
-        nesterov: r.nesterov.as_ref().map(|n| *n.get_ref()),
-        alpha: number(&r.alpha),
-        batch: r.batch.as_ref().map(|b| *b.get_ref()),
+        eps: number(r.eps),
+        momentum: number(r.momentum),
+        nesterov: r.nesterov.map(|n| *n.get_ref()),
+        alpha: number(r.alpha),
+        batch: r.batch.map(|b| *b.get_ref()),
         schedule,
         normalize,
-        p: number(&r.p),
+        p: number(r.p),
     };
     let mut spec = options.check(points).map_err(|e| {
-        let span = field_span(r, e.field);
+        let span = field_span(&r, e.field);
         let message = match &span {
             Some(span) if e.quotes_value() => format!("{} {e}", c.written(span)),
             _ => e.to_string(),
@@ -77,7 +73,6 @@ pub(crate) fn check_optimizer(
     })?;
     spec.label = r
         .label
-        .as_ref()
         .map(|label| check_label(c, label, key))
         .transpose()?;
     Ok(spec)
@@ -116,23 +111,21 @@ fn check_label(c: &Checker<'_>, label: &Text, key: &str) -> Result<String, Prese
 }
 
 /// Where the run wrote `field` (for `betas`, the array or one of its values).
-fn field_span(r: &RawRun, field: OptimizerField) -> Option<Range<usize>> {
+fn field_span(r: &OptimizerKeys<'_>, field: OptimizerField) -> Option<Range<usize>> {
     match field {
         OptimizerField::Lr => Some(r.lr.span()),
-        OptimizerField::Betas(None) => r.betas.as_ref().map(Spanned::span),
-        OptimizerField::Betas(Some(i)) => r
-            .betas
-            .as_ref()
-            .and_then(|b| b.get_ref().get(i))
-            .map(Spanned::span),
-        OptimizerField::Eps => r.eps.as_ref().map(Spanned::span),
-        OptimizerField::Momentum => r.momentum.as_ref().map(Spanned::span),
-        OptimizerField::Nesterov => r.nesterov.as_ref().map(Spanned::span),
-        OptimizerField::Alpha => r.alpha.as_ref().map(Spanned::span),
-        OptimizerField::Batch => r.batch.as_ref().map(Spanned::span),
-        OptimizerField::Schedule => r.schedule.as_ref().map(Spanned::span),
-        OptimizerField::Normalize => r.normalize.as_ref().map(Spanned::span),
+        OptimizerField::Betas(None) => r.betas.map(Spanned::span),
+        OptimizerField::Betas(Some(i)) => {
+            r.betas.and_then(|b| b.get_ref().get(i)).map(Spanned::span)
+        }
+        OptimizerField::Eps => r.eps.map(Spanned::span),
+        OptimizerField::Momentum => r.momentum.map(Spanned::span),
+        OptimizerField::Nesterov => r.nesterov.map(Spanned::span),
+        OptimizerField::Alpha => r.alpha.map(Spanned::span),
+        OptimizerField::Batch => r.batch.map(Spanned::span),
+        OptimizerField::Schedule => r.schedule.map(Spanned::span),
+        OptimizerField::Normalize => r.normalize.map(Spanned::span),
         // A missing exponent is reported at the `optimizer = "mirror"` that needs it.
-        OptimizerField::P => Some(r.p.as_ref().map_or(r.optimizer.span(), Spanned::span)),
+        OptimizerField::P => Some(r.p.map_or(r.optimizer.span(), Spanned::span)),
     }
 }

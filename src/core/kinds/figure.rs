@@ -27,7 +27,7 @@ pub(crate) fn rgb(hue: Hue) -> RGBColor {
 pub(crate) fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,
     position: SeriesLabelPosition,
-) -> Result<(), String> {
+) -> Result<(), FigureError> {
     chart
         .configure_series_labels()
         .position(position)
@@ -38,9 +38,21 @@ pub(crate) fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
         .map_err(drawing_error)
 }
 
-/// A plotters error, worded for the user.
-pub(crate) fn drawing_error(e: impl std::fmt::Display) -> String {
-    format!("drawing the figure failed: {e}")
+/// A figure plotters could not lay out, worded for the user.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("drawing the figure failed: {0}")]
+pub struct FigureError(String);
+
+/// The figures of sweeps (`plot`) report every refusal as text; a drawing failure is one.
+impl From<FigureError> for String {
+    fn from(e: FigureError) -> Self {
+        e.to_string()
+    }
+}
+
+/// A plotters error as a [`FigureError`].
+pub(crate) fn drawing_error(e: impl std::fmt::Display) -> FigureError {
+    FigureError(e.to_string())
 }
 
 /// Font size of captions, in pixels.

@@ -12,6 +12,7 @@
 //! dispatch to each kind's panes) is generated from it, so adding a kind is a folder here, a
 //! folder of panes and one line in the table.
 
+pub(crate) mod check;
 pub(crate) mod convergence;
 pub mod figure;
 pub mod network;
@@ -20,11 +21,14 @@ pub(crate) mod run;
 
 use std::io::{self, Write};
 
-pub use self::figure::Caption;
+pub use self::figure::{Caption, FigureError};
 pub use self::report::RunRow;
 pub use self::run::RunStatus;
 
-use crate::core::config::raw::Text;
+use serde::de::DeserializeOwned;
+use toml::de::DeTable;
+
+use crate::core::config::raw::{RunKeys, ShowKeys, TableKeys};
 use crate::core::config::{Checker, KindSpec, PresetError, Tables};
 use crate::core::experiment::ExperimentSpec;
 use crate::core::par::Threads;
@@ -62,12 +66,30 @@ pub(crate) trait KindProblem: Sized {
     type Engine: Engine<Snapshot = Self::Snapshot>;
     /// The owned picture of the running state.
     type Snapshot: KindSnapshot;
+    /// Its `[data]` table as written: the keys it accepts are this type's fields.
+    type Data: DeserializeOwned;
+    /// Its `[model]` table as written.
+    type Model: DeserializeOwned;
+    /// Each of its `[[runs]]` as written (declared with `run_table!`).
+    type Run: DeserializeOwned + RunKeys;
+    /// Its `[show]` table as written (declared with `show_table!`).
+    type Show: DeserializeOwned + ShowKeys;
 
     /// Checks the preset's tables into this kind's problem and `[show]` choices.
     ///
     /// # Errors
     /// Anything unusable, worded through `c` with the file, line, key and fix.
-    fn check(c: &Checker<'_>, tables: &Tables<'_>) -> Result<KindSpec, PresetError>;
+    fn check(
+        c: &Checker<'_>,
+        tables: &Tables<'_, Self::Data, Self::Model, Self::Run, Self::Show>,
+    ) -> Result<KindSpec, PresetError>;
+
+    /// What to write instead of `key` of `table` (`"runs"`, `"model"`, …), a key of another
+    /// kind that this one does not take, when there is something to say: the refusal then
+    /// reads "does not apply to … (HINT); remove it".
+    fn key_hint(_table: &str, _key: &str) -> Option<&'static str> {
+        None
+    }
 
     /// The engine for `spec` (whose problem is this one), its references computed.
     fn build(&self, spec: &ExperimentSpec, trails: Trails) -> Self::Engine;
@@ -121,7 +143,7 @@ pub trait KindSnapshot {
     ///
     /// # Errors
     /// When plotters fails to lay the figure out (worded for the user).
-    fn svg(&self, caption: Caption<'_>) -> Result<String, String>;
+    fn svg(&self, caption: Caption<'_>) -> Result<String, FigureError>;
 }
 
 /// Generates, from the table, the enums that hold any kind and their dispatch.
@@ -155,20 +177,45 @@ macro_rules! declare_kinds {
         /// The names a preset may give in `experiment`, in table order.
         pub const NAMES: &[&str] = &[$(<$module::$problem as KindProblem>::NAME,)*];
 
-        /// Checks a preset's tables as the kind named by `experiment` asks.
+        /// The keys of every kind's tables, read from their types, by kind name.
+        fn every_kinds_keys() -> Vec<(&'static str, TableKeys)> {
+            vec![$((
+                <$module::$problem as KindProblem>::NAME,
+                TableKeys::of::<
+                    <$module::$problem as KindProblem>::Data,
+                    <$module::$problem as KindProblem>::Model,
+                    <$module::$problem as KindProblem>::Run,
+                    <$module::$problem as KindProblem>::Show,
+                >(),
+            ),)*]
+        }
+
+        /// The `[model]` keys that kind `kind`'s runs may also set for themselves (see
+        /// [`TableKeys::shadowed`]); none for a kind that does not exist.
+        pub(crate) fn shadowed_keys(kind: &str) -> Vec<&'static str> {
+            every_kinds_keys()
+                .into_iter()
+                .find(|(name, _)| *name == kind)
+                .map_or_else(Vec::new, |(_, keys)| keys.shadowed())
+        }
+
+        /// Checks a preset's document as the kind it names in `experiment` asks.
         ///
         /// # Errors
-        /// An unknown kind (with the near miss), or the kind's own errors.
-        pub(crate) fn check_section(
+        /// A missing or unknown kind (with the near miss), a key of the wrong table or kind,
+        /// or the kind's own errors.
+        pub(crate) fn check_document(
             c: &Checker<'_>,
-            experiment: &Text,
-            tables: &Tables<'_>,
-        ) -> Result<KindSpec, PresetError> {
+            document: toml::Spanned<DeTable<'_>>,
+        ) -> Result<ExperimentSpec, PresetError> {
+            let every = every_kinds_keys();
+            let top = every.first().map_or(&[][..], |(_, keys)| keys.top);
+            let experiment = check::experiment(c, &document, NAMES, top)?;
             match experiment.get_ref().as_str() {
                 $(<$module::$problem as KindProblem>::NAME => {
-                    <$module::$problem as KindProblem>::check(c, tables)
+                    check::check_preset::<$module::$problem>(c, document, &every)
                 })*
-                _ => Err(c.unknown_name(experiment, "experiment", "an experiment", NAMES)),
+                _ => Err(c.unknown_name(&experiment, "experiment", "an experiment", NAMES)),
             }
         }
 

@@ -109,14 +109,21 @@ impl fmt::Display for Accepted {
     }
 }
 
-/// What is wrong with an option.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What is wrong with an option, worded to follow the key (and the value, for the first two).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OptimizerProblem {
     /// NaN or infinite (TOML accepts `nan` and `inf`).
+    #[error("is not finite; use a finite number{}", finite_range(.0))]
     NotFinite(Accepted),
     /// Finite but outside what the option accepts.
+    #[error("is out of range; use {0}")]
     OutOfRange(Accepted),
     /// The rule has no such option.
+    #[error(
+        "does not apply to optimizer \"{}\" (only to {}); remove it",
+        optimizer.name(),
+        names(only)
+    )]
     NotFor {
         /// The rule the run uses.
         optimizer: OptimizerKind,
@@ -124,19 +131,37 @@ pub enum OptimizerProblem {
         only: Vec<OptimizerKind>,
     },
     /// `betas` without exactly two values.
+    #[error("needs two numbers, e.g. [0.9, 0.999]")]
     BetasCount,
     /// Nesterov's variant asked for without momentum.
+    #[error("needs momentum > 0; set `momentum`, e.g. 0.9")]
     NesterovWithoutMomentum,
     /// A mini-batch size where the experiment has no points to batch.
+    #[error("mini-batches need data points to draw from, and this experiment has none; remove it")]
     BatchWithoutPoints,
     /// A rule that needs this option was given none.
+    #[error("is missing: mirror descent needs its exponent; add e.g. `p = 3`")]
     Missing,
     /// Normalizing by the loss where the experiment has no classification loss to scale.
+    #[error("normalizing by the loss applies to linear experiments only; use \"gradient\"")]
     LossWithoutPoints,
 }
 
+/// `accepted` after "a finite number": its range, without repeating "a number".
+fn finite_range(accepted: &Accepted) -> String {
+    let range = accepted.to_string();
+    range.strip_prefix("a number").unwrap_or(&range).to_owned()
+}
+
+/// The rules' names, comma-separated.
+fn names(kinds: &[OptimizerKind]) -> String {
+    let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
+    names.join(", ")
+}
+
 /// A broken optimizer rule: which option, and what is wrong with it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{problem}")]
 pub struct OptimizerError {
     /// The option at fault.
     pub field: OptimizerField,
@@ -155,43 +180,6 @@ impl OptimizerError {
         )
     }
 }
-
-impl fmt::Display for OptimizerError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.problem {
-            OptimizerProblem::NotFinite(accepted) => {
-                let range = accepted.to_string();
-                let range = range.strip_prefix("a number").unwrap_or(&range);
-                write!(f, "is not finite; use a finite number{range}")
-            }
-            OptimizerProblem::OutOfRange(accepted) => write!(f, "is out of range; use {accepted}"),
-            OptimizerProblem::NotFor { optimizer, only } => {
-                let names: Vec<&str> = only.iter().map(|k| k.name()).collect();
-                write!(
-                    f,
-                    "does not apply to optimizer \"{}\" (only to {}); remove it",
-                    optimizer.name(),
-                    names.join(", ")
-                )
-            }
-            OptimizerProblem::BetasCount => f.write_str("needs two numbers, e.g. [0.9, 0.999]"),
-            OptimizerProblem::NesterovWithoutMomentum => {
-                f.write_str("needs momentum > 0; set `momentum`, e.g. 0.9")
-            }
-            OptimizerProblem::BatchWithoutPoints => {
-                f.write_str("mini-batches apply to linear and diagonal experiments only; remove it")
-            }
-            OptimizerProblem::LossWithoutPoints => f.write_str(
-                "normalizing by the loss applies to linear experiments only; use \"gradient\"",
-            ),
-            OptimizerProblem::Missing => {
-                f.write_str("is missing: mirror descent needs its exponent; add e.g. `p = 3`")
-            }
-        }
-    }
-}
-
-impl std::error::Error for OptimizerError {}
 
 /// True when `field` is an option of rule `kind`.
 pub(super) fn applies(field: OptimizerField, kind: OptimizerKind) -> bool {

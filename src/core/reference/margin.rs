@@ -6,7 +6,6 @@
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::fmt;
 use std::hash::{Hash, Hasher};
 
 use clarabel::algebra::CscMatrix;
@@ -165,24 +164,15 @@ pub struct MaxMarginReference {
 }
 
 /// Why no reference could be computed.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ReferenceError {
     /// No direction separates the data (for this problem); the string says why in one line.
+    #[error("not separable: {0}")]
     NotSeparable(String),
     /// The solver did not reach the required accuracy; the string says what happened.
+    #[error("reference solver failed: {0}")]
     SolverFailed(String),
 }
-
-impl fmt::Display for ReferenceError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ReferenceError::NotSeparable(why) => write!(f, "not separable: {why}"),
-            ReferenceError::SolverFailed(why) => write!(f, "reference solver failed: {why}"),
-        }
-    }
-}
-
-impl std::error::Error for ReferenceError {}
 
 /// The exact max-margin solution of `data` for `norm`.
 ///

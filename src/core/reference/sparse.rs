@@ -10,8 +10,6 @@
 //! rounding level, and a solution of that form that interpolates is the argmin of Q_α (its KKT
 //! conditions are exactly "∇Q_α(w) = Xᵀν, Xw = y").
 
-use std::fmt;
-
 use clarabel::algebra::CscMatrix;
 use clarabel::solver::{
     DefaultSettings, DefaultSolver, IPSolver, NonnegativeConeT, SolverStatus, ZeroConeT,
@@ -29,9 +27,14 @@ const MAX_NEWTON_ITERATIONS: usize = 500;
 const INTERPOLATION_TOLERANCE: f64 = 1e-9;
 
 /// Why an interpolant could not be computed.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum InterpolationError {
     /// No w fits the data exactly: X is rank-deficient and y is outside its range.
+    #[error(
+        "the data ({points} points, {features} features) cannot be fitted exactly: X has rank \
+         {rank} and y is outside its range (least-squares residual {relative_residual:.2e} of \
+         ‖y‖); use more features than points, or targets y = Xw for some w"
+    )]
     NotInterpolable {
         /// Points n.
         points: usize,
@@ -43,29 +46,9 @@ pub enum InterpolationError {
         relative_residual: f64,
     },
     /// The solver did not reach the required accuracy; the string says what happened.
+    #[error("reference solver failed: {0}")]
     SolverFailed(String),
 }
-
-impl fmt::Display for InterpolationError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            InterpolationError::NotInterpolable {
-                points,
-                features,
-                rank,
-                relative_residual,
-            } => write!(
-                f,
-                "the data ({points} points, {features} features) cannot be fitted exactly: X has \
-                 rank {rank} and y is outside its range (least-squares residual {relative_residual:.2e} \
-                 of ‖y‖); use more features than points, or targets y = Xw for some w"
-            ),
-            InterpolationError::SolverFailed(why) => write!(f, "reference solver failed: {why}"),
-        }
-    }
-}
-
-impl std::error::Error for InterpolationError {}
 
 /// The least-ℓ2 interpolant Xᵀ(XXᵀ)⁻¹y, computed by SVD as X⁺y so that a rank-deficient X is
 /// handled (singular values below max(n, d)·ε·σ₁ count as zero).

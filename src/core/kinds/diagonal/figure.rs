@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::core::kinds::figure::{
-    CAPTION_SIZE, Caption, LABEL_SIZE, draw_legend, drawing_error, rgb,
+    CAPTION_SIZE, Caption, FigureError, LABEL_SIZE, draw_legend, drawing_error, rgb,
 };
 use super::engine::DiagonalSnapshot;
 use crate::palette::{Hue, run_hue};
@@ -54,7 +54,7 @@ fn run_name(s: &DiagonalSnapshot, index: usize) -> String {
 }
 
 /// The figure as SVG text.
-pub(super) fn svg(s: &DiagonalSnapshot, caption: Caption<'_>) -> Result<String, String> {
+pub(super) fn svg(s: &DiagonalSnapshot, caption: Caption<'_>) -> Result<String, FigureError> {
     let mut text = String::new();
     {
         let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
@@ -94,7 +94,7 @@ fn largest_shown(s: &DiagonalSnapshot, order: &[usize]) -> f64 {
 fn draw_coordinates(
     area: &DrawingArea<SVGBackend<'_>, Shift>,
     s: &DiagonalSnapshot,
-) -> Result<(), String> {
+) -> Result<(), FigureError> {
     let order: Vec<usize> = s
         .coordinate_order()
         .into_iter()
@@ -173,7 +173,7 @@ fn legend_marker<DB: DrawingBackend>(
     >,
     name: &str,
     color: RGBColor,
-) -> Result<(), String> {
+) -> Result<(), FigureError> {
     chart
         .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
         .map_err(drawing_error)?
@@ -200,7 +200,7 @@ fn l1_series(s: &DiagonalSnapshot) -> Vec<Vec<(f64, f64)>> {
 fn draw_l1_paths(
     area: &DrawingArea<SVGBackend<'_>, Shift>,
     s: &DiagonalSnapshot,
-) -> Result<(), String> {
+) -> Result<(), FigureError> {
     let series = l1_series(s);
     let norm1 = |w: &Vec<f64>| w.iter().map(|v| v.abs()).sum::<f64>();
     let levels: Vec<(&str, Hue, f64)> = [

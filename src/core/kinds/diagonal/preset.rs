@@ -2,18 +2,68 @@
 //! with header x1,...,xd,y), `[model]` (depth D and init scale α) and each run's own `depth` and
 //! `init_scale`.
 
+use serde::Deserialize;
 use toml::Spanned;
 
-use crate::core::config::{Checker, check_optimizer};
-use crate::core::config::raw::{Int, Num, RawData, RawModel, RawRun};
-use crate::core::config::{KindSpec, PresetError, Tables};
-use crate::core::data::{self, MAX_CELLS, RegressionData};
 use super::engine::{DiagonalProblem, DiagonalRunSpec, LabelNoise};
+use crate::core::config::raw::{Int, Num, RunKeys, Text, run_table, show_table};
+use crate::core::config::{Checker, KindSpec, PresetError, Tables, check_optimizer};
+use crate::core::data::{self, MAX_CELLS, RegressionData};
 use crate::core::experiment::Layout;
 use crate::core::kinds::Problem;
 
-/// How errors name this kind when a key belongs to another.
-const CONTEXT: &str = "diagonal experiments";
+/// `[data]`: a seeded sparse regression (`points`, `features`, `nonzeros`, `noise`) or a CSV
+/// with header x1,...,xd,y (`path`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Data {
+    pub(crate) source: Text,
+    pub(crate) points: Option<Int>,
+    pub(crate) features: Option<Int>,
+    pub(crate) nonzeros: Option<Int>,
+    pub(crate) noise: Option<Num>,
+    pub(crate) path: Option<Text>,
+}
+
+/// `[model]`: the default depth D and init scale α of the runs.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Model {
+    pub(crate) depth: Option<Int>,
+    pub(crate) init_scale: Option<Num>,
+}
+
+run_table! {
+    /// Each `[[runs]]`: the optimizer keys, its own `depth` and `init_scale`, and label noise.
+    Run {
+        init_scale: Option<Num>,
+        depth: Option<Int>,
+        label_noise: Option<Num>,
+        label_noise_decay: Option<Num>,
+    }
+}
+
+show_table! {
+    /// `[show]`: only `steps` (the references are always computed, the runs always overlaid).
+    Show {}
+}
+
+/// What to use instead of another kind's key, where there is something to say.
+pub(super) fn key_hint(table: &str, key: &str) -> Option<&'static str> {
+    match (table, key) {
+        ("runs", "init") => Some("use `init_scale`"),
+        ("model", "loss") => Some("the loss is ½‖Xw − y‖²"),
+        ("model", "init") => Some("they start at u₀ = v₀ = init_scale·1"),
+        ("show", "layout") => Some("runs are always overlaid"),
+        ("show", "references") => {
+            Some("min-l1, min-l2 and each run's implicit target are always computed")
+        }
+        _ => None,
+    }
+}
+
+/// The tables of a diagonal preset.
+type DiagonalTables<'a> = Tables<'a, Data, Model, Run, Show>;
 /// Deepest network accepted: u^D overflows or underflows for any useful α beyond this.
 pub const MAX_DEPTH: i64 = 8;
 /// Largest init scale accepted: α^D must stay finite and the kernel regime is reached long
@@ -21,20 +71,10 @@ pub const MAX_DEPTH: i64 = 8;
 pub const MAX_INIT_SCALE: f64 = 100.0;
 
 /// Checks a diagonal experiment's tables.
-pub(super) fn check(c: &Checker<'_>, tables: &Tables<'_>) -> Result<KindSpec, PresetError> {
-    c.not_for(
-        tables.layout_key,
-        "show.layout",
-        "diagonal experiments (runs are always overlaid)",
-    )?;
-    if let Some(first) = tables.reference_names.as_ref().and_then(|n| n.first()) {
-        return Err(c.error(
-            Some(first.span()),
-            "show.references",
-            "does not apply to diagonal experiments (min-l1, min-l2 and each run's implicit \
-             target are always computed); remove it",
-        ));
-    }
+pub(super) fn check(
+    c: &Checker<'_>,
+    tables: &DiagonalTables<'_>,
+) -> Result<KindSpec, PresetError> {
     let regression = check_data(c, tables.data, tables.seed)?;
     let defaults = check_model(c, tables.model.map(Spanned::get_ref))?;
     let runs = tables
@@ -60,24 +100,17 @@ pub(super) fn check(c: &Checker<'_>, tables: &Tables<'_>) -> Result<KindSpec, Pr
         layout: Layout::Overlay,
         references: vec![],
         nuclear_reference: false,
+        svd_every: 100,
     })
 }
 
-/// X and y: `[data] source = "sparse"` or `"csv"`, refusing the other kinds' keys.
+/// X and y: `[data] source = "sparse"` or `"csv"`.
 fn check_data(
     c: &Checker<'_>,
-    data: &Spanned<RawData>,
+    data: &Spanned<Data>,
     seed: u64,
 ) -> Result<RegressionData, PresetError> {
     let d = data.get_ref();
-    c.not_for(d.per_class.as_ref(), "data.per_class", CONTEXT)?;
-    c.not_for(d.spread.as_ref(), "data.spread", CONTEXT)?;
-    c.not_for(d.center.as_ref(), "data.center", CONTEXT)?;
-    c.not_for(d.size.as_ref(), "data.size", CONTEXT)?;
-    c.not_for(d.rank.as_ref(), "data.rank", CONTEXT)?;
-    c.not_for(d.observed.as_ref(), "data.observed", CONTEXT)?;
-    c.not_for(d.matrix.as_ref(), "data.matrix", CONTEXT)?;
-    c.not_for(d.mask.as_ref(), "data.mask", CONTEXT)?;
     match d.source.get_ref().as_str() {
         "sparse" => check_sparse(c, data, seed),
         "csv" => {
@@ -107,7 +140,7 @@ fn check_data(
 /// A seeded sparse regression problem within the size limit.
 fn check_sparse(
     c: &Checker<'_>,
-    data: &Spanned<RawData>,
+    data: &Spanned<Data>,
     seed: u64,
 ) -> Result<RegressionData, PresetError> {
     let d = data.get_ref();
@@ -159,26 +192,14 @@ struct Defaults {
     init_scale: f64,
 }
 
-/// `[model]`: the default depth and init scale; the other kinds' model keys are refused.
-fn check_model(c: &Checker<'_>, m: Option<&RawModel>) -> Result<Defaults, PresetError> {
+/// `[model]`: the default depth and init scale.
+fn check_model(c: &Checker<'_>, m: Option<&Model>) -> Result<Defaults, PresetError> {
     let Some(m) = m else {
         return Ok(Defaults {
             depth: 2,
             init_scale: 0.1,
         });
     };
-    c.not_for(
-        m.loss.as_ref(),
-        "model.loss",
-        "diagonal experiments (the loss is ½‖Xw − y‖²)",
-    )?;
-    c.not_for(m.bias.as_ref(), "model.bias", CONTEXT)?;
-    c.not_for(m.width.as_ref(), "model.width", CONTEXT)?;
-    c.not_for(
-        m.init.as_ref(),
-        "model.init",
-        "diagonal experiments (they start at u₀ = v₀ = init_scale·1)",
-    )?;
     Ok(Defaults {
         depth: match &m.depth {
             Some(v) => check_depth(c, v, "model.depth")?,
@@ -206,18 +227,13 @@ fn check_init_scale(c: &Checker<'_>, value: &Num, key: &str) -> Result<f64, Pres
 /// One run: its optimizer, and its depth and init scale (the model's unless it gives its own).
 fn check_run(
     c: &Checker<'_>,
-    run: &Spanned<RawRun>,
+    run: &Spanned<Run>,
     key: &str,
     defaults: Defaults,
     points: usize,
 ) -> Result<DiagonalRunSpec, PresetError> {
-    let optimizer = check_optimizer(c, run, key, Some(points))?;
     let r = run.get_ref();
-    c.not_for(
-        r.init.as_ref(),
-        &format!("{key}.init"),
-        "diagonal experiments (use `init_scale`)",
-    )?;
+    let optimizer = check_optimizer(c, r.optimizer_keys(), key, Some(points))?;
     Ok(DiagonalRunSpec {
         optimizer,
         init_scale: match &r.init_scale {
@@ -236,7 +252,7 @@ fn check_run(
 /// noise is refused, as it would change nothing.
 fn check_label_noise(
     c: &Checker<'_>,
-    r: &RawRun,
+    r: &Run,
     key: &str,
 ) -> Result<Option<LabelNoise>, PresetError> {
     let decay = match &r.label_noise_decay {

@@ -6,7 +6,7 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use crate::core::kinds::figure::{
-    CAPTION_SIZE, Caption, LABEL_SIZE, draw_legend, drawing_error, rgb,
+    CAPTION_SIZE, Caption, FigureError, LABEL_SIZE, draw_legend, drawing_error, rgb,
 };
 use super::engine::LinearSnapshot;
 use crate::palette::{reference_hue, reference_label, run_hue};
@@ -17,7 +17,7 @@ const SIDE: u32 = 760;
 const EXTENT: f64 = 1.3;
 
 /// The figure as SVG text.
-pub(super) fn svg(s: &LinearSnapshot, caption: Caption<'_>) -> Result<String, String> {
+pub(super) fn svg(s: &LinearSnapshot, caption: Caption<'_>) -> Result<String, FigureError> {
     let mut text = String::new();
     {
         let root = SVGBackend::with_string(&mut text, (SIDE, SIDE)).into_drawing_area();
@@ -69,7 +69,7 @@ type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64
 
 /// One arrow per reference that exists: a shaft from the origin, a filled head (the marker) and
 /// its name beyond the tip.
-fn draw_references(chart: &mut Chart<'_, '_>, s: &LinearSnapshot) -> Result<(), String> {
+fn draw_references(chart: &mut Chart<'_, '_>, s: &LinearSnapshot) -> Result<(), FigureError> {
     for (k, (norm, reference)) in s.references.iter().enumerate() {
         let Ok(reference) = reference else { continue };
         let color = rgb(reference_hue(*norm));
@@ -115,7 +115,7 @@ fn draw_references(chart: &mut Chart<'_, '_>, s: &LinearSnapshot) -> Result<(), 
 
 /// Each run: its trail as one line (in the legend), a hollow start point, a filled head with
 /// the run's number.
-fn draw_runs(chart: &mut Chart<'_, '_>, s: &LinearSnapshot) -> Result<(), String> {
+fn draw_runs(chart: &mut Chart<'_, '_>, s: &LinearSnapshot) -> Result<(), FigureError> {
     for (i, run) in s.runs.iter().enumerate() {
         let color = rgb(run_hue(i));
         let points: Vec<(f64, f64)> = run

@@ -1,22 +1,66 @@
 //! The tables of a linear experiment: `[data]` (clusters or a labelled CSV), `[model]` (loss and
 //! intercept), each run's start `init`, and the max-margin references in `[show]`.
 
+use serde::Deserialize;
 use toml::Spanned;
 
-use crate::core::config::{Checker, check_optimizer};
-use crate::core::config::raw::{RawData, RawModel, RawRun, Text};
-use crate::core::config::{KindSpec, PresetError, Tables};
-use crate::core::data::{self, LinearData, MAX_CELLS};
 use super::engine::{LinearProblem, LinearRunSpec};
+use crate::core::config::raw::{Int, Num, RunKeys, Text, run_table, show_table};
+use crate::core::config::{Checker, KindSpec, PresetError, Tables, check_optimizer};
+use crate::core::data::{self, LinearData, MAX_CELLS};
+use crate::core::experiment::Layout;
 use crate::core::kinds::Problem;
 use crate::core::model::Loss;
 use crate::core::reference::MarginNorm;
 
-/// How errors name this kind when a key belongs to another.
-const CONTEXT: &str = "linear experiments";
+/// `[data]`: two seeded clusters (`per_class`, `spread`, `center`) or a labelled CSV (`path`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Data {
+    pub(crate) source: Text,
+    pub(crate) per_class: Option<Int>,
+    pub(crate) spread: Option<Num>,
+    pub(crate) center: Option<Spanned<Vec<Num>>>,
+    pub(crate) path: Option<Text>,
+}
+
+/// `[model]`: the loss and whether the classifier has an intercept.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Model {
+    pub(crate) loss: Option<Text>,
+    pub(crate) bias: Option<Spanned<bool>>,
+}
+
+run_table! {
+    /// Each `[[runs]]`: the optimizer keys and the start `init` (w, or w then b).
+    Run {
+        init: Option<Spanned<Vec<Num>>>,
+    }
+}
+
+show_table! {
+    /// `[show]`: one circle or one per run, and which max-margin references to draw.
+    Show {
+        layout: Option<Text>,
+        references: Option<Spanned<Vec<Text>>>,
+    }
+}
+
+/// What to use instead of another kind's key, where there is something to say.
+pub(super) fn key_hint(table: &str, key: &str) -> Option<&'static str> {
+    match (table, key) {
+        ("runs", "init_scale") => Some("use `init`"),
+        ("model", "init_scale" | "init") => Some("give each run an `init` vector"),
+        _ => None,
+    }
+}
+
+/// The tables of a linear preset.
+type LinearTables<'a> = Tables<'a, Data, Model, Run, Show>;
 
 /// Checks a linear experiment's tables.
-pub(super) fn check(c: &Checker<'_>, tables: &Tables<'_>) -> Result<KindSpec, PresetError> {
+pub(super) fn check(c: &Checker<'_>, tables: &LinearTables<'_>) -> Result<KindSpec, PresetError> {
     let points = check_data(c, tables.data, tables.seed)?;
     let (loss, bias) = match tables.model {
         None => (Loss::Exp, false),
@@ -29,7 +73,12 @@ pub(super) fn check(c: &Checker<'_>, tables: &Tables<'_>) -> Result<KindSpec, Pr
         .enumerate()
         .map(|(i, run)| check_run(c, run, &format!("runs[{}]", i + 1), &points, bias))
         .collect::<Result<Vec<_>, PresetError>>()?;
-    let references = check_references(c, tables.reference_names.as_deref())?;
+    let show = tables.show;
+    let layout = check_layout(c, show.and_then(|s| s.layout.as_ref()))?;
+    let names: Option<Vec<&Text>> = show
+        .and_then(|s| s.references.as_ref())
+        .map(|r| r.get_ref().iter().collect());
+    let references = check_references(c, names.as_deref())?;
     Ok(KindSpec {
         problem: Problem::Linear(LinearProblem {
             data: points,
@@ -37,28 +86,16 @@ pub(super) fn check(c: &Checker<'_>, tables: &Tables<'_>) -> Result<KindSpec, Pr
             bias,
             runs,
         }),
-        layout: tables.layout,
+        layout,
         references,
         nuclear_reference: false,
+        svd_every: 100,
     })
 }
 
-/// The labelled points: `[data] source = "clusters"` or a CSV, refusing the matrix keys.
-fn check_data(
-    c: &Checker<'_>,
-    data: &Spanned<RawData>,
-    seed: u64,
-) -> Result<LinearData, PresetError> {
+/// The labelled points: `[data] source = "clusters"` or a CSV.
+fn check_data(c: &Checker<'_>, data: &Spanned<Data>, seed: u64) -> Result<LinearData, PresetError> {
     let d = data.get_ref();
-    c.not_for(d.size.as_ref(), "data.size", CONTEXT)?;
-    c.not_for(d.rank.as_ref(), "data.rank", CONTEXT)?;
-    c.not_for(d.observed.as_ref(), "data.observed", CONTEXT)?;
-    c.not_for(d.matrix.as_ref(), "data.matrix", CONTEXT)?;
-    c.not_for(d.mask.as_ref(), "data.mask", CONTEXT)?;
-    c.not_for(d.points.as_ref(), "data.points", CONTEXT)?;
-    c.not_for(d.features.as_ref(), "data.features", CONTEXT)?;
-    c.not_for(d.nonzeros.as_ref(), "data.nonzeros", CONTEXT)?;
-    c.not_for(d.noise.as_ref(), "data.noise", CONTEXT)?;
     match d.source.get_ref().as_str() {
         "clusters" => check_clusters(c, data, seed),
         "csv" => {
@@ -86,7 +123,7 @@ fn check_data(
 /// Two seeded Gaussian clusters, within the size limit.
 fn check_clusters(
     c: &Checker<'_>,
-    data: &Spanned<RawData>,
+    data: &Spanned<Data>,
     seed: u64,
 ) -> Result<LinearData, PresetError> {
     let d = data.get_ref();
@@ -133,12 +170,7 @@ fn check_clusters(
 }
 
 /// The loss and whether the model has an intercept.
-fn check_model(c: &Checker<'_>, m: &RawModel) -> Result<(Loss, bool), PresetError> {
-    c.not_for(m.width.as_ref(), "model.width", CONTEXT)?;
-    c.not_for(m.depth.as_ref(), "model.depth", CONTEXT)?;
-    let per_run = "linear experiments (give each run an `init` vector)";
-    c.not_for(m.init_scale.as_ref(), "model.init_scale", per_run)?;
-    c.not_for(m.init.as_ref(), "model.init", per_run)?;
+fn check_model(c: &Checker<'_>, m: &Model) -> Result<(Loss, bool), PresetError> {
     let loss = match &m.loss {
         None => Loss::Exp,
         Some(l) => match l.get_ref().as_str() {
@@ -155,29 +187,13 @@ fn check_model(c: &Checker<'_>, m: &RawModel) -> Result<(Loss, bool), PresetErro
 /// One run: its optimizer and its start θ₀ (zero unless `init` gives w, or w then b).
 fn check_run(
     c: &Checker<'_>,
-    run: &Spanned<RawRun>,
+    run: &Spanned<Run>,
     key: &str,
     points: &LinearData,
     bias: bool,
 ) -> Result<LinearRunSpec, PresetError> {
-    let optimizer = check_optimizer(c, run, key, Some(points.len()))?;
     let r = run.get_ref();
-    c.not_for(
-        r.init_scale.as_ref(),
-        &format!("{key}.init_scale"),
-        "linear experiments (use `init`)",
-    )?;
-    c.not_for(r.depth.as_ref(), &format!("{key}.depth"), CONTEXT)?;
-    c.not_for(
-        r.label_noise.as_ref(),
-        &format!("{key}.label_noise"),
-        CONTEXT,
-    )?;
-    c.not_for(
-        r.label_noise_decay.as_ref(),
-        &format!("{key}.label_noise_decay"),
-        CONTEXT,
-    )?;
+    let optimizer = check_optimizer(c, r.optimizer_keys(), key, Some(points.len()))?;
     let width = points.dim + usize::from(bias);
     let Some(init) = &r.init else {
         return Ok(LinearRunSpec {
@@ -238,4 +254,16 @@ fn check_references(
         chosen.push(norm);
     }
     Ok(chosen)
+}
+
+/// `[show] layout`: all runs on one circle (the default) or one circle each.
+fn check_layout(c: &Checker<'_>, layout: Option<&Text>) -> Result<Layout, PresetError> {
+    let Some(l) = layout else {
+        return Ok(Layout::Overlay);
+    };
+    match l.get_ref().as_str() {
+        "overlay" => Ok(Layout::Overlay),
+        "side-by-side" => Ok(Layout::SideBySide),
+        _ => Err(c.unknown_name(l, "show.layout", "a layout", &["overlay", "side-by-side"])),
+    }
 }

@@ -6,7 +6,7 @@
 use plotters::prelude::*;
 
 use crate::core::kinds::figure::{
-    CAPTION_SIZE, Caption, LABEL_SIZE, draw_legend, drawing_error, rgb,
+    CAPTION_SIZE, Caption, FigureError, LABEL_SIZE, draw_legend, drawing_error, rgb,
 };
 use super::engine::MatrixSnapshot;
 use crate::palette::{Hue, run_hue};
@@ -87,7 +87,7 @@ fn extents(series: &Series, reference: &[f64]) -> Extents {
 }
 
 /// The figure as SVG text.
-pub(super) fn svg(s: &MatrixSnapshot, caption: Caption<'_>) -> Result<String, String> {
+pub(super) fn svg(s: &MatrixSnapshot, caption: Caption<'_>) -> Result<String, FigureError> {
     let reference = reference_levels(s);
     let series = sigma_series(s);
     let Extents {

@@ -11,6 +11,7 @@ use std::io::{self, Write};
 
 pub use self::engine::*;
 
+use super::figure::FigureError;
 use super::{Caption, KindProblem, KindSnapshot, RunRow, Trails};
 use crate::core::config::{Checker, KindSpec, PresetError, Tables};
 use crate::core::experiment::ExperimentSpec;
@@ -19,9 +20,20 @@ impl KindProblem for MatrixProblem {
     const NAME: &'static str = "matrix";
     type Engine = MatrixExperiment;
     type Snapshot = MatrixSnapshot;
+    type Data = preset::Data;
+    type Model = preset::Model;
+    type Run = preset::Run;
+    type Show = preset::Show;
 
-    fn check(c: &Checker<'_>, tables: &Tables<'_>) -> Result<KindSpec, PresetError> {
+    fn check(
+        c: &Checker<'_>,
+        tables: &Tables<'_, preset::Data, preset::Model, preset::Run, preset::Show>,
+    ) -> Result<KindSpec, PresetError> {
         preset::check(c, tables)
+    }
+
+    fn key_hint(table: &str, key: &str) -> Option<&'static str> {
+        preset::key_hint(table, key)
     }
 
     fn build(&self, spec: &ExperimentSpec, trails: Trails) -> MatrixExperiment {
@@ -58,7 +70,7 @@ impl KindSnapshot for MatrixSnapshot {
         report::sweep_rows(self)
     }
 
-    fn svg(&self, caption: Caption<'_>) -> Result<String, String> {
+    fn svg(&self, caption: Caption<'_>) -> Result<String, FigureError> {
         figure::svg(self, caption)
     }
 }

@@ -5,33 +5,77 @@
 use nalgebra::DMatrix;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+use serde::Deserialize;
 use toml::Spanned;
 
-use crate::core::config::{Checker, check_optimizer};
-use crate::core::config::raw::{Int, RawData, RawModel, RawRun, Text};
-use crate::core::config::{KindSpec, PresetError, Tables};
-use crate::core::data::{self, MAX_CELLS, MatrixData};
 use super::engine::{MatrixProblem, MatrixRunSpec};
+use crate::core::config::raw::{Int, Num, RunKeys, Text, run_table, show_table};
+use crate::core::config::{Checker, KindSpec, PresetError, Tables, check_optimizer};
+use crate::core::data::{self, MAX_CELLS, MatrixData};
 use crate::core::experiment::Layout;
 use crate::core::kinds::Problem;
 use crate::core::optim::OptimizerSpec;
-
 
 /// Largest matrix side and factor width: an N³ step beyond this would not be interactive.
 pub const MAX_MATRIX_SIZE: usize = 1000;
 /// Name of the only matrix reference.
 pub const NUCLEAR_REFERENCE: &str = "min-nuclear-norm";
 
-/// How errors name this kind when a key belongs to another.
-const CONTEXT: &str = "matrix experiments";
+/// `[data]`: a seeded low-rank M* with a random mask (`size`, `rank`, `observed`) or two CSV
+/// files (`matrix`, `mask`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Data {
+    pub(crate) source: Text,
+    pub(crate) size: Option<Int>,
+    pub(crate) rank: Option<Int>,
+    pub(crate) observed: Option<Num>,
+    pub(crate) matrix: Option<Text>,
+    pub(crate) mask: Option<Text>,
+}
+
+/// `[model]`: the factor width, the default depth and what the runs start from.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Model {
+    pub(crate) width: Option<Int>,
+    pub(crate) depth: Option<Int>,
+    pub(crate) init_scale: Option<Num>,
+    pub(crate) init: Option<Spanned<Vec<Text>>>,
+}
+
+run_table! {
+    /// Each `[[runs]]`: the optimizer keys, its own `init_scale` and `depth`.
+    Run {
+        init_scale: Option<Num>,
+        depth: Option<Int>,
+    }
+}
+
+show_table! {
+    /// `[show]`: the min-nuclear-norm reference, and trace rows of σ every `svd_every` steps.
+    Show {
+        references: Option<Spanned<Vec<Text>>>,
+        svd_every: Option<Int>,
+    }
+}
+
+/// What to use instead of another kind's key, where there is something to say.
+pub(super) fn key_hint(table: &str, key: &str) -> Option<&'static str> {
+    match (table, key) {
+        ("runs", "init") => Some("use `init_scale`, or [model] init files"),
+        ("model", "loss") => Some("the loss is ½‖(UVᵀ − M*) ⊙ mask‖²"),
+        ("data", "path") => Some("use `matrix` and `mask`"),
+        ("show", "layout") => Some("runs are always listed"),
+        _ => None,
+    }
+}
+
+/// The tables of a matrix preset.
+type MatrixTables<'a> = Tables<'a, Data, Model, Run, Show>;
 
 /// Checks a matrix experiment's tables.
-pub(super) fn check(c: &Checker<'_>, tables: &Tables<'_>) -> Result<KindSpec, PresetError> {
-    c.not_for(
-        tables.layout_key,
-        "show.layout",
-        "matrix experiments (runs are always listed)",
-    )?;
+pub(super) fn check(c: &Checker<'_>, tables: &MatrixTables<'_>) -> Result<KindSpec, PresetError> {
     let matrix = check_data(c, tables.data, tables.seed)?;
     let starts = check_model(c, tables, &matrix)?;
     let shape = matrix.target.shape();
@@ -42,7 +86,15 @@ pub(super) fn check(c: &Checker<'_>, tables: &Tables<'_>) -> Result<KindSpec, Pr
         .enumerate()
         .map(|(i, run)| check_run(c, run, &format!("runs[{}]", i + 1), &starts, shape))
         .collect::<Result<Vec<_>, PresetError>>()?;
-    let nuclear_reference = check_references(c, tables.reference_names.as_deref())?;
+    let names: Option<Vec<&Text>> = tables
+        .show
+        .and_then(|s| s.references.as_ref())
+        .map(|r| r.get_ref().iter().collect());
+    let nuclear_reference = check_references(c, names.as_deref())?;
+    let svd_every = match tables.show.and_then(|s| s.svd_every.as_ref()) {
+        Some(v) => c.count(v, "show.svd_every", 1, i64::MAX)? as u64,
+        None => 100,
+    };
     let width = starts.width;
     Ok(KindSpec {
         problem: Problem::Matrix(MatrixProblem {
@@ -53,29 +105,14 @@ pub(super) fn check(c: &Checker<'_>, tables: &Tables<'_>) -> Result<KindSpec, Pr
         layout: Layout::Overlay,
         references: vec![],
         nuclear_reference,
+        svd_every,
     })
 }
 
 /// M* and its mask: `[data] source = "low-rank"` or CSV files, with at least one entry
-/// observed; the linear keys are refused.
-fn check_data(
-    c: &Checker<'_>,
-    data: &Spanned<RawData>,
-    seed: u64,
-) -> Result<MatrixData, PresetError> {
+/// observed.
+fn check_data(c: &Checker<'_>, data: &Spanned<Data>, seed: u64) -> Result<MatrixData, PresetError> {
     let d = data.get_ref();
-    c.not_for(d.per_class.as_ref(), "data.per_class", CONTEXT)?;
-    c.not_for(d.spread.as_ref(), "data.spread", CONTEXT)?;
-    c.not_for(d.center.as_ref(), "data.center", CONTEXT)?;
-    c.not_for(d.points.as_ref(), "data.points", CONTEXT)?;
-    c.not_for(d.features.as_ref(), "data.features", CONTEXT)?;
-    c.not_for(d.nonzeros.as_ref(), "data.nonzeros", CONTEXT)?;
-    c.not_for(d.noise.as_ref(), "data.noise", CONTEXT)?;
-    c.not_for(
-        d.path.as_ref(),
-        "data.path",
-        "matrix experiments (use `matrix` and `mask`)",
-    )?;
     let matrix = match d.source.get_ref().as_str() {
         "low-rank" => check_low_rank(c, d, seed)?,
         "csv" => check_csv(c, d)?,
@@ -105,7 +142,7 @@ fn check_data(
 }
 
 /// A seeded rank-r matrix with a random mask.
-fn check_low_rank(c: &Checker<'_>, d: &RawData, seed: u64) -> Result<MatrixData, PresetError> {
+fn check_low_rank(c: &Checker<'_>, d: &Data, seed: u64) -> Result<MatrixData, PresetError> {
     let for_csv = "source = \"low-rank\" (it is for \"csv\")";
     c.not_for(d.matrix.as_ref(), "data.matrix", for_csv)?;
     c.not_for(d.mask.as_ref(), "data.mask", for_csv)?;
@@ -135,7 +172,7 @@ fn check_low_rank(c: &Checker<'_>, d: &RawData, seed: u64) -> Result<MatrixData,
 }
 
 /// M* and its mask from two CSV files without header, within the size limit.
-fn check_csv(c: &Checker<'_>, d: &RawData) -> Result<MatrixData, PresetError> {
+fn check_csv(c: &Checker<'_>, d: &Data) -> Result<MatrixData, PresetError> {
     c.not_for(
         d.size.as_ref(),
         "data.size",
@@ -196,18 +233,10 @@ struct Starts {
 /// `[model]`: the factor width, the default depth and what the runs start from.
 fn check_model(
     c: &Checker<'_>,
-    tables: &Tables<'_>,
+    tables: &MatrixTables<'_>,
     matrix: &MatrixData,
 ) -> Result<Starts, PresetError> {
     let m = tables.model.map(Spanned::get_ref);
-    if let Some(m) = m {
-        c.not_for(
-            m.loss.as_ref(),
-            "model.loss",
-            "matrix experiments (the loss is ½‖(UVᵀ − M*) ⊙ mask‖²)",
-        )?;
-        c.not_for(m.bias.as_ref(), "model.bias", CONTEXT)?;
-    }
     let (rows, cols) = matrix.target.shape();
     let depth_key = m.and_then(|m| m.depth.as_ref());
     let depth = match depth_key {
@@ -275,7 +304,7 @@ fn check_parameter_count(
 /// shaped for a rows×cols matrix: U₀ rows×k, V₀ cols×k, every Cⱼ k×k.
 fn check_init_files(
     c: &Checker<'_>,
-    m: &RawModel,
+    m: &Model,
     init: &Spanned<Vec<Text>>,
     (rows, cols): (usize, usize),
     depth: usize,
@@ -376,7 +405,7 @@ fn subscript(j: usize) -> String {
 /// The factor width k: `[model] width`, the init files' width, or min(rows, cols).
 fn check_width(
     c: &Checker<'_>,
-    m: Option<&RawModel>,
+    m: Option<&Model>,
     files: Option<&[DMatrix<f64>]>,
     (rows, cols): (usize, usize),
 ) -> Result<usize, PresetError> {
@@ -408,19 +437,13 @@ struct RunStart {
 /// starts from its scale or the init files.
 fn check_run(
     c: &Checker<'_>,
-    run: &Spanned<RawRun>,
+    run: &Spanned<Run>,
     key: &str,
     starts: &Starts,
     shape: (usize, usize),
 ) -> Result<RunStart, PresetError> {
-    let optimizer = check_optimizer(c, run, key, None)?;
     let r = run.get_ref();
-    c.not_for(
-        r.init.as_ref(),
-        &format!("{key}.init"),
-        "matrix experiments (use `init_scale`, or [model] init files)",
-    )?;
-    c.not_for_label_noise(r, key, CONTEXT)?;
+    let optimizer = check_optimizer(c, r.optimizer_keys(), key, None)?;
     let depth = match &r.depth {
         Some(d) => {
             let depth = c.count(d, &format!("{key}.depth"), 2, MAX_DEPTH)?;
