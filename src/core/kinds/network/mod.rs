@@ -7,6 +7,7 @@
 //! the R-operator ([`Network::hessian_vector`]), each about two gradients.
 
 mod data;
+mod kernel;
 mod model;
 mod sharpness;
 
