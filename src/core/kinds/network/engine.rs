@@ -510,7 +510,7 @@ impl NetworkExperiment {
                     .filter(|&size| size < points)
                     .map(|size| Batcher::new(points, size, batch_seed(seed, index))),
                 moment: SecondMoment::of(&spec.optimizer, parameters),
-                curvature: Curvature::new(parameters, problem.top_k, curvature_seed(seed, index)),
+                curvature: Curvature::new(parameters, problem.top_k, curvature_seed(seed)),
                 train_loss: f64::NAN,
                 history: NetworkHistory::new(problem.sharpness_every),
                 spec: spec.clone(),

@@ -62,6 +62,31 @@ pub(super) fn multiply_add(
     b_stride: usize,
     shape: Shape,
 ) {
+    product::<true>(c, c_stride, a, b, b_stride, shape);
+}
+
+/// C[r, ..width] = Σ_{s < inner} A(r, s) · B[s, ..width]: [`multiply_add`] onto zeros, without
+/// clearing C first (the sums start at 0 in registers).
+pub(super) fn multiply(
+    c: &mut [f64],
+    c_stride: usize,
+    a: Left<'_>,
+    b: &[f64],
+    b_stride: usize,
+    shape: Shape,
+) {
+    product::<false>(c, c_stride, a, b, b_stride, shape);
+}
+
+/// [`multiply_add`] (`ADD`) or [`multiply`].
+fn product<const ADD: bool>(
+    c: &mut [f64],
+    c_stride: usize,
+    a: Left<'_>,
+    b: &[f64],
+    b_stride: usize,
+    shape: Shape,
+) {
     debug_assert_eq!(shape.width % LANE, 0);
     widest(
         #[inline(always)]
@@ -70,11 +95,11 @@ pub(super) fn multiply_add(
             // Two vectors of columns by four rows: eight independent sums, enough to keep the
             // fused multiply-adds (latency 4, two a cycle) busy.
             while column + 2 * LANE <= shape.width {
-                rows_of::<2>(c, c_stride, a, b, b_stride, (column, shape));
+                rows_of::<ADD, 2>(c, c_stride, a, b, b_stride, (column, shape));
                 column += 2 * LANE;
             }
             if column < shape.width {
-                rows_of::<1>(c, c_stride, a, b, b_stride, (column, shape));
+                rows_of::<ADD, 1>(c, c_stride, a, b, b_stride, (column, shape));
             }
         },
     );
@@ -82,7 +107,7 @@ pub(super) fn multiply_add(
 
 /// Every row of C, `V` vectors of columns from `column`: four rows at a time, then one.
 #[inline(always)]
-fn rows_of<const V: usize>(
+fn rows_of<const ADD: bool, const V: usize>(
     c: &mut [f64],
     c_stride: usize,
     a: Left<'_>,
@@ -92,11 +117,11 @@ fn rows_of<const V: usize>(
 ) {
     let mut r = 0;
     while r + ROWS <= shape.rows {
-        block::<ROWS, V>(c, c_stride, a, b, b_stride, (r, column, shape.inner));
+        block::<ADD, ROWS, V>(c, c_stride, a, b, b_stride, (r, column, shape.inner));
         r += ROWS;
     }
     while r < shape.rows {
-        block::<1, V>(c, c_stride, a, b, b_stride, (r, column, shape.inner));
+        block::<ADD, 1, V>(c, c_stride, a, b, b_stride, (r, column, shape.inner));
         r += 1;
     }
 }
@@ -105,7 +130,7 @@ fn rows_of<const V: usize>(
 /// registers through the sum over s. A's `R` values for one s are one slice when A is a
 /// transpose (`row` = 1), else one value from each of `R` row slices.
 #[inline(always)]
-fn block<const R: usize, const V: usize>(
+fn block<const ADD: bool, const R: usize, const V: usize>(
     c: &mut [f64],
     c_stride: usize,
     a: Left<'_>,
@@ -114,10 +139,12 @@ fn block<const R: usize, const V: usize>(
     (first, column, inner): (usize, usize, usize),
 ) {
     let mut sums = [[[0.0; LANE]; V]; R];
-    for (q, sum) in sums.iter_mut().enumerate() {
-        let start = (first + q) * c_stride + column;
-        for (v, vector) in sum.iter_mut().enumerate() {
-            vector.copy_from_slice(&c[start + v * LANE..start + (v + 1) * LANE]);
+    if ADD {
+        for (q, sum) in sums.iter_mut().enumerate() {
+            let start = (first + q) * c_stride + column;
+            for (v, vector) in sum.iter_mut().enumerate() {
+                vector.copy_from_slice(&c[start + v * LANE..start + (v + 1) * LANE]);
+            }
         }
     }
     if a.row == 1 {

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, StandardNormal};
 
-use super::kernel::{LANE, Left, Shape, multiply_add, padded, tanh};
+use super::kernel::{LANE, Left, Shape, multiply, multiply_add, padded, tanh};
 use crate::core::data::RegressionData;
 use crate::core::simd::widest;
 
@@ -755,14 +755,12 @@ impl Deltas {
             inner: rows,
             width: layer.in_stride,
         };
-        layer.scratch.fill(0.0);
         let delta = transposed(&self.delta);
-        multiply_add(&mut layer.scratch, stride, delta, input, stride, outer);
+        multiply(&mut layer.scratch, stride, delta, input, stride, outer);
         unpad(layer, &self.delta, rows, bias, grad);
         if let Some(hv) = hv {
-            layer.scratch.fill(0.0);
             let r_delta = transposed(&self.r_delta);
-            multiply_add(&mut layer.scratch, stride, r_delta, input, stride, outer);
+            multiply(&mut layer.scratch, stride, r_delta, input, stride, outer);
             if let Some(r_input) = r_input {
                 multiply_add(&mut layer.scratch, stride, delta, r_input, stride, outer);
             }
@@ -785,13 +783,11 @@ impl Deltas {
             row: layer.out_stride,
             column: 1,
         };
-        self.back[..size].fill(0.0);
         let delta = plain(&self.delta);
-        multiply_add(&mut self.back, stride, delta, &layer.weights, stride, down);
+        multiply(&mut self.back, stride, delta, &layer.weights, stride, down);
         if r {
-            self.r_back[..size].fill(0.0);
             let r_delta = plain(&self.r_delta);
-            multiply_add(
+            multiply(
                 &mut self.r_back,
                 stride,
                 delta,
@@ -836,9 +832,14 @@ fn unpad(layer: &Layer, delta: &[f64], rows: usize, bias: bool, out: &mut [f64])
         row.copy_from_slice(&scratch[o * layer.in_stride..o * layer.in_stride + shape.fan_in]);
     }
     if bias {
+        // Σᵢ δᵢ row by row (each sum still in the order i = 0, 1, …), which vectorises.
         let start = shape.offset + shape.fan_in * shape.fan_out;
-        for (o, b) in out[start..start + shape.fan_out].iter_mut().enumerate() {
-            *b = (0..rows).map(|i| delta[i * layer.out_stride + o]).sum();
+        let sums = &mut out[start..start + shape.fan_out];
+        sums.fill(0.0);
+        for row in delta.chunks_exact(layer.out_stride).take(rows) {
+            for (sum, d) in sums.iter_mut().zip(row) {
+                *sum += d;
+            }
         }
     }
 }
