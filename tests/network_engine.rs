@@ -26,11 +26,16 @@ use implicit_bias::core::par::Threads;
 // ---------------------------------------------------------------------------------------------
 // A plain loop: the network as nested vectors, written from the formulas.
 
+/// Per layer, its weights as a list of rows.
+type Weights = Vec<Vec<Vec<f64>>>;
+/// Per layer, its biases.
+type Biases = Vec<Vec<f64>>;
+
 /// f(x) = W_L σ(… σ(W₁x + b₁) …) + b_L as lists of rows and biases.
 #[derive(Debug, Clone)]
 struct Plain {
-    weights: Vec<Vec<Vec<f64>>>,
-    biases: Vec<Vec<f64>>,
+    weights: Weights,
+    biases: Biases,
     activation: Activation,
     loss: NetworkLoss,
 }
@@ -71,14 +76,14 @@ impl Plain {
         xs: &[Vec<f64>],
         ys: &[f64],
         points: &[usize],
-    ) -> (f64, Vec<Vec<Vec<f64>>>, Vec<Vec<f64>>) {
+    ) -> (f64, Weights, Biases) {
         let layers = self.weights.len();
-        let mut gw: Vec<Vec<Vec<f64>>> = self
+        let mut gw: Weights = self
             .weights
             .iter()
             .map(|w| w.iter().map(|row| vec![0.0; row.len()]).collect())
             .collect();
-        let mut gb: Vec<Vec<f64>> = self.biases.iter().map(|b| vec![0.0; b.len()]).collect();
+        let mut gb: Biases = self.biases.iter().map(|b| vec![0.0; b.len()]).collect();
         let n = points.len() as f64;
         let mut total = 0.0;
         for &i in points {
