@@ -17,7 +17,7 @@ use implicit_bias::core::data::RegressionData;
 use implicit_bias::core::experiment::RunStatus;
 use implicit_bias::core::kinds::network::report;
 use implicit_bias::core::kinds::network::{
-    Activation, Architecture, NetworkExperiment, NetworkInit, NetworkLoss, NetworkProblem,
+    Activation, Architecture, Network, NetworkExperiment, NetworkInit, NetworkLoss, NetworkProblem,
     NetworkRunSpec, NetworkSnapshot, chebyshev, load_init, load_network_csv, moons,
 };
 use implicit_bias::core::optim::{OptimizerKind, OptimizerSpec};
@@ -692,6 +692,14 @@ fn results_do_not_depend_on_threads_or_how_the_steps_are_batched() {
         pieces.step(start, 60, two());
     }
     assert_eq!(summary(&once.snapshot()), summary(&pieces.snapshot()));
+    let grid = once
+        .snapshot()
+        .fitted(0)
+        .expect("2-D data have decision values");
+    assert_eq!(
+        (grid.resolution, grid.values.len(), grid.axes.len()),
+        (25, 625, 2)
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

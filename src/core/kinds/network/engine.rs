@@ -2,7 +2,8 @@
 //! and every `sharpness_every` steps measures the sharpness where it stands.
 //!
 //! Each step asks the run's optimizer for one update (full batch, or one shuffled mini-batch),
-//! classifies it (frozen and diverged runs stop with the step), and at steps that are multiples
+//! classifies it (frozen and diverged runs stop with the step; no run is ever `converged`, as
+//! a nonlinear network has no exact minimiser test like the linear kinds'), and at steps that are multiples
 //! of `sharpness_every` (and at step 0) measures λ_max(∇²L) over the full data by Lanczos on
 //! exact Hessian-vector products, warm-started from the previous eigenvector (deterministic: the
 //! first start is drawn from the seed). For Adam and RMSprop it also measures λ_max(P⁻¹∇²L) with
@@ -427,8 +428,6 @@ pub struct NetworkExperiment {
     architecture: Architecture,
     schedule: Schedule,
     top_k: usize,
-    /// The inputs of the grid the fitted function is drawn on (1-D or 2-D data only).
-    grid: Option<GridPoints>,
     runs: Vec<NetworkRun>,
     /// The last step any method was told of: the thresholds' step.
     step: u64,
@@ -480,7 +479,8 @@ impl GridPoints {
 
 impl NetworkExperiment {
     /// Builds every run at its start (see [`NetworkProblem::start`]) and measures it there:
-    /// the loss, and the sharpness when it is on (step 0 is a multiple of every schedule).
+    /// the loss, and the sharpness when it is on (step 0 is a multiple of every schedule). The
+    /// registry's own `record_all(0)` after this changes nothing.
     ///
     /// # Panics
     /// When the problem does not pass [`NetworkProblem::check`] (a caller's bug: presets are
@@ -517,7 +517,6 @@ impl NetworkExperiment {
             })
             .collect();
         let mut experiment = Self {
-            grid: GridPoints::of(&data),
             data,
             architecture: problem.architecture.clone(),
             schedule: Schedule {
@@ -574,7 +573,6 @@ impl NetworkExperiment {
             .runs
             .iter()
             .map(|run| {
-                let diverged = matches!(run.status, RunStatus::Diverged { .. });
                 let latest = run.curvature.latest.as_ref();
                 let step = run.status.step().unwrap_or(self.step);
                 NetworkRunSnapshot {
@@ -592,15 +590,6 @@ impl NetworkExperiment {
                         .map(|_| latest.and_then(|e| e.preconditioned).unwrap_or(f64::NAN)),
                     status: run.status,
                     history: run.history.clone(),
-                    fitted: self
-                        .grid
-                        .as_ref()
-                        .filter(|_| !diverged)
-                        .map(|grid| FunctionGrid {
-                            axes: grid.axes.clone(),
-                            resolution: grid.resolution,
-                            values: self.architecture.outputs(&run.params, &grid.points),
-                        }),
                     params: run.params.clone(),
                 }
             })
@@ -672,10 +661,32 @@ pub struct NetworkRunSnapshot {
     pub status: RunStatus,
     /// Loss, sharpness and thresholds over time.
     pub history: NetworkHistory,
-    /// The function on a grid for 1-D and 2-D data (none for a diverged run).
-    pub fitted: Option<FunctionGrid>,
     /// The current parameters, flat (layer after layer, weights row-major then biases).
     pub params: Vec<f64>,
+}
+
+impl NetworkSnapshot {
+    /// Run `run`'s function on a grid over the data, for the views: the fitted curve over
+    /// [`LINE_GRID`] points for 1-D inputs, the decision values over [`PLANE_GRID`]² points for
+    /// 2-D inputs; `None` for other inputs and for a diverged run. Computed on demand (a
+    /// forward pass per grid point) rather than in every snapshot, which reports and traces
+    /// take far more often than a view draws this.
+    ///
+    /// # Panics
+    /// When `run` is not a run of the snapshot.
+    #[must_use]
+    pub fn fitted(&self, run: usize) -> Option<FunctionGrid> {
+        let run = &self.runs[run];
+        if matches!(run.status, RunStatus::Diverged { .. }) {
+            return None;
+        }
+        let grid = GridPoints::of(&self.data)?;
+        Some(FunctionGrid {
+            values: self.architecture.outputs(&run.params, &grid.points),
+            axes: grid.axes,
+            resolution: grid.resolution,
+        })
+    }
 }
 
 impl NetworkRunSnapshot {
