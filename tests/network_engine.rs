@@ -761,6 +761,19 @@ fn the_json_report_has_the_keys_the_issue_lists_and_nulls_a_diverged_run() {
             .any(|w| w.as_str().unwrap().contains("run 3")),
         "{warnings:?}"
     );
+    // The fitted curve: 101 points over [−1.2, 1.2] (the data's range widened by a tenth),
+    // the middle one at x = 0, a data point; none for the diverged run.
+    let fitted = snapshot.fitted(0).expect("1-D data have a curve");
+    assert_eq!((fitted.resolution, fitted.values.len()), (101, 101));
+    assert!((fitted.axes[0].0 + 1.2).abs() < 1e-15 && (fitted.axes[0].1 - 1.2).abs() < 1e-15);
+    let mut network = Network::new(snapshot.architecture.clone(), chebyshev(9, 3));
+    let at_zero = network.outputs(&snapshot.runs[0].params)[4];
+    assert!(
+        relative(fitted.values[50], at_zero) < 1e-14,
+        "{} vs {at_zero}",
+        fitted.values[50]
+    );
+    assert!(snapshot.fitted(2).is_none());
 }
 
 #[test]
