@@ -339,11 +339,11 @@ struct NetworkRun {
 
 /// What every run reads while stepping: the measurement schedule.
 #[derive(Debug, Clone, Copy)]
-struct Schedule {
+struct CurvatureSchedule {
     sharpness_every: u64,
 }
 
-impl Schedule {
+impl CurvatureSchedule {
     fn measures(self, step: u64) -> bool {
         self.sharpness_every > 0 && step.is_multiple_of(self.sharpness_every)
     }
@@ -352,7 +352,7 @@ impl Schedule {
 impl NetworkRun {
     /// Takes the run through steps `start + 1 ..= start + n` (fewer if it stops), on any
     /// thread: it owns its buffers and state, so the result is the same bits.
-    fn advance(&mut self, schedule: Schedule, start: u64, n: u64) {
+    fn advance(&mut self, schedule: CurvatureSchedule, start: u64, n: u64) {
         let mut step = start;
         while step < start.saturating_add(n) && self.status.is_ok() {
             step += 1;
@@ -397,7 +397,7 @@ impl NetworkRun {
 
     /// At `step`: measures the curvature when the schedule says so (and it was not measured
     /// there yet), and records the histories when they want the step (or always, with `all`).
-    fn observe(&mut self, schedule: Schedule, step: u64, all: bool) {
+    fn observe(&mut self, schedule: CurvatureSchedule, step: u64, all: bool) {
         let measured = self.curvature.latest.as_ref().map(|e| e.step);
         if schedule.measures(step) && measured != Some(step) {
             self.curvature
@@ -426,7 +426,7 @@ impl NetworkRun {
 pub struct NetworkExperiment {
     data: Arc<RegressionData>,
     architecture: Architecture,
-    schedule: Schedule,
+    schedule: CurvatureSchedule,
     top_k: usize,
     runs: Vec<NetworkRun>,
     /// The last step any method was told of: the thresholds' step.
@@ -519,7 +519,7 @@ impl NetworkExperiment {
         let mut experiment = Self {
             data,
             architecture: problem.architecture.clone(),
-            schedule: Schedule {
+            schedule: CurvatureSchedule {
                 sharpness_every: problem.sharpness_every,
             },
             top_k: problem.top_k,

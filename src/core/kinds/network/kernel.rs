@@ -1,5 +1,5 @@
-//! The network's inner loops: the small dense products of its layers and a tanh four values
-//! at a time.
+//! The network's inner loops: the small dense products of its layers and a tanh that
+//! vectorises.
 //!
 //! A step of the edge-of-stability network (1 → 30 → 20 → 1 on 20 points) is ~38,000
 //! multiply-adds and 1,000 tanh; numpy takes ~34 µs for it, so matching the 10× means
@@ -13,6 +13,11 @@
 //! the CPU has FMA (one instruction) or not (the C library's exact `fma`, slower), so a result
 //! never depends on the machine. Each C entry sums its terms in the order s = 0, 1, …, whatever
 //! the blocking, so the bits do not depend on how the rows are grouped either.
+//!
+//! Measured on this machine's AVX2 path: a gradient 20 → 7 µs, a Hessian-vector product
+//! 50 → 17 µs. What is left is about half products (near two fused multiply-adds a cycle) and a
+//! third tanh (its division and two polynomials), so AVX-512 (pulp's `x86-v4`) is the next
+//! step, not more blocking.
 
 use crate::core::simd::widest;
 
