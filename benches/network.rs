@@ -1,31 +1,62 @@
-//! Criterion benchmarks of the network model at the edge-of-stability setting (issue 22): a
+//! Criterion benchmarks of the network kind at the edge-of-stability setting (issue 22): a
 //! tanh 1 → 30 → 20 → 1 network with biases on Chebyshev T₆ at 20 points.
 //!
-//! - `network/gradient`: one loss and gradient (what a GD step costs beside its update);
+//! - `network/gradient`: one loss and gradient;
 //! - `network/hessian_vector`: one exact Hessian-vector product (the issue: ≤ 4× a gradient);
 //! - `network/sharpness_cold`: λ_max to 1e-8 relative from a seeded random start;
 //! - `network/sharpness_warm`: the same, warm-started from the previous estimate's eigenvector
-//!   as a run does every `sharpness_every` steps.
+//!   as a run does every `sharpness_every` steps;
+//! - `network/gd_step`: one GD step of the engine (gradient, update, status), timed over
+//!   batches of 100 steps as a run takes them;
+//! - `network/eos_3x5000`: the `edge-of-stability` workload, three GD runs (η = 0.1, 0.2, 0.3)
+//!   × 5,000 steps with the sharpness every 10 steps, on the machine's threads (the issue: < 1 s).
 //!
 //! Run with `cargo bench --bench network -- --warm-up-time 1 --measurement-time 3`.
+//!
+//! With `NETWORK_GD_STEPS=S` in its environment the binary instead takes S GD steps of one run
+//! (η = 0.2, sharpness off) and prints the final loss: the whole-process side of
+//! `benches/compare/network.py`, which times it against the same step in numpy.
 
 use std::hint::black_box;
+use std::time::{Duration, Instant};
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::Criterion;
 use implicit_bias::core::kinds::network::{
-    Activation, Architecture, Network, NetworkLoss, chebyshev, sharpness,
+    Activation, Architecture, Network, NetworkExperiment, NetworkInit, NetworkLoss, NetworkProblem,
+    NetworkRunSpec, chebyshev, sharpness,
 };
 use implicit_bias::core::lanczos::LanczosOptions;
+use implicit_bias::core::optim::{OptimizerKind, OptimizerSpec};
+use implicit_bias::core::par::Threads;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-/// The issue's network and data, its parameters after 1,000 GD steps at η = 0.2 (at the edge).
+/// The issue's network.
+fn architecture() -> Architecture {
+    Architecture::new(1, &[30, 20], true, Activation::Tanh, NetworkLoss::Squared)
+}
+
+/// The issue's setting as a problem: GD runs at the learning rates `lrs`.
+fn problem(lrs: &[f64], sharpness_every: u64) -> NetworkProblem {
+    let runs = lrs
+        .iter()
+        .map(|&lr| NetworkRunSpec::new(OptimizerSpec::new(OptimizerKind::Gd, lr)))
+        .collect();
+    let mut problem = NetworkProblem::new(
+        chebyshev(20, 6),
+        architecture(),
+        NetworkInit::LeCun { scale: 1.0 },
+        runs,
+    );
+    problem.sharpness_every = sharpness_every;
+    problem
+}
+
+/// The network and its parameters after 1,000 GD steps at η = 0.2 (at the edge).
 fn setting() -> (Network, Vec<f64>) {
-    let architecture =
-        Architecture::new(1, &[30, 20], true, Activation::Tanh, NetworkLoss::Squared);
     let mut rng = StdRng::seed_from_u64(0);
-    let mut params = architecture.lecun_normal(1.0, &mut rng);
-    let mut network = Network::new(architecture, chebyshev(20, 6));
+    let mut params = architecture().lecun_normal(1.0, &mut rng);
+    let mut network = Network::new(architecture(), chebyshev(20, 6));
     let mut grad = vec![0.0; params.len()];
     for _ in 0..1000 {
         network.gradient(&params, &mut grad);
@@ -36,7 +67,7 @@ fn setting() -> (Network, Vec<f64>) {
     (network, params)
 }
 
-fn network(c: &mut Criterion) {
+fn model(c: &mut Criterion) {
     let (mut net, params) = setting();
     let count = params.len();
     let mut grad = vec![0.0; count];
@@ -70,5 +101,46 @@ fn network(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, network);
-criterion_main!(benches);
+fn engine(c: &mut Criterion) {
+    let mut group = c.benchmark_group("network");
+    let mut experiment = NetworkExperiment::new(&problem(&[0.2], 0), 0);
+    let mut done = 0;
+    group.bench_function("gd_step", |b| {
+        b.iter_custom(|iterations| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iterations.div_ceil(100) {
+                let started = Instant::now();
+                experiment.step(done, 100, Threads::ONE);
+                total += started.elapsed();
+                done += 100;
+            }
+            total.div_f64(iterations.div_ceil(100) as f64 * 100.0) * iterations as u32
+        });
+    });
+    group.sample_size(10);
+    let eos = problem(&[0.1, 0.2, 0.3], 10);
+    group.bench_function("eos_3x5000", |b| {
+        b.iter(|| {
+            let mut experiment = NetworkExperiment::new(&eos, 0);
+            experiment.step(0, 5000, Threads::default());
+            black_box(experiment.snapshot().runs[0].sharpness)
+        });
+    });
+    group.finish();
+}
+
+fn main() {
+    if let Some(steps) = std::env::var("NETWORK_GD_STEPS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+    {
+        let mut experiment = NetworkExperiment::new(&problem(&[0.2], 0), 0);
+        experiment.step(0, steps, Threads::ONE);
+        println!("{}", experiment.snapshot().runs[0].train_loss);
+        return;
+    }
+    let mut criterion = Criterion::default().configure_from_args();
+    model(&mut criterion);
+    engine(&mut criterion);
+    criterion.final_summary();
+}

@@ -10,11 +10,19 @@
 //! Parameters are one flat vector, layer after layer: the weights of layer l as a fan_out ×
 //! fan_in row-major matrix, then (with biases) its fan_out biases. The data are a
 //! [`RegressionData`]: n points of d inputs, one real target each (±1 for the logistic loss).
+//!
+//! The layers run point-major (one row of activations per point, padded to whole vectors) through
+//! the products of [`super::kernel`]; a mini-batch step runs the same code on the rows of its
+//! points ([`Network::batch_gradient`]), its loss the mean over the batch.
+
+use std::sync::Arc;
 
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, StandardNormal};
 
+use super::kernel::{LANE, Left, Shape, multiply, multiply_add, padded, tanh};
 use crate::core::data::RegressionData;
+use crate::core::simd::widest;
 
 /// The hidden layers' nonlinearity (the output layer is linear).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,7 +58,7 @@ impl Activation {
     pub fn value_and_slope(self, z: f64) -> (f64, f64) {
         match self {
             Self::Tanh => {
-                let t = z.tanh();
+                let t = tanh(z);
                 (t, 1.0 - t * t)
             }
             Self::Relu if z > 0.0 => (z, 1.0),
@@ -67,13 +75,45 @@ impl Activation {
     #[inline]
     #[must_use]
     pub fn curvature(self, z: f64) -> f64 {
+        let (value, slope) = self.value_and_slope(z);
+        self.curvature_from(z, value, slope)
+    }
+
+    /// σ''(z) given σ(z) and σ'(z) already computed: tanh'' = −2σσ' needs no second tanh.
+    #[inline]
+    #[must_use]
+    pub fn curvature_from(self, z: f64, value: f64, slope: f64) -> f64 {
         match self {
-            Self::Tanh => {
-                let t = z.tanh();
-                -2.0 * t * (1.0 - t * t)
-            }
+            Self::Tanh => -2.0 * value * slope,
             Self::Relu | Self::Linear => 0.0,
             Self::Gelu => normal_cdf_pdf(z).1 * (2.0 - z * z),
+        }
+    }
+
+    /// σ, σ' (and σ'' into `curve` when given) of every value of `pre`, into `post` and `slope`:
+    /// tanh in a loop the compiler vectorises (see [`tanh`]), the others one by one.
+    fn apply(self, pre: &[f64], post: &mut [f64], slope: &mut [f64], curve: Option<&mut [f64]>) {
+        match self {
+            Self::Tanh => widest(
+                #[inline(always)]
+                || {
+                    for ((z, a), s) in pre.iter().zip(post.iter_mut()).zip(slope.iter_mut()) {
+                        let t = tanh(*z);
+                        *a = t;
+                        *s = 1.0 - t * t;
+                    }
+                },
+            ),
+            _ => {
+                for ((z, a), s) in pre.iter().zip(post.iter_mut()).zip(slope.iter_mut()) {
+                    (*a, *s) = self.value_and_slope(*z);
+                }
+            }
+        }
+        if let Some(curve) = curve {
+            for (((c, z), a), s) in curve.iter_mut().zip(pre).zip(&*post).zip(&*slope) {
+                *c = self.curvature_from(*z, *a, *s);
+            }
         }
     }
 }
@@ -209,6 +249,55 @@ impl Architecture {
         })
     }
 
+    /// `d → h₁ → … → 1 activation`, e.g. `1→30→20→1 tanh`, for one-line descriptions.
+    #[must_use]
+    pub fn summary(&self) -> String {
+        let sizes: Vec<String> = self.sizes.iter().map(ToString::to_string).collect();
+        format!("{} {}", sizes.join("→"), self.activation.name())
+    }
+
+    /// f(x) at each of `points` (row-major, d values each), one point at a time with a few
+    /// buffers of its own: for grids a view draws, where a `&self` is all there is. Uses the
+    /// same σ as the layers, so f agrees with [`Network::outputs`] to rounding.
+    #[must_use]
+    pub fn outputs(&self, params: &[f64], points: &[f64]) -> Vec<f64> {
+        let inputs = self.sizes[0].max(1);
+        let layers = self.layers();
+        let last = layers.len() - 1;
+        let mut below = Vec::new();
+        let mut here = Vec::new();
+        points
+            .chunks_exact(inputs)
+            .map(|x| {
+                below.clear();
+                below.extend_from_slice(x);
+                for (l, layer) in layers.iter().enumerate() {
+                    let size = layer.fan_in * layer.fan_out;
+                    let weights = &params[layer.offset..layer.offset + size];
+                    here.clear();
+                    for (o, row) in weights.chunks_exact(layer.fan_in).enumerate() {
+                        let bias = if self.bias {
+                            params[layer.offset + size + o]
+                        } else {
+                            0.0
+                        };
+                        let z = row
+                            .iter()
+                            .zip(&below)
+                            .fold(bias, |sum, (w, a)| w.mul_add(*a, sum));
+                        here.push(if l < last {
+                            self.activation.value_and_slope(z).0
+                        } else {
+                            z
+                        });
+                    }
+                    std::mem::swap(&mut below, &mut here);
+                }
+                below[0]
+            })
+            .collect()
+    }
+
     /// LeCun-normal weights N(0, 1/fan_in) times `scale`, zero biases, drawn from `rng` layer
     /// after layer in row-major order (what torch's `normal_(0, 1/√fan_in)` draws, given the
     /// same stream).
@@ -226,24 +315,99 @@ impl Architecture {
     }
 }
 
+/// One layer's buffers, rows padded to whole vectors ([`padded`]).
+#[derive(Debug, Clone)]
+struct Layer {
+    shape: LayerShape,
+    /// Row stride of the layer's inputs (the layer below's outputs) and of its outputs.
+    in_stride: usize,
+    out_stride: usize,
+    /// W (fan_out × in_stride), for δ going down, and Wᵀ (fan_in × out_stride), for going up.
+    weights: Vec<f64>,
+    weights_t: Vec<f64>,
+    /// The direction V of a Hessian-vector product, laid out as W and Wᵀ.
+    direction: Vec<f64>,
+    direction_t: Vec<f64>,
+    /// Per point (rows × out_stride): z, σ(z), σ'(z), σ''(z), R z, R σ(z).
+    pre: Vec<f64>,
+    post: Vec<f64>,
+    slope: Vec<f64>,
+    curve: Vec<f64>,
+    r_pre: Vec<f64>,
+    r_post: Vec<f64>,
+    /// ∂W (or R ∂W) before it is copied, unpadded, into the caller's vector.
+    scratch: Vec<f64>,
+}
+
+impl Layer {
+    fn new(shape: LayerShape, points: usize) -> Self {
+        let (in_stride, out_stride) = (padded(shape.fan_in), padded(shape.fan_out));
+        let rows = vec![0.0; points * out_stride];
+        Self {
+            shape,
+            in_stride,
+            out_stride,
+            weights: vec![0.0; shape.fan_out * in_stride],
+            weights_t: vec![0.0; shape.fan_in * out_stride],
+            direction: vec![0.0; shape.fan_out * in_stride],
+            direction_t: vec![0.0; shape.fan_in * out_stride],
+            pre: rows.clone(),
+            post: rows.clone(),
+            slope: rows.clone(),
+            curve: rows.clone(),
+            r_pre: rows.clone(),
+            r_post: rows,
+            scratch: vec![0.0; shape.fan_out * in_stride],
+        }
+    }
+
+    /// Copies the layer's weights out of the flat `params` into W and Wᵀ (or V and Vᵀ).
+    fn load(shape: LayerShape, params: &[f64], rows: &mut [f64], columns: &mut [f64]) {
+        let (in_stride, out_stride) = (padded(shape.fan_in), padded(shape.fan_out));
+        let weights = &params[shape.offset..shape.offset + shape.fan_in * shape.fan_out];
+        for (o, row) in weights.chunks_exact(shape.fan_in).enumerate() {
+            rows[o * in_stride..o * in_stride + shape.fan_in].copy_from_slice(row);
+            for (k, &w) in row.iter().enumerate() {
+                columns[k * out_stride + o] = w;
+            }
+        }
+    }
+
+    /// The layer's biases in `params` (empty without biases).
+    fn biases<'p>(&self, params: &'p [f64], bias: bool) -> &'p [f64] {
+        let start = self.shape.offset + self.shape.fan_in * self.shape.fan_out;
+        &params[start..start + if bias { self.shape.fan_out } else { 0 }]
+    }
+}
+
+/// Sets each of `rows` rows (stride `stride`) to `biases` then zeros (all zeros without).
+fn fill_rows(buffer: &mut [f64], rows: usize, stride: usize, biases: &[f64]) {
+    for row in buffer[..rows * stride].chunks_exact_mut(stride) {
+        row.fill(0.0);
+        row[..biases.len()].copy_from_slice(biases);
+    }
+}
+
+/// Which points the buffers hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rows {
+    All,
+    Batch,
+}
+
 /// A network bound to its data, with the buffers one evaluation needs (allocated once).
 #[derive(Debug, Clone)]
 pub struct Network {
     architecture: Architecture,
-    layers: Vec<LayerShape>,
-    data: RegressionData,
-    /// Per layer: pre-activations z (n × fan_out); for hidden layers also σ(z), σ'(z).
-    pre: Vec<Vec<f64>>,
-    post: Vec<Vec<f64>>,
-    slope: Vec<Vec<f64>>,
-    /// Backward: δ of the layer being processed and of the one below.
-    delta: Vec<f64>,
-    delta_below: Vec<f64>,
-    /// R-operator buffers: R z and R a per layer, R δ and Rδ below.
-    r_pre: Vec<Vec<f64>>,
-    r_post: Vec<Vec<f64>>,
-    r_delta: Vec<f64>,
-    r_delta_below: Vec<f64>,
+    layers: Vec<Layer>,
+    data: Arc<RegressionData>,
+    /// The points in the buffers (rows × padded d) and their targets: every point, or a batch.
+    rows: Rows,
+    count: usize,
+    input: Vec<f64>,
+    targets: Vec<f64>,
+    /// The backward pass's per-point buffers.
+    deltas: Deltas,
 }
 
 impl Network {
@@ -254,30 +418,38 @@ impl Network {
     /// check matches them).
     #[must_use]
     pub fn new(architecture: Architecture, data: RegressionData) -> Self {
+        Self::sharing(architecture, Arc::new(data))
+    }
+
+    /// [`Network::new`] on data other networks (the other runs) share.
+    ///
+    /// # Panics
+    /// As [`Network::new`].
+    #[must_use]
+    pub fn sharing(architecture: Architecture, data: Arc<RegressionData>) -> Self {
         assert_eq!(
             data.dim, architecture.sizes[0],
             "data and network inputs differ"
         );
-        let layers = architecture.layers();
         let n = data.len();
-        let widest = architecture.sizes.iter().copied().max().unwrap_or(1);
-        let per_layer = |layers: &[LayerShape]| -> Vec<Vec<f64>> {
-            layers.iter().map(|l| vec![0.0; n * l.fan_out]).collect()
-        };
-        Self {
-            pre: per_layer(&layers),
-            post: per_layer(&layers),
-            slope: per_layer(&layers),
-            r_pre: per_layer(&layers),
-            r_post: per_layer(&layers),
-            delta: vec![0.0; n * widest],
-            delta_below: vec![0.0; n * widest],
-            r_delta: vec![0.0; n * widest],
-            r_delta_below: vec![0.0; n * widest],
+        let layers: Vec<Layer> = architecture
+            .layers()
+            .into_iter()
+            .map(|shape| Layer::new(shape, n))
+            .collect();
+        let widest = architecture.sizes.iter().map(|&s| padded(s)).max();
+        let mut network = Self {
+            input: vec![0.0; n * padded(data.dim)],
+            targets: vec![0.0; n],
+            rows: Rows::Batch,
+            count: 0,
+            deltas: Deltas::new(n * widest.unwrap_or(LANE)),
             architecture,
             layers,
             data,
-        }
+        };
+        network.use_all();
+        network
     }
 
     /// The architecture.
@@ -292,64 +464,133 @@ impl Network {
         &self.data
     }
 
-    /// Forward pass at `params`: fills z, σ(z), σ'(z) for every layer and returns the loss.
-    fn forward(&mut self, params: &[f64]) -> f64 {
+    /// Puts every point in the buffers (a no-op when they are there already).
+    fn use_all(&mut self) {
+        if self.rows == Rows::All {
+            return;
+        }
         let n = self.data.len();
+        self.fill_input(0..n);
+        self.rows = Rows::All;
+    }
+
+    /// Puts the points of `batch` in the buffers, in its order.
+    fn use_batch(&mut self, batch: &[usize]) {
+        self.fill_input(batch.iter().copied());
+        self.rows = Rows::Batch;
+    }
+
+    fn fill_input(&mut self, points: impl Iterator<Item = usize>) {
+        let (dim, stride) = (self.data.dim, padded(self.data.dim));
+        let mut count = 0;
+        for (row, i) in points.enumerate() {
+            self.input[row * stride..row * stride + dim].copy_from_slice(self.data.point(i));
+            self.targets[row] = self.data.targets[i];
+            count += 1;
+        }
+        self.count = count;
+    }
+
+    /// Forward pass at `params` over the points in the buffers: z, σ(z), σ'(z) (and σ''(z)
+    /// with `curvature`) for every layer; returns the mean loss.
+    fn forward(&mut self, params: &[f64], curvature: bool) -> f64 {
+        let rows = self.count;
         let bias = self.architecture.bias;
         let activation = self.architecture.activation;
         let last = self.layers.len() - 1;
-        for (l, layer) in self.layers.iter().enumerate() {
-            let weights = &params[layer.offset..layer.offset + layer.fan_in * layer.fan_out];
-            let biases = &params[layer.offset + layer.fan_in * layer.fan_out..];
-            let (below, here) = self.post.split_at_mut(l);
-            let input: &[f64] = if l == 0 {
-                &self.data.points
-            } else {
-                &below[l - 1]
+        let input_stride = padded(self.data.dim);
+        for l in 0..self.layers.len() {
+            let (below, here) = self.layers.split_at_mut(l);
+            let layer = &mut here[0];
+            Layer::load(
+                layer.shape,
+                params,
+                &mut layer.weights,
+                &mut layer.weights_t,
+            );
+            let (input, stride) = match below.last() {
+                None => (&self.input[..], input_stride),
+                Some(previous) => (&previous.post[..], previous.out_stride),
             };
-            let pre = &mut self.pre[l];
-            for i in 0..n {
-                let x = &input[i * layer.fan_in..(i + 1) * layer.fan_in];
-                for o in 0..layer.fan_out {
-                    let row = &weights[o * layer.fan_in..(o + 1) * layer.fan_in];
-                    let b = if bias { biases[o] } else { 0.0 };
-                    pre[i * layer.fan_out + o] = b + dot(row, x);
-                }
-            }
+            let biases = layer.biases(params, bias);
+            fill_rows(&mut layer.pre, rows, layer.out_stride, biases);
+            multiply_add(
+                &mut layer.pre,
+                layer.out_stride,
+                Left {
+                    data: input,
+                    row: stride,
+                    column: 1,
+                },
+                &layer.weights_t,
+                layer.out_stride,
+                Shape {
+                    rows,
+                    inner: layer.shape.fan_in,
+                    width: layer.out_stride,
+                },
+            );
             if l < last {
-                let post = &mut here[0];
-                let slope = &mut self.slope[l];
-                for ((z, a), s) in pre.iter().zip(post.iter_mut()).zip(slope.iter_mut()) {
-                    (*a, *s) = activation.value_and_slope(*z);
-                }
+                let size = rows * layer.out_stride;
+                activation.apply(
+                    &layer.pre[..size],
+                    &mut layer.post[..size],
+                    &mut layer.slope[..size],
+                    curvature.then_some(&mut layer.curve[..size]),
+                );
             }
         }
         let loss = self.architecture.loss;
-        let outputs = &self.pre[last];
-        let total: f64 = outputs
-            .iter()
-            .zip(&self.data.targets)
-            .map(|(&f, &y)| loss.per_point(f, y).0)
+        let output = &self.layers[last];
+        let total: f64 = (0..rows)
+            .map(|i| {
+                loss.per_point(output.pre[i * output.out_stride], self.targets[i])
+                    .0
+            })
             .sum();
-        total / n as f64
+        total / rows as f64
     }
 
-    /// The loss at `params`.
+    /// The loss at `params`, over every point.
     #[must_use]
     pub fn loss(&mut self, params: &[f64]) -> f64 {
-        self.forward(params)
+        self.use_all();
+        self.forward(params, false)
     }
 
-    /// Writes ∇L(params) into `grad` and returns L, both from one forward pass.
+    /// f(xᵢ) at `params` for every data point, in order.
+    #[must_use]
+    pub fn outputs(&mut self, params: &[f64]) -> Vec<f64> {
+        self.use_all();
+        self.forward(params, false);
+        let output = &self.layers[self.layers.len() - 1];
+        (0..self.count)
+            .map(|i| output.pre[i * output.out_stride])
+            .collect()
+    }
+
+    /// Writes ∇L(params) into `grad` and returns L, both from one forward pass over every point.
     pub fn gradient(&mut self, params: &[f64], grad: &mut [f64]) -> f64 {
-        let value = self.forward(params);
-        self.output_delta(None);
-        self.backward(params, None, grad, None);
+        self.use_all();
+        self.gradient_here(params, grad)
+    }
+
+    /// The loss over the points of `batch` only, L_B = 1/|B| Σ_{i∈B} ℓ(f(xᵢ), yᵢ) (the mean,
+    /// as torch's losses take it): writes ∇L_B into `grad` and returns L_B.
+    pub fn batch_gradient(&mut self, params: &[f64], batch: &[usize], grad: &mut [f64]) -> f64 {
+        self.use_batch(batch);
+        self.gradient_here(params, grad)
+    }
+
+    fn gradient_here(&mut self, params: &[f64], grad: &mut [f64]) -> f64 {
+        let value = self.forward(params, false);
+        self.output_delta(false);
+        self.backward(false, grad, None);
         value
     }
 
     /// Writes the Hessian-vector product ∇²L(params)·v into `hv` (and the gradient into `grad`,
-    /// which the R-operator computes on the way) and returns L.
+    /// which the R-operator computes on the way) and returns L, over every point.
     pub fn hessian_vector(
         &mut self,
         params: &[f64],
@@ -357,178 +598,248 @@ impl Network {
         grad: &mut [f64],
         hv: &mut [f64],
     ) -> f64 {
-        let value = self.forward(params);
-        self.r_forward(params, v);
-        self.output_delta(Some(()));
-        self.backward(params, Some(v), grad, Some(hv));
+        self.use_all();
+        let value = self.forward(params, true);
+        self.r_forward(v);
+        self.output_delta(true);
+        self.backward(true, grad, Some(hv));
         value
     }
 
     /// R z and R a, forward: R z_l = V_l a_{l−1} + R b_l + W_l R a_{l−1}, R a_l = σ'(z_l) R z_l.
-    fn r_forward(&mut self, params: &[f64], v: &[f64]) {
-        let n = self.data.len();
+    fn r_forward(&mut self, v: &[f64]) {
+        let rows = self.count;
         let bias = self.architecture.bias;
         let last = self.layers.len() - 1;
-        for (l, layer) in self.layers.iter().enumerate() {
-            let size = layer.fan_in * layer.fan_out;
-            let weights = &params[layer.offset..layer.offset + size];
-            let v_weights = &v[layer.offset..layer.offset + size];
-            let v_biases = &v[layer.offset + size..];
-            let input: &[f64] = if l == 0 {
-                &self.data.points
-            } else {
-                &self.post[l - 1]
+        let input_stride = padded(self.data.dim);
+        for l in 0..self.layers.len() {
+            let (below, here) = self.layers.split_at_mut(l);
+            let layer = &mut here[0];
+            Layer::load(layer.shape, v, &mut layer.direction, &mut layer.direction_t);
+            let biases = layer.biases(v, bias);
+            fill_rows(&mut layer.r_pre, rows, layer.out_stride, biases);
+            let shape = Shape {
+                rows,
+                inner: layer.shape.fan_in,
+                width: layer.out_stride,
             };
-            let (below, here) = self.r_post.split_at_mut(l);
-            let r_pre = &mut self.r_pre[l];
-            for i in 0..n {
-                let x = &input[i * layer.fan_in..(i + 1) * layer.fan_in];
-                for o in 0..layer.fan_out {
-                    let rows = o * layer.fan_in..(o + 1) * layer.fan_in;
-                    let mut r = dot(&v_weights[rows.clone()], x);
-                    if l > 0 {
-                        let r_x = &below[l - 1][i * layer.fan_in..(i + 1) * layer.fan_in];
-                        r += dot(&weights[rows], r_x);
-                    }
-                    if bias {
-                        r += v_biases[o];
-                    }
-                    r_pre[i * layer.fan_out + o] = r;
-                }
+            let (input, stride) = match below.last() {
+                None => (&self.input[..], input_stride),
+                Some(previous) => (&previous.post[..], previous.out_stride),
+            };
+            let left = |data| Left {
+                data,
+                row: stride,
+                column: 1,
+            };
+            multiply_add(
+                &mut layer.r_pre,
+                layer.out_stride,
+                left(input),
+                &layer.direction_t,
+                layer.out_stride,
+                shape,
+            );
+            if let Some(previous) = below.last() {
+                multiply_add(
+                    &mut layer.r_pre,
+                    layer.out_stride,
+                    left(&previous.r_post),
+                    &layer.weights_t,
+                    layer.out_stride,
+                    shape,
+                );
             }
             if l < last {
-                for ((ra, rz), s) in here[0].iter_mut().zip(r_pre.iter()).zip(&self.slope[l]) {
+                let size = rows * layer.out_stride;
+                let (r_pre, slope) = (&layer.r_pre[..size], &layer.slope[..size]);
+                for ((ra, rz), s) in layer.r_post[..size].iter_mut().zip(r_pre).zip(slope) {
                     *ra = s * rz;
                 }
             }
         }
     }
 
-    /// δ at the output, ℓ'(fᵢ)/n, and with `r` also R δ = ℓ''(fᵢ) R fᵢ / n.
-    fn output_delta(&mut self, r: Option<()>) {
-        let n = self.data.len();
+    /// δ at the output, ℓ'(fᵢ)/n, and with `r` also R δ = ℓ''(fᵢ) R fᵢ / n (n the points in
+    /// the buffers); the padding of each row is zero.
+    fn output_delta(&mut self, r: bool) {
+        let rows = self.count;
         let loss = self.architecture.loss;
-        let last = self.layers.len() - 1;
-        for i in 0..n {
-            let (_, first, second) = loss.per_point(self.pre[last][i], self.data.targets[i]);
-            self.delta[i] = first / n as f64;
-            if r.is_some() {
-                self.r_delta[i] = second * self.r_pre[last][i] / n as f64;
+        let output = &self.layers[self.layers.len() - 1];
+        let stride = output.out_stride;
+        for i in 0..rows {
+            let row = i * stride..(i + 1) * stride;
+            let (_, first, second) = loss.per_point(output.pre[i * stride], self.targets[i]);
+            self.deltas.delta[row.clone()].fill(0.0);
+            self.deltas.delta[i * stride] = first / rows as f64;
+            if r {
+                self.deltas.r_delta[row].fill(0.0);
+                self.deltas.r_delta[i * stride] = second * output.r_pre[i * stride] / rows as f64;
             }
         }
     }
 
-    /// Backpropagation from the output δ (and R δ when `v` is given) down to the input layer,
-    /// writing the gradient (and H v).
-    fn backward(
-        &mut self,
-        params: &[f64],
-        v: Option<&[f64]>,
-        grad: &mut [f64],
-        mut hv: Option<&mut [f64]>,
-    ) {
-        let n = self.data.len();
+    /// Backpropagation from the output δ (and R δ with `r`) down to the input layer, writing
+    /// the gradient (and H v into `hv`).
+    fn backward(&mut self, r: bool, grad: &mut [f64], mut hv: Option<&mut [f64]>) {
+        let rows = self.count;
         let bias = self.architecture.bias;
-        let activation = self.architecture.activation;
-        for (l, layer) in self.layers.iter().enumerate().rev() {
-            let (fan_in, fan_out) = (layer.fan_in, layer.fan_out);
-            let size = fan_in * fan_out;
-            let input: &[f64] = if l == 0 {
-                &self.data.points
-            } else {
-                &self.post[l - 1]
+        let input_stride = padded(self.data.dim);
+        for l in (0..self.layers.len()).rev() {
+            let (below, here) = self.layers.split_at_mut(l);
+            let layer = &mut here[0];
+            let input = match below.last() {
+                None => (&self.input[..], None, input_stride),
+                Some(previous) => (
+                    &previous.post[..],
+                    Some(&previous.r_post[..]),
+                    previous.out_stride,
+                ),
             };
-            // ∂W_l = Σᵢ δᵢ a_{l−1,i}ᵀ, ∂b_l = Σᵢ δᵢ.
-            let (g_weights, g_rest) = grad[layer.offset..].split_at_mut(size);
-            g_weights.fill(0.0);
-            let g_biases = &mut g_rest[..if bias { fan_out } else { 0 }];
-            g_biases.fill(0.0);
-            for i in 0..n {
-                let x = &input[i * fan_in..(i + 1) * fan_in];
-                for o in 0..fan_out {
-                    let d = self.delta[i * fan_out + o];
-                    axpy(d, x, &mut g_weights[o * fan_in..(o + 1) * fan_in]);
-                    if bias {
-                        g_biases[o] += d;
-                    }
-                }
-            }
-            if let Some(hv) = hv.as_deref_mut() {
-                // R ∂W_l = Σᵢ R δᵢ a_{l−1,i}ᵀ + δᵢ R a_{l−1,i}ᵀ, R ∂b_l = Σᵢ R δᵢ.
-                let (h_weights, h_rest) = hv[layer.offset..].split_at_mut(size);
-                h_weights.fill(0.0);
-                let h_biases = &mut h_rest[..if bias { fan_out } else { 0 }];
-                h_biases.fill(0.0);
-                for i in 0..n {
-                    let x = &input[i * fan_in..(i + 1) * fan_in];
-                    for o in 0..fan_out {
-                        let rd = self.r_delta[i * fan_out + o];
-                        let row = &mut h_weights[o * fan_in..(o + 1) * fan_in];
-                        axpy(rd, x, row);
-                        if l > 0 {
-                            let r_x = &self.r_post[l - 1][i * fan_in..(i + 1) * fan_in];
-                            axpy(self.delta[i * fan_out + o], r_x, row);
-                        }
-                        if bias {
-                            h_biases[o] += rd;
-                        }
-                    }
-                }
-            }
-            if l == 0 {
+            self.deltas
+                .weight_gradient(layer, input, (rows, bias), grad, hv.as_deref_mut());
+            let Some(previous) = below.last() else {
                 break;
-            }
-            // g = W_lᵀ δ, δ_{l−1} = σ'(z_{l−1}) g; with v: R g = V_lᵀ δ + W_lᵀ R δ and
-            // R δ_{l−1} = σ''(z_{l−1}) R z_{l−1} g + σ'(z_{l−1}) R g.
-            let weights = &params[layer.offset..layer.offset + size];
-            let below = &mut self.delta_below[..n * fan_in];
-            below.fill(0.0);
-            for i in 0..n {
-                let out = &mut below[i * fan_in..(i + 1) * fan_in];
-                for o in 0..fan_out {
-                    axpy(
-                        self.delta[i * fan_out + o],
-                        &weights[o * fan_in..(o + 1) * fan_in],
-                        out,
-                    );
-                }
-            }
-            if let Some(v) = v {
-                let v_weights = &v[layer.offset..layer.offset + size];
-                let r_below = &mut self.r_delta_below[..n * fan_in];
-                r_below.fill(0.0);
-                for i in 0..n {
-                    let out = &mut r_below[i * fan_in..(i + 1) * fan_in];
-                    for o in 0..fan_out {
-                        let rows = o * fan_in..(o + 1) * fan_in;
-                        axpy(self.delta[i * fan_out + o], &v_weights[rows.clone()], out);
-                        axpy(self.r_delta[i * fan_out + o], &weights[rows], out);
-                    }
-                }
-                let pre = &self.pre[l - 1];
-                let r_pre = &self.r_pre[l - 1];
-                let slope = &self.slope[l - 1];
-                for k in 0..n * fan_in {
-                    r_below[k] =
-                        activation.curvature(pre[k]) * r_pre[k] * below[k] + slope[k] * r_below[k];
-                }
-                std::mem::swap(&mut self.r_delta, &mut self.r_delta_below);
-            }
-            for (d, s) in below.iter_mut().zip(&self.slope[l - 1]) {
-                *d *= s;
-            }
-            std::mem::swap(&mut self.delta, &mut self.delta_below);
+            };
+            self.deltas.propagate(layer, previous, rows, r);
         }
     }
 }
 
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+/// The per-point buffers of the backward pass (each rows × a padded width).
+#[derive(Debug, Clone)]
+struct Deltas {
+    /// δ of the layer being processed and of the one below.
+    delta: Vec<f64>,
+    below: Vec<f64>,
+    /// Wᵀδ before σ'.
+    back: Vec<f64>,
+    /// R δ, R δ below, R(Wᵀδ).
+    r_delta: Vec<f64>,
+    r_below: Vec<f64>,
+    r_back: Vec<f64>,
 }
 
-/// y += a·x.
-fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
-    for (yi, xi) in y.iter_mut().zip(x) {
-        *yi += a * xi;
+impl Deltas {
+    fn new(size: usize) -> Self {
+        let zeros = vec![0.0; size];
+        Self {
+            delta: zeros.clone(),
+            below: zeros.clone(),
+            back: zeros.clone(),
+            r_delta: zeros.clone(),
+            r_below: zeros.clone(),
+            r_back: zeros,
+        }
+    }
+
+    /// ∂W_l = Σᵢ δᵢ a_{l−1,i}ᵀ and ∂b_l = Σᵢ δᵢ into `grad`; with `hv` also
+    /// R ∂W_l = Σᵢ R δᵢ a_{l−1,i}ᵀ + δᵢ R a_{l−1,i}ᵀ and R ∂b_l = Σᵢ R δᵢ. `input` is the
+    /// layer's input a_{l−1}, R a_{l−1} (none for the data) and their row stride.
+    fn weight_gradient(
+        &self,
+        layer: &mut Layer,
+        (input, r_input, stride): (&[f64], Option<&[f64]>, usize),
+        (rows, bias): (usize, bool),
+        grad: &mut [f64],
+        hv: Option<&mut [f64]>,
+    ) {
+        debug_assert_eq!(stride, layer.in_stride);
+        let transposed = |data| Left {
+            data,
+            row: 1,
+            column: layer.out_stride,
+        };
+        let outer = Shape {
+            rows: layer.shape.fan_out,
+            inner: rows,
+            width: layer.in_stride,
+        };
+        let delta = transposed(&self.delta);
+        multiply(&mut layer.scratch, stride, delta, input, stride, outer);
+        unpad(layer, &self.delta, rows, bias, grad);
+        if let Some(hv) = hv {
+            let r_delta = transposed(&self.r_delta);
+            multiply(&mut layer.scratch, stride, r_delta, input, stride, outer);
+            if let Some(r_input) = r_input {
+                multiply_add(&mut layer.scratch, stride, delta, r_input, stride, outer);
+            }
+            unpad(layer, &self.r_delta, rows, bias, hv);
+        }
+    }
+
+    /// δ one layer down: g = W_lᵀ δ, δ_{l−1} = σ'(z_{l−1}) g; with `r` also
+    /// R g = V_lᵀ δ + W_lᵀ R δ and R δ_{l−1} = σ''(z_{l−1}) R z_{l−1} g + σ'(z_{l−1}) R g.
+    fn propagate(&mut self, layer: &Layer, previous: &Layer, rows: usize, r: bool) {
+        let stride = layer.in_stride;
+        let size = rows * stride;
+        let down = Shape {
+            rows,
+            inner: layer.shape.fan_out,
+            width: stride,
+        };
+        let plain = |data| Left {
+            data,
+            row: layer.out_stride,
+            column: 1,
+        };
+        let delta = plain(&self.delta);
+        multiply(&mut self.back, stride, delta, &layer.weights, stride, down);
+        if r {
+            let r_delta = plain(&self.r_delta);
+            multiply(
+                &mut self.r_back,
+                stride,
+                delta,
+                &layer.direction,
+                stride,
+                down,
+            );
+            multiply_add(
+                &mut self.r_back,
+                stride,
+                r_delta,
+                &layer.weights,
+                stride,
+                down,
+            );
+            let terms = previous.curve[..size]
+                .iter()
+                .zip(&previous.r_pre[..size])
+                .zip(&self.back[..size])
+                .zip(&previous.slope[..size])
+                .zip(&self.r_back[..size]);
+            for (out, ((((c, rz), g), s), rg)) in self.r_below[..size].iter_mut().zip(terms) {
+                *out = c * rz * g + s * rg;
+            }
+            std::mem::swap(&mut self.r_delta, &mut self.r_below);
+        }
+        let terms = self.back[..size].iter().zip(&previous.slope[..size]);
+        for (out, (g, s)) in self.below[..size].iter_mut().zip(terms) {
+            *out = g * s;
+        }
+        std::mem::swap(&mut self.delta, &mut self.below);
+    }
+}
+
+/// Copies a layer's padded ∂W (in its `scratch`) into its place in `out`, and its ∂b = Σᵢ δᵢ
+/// (δ's rows of stride `out_stride`) after it.
+fn unpad(layer: &Layer, delta: &[f64], rows: usize, bias: bool, out: &mut [f64]) {
+    let scratch = &layer.scratch;
+    let shape = layer.shape;
+    let weights = &mut out[shape.offset..shape.offset + shape.fan_in * shape.fan_out];
+    for (o, row) in weights.chunks_exact_mut(shape.fan_in).enumerate() {
+        row.copy_from_slice(&scratch[o * layer.in_stride..o * layer.in_stride + shape.fan_in]);
+    }
+    if bias {
+        // Σᵢ δᵢ row by row (each sum still in the order i = 0, 1, …), which vectorises.
+        let start = shape.offset + shape.fan_in * shape.fan_out;
+        let sums = &mut out[start..start + shape.fan_out];
+        sums.fill(0.0);
+        for row in delta.chunks_exact(layer.out_stride).take(rows) {
+            for (sum, d) in sums.iter_mut().zip(row) {
+                *sum += d;
+            }
+        }
     }
 }

@@ -1,0 +1,346 @@
+//! The network kind's headless output: its `run` JSON report, its `--trace` CSV columns, its
+//! `sweep` rows and its one-line `check` summary, with the signatures of the other kinds'
+//! (`headless/diagonal.rs`) so the kind table plugs them in as they are.
+//!
+//! The rules are the reports' rules (`headless/mod.rs`): a number computed from a diverged
+//! run's parameters, and any non-finite number, is `null` in the JSON and an empty CSV cell;
+//! what the preset gave (optimizer, label, lr) stays. The helpers that say so are restated here
+//! ([`reported`], [`csv_number`], [`csv_text`], the status warnings) because the headless ones
+//! are private to it; the kind trait should give both one home.
+//!
+//! The sharpness is reported where it was measured: the JSON has the latest measurement, and a
+//! trace row has it only at a step that is a multiple of `sharpness_every` (its cell is empty at
+//! other logged steps). `preconditioned_sharpness` appears (a JSON key, a last CSV column) only
+//! for runs of Adam and RMSprop, or any run at all for the column.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use serde::Serialize;
+use serde::ser::SerializeMap;
+
+use super::engine::{
+    CurvatureEstimate, NETWORK_HISTORY_FIELDS, NetworkRunSnapshot, NetworkSnapshot,
+};
+use super::problem::{NetworkInit, NetworkProblem};
+use crate::core::experiment::RunStatus;
+use crate::core::optim::{HyperValue, OptimizerSpec};
+
+/// The network report: serialised as is, so the field order is the JSON's.
+#[derive(Serialize)]
+pub struct NetworkReport {
+    experiment: &'static str,
+    title: String,
+    steps: u64,
+    /// `1→30→20→1 tanh`.
+    architecture: String,
+    bias: bool,
+    loss: &'static str,
+    parameters: usize,
+    sharpness_every: u64,
+    warnings: Vec<String>,
+    runs: Vec<NetworkRunReport>,
+}
+
+/// One run of the report: serialised as is, so the field order is the JSON's.
+#[derive(Serialize)]
+struct NetworkRunReport {
+    optimizer: &'static str,
+    label: String,
+    lr: f64,
+    #[serde(flatten)]
+    hyper_parameters: HyperParameters,
+    init_scale: f64,
+    train_loss: Option<f64>,
+    /// The latest λ_max(H); null before the first measurement, with it off, or diverged.
+    sharpness: Option<f64>,
+    /// The step of that measurement.
+    sharpness_step: Option<u64>,
+    /// The top-k eigenvalues, when more than one is asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    eigenvalues: Option<Vec<Option<f64>>>,
+    /// The rule's threshold at the last step; null for rules without one.
+    threshold: Option<f64>,
+    /// λ_max(P⁻¹H), for Adam and RMSprop only (absent for the others): a number, or null.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    preconditioned_sharpness: Option<serde_json::Value>,
+    status: &'static str,
+    status_step: Option<u64>,
+}
+
+/// A run's hyper-parameters beside `lr`, flattened into its JSON object in preset order (as
+/// the other kinds list them).
+struct HyperParameters(Vec<(&'static str, HyperValue)>);
+
+impl Serialize for HyperParameters {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (name, value) in &self.0 {
+            match *value {
+                HyperValue::Number(x) => map.serialize_entry(name, &x)?,
+                HyperValue::Pair(a, b) => map.serialize_entry(name, &[a, b])?,
+                HyperValue::Flag(on) => map.serialize_entry(name, &on)?,
+                HyperValue::Count(n) => map.serialize_entry(name, &n)?,
+                HyperValue::Text(text) => map.serialize_entry(name, text)?,
+            }
+        }
+        map.end()
+    }
+}
+
+/// A number as the reports print it: `None` (null, an empty cell) when it is not finite or
+/// the run diverged.
+fn reported(value: f64, status: RunStatus) -> Option<f64> {
+    let diverged = matches!(status, RunStatus::Diverged { .. });
+    (value.is_finite() && !diverged).then_some(value)
+}
+
+/// A CSV cell: the shortest round-trip form of `value`, empty when [`reported`] says null.
+fn csv_number(value: f64, status: RunStatus) -> String {
+    reported(value, status).map_or_else(String::new, |v| format!("{v:?}"))
+}
+
+/// A CSV text cell, quoted (RFC 4180) when it holds a comma, a quote or a line break.
+fn csv_text(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+/// The status of a run at a recorded `step`: `ok` before it stopped, its status from then on.
+fn status_at(status: RunStatus, step: u64) -> RunStatus {
+    match status.step() {
+        Some(stopped) if step >= stopped => status,
+        _ => RunStatus::Ok,
+    }
+}
+
+/// One line for run `index` (0-based) if it stopped, in the other kinds' words.
+fn status_warning(index: usize, label: &str, status: RunStatus) -> Option<String> {
+    let label = format!("run {} ({label})", index + 1);
+    match status {
+        RunStatus::Ok | RunStatus::Converged { .. } => None,
+        RunStatus::Frozen { step } => Some(format!(
+            "{label}: frozen at step {step}: the update left the parameters bit-identical \
+             (the gradient underflowed, or a floating-point fixed point); it can never move again"
+        )),
+        RunStatus::Diverged { step } => Some(format!(
+            "{label}: diverged at step {step}: a value became NaN or infinite"
+        )),
+    }
+}
+
+/// The report of the snapshot, with a warning for each stopped run.
+#[must_use]
+pub fn report(title: &str, steps: u64, s: &NetworkSnapshot) -> NetworkReport {
+    let mut warnings = vec![];
+    let runs = s
+        .runs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            warnings.extend(status_warning(i, &r.label, r.status));
+            let estimate = r.curvature.as_ref();
+            NetworkRunReport {
+                optimizer: r.optimizer.kind.name(),
+                label: r.label.clone(),
+                lr: r.lr,
+                hyper_parameters: HyperParameters(r.optimizer.hyper_parameters()),
+                init_scale: r.init_scale,
+                train_loss: reported(r.train_loss, r.status),
+                sharpness: reported(r.sharpness, r.status),
+                sharpness_step: estimate.map(|e| e.step),
+                eigenvalues: estimate.filter(|_| s.top_k > 1).map(|e| {
+                    e.eigenvalues
+                        .iter()
+                        .map(|&v| reported(v, r.status))
+                        .collect()
+                }),
+                threshold: r.threshold.and_then(|t| reported(t, RunStatus::Ok)),
+                preconditioned_sharpness: r
+                    .preconditioned_sharpness
+                    .map(|p| serde_json::json!(reported(p, r.status))),
+                status: r.status.name(),
+                status_step: r.status.step(),
+            }
+        })
+        .collect();
+    NetworkReport {
+        experiment: "network",
+        title: title.to_owned(),
+        steps,
+        architecture: s.architecture.summary(),
+        bias: s.architecture.bias,
+        loss: s.architecture.loss.name(),
+        parameters: s.parameters,
+        sharpness_every: s.sharpness_every,
+        warnings,
+        runs,
+    }
+}
+
+/// Whether any run has a preconditioned sharpness, so the trace has its column.
+fn has_preconditioned(s: &NetworkSnapshot) -> bool {
+    s.runs.iter().any(|r| r.preconditioned_sharpness.is_some())
+}
+
+/// Appends the network trace columns to the key columns `step,run,label,optimizer`:
+/// `lr,train_loss,sharpness,threshold,status`, then `preconditioned_sharpness` when any run
+/// has one.
+pub fn trace_header(header: &mut String, s: &NetworkSnapshot) {
+    header.push_str(",lr,train_loss,sharpness,threshold,status");
+    if has_preconditioned(s) {
+        header.push_str(",preconditioned_sharpness");
+    }
+}
+
+/// The numbers of one trace row (NaN for an empty cell), from the snapshot or a history record.
+struct RowValues {
+    train_loss: f64,
+    sharpness: f64,
+    threshold: f64,
+    preconditioned: f64,
+    status: RunStatus,
+}
+
+/// One trace row of run `index` (0-based); the preconditioned cell only with `column`, empty
+/// for runs without one.
+fn row(step: u64, index: usize, run: &NetworkRunSnapshot, at: &RowValues, column: bool) -> String {
+    let status = at.status;
+    let mut line = format!(
+        "{step},{},{},{},{:?},{},{},{},{}",
+        index + 1,
+        csv_text(&run.label),
+        run.optimizer.kind.name(),
+        run.lr,
+        csv_number(at.train_loss, status),
+        csv_number(at.sharpness, status),
+        csv_number(at.threshold, RunStatus::Ok),
+        status.name()
+    );
+    if column {
+        write!(line, ",{}", csv_number(at.preconditioned, status)).ok();
+    }
+    line
+}
+
+/// Writes one trace row per run at `step`: the sharpness cells only where the latest
+/// measurement was taken at `step`.
+///
+/// # Errors
+/// When `out` cannot be written.
+pub fn trace_rows(out: &mut impl Write, step: u64, s: &NetworkSnapshot) -> io::Result<()> {
+    let column = has_preconditioned(s);
+    for (i, r) in s.runs.iter().enumerate() {
+        let here = r.curvature.as_ref().filter(|e| e.step == step);
+        let at = RowValues {
+            train_loss: r.train_loss,
+            sharpness: here.map_or(f64::NAN, CurvatureEstimate::sharpness),
+            threshold: r.threshold.unwrap_or(f64::NAN),
+            preconditioned: here.and_then(|e| e.preconditioned).unwrap_or(f64::NAN),
+            status: r.status,
+        };
+        writeln!(out, "{}", row(step, i, r, &at, column))?;
+    }
+    Ok(())
+}
+
+/// The trace rows the runs' bounded histories hold, as (step, run, row): the dashboard's
+/// export. Each record holds the [`NETWORK_HISTORY_FIELDS`].
+///
+/// # Panics
+/// Never: every record has the width of those fields.
+#[must_use]
+pub fn history_rows(s: &NetworkSnapshot) -> Vec<(u64, usize, String)> {
+    let column = has_preconditioned(s);
+    let mut rows = Vec::new();
+    for (i, r) in s.runs.iter().enumerate() {
+        for (step, record) in r.history.records() {
+            let [train_loss, sharpness, threshold, preconditioned] =
+                <[f64; NETWORK_HISTORY_FIELDS.len()]>::try_from(record)
+                    .expect("a network history record holds its fields");
+            let at = RowValues {
+                train_loss,
+                sharpness,
+                threshold,
+                preconditioned,
+                status: status_at(r.status, step),
+            };
+            rows.push((step, i, row(step, i, r, &at, column)));
+        }
+    }
+    rows
+}
+
+/// One run's row of a sweep, as the sweep's `RunRow::new(optimizer, setup, status,
+/// metrics).labelled(label)` takes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetworkSweepRow {
+    /// The run's optimizer (its name, lr and options fill the sweep's first columns).
+    pub optimizer: OptimizerSpec,
+    /// The run's name.
+    pub label: String,
+    /// The kind's set-up columns: `init_scale`.
+    pub setup: Vec<(String, String)>,
+    /// How the run ended.
+    pub status: RunStatus,
+    /// The final metrics as (column, value); the sweep empties non-finite and diverged ones.
+    pub metrics: Vec<(String, Option<f64>)>,
+}
+
+/// The sweep's metric columns of every run: its final loss, sharpness, threshold and (empty
+/// where the rule has none) preconditioned sharpness. The edge-of-stability law reads off
+/// them: sharpness/threshold → 1 over a grid of `lr`.
+#[must_use]
+pub fn sweep_rows(s: &NetworkSnapshot) -> Vec<NetworkSweepRow> {
+    s.runs
+        .iter()
+        .map(|r| NetworkSweepRow {
+            optimizer: r.optimizer.clone(),
+            label: r.label.clone(),
+            setup: vec![("init_scale".to_owned(), format!("{:?}", r.init_scale))],
+            status: r.status,
+            metrics: vec![
+                ("train_loss".to_owned(), Some(r.train_loss)),
+                ("sharpness".to_owned(), Some(r.sharpness)),
+                ("threshold".to_owned(), r.threshold),
+                (
+                    "preconditioned_sharpness".to_owned(),
+                    r.preconditioned_sharpness,
+                ),
+            ],
+        })
+        .collect()
+}
+
+/// What `check` says of a valid network preset.
+#[must_use]
+pub fn describe(p: &NetworkProblem) -> String {
+    let a = &p.architecture;
+    let init = match &p.init {
+        NetworkInit::LeCun { scale } => format!("LeCun init × {scale}"),
+        NetworkInit::Explicit(_) => "init from files".to_owned(),
+    };
+    let sharpness = match p.sharpness_every {
+        0 => "sharpness off".to_owned(),
+        every => format!("sharpness every {every} steps"),
+    };
+    format!(
+        "network, {} points in {} feature(s), {} {} biases, {} loss, {} parameters, {init}, \
+         {sharpness}, {} run(s): {}",
+        p.data.len(),
+        p.data.dim,
+        a.summary(),
+        if a.bias { "with" } else { "without" },
+        a.loss.name(),
+        a.parameter_count(),
+        p.runs.len(),
+        p.runs
+            .iter()
+            .map(super::NetworkRunSpec::label)
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
