@@ -189,6 +189,7 @@ fn exercise(problem: Problem) {
             SnapshotBody::Linear(l) => l.runs.iter().map(|r| r.status).collect(),
             SnapshotBody::Matrix(m) => m.runs.iter().map(|r| r.status).collect(),
             SnapshotBody::Diagonal(d) => d.runs.iter().map(|r| r.status).collect(),
+            SnapshotBody::Network(n) => n.runs.iter().map(|r| r.status).collect(),
         }
     };
     for (before, after) in statuses(&first).into_iter().zip(statuses(&second)) {

@@ -19,6 +19,7 @@ use implicit_bias::core::experiment::{Experiment, RunStatus, SnapshotBody};
 use implicit_bias::core::kinds::diagonal::{DiagonalRunSnapshot, DiagonalSnapshot};
 use implicit_bias::core::kinds::linear::{LinearRunSnapshot, LinearSnapshot};
 use implicit_bias::core::kinds::matrix::{MatrixRunSnapshot, MatrixSnapshot};
+use implicit_bias::core::kinds::network::NetworkSnapshot;
 
 /// The binary under test, as cargo built it for this test run.
 const BIN: &str = env!("CARGO_BIN_EXE_implicit-bias");
@@ -636,8 +637,36 @@ fn expected_header(body: &SnapshotBody) -> String {
             ]
             .map(String::from),
         ),
+        SnapshotBody::Network(s) => {
+            columns
+                .extend(["lr", "train_loss", "sharpness", "threshold", "status"].map(String::from));
+            if s.runs.iter().any(|r| r.preconditioned_sharpness.is_some()) {
+                columns.push("preconditioned_sharpness".to_owned());
+            }
+        }
     }
     columns.join(",")
+}
+
+/// A network trace row's label, status and numbers for run `index` at `step`: the sharpness
+/// cells hold a measurement taken at this very step, else nothing.
+fn network_row(
+    s: &NetworkSnapshot,
+    index: usize,
+    step: u64,
+) -> (String, RunStatus, Vec<Option<f64>>) {
+    let run = &s.runs[index];
+    let here = run.curvature.as_ref().filter(|e| e.step == step);
+    let mut numbers = vec![
+        Some(run.lr),
+        Some(run.train_loss),
+        here.map(|e| e.eigenvalues[0]),
+        run.threshold,
+    ];
+    if s.runs.iter().any(|r| r.preconditioned_sharpness.is_some()) {
+        numbers.push(here.and_then(|e| e.preconditioned));
+    }
+    (run.label.clone(), run.status, numbers)
 }
 
 /// One trace row against the engine's run `index` at the same step.
@@ -697,21 +726,25 @@ fn check_trace_row(cells: &[&str], body: &SnapshotBody, index: usize, what: &str
             });
             (run.label(), run.status, numbers)
         }
+        SnapshotBody::Network(s) => network_row(s, index, cells[0].parse().expect("a step")),
     };
     let status_column = match body {
         SnapshotBody::Linear(_) => 7,
-        SnapshotBody::Matrix(_) => 8,
+        SnapshotBody::Matrix(_) | SnapshotBody::Network(_) => 8,
         SnapshotBody::Diagonal(_) => 16,
     };
     let optimizer = match body {
         SnapshotBody::Linear(s) => s.runs[index].optimizer.kind.name(),
         SnapshotBody::Matrix(s) => s.runs[index].optimizer.kind.name(),
         SnapshotBody::Diagonal(s) => s.runs[index].optimizer.kind.name(),
+        SnapshotBody::Network(s) => s.runs[index].optimizer.kind.name(),
     };
     // A diverged run's computed numbers are all empty: none of them means anything (README);
-    // what the preset gave (a diagonal run's init_scale and depth, its first two) stays.
+    // what the preset gave (a diagonal run's init_scale and depth, a network run's lr, its
+    // first ones) stays.
     let given = match body {
         SnapshotBody::Diagonal(_) => 2,
+        SnapshotBody::Network(_) => 1,
         _ => 0,
     };
     let diverged = matches!(status, RunStatus::Diverged { .. });
@@ -789,6 +822,7 @@ fn check_preset(preset: &Path) {
         SnapshotBody::Linear(s) => s.runs.len(),
         SnapshotBody::Matrix(s) => s.runs.len(),
         SnapshotBody::Diagonal(s) => s.runs.len(),
+        SnapshotBody::Network(s) => s.runs.len(),
     };
     assert_eq!(
         rows.len(),
@@ -799,6 +833,37 @@ fn check_preset(preset: &Path) {
         SnapshotBody::Linear(s) => check_linear_json(&json, &title, s),
         SnapshotBody::Matrix(s) => check_matrix_json(&json, &title, s),
         SnapshotBody::Diagonal(s) => check_diagonal_json(&json, &title, s),
+        SnapshotBody::Network(s) => check_network_json(&json, &title, s),
+    }
+}
+
+/// The network JSON: the documented keys per run, each number the engine's.
+fn check_network_json(json: &Value, spec_title: &str, s: &NetworkSnapshot) {
+    assert_eq!(json["experiment"], "network");
+    assert_eq!(json["title"], spec_title);
+    let runs = json["runs"].as_array().expect("runs");
+    assert_eq!(runs.len(), s.runs.len());
+    for (run, want) in runs.iter().zip(&s.runs) {
+        let what = format!("{spec_title} {}", want.label);
+        assert_eq!(run["optimizer"], want.optimizer.kind.name(), "{what}");
+        assert_eq!(run["label"], want.label.as_str(), "{what}");
+        assert_number(&run["lr"], want.lr, &format!("{what} lr"));
+        assert_number(&run["train_loss"], want.train_loss, &format!("{what} loss"));
+        assert_number(
+            &run["sharpness"],
+            want.sharpness,
+            &format!("{what} sharpness"),
+        );
+        match want.threshold {
+            Some(t) => assert_number(&run["threshold"], t, &format!("{what} threshold")),
+            None => assert!(run["threshold"].is_null(), "{what}"),
+        }
+        assert_eq!(
+            run.get("preconditioned_sharpness").is_some(),
+            want.preconditioned_sharpness.is_some(),
+            "{what}: preconditioned_sharpness only for Adam and RMSprop"
+        );
+        assert_status(run, want.status, &what);
     }
 }
 

@@ -813,8 +813,6 @@ fn trace_rows_carry_the_sharpness_only_at_multiples_of_sharpness_every() {
         && !row.split(',').nth(6).unwrap().is_empty()));
     let rows = report::sweep_rows(&engine.snapshot());
     assert_eq!(rows.len(), 3);
-    assert_eq!(rows[0].metrics[1].0, "sharpness");
-    assert_eq!(rows[1].metrics[3].1.map(f64::is_finite), Some(true));
     let line = report::describe(&report_problem());
     assert!(
         line.starts_with("network, 9 points in 1 feature(s), 1→5→1 tanh with biases"),

@@ -186,6 +186,10 @@ fn builds_and_steps(spec: &ExperimentSpec) {
             (rows * cols + (rows + cols) * p.width, p.runs.len())
         }
         Problem::Diagonal(p) => (p.data.points.len(), p.runs.len()),
+        Problem::Network(p) => (
+            p.data.len() * p.architecture.parameter_count(),
+            p.runs.len(),
+        ),
     };
     if cells > 100_000 {
         return;
@@ -198,6 +202,7 @@ fn builds_and_steps(spec: &ExperimentSpec) {
         SnapshotBody::Linear(s) => s.runs.iter().map(|r| r.status).collect(),
         SnapshotBody::Matrix(s) => s.runs.iter().map(|r| r.status).collect(),
         SnapshotBody::Diagonal(s) => s.runs.iter().map(|r| r.status).collect(),
+        SnapshotBody::Network(s) => s.runs.iter().map(|r| r.status).collect(),
     };
     assert_eq!(statuses.len(), runs, "one run per [[runs]]");
     for status in statuses {

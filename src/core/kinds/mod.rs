@@ -15,7 +15,6 @@
 pub(crate) mod check;
 pub(crate) mod convergence;
 pub mod figure;
-pub mod network;
 pub mod report;
 pub(crate) mod run;
 
@@ -42,6 +41,7 @@ macro_rules! with_kinds {
             Linear(linear, LinearProblem, LinearSnapshot),
             Matrix(matrix, MatrixProblem, MatrixSnapshot),
             Diagonal(diagonal, DiagonalProblem, DiagonalSnapshot),
+            Network(network, NetworkProblem, NetworkSnapshot),
         }
     };
 }

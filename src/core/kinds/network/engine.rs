@@ -34,7 +34,8 @@ use rand::rngs::StdRng;
 use rand_distr::{Distribution, StandardNormal};
 
 use super::problem::{NetworkProblem, NetworkRunSpec};
-use super::runs::{Batcher, batch_seed, classify, curvature_seed, step_runs};
+use super::runs::{classify, curvature_seed};
+use crate::core::kinds::run::{Batcher, batch_seed, step_runs};
 use super::sharpness::preconditioned_sharpness;
 use super::{Architecture, Network};
 use crate::core::data::RegressionData;
@@ -542,7 +543,7 @@ impl NetworkExperiment {
             work,
             threads,
             |run| run.status.is_ok(),
-            |run, offset, count| run.advance(schedule, start + offset, count),
+            |run, offset, count, _budget| run.advance(schedule, start + offset, count),
         );
         self.step = start.saturating_add(n);
     }

@@ -1,12 +1,9 @@
 //! The network kind's headless output: its `run` JSON report, its `--trace` CSV columns, its
-//! `sweep` rows and its one-line `check` summary, with the signatures of the other kinds'
-//! (`headless/diagonal.rs`) so the kind table plugs them in as they are.
+//! `sweep` rows and its one-line `check` summary.
 //!
-//! The rules are the reports' rules (`headless/mod.rs`): a number computed from a diverged
-//! run's parameters, and any non-finite number, is `null` in the JSON and an empty CSV cell;
-//! what the preset gave (optimizer, label, lr) stays. The helpers that say so are restated here
-//! ([`reported`], [`csv_number`], [`csv_text`], the status warnings) because the headless ones
-//! are private to it; the kind trait should give both one home.
+//! The rules are every kind's (`core/kinds/report.rs`): a number computed from a diverged run's
+//! parameters, and any non-finite number, is `null` in the JSON and an empty CSV cell; what the
+//! preset gave (optimizer, label, lr) stays.
 //!
 //! The sharpness is reported where it was measured: the JSON has the latest measurement, and a
 //! trace row has it only at a step that is a multiple of `sharpness_every` (its cell is empty at
@@ -17,14 +14,15 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use serde::Serialize;
-use serde::ser::SerializeMap;
 
 use super::engine::{
     CurvatureEstimate, NETWORK_HISTORY_FIELDS, NetworkRunSnapshot, NetworkSnapshot,
 };
 use super::problem::{NetworkInit, NetworkProblem};
-use crate::core::experiment::RunStatus;
-use crate::core::optim::{HyperValue, OptimizerSpec};
+use crate::core::kinds::RunStatus;
+use crate::core::kinds::report::{
+    HyperParameters, RunRow, csv_number, csv_text, reported, status_at, status_warning,
+};
 
 /// The network report: serialised as is, so the field order is the JSON's.
 #[derive(Serialize)]
@@ -68,70 +66,6 @@ struct NetworkRunReport {
     status_step: Option<u64>,
 }
 
-/// A run's hyper-parameters beside `lr`, flattened into its JSON object in preset order (as
-/// the other kinds list them).
-struct HyperParameters(Vec<(&'static str, HyperValue)>);
-
-impl Serialize for HyperParameters {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(self.0.len()))?;
-        for (name, value) in &self.0 {
-            match *value {
-                HyperValue::Number(x) => map.serialize_entry(name, &x)?,
-                HyperValue::Pair(a, b) => map.serialize_entry(name, &[a, b])?,
-                HyperValue::Flag(on) => map.serialize_entry(name, &on)?,
-                HyperValue::Count(n) => map.serialize_entry(name, &n)?,
-                HyperValue::Text(text) => map.serialize_entry(name, text)?,
-            }
-        }
-        map.end()
-    }
-}
-
-/// A number as the reports print it: `None` (null, an empty cell) when it is not finite or
-/// the run diverged.
-fn reported(value: f64, status: RunStatus) -> Option<f64> {
-    let diverged = matches!(status, RunStatus::Diverged { .. });
-    (value.is_finite() && !diverged).then_some(value)
-}
-
-/// A CSV cell: the shortest round-trip form of `value`, empty when [`reported`] says null.
-fn csv_number(value: f64, status: RunStatus) -> String {
-    reported(value, status).map_or_else(String::new, |v| format!("{v:?}"))
-}
-
-/// A CSV text cell, quoted (RFC 4180) when it holds a comma, a quote or a line break.
-fn csv_text(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
-    }
-}
-
-/// The status of a run at a recorded `step`: `ok` before it stopped, its status from then on.
-fn status_at(status: RunStatus, step: u64) -> RunStatus {
-    match status.step() {
-        Some(stopped) if step >= stopped => status,
-        _ => RunStatus::Ok,
-    }
-}
-
-/// One line for run `index` (0-based) if it stopped, in the other kinds' words.
-fn status_warning(index: usize, label: &str, status: RunStatus) -> Option<String> {
-    let label = format!("run {} ({label})", index + 1);
-    match status {
-        RunStatus::Ok | RunStatus::Converged { .. } => None,
-        RunStatus::Frozen { step } => Some(format!(
-            "{label}: frozen at step {step}: the update left the parameters bit-identical \
-             (the gradient underflowed, or a floating-point fixed point); it can never move again"
-        )),
-        RunStatus::Diverged { step } => Some(format!(
-            "{label}: diverged at step {step}: a value became NaN or infinite"
-        )),
-    }
-}
-
 /// The report of the snapshot, with a warning for each stopped run.
 #[must_use]
 pub fn report(title: &str, steps: u64, s: &NetworkSnapshot) -> NetworkReport {
@@ -141,13 +75,13 @@ pub fn report(title: &str, steps: u64, s: &NetworkSnapshot) -> NetworkReport {
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            warnings.extend(status_warning(i, &r.label, r.status));
+            warnings.extend(status_warning(i, &r.optimizer, r.status));
             let estimate = r.curvature.as_ref();
             NetworkRunReport {
                 optimizer: r.optimizer.kind.name(),
                 label: r.label.clone(),
                 lr: r.lr,
-                hyper_parameters: HyperParameters(r.optimizer.hyper_parameters()),
+                hyper_parameters: HyperParameters::of(&r.optimizer),
                 init_scale: r.init_scale,
                 train_loss: reported(r.train_loss, r.status),
                 sharpness: reported(r.sharpness, r.status),
@@ -274,35 +208,16 @@ pub fn history_rows(s: &NetworkSnapshot) -> Vec<(u64, usize, String)> {
     rows
 }
 
-/// One run's row of a sweep, as the sweep's `RunRow::new(optimizer, setup, status,
-/// metrics).labelled(label)` takes it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NetworkSweepRow {
-    /// The run's optimizer (its name, lr and options fill the sweep's first columns).
-    pub optimizer: OptimizerSpec,
-    /// The run's name.
-    pub label: String,
-    /// The kind's set-up columns: `init_scale`.
-    pub setup: Vec<(String, String)>,
-    /// How the run ended.
-    pub status: RunStatus,
-    /// The final metrics as (column, value); the sweep empties non-finite and diverged ones.
-    pub metrics: Vec<(String, Option<f64>)>,
-}
-
 /// The sweep's metric columns of every run: its final loss, sharpness, threshold and (empty
 /// where the rule has none) preconditioned sharpness. The edge-of-stability law reads off
 /// them: sharpness/threshold → 1 over a grid of `lr`.
 #[must_use]
-pub fn sweep_rows(s: &NetworkSnapshot) -> Vec<NetworkSweepRow> {
+pub fn sweep_rows(s: &NetworkSnapshot) -> Vec<RunRow> {
     s.runs
         .iter()
-        .map(|r| NetworkSweepRow {
-            optimizer: r.optimizer.clone(),
-            label: r.label.clone(),
-            setup: vec![("init_scale".to_owned(), format!("{:?}", r.init_scale))],
-            status: r.status,
-            metrics: vec![
+        .map(|r| {
+            let setup = vec![("init_scale".to_owned(), format!("{:?}", r.init_scale))];
+            let metrics = vec![
                 ("train_loss".to_owned(), Some(r.train_loss)),
                 ("sharpness".to_owned(), Some(r.sharpness)),
                 ("threshold".to_owned(), r.threshold),
@@ -310,7 +225,8 @@ pub fn sweep_rows(s: &NetworkSnapshot) -> Vec<NetworkSweepRow> {
                     "preconditioned_sharpness".to_owned(),
                     r.preconditioned_sharpness,
                 ),
-            ],
+            ];
+            RunRow::new(&r.optimizer, setup, r.status, metrics).labelled(r.label.clone())
         })
         .collect()
 }
