@@ -146,6 +146,96 @@ pub trait KindSnapshot {
     fn svg(&self, caption: Caption<'_>) -> Result<String, FigureError>;
 }
 
+/// The trait impls every kind writes the same way, from its folder's parts: `preset::{Data,
+/// Model, Run, Show, check, key_hint}`, `report::{report, trace_header, trace_rows,
+/// history_rows, sweep_rows, describe}`, `figure::svg`, and its engine's constructor
+/// `$engine::$build(problem, spec, trails)`. A kind's `mod.rs` invokes it once.
+macro_rules! kind_impls {
+    ($name:literal, $problem:ident, $engine:ident::$build:ident, $snapshot:ident) => {
+        impl $crate::core::kinds::KindProblem for $problem {
+            const NAME: &'static str = $name;
+            type Engine = $engine;
+            type Snapshot = $snapshot;
+            type Data = preset::Data;
+            type Model = preset::Model;
+            type Run = preset::Run;
+            type Show = preset::Show;
+
+            fn check(
+                c: &$crate::core::config::Checker<'_>,
+                tables: &$crate::core::config::Tables<
+                    '_,
+                    preset::Data,
+                    preset::Model,
+                    preset::Run,
+                    preset::Show,
+                >,
+            ) -> Result<$crate::core::config::KindSpec, $crate::core::config::PresetError> {
+                preset::check(c, tables)
+            }
+
+            fn key_hint(table: &str, key: &str) -> Option<&'static str> {
+                preset::key_hint(table, key)
+            }
+
+            fn build(
+                &self,
+                spec: &$crate::core::experiment::ExperimentSpec,
+                trails: $crate::core::kinds::Trails,
+            ) -> $engine {
+                $engine::$build(self, spec, trails)
+            }
+
+            fn describe(&self) -> String {
+                report::describe(self)
+            }
+        }
+
+        impl $crate::core::kinds::KindSnapshot for $snapshot {
+            fn run_count(&self) -> usize {
+                self.runs.len()
+            }
+
+            fn report_json(
+                &self,
+                title: &str,
+                step: u64,
+                interrupted: bool,
+            ) -> serde_json::Result<String> {
+                $crate::core::kinds::report::pretty(report::report(title, step, self), interrupted)
+            }
+
+            fn trace_header(&self, header: &mut String) {
+                report::trace_header(header, self);
+            }
+
+            fn trace_rows(
+                &self,
+                mut out: &mut dyn std::io::Write,
+                step: u64,
+            ) -> std::io::Result<()> {
+                report::trace_rows(&mut out, step, self)
+            }
+
+            fn history_rows(&self) -> Vec<(u64, usize, String)> {
+                report::history_rows(self)
+            }
+
+            fn sweep_rows(&self) -> Vec<$crate::core::kinds::RunRow> {
+                report::sweep_rows(self)
+            }
+
+            fn svg(
+                &self,
+                caption: $crate::core::kinds::Caption<'_>,
+            ) -> Result<String, $crate::core::kinds::FigureError> {
+                figure::svg(self, caption)
+            }
+        }
+    };
+}
+use kind_impls;
+
 /// Generates, from the table, the enums that hold any kind and their dispatch.
 macro_rules! declare_kinds {
     ($($variant:ident($module:ident, $problem:ident, $snapshot:ident),)*) => {

@@ -172,7 +172,7 @@ pub(super) fn report(title: &str, steps: u64, s: &DiagonalSnapshot) -> DiagonalR
 }
 
 /// Appends the diagonal trace columns to the header `step,run,optimizer`.
-pub(super) fn trace_header(header: &mut String) {
+pub(super) fn trace_header(header: &mut String, _: &DiagonalSnapshot) {
     header.push_str(
         ",init_scale,depth,train_loss,l1_norm,l2_norm,distance_min-l1,distance_min-l2,\
          distance_implicit,distance_effective,effective_alpha_min,effective_alpha_gmean,\

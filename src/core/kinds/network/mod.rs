@@ -9,7 +9,7 @@
 //!
 //! The kind, whole: its preset section (`preset.rs`: Chebyshev points, moons or a CSV; widths,
 //! activation, loss, init), its problem and engine, its reports ([`report`]: `run` JSON, trace
-//! CSV, sweep rows) and its figure, plugged into the table of kinds by the trait impls below.
+//! CSV, sweep rows) and its figure, plugged into the table of kinds by `kind_impls!` and the engine impl below.
 
 mod data;
 mod engine;
@@ -22,7 +22,6 @@ pub mod report;
 mod runs;
 mod sharpness;
 
-use std::io::{self, Write};
 
 pub use data::{chebyshev, load_network_csv, moons};
 pub use engine::{
@@ -33,40 +32,19 @@ pub use model::{Activation, Architecture, LayerShape, Network, NetworkLoss};
 pub use problem::{NetworkInit, NetworkProblem, NetworkRunSpec, load_init};
 pub use sharpness::{Sharpness, preconditioned_sharpness, sharpness};
 
-use super::figure::FigureError;
-use super::{Caption, Engine, KindProblem, KindSnapshot, RunRow, Trails};
-use crate::core::config::{Checker, KindSpec, PresetError, Tables};
+use super::{Engine, Trails};
 use crate::core::experiment::ExperimentSpec;
 use crate::core::par::Threads;
 
-impl KindProblem for NetworkProblem {
-    const NAME: &'static str = "network";
-    type Engine = NetworkExperiment;
-    type Snapshot = NetworkSnapshot;
-    type Data = preset::Data;
-    type Model = preset::Model;
-    type Run = preset::Run;
-    type Show = preset::Show;
-
-    fn check(
-        c: &Checker<'_>,
-        tables: &Tables<'_, preset::Data, preset::Model, preset::Run, preset::Show>,
-    ) -> Result<KindSpec, PresetError> {
-        preset::check(c, tables)
-    }
-
-    fn key_hint(table: &str, key: &str) -> Option<&'static str> {
-        preset::key_hint(table, key)
-    }
-
-    fn build(&self, spec: &ExperimentSpec, _trails: Trails) -> NetworkExperiment {
-        NetworkExperiment::new(self, spec.seed)
-    }
-
-    fn describe(&self) -> String {
-        report::describe(self)
+impl NetworkExperiment {
+    /// The engine for a preset's spec (its seed draws the starts and the batches); the same
+    /// trails are kept either way.
+    fn for_spec(problem: &NetworkProblem, spec: &ExperimentSpec, _trails: Trails) -> Self {
+        Self::new(problem, spec.seed)
     }
 }
+
+super::kind_impls!("network", NetworkProblem, NetworkExperiment::for_spec, NetworkSnapshot);
 
 impl Engine for NetworkExperiment {
     type Snapshot = NetworkSnapshot;
@@ -85,35 +63,5 @@ impl Engine for NetworkExperiment {
 
     fn snapshot(&self) -> NetworkSnapshot {
         NetworkExperiment::snapshot(self)
-    }
-}
-
-impl KindSnapshot for NetworkSnapshot {
-    fn run_count(&self) -> usize {
-        self.runs.len()
-    }
-
-    fn report_json(&self, title: &str, step: u64, interrupted: bool) -> serde_json::Result<String> {
-        super::report::pretty(report::report(title, step, self), interrupted)
-    }
-
-    fn trace_header(&self, header: &mut String) {
-        report::trace_header(header, self);
-    }
-
-    fn trace_rows(&self, mut out: &mut dyn Write, step: u64) -> io::Result<()> {
-        report::trace_rows(&mut out, step, self)
-    }
-
-    fn history_rows(&self) -> Vec<(u64, usize, String)> {
-        report::history_rows(self)
-    }
-
-    fn sweep_rows(&self) -> Vec<RunRow> {
-        report::sweep_rows(self)
-    }
-
-    fn svg(&self, caption: Caption<'_>) -> Result<String, FigureError> {
-        figure::svg(self, caption)
     }
 }
