@@ -97,6 +97,32 @@ pub fn status_cell(status: RunStatus, theme: Theme) -> Cell<'static> {
     }
 }
 
+/// The status column's width for `statuses`: the longest `frozen @ 1234` they print, and at
+/// least `min` (the header, or room for one that may come).
+pub fn status_width(statuses: impl Iterator<Item = RunStatus>, min: usize) -> u16 {
+    statuses
+        .map(|status| match status.step() {
+            Some(step) => status.name().len() + 3 + step.to_string().len(),
+            None => 2,
+        })
+        .max()
+        .unwrap_or(2)
+        .max(min) as u16
+}
+
+impl<'a> Column<'a> {
+    /// A column `header` of `width`, dropped at `drop_rank` (see [`fit`]), with `cells`.
+    #[must_use]
+    pub fn new(header: &str, width: u16, drop_rank: u8, cells: Vec<Cell<'a>>) -> Self {
+        Self {
+            header: header.to_owned(),
+            width,
+            drop_rank,
+            cells,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,7 +17,6 @@ use crate::tui::view::table::status_cell;
 use crate::tui::view::table::{self, Column};
 use crate::core::kinds::matrix::{MatrixRunSnapshot, MatrixSnapshot, NuclearReferenceStatus};
 use crate::core::linalg::effective_rank;
-use crate::core::kinds::RunStatus;
 
 /// Each run's name for the table, and what all runs share. A name is the optimizer's label,
 /// `init` and `depth`; with several runs, the parts every run shares move to the table's title
@@ -150,12 +149,7 @@ fn all_columns<'a>(
         .chain(with_reference.then(|| "min-‖·‖* reference".chars().count()))
         .max()
         .unwrap_or(3);
-    let status_width = runs
-        .iter()
-        .map(|r| status_cell_text_width(r.status))
-        .max()
-        .unwrap_or(2)
-        .max(13);
+    let status_width = table::status_width(runs.iter().map(|r| r.status), 13);
     let numbers =
         |header: &str, width: u16, drop_rank: u8, value: fn(&MatrixRunSnapshot) -> f64| Column {
             header: header.to_owned(),
@@ -186,19 +180,11 @@ fn all_columns<'a>(
         numbers("eff. rank", 9, 1, |r| r.effective_rank),
         Column {
             header: "status".to_owned(),
-            width: status_width as u16,
+            width: status_width,
             drop_rank: 0,
             cells: runs.iter().map(|r| status_cell(r.status, theme)).collect(),
         },
     ]
-}
-
-/// The width of a run's status text (`converged @ 12345`).
-fn status_cell_text_width(status: RunStatus) -> usize {
-    match status.step() {
-        Some(step) => status.name().len() + 3 + step.to_string().len(),
-        None => 2,
-    }
 }
 
 /// The min-nuclear-norm reference's cells, one per column, when there is a row to show.

@@ -29,21 +29,8 @@ pub fn render(
 ) {
     let runs = &s.runs;
     let name_width = runs.iter().map(|r| r.label.chars().count()).max().unwrap_or(0) as u16 + 3;
-    let status_width = runs
-        .iter()
-        .map(|r| match r.status.step() {
-            Some(step) => r.status.name().len() + 3 + step.to_string().len(),
-            None => 2,
-        })
-        .max()
-        .unwrap_or(2)
-        .max(6) as u16;
-    let column = |header: &str, width: u16, drop_rank: u8, cells: Vec<Cell<'static>>| Column {
-        header: header.to_owned(),
-        width,
-        drop_rank,
-        cells,
-    };
+    let status_width = table::status_width(runs.iter().map(|r| r.status), 6);
+    let column = Column::new;
     let text = |value: &dyn Fn(&NetworkRunSnapshot) -> String| -> Vec<Cell<'static>> {
         runs.iter().map(|r| Cell::from(value(r))).collect()
     };
