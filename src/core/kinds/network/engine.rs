@@ -545,8 +545,8 @@ impl NetworkExperiment {
     /// Advances every run from step `start` by `n` steps (stopped runs stay where they are),
     /// keeping at most `threads` threads busy; the results do not depend on `threads`.
     pub fn step(&mut self, start: u64, n: u64, threads: Threads) {
-        // The largest run's work decides whether runs share the threads (runs of the [model]
-        // shape only: its count, as before runs had widths of their own).
+        // The largest run's work decides whether runs share the threads; when every run has
+        // the [model] shape this is that network's count, as it always was.
         let parameters = self
             .runs
             .iter()
