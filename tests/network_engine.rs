@@ -12,6 +12,7 @@ use nalgebra::{DMatrix, SymmetricEigen};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
+use rand_distr::{Distribution, StandardNormal};
 
 use implicit_bias::core::data::RegressionData;
 use implicit_bias::core::experiment::RunStatus;
@@ -304,6 +305,206 @@ fn full_batch_gd_from_init_files_replays_a_plain_loop_for_100_steps() {
         );
         std::fs::remove_dir_all(dir).ok();
     }
+}
+
+/// The documented LeCun start of a network with `sizes` (input, hidden…, 1), written out here:
+/// a fresh generator seeded with `seed`, one standard normal per weight, layer after layer,
+/// row-major, times `scale`/√fan_in; biases 0.
+fn lecun_plain(sizes: &[usize], scale: f64, seed: u64, loss: NetworkLoss) -> Plain {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let weights: Weights = sizes
+        .windows(2)
+        .map(|pair| {
+            let sd = scale / (pair[0] as f64).sqrt();
+            (0..pair[1])
+                .map(|_| {
+                    (0..pair[0])
+                        .map(|_| {
+                            let z: f64 = StandardNormal.sample(&mut rng);
+                            sd * z
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+    let biases: Biases = sizes[1..].iter().map(|&n| vec![0.0; n]).collect();
+    Plain {
+        weights,
+        biases,
+        activation: Activation::Tanh,
+        loss,
+    }
+}
+
+#[test]
+fn a_run_of_its_own_widths_replays_a_plain_loop_from_its_own_lecun_draw_for_100_steps() {
+    // [model] 2 → 3 → 2 → 1; run 2 is 2 → 4 → 1 at its own init_scale, run 3 a deeper
+    // 2 → 5 → 3 → 2 → 1. Each starts from the seed's draw for its own shape, written out above.
+    let xs: Vec<Vec<f64>> = (0..6)
+        .map(|i| vec![f64::from(i) * 0.35 - 0.9, (f64::from(i) * 1.3).cos()])
+        .collect();
+    let ys: Vec<f64> = (0..6).map(|i| (f64::from(i) * 0.7).sin()).collect();
+    let seed = 11;
+    let architecture = Architecture::new(2, &[3, 2], true, Activation::Tanh, NetworkLoss::Squared);
+    let mut shallow = NetworkRunSpec::new(gd(0.3));
+    shallow.widths = Some(vec![4]);
+    shallow.init_scale = Some(0.8);
+    let mut deeper = NetworkRunSpec::new(gd(0.2));
+    deeper.widths = Some(vec![5, 3, 2]);
+    let runs = vec![NetworkRunSpec::new(gd(0.3)), shallow, deeper];
+    let mut problem = NetworkProblem::new(
+        data(&xs, &ys),
+        architecture.clone(),
+        NetworkInit::LeCun { scale: 1.0 },
+        runs,
+    );
+    problem.sharpness_every = 0;
+    let mut engine = NetworkExperiment::new(&problem, seed);
+    let mut plains = [
+        (
+            lecun_plain(&[2, 4, 1], 0.8, seed, NetworkLoss::Squared),
+            0.3,
+            1,
+        ),
+        (
+            lecun_plain(&[2, 5, 3, 2, 1], 1.0, seed, NetworkLoss::Squared),
+            0.2,
+            2,
+        ),
+    ];
+    let all: Vec<usize> = (0..xs.len()).collect();
+    for step in 0..100 {
+        let snapshot = engine.snapshot();
+        for (plain, lr, run) in &mut plains {
+            let (loss_here, gw, gb) = plain.loss_and_gradient(&xs, &ys, &all);
+            let got = snapshot.runs[*run].train_loss;
+            assert!(
+                relative(got, loss_here) < 1e-12,
+                "run {} step {step}: loss {got} vs plain {loss_here}",
+                *run + 1
+            );
+            plain.gd_step(*lr, &gw, &gb);
+        }
+        engine.step(step, 1, Threads::ONE);
+    }
+    let snapshot = engine.snapshot();
+    for (plain, _, run) in &plains {
+        let gap = max_relative(&snapshot.runs[*run].params, &plain.flat());
+        assert!(gap < 1e-12, "run {}: parameters off by {gap:e}", run + 1);
+    }
+    // The run of the [model] shape keeps its bits: the same as in a problem without the others.
+    let mut alone = NetworkProblem::new(
+        data(&xs, &ys),
+        architecture,
+        NetworkInit::LeCun { scale: 1.0 },
+        vec![NetworkRunSpec::new(gd(0.3))],
+    );
+    alone.sharpness_every = 0;
+    let mut alone = NetworkExperiment::new(&alone, seed);
+    alone.step(0, 100, Threads::ONE);
+    assert_eq!(snapshot.runs[0].params, alone.snapshot().runs[0].params);
+    // Names and shapes: only the runs of other widths are named by them.
+    let labels: Vec<&str> = snapshot.runs.iter().map(|r| r.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "gd lr=0.3",
+            "gd lr=0.3 init=0.8 widths=[4]",
+            "gd lr=0.2 widths=[5,3,2]"
+        ]
+    );
+    let json = serde_json::to_value(report::report("t", 100, &snapshot)).expect("serialisable");
+    let runs = json["runs"].as_array().expect("runs");
+    assert_eq!(json["parameters"], 2 * 3 + 3 + 3 * 2 + 2 + 2 + 1);
+    assert_eq!(runs[0]["architecture"], "2→3→2→1 tanh");
+    assert!(runs[0].get("parameters").is_none(), "{}", runs[0]);
+    assert_eq!(runs[1]["architecture"], "2→4→1 tanh");
+    assert_eq!(runs[1]["parameters"], 4 * 2 + 4 + 4 + 1);
+    assert_eq!(
+        runs[2]["parameters"],
+        5 * 2 + 5 + 3 * 5 + 3 + 2 * 3 + 2 + 2 + 1
+    );
+}
+
+#[test]
+fn init_files_refuse_a_run_of_other_widths_and_accept_one_of_the_same() {
+    let plain = tiny(Activation::Tanh, NetworkLoss::Squared);
+    let architecture = Architecture::new(2, &[3, 2], true, Activation::Tanh, NetworkLoss::Squared);
+    let xs = vec![vec![0.1, 0.2], vec![-0.4, 0.3]];
+    let problem = |widths: Vec<usize>| {
+        let mut run = NetworkRunSpec::new(gd(0.1));
+        run.widths = Some(widths);
+        NetworkProblem::new(
+            data(&xs, &[0.5, -0.5]),
+            architecture.clone(),
+            NetworkInit::Explicit(plain.flat()),
+            vec![NetworkRunSpec::new(gd(0.1)), run],
+        )
+    };
+    let refused = problem(vec![4])
+        .check()
+        .expect_err("the files hold 2 → 3 → 2 → 1");
+    assert!(
+        refused.contains("run 2") && refused.contains("init files"),
+        "{refused}"
+    );
+    let same = problem(vec![3, 2]);
+    assert_eq!(same.check(), Ok(()));
+    assert_eq!(same.label(1), "gd lr=0.1", "the [model] shape is not named");
+}
+
+#[test]
+fn a_preset_of_mixed_widths_runs_through_the_binary_and_names_each_runs_network() {
+    let bin = env!("CARGO_BIN_EXE_implicit-bias");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let run = |args: &[&str]| {
+        let output = std::process::Command::new(bin)
+            .args(args)
+            .current_dir(&root)
+            .output()
+            .expect("the binary runs");
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        (output.status.code(), output.stdout, stderr)
+    };
+    let preset = "tests/bad-presets/should-load/network-run-widths.toml";
+    let (code, stdout, stderr) = run(&["run", preset, "--steps", "20"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let json: serde_json::Value = serde_json::from_slice(&stdout).expect("JSON");
+    let runs = json["runs"].as_array().expect("runs");
+    let shapes: Vec<&str> = runs
+        .iter()
+        .map(|r| r["architecture"].as_str().expect("a string"))
+        .collect();
+    assert_eq!(shapes, ["1→8→6→1 tanh", "1→10→1 tanh", "1→8→6→1 tanh"]);
+    assert_eq!(runs[1]["label"], "gd lr=0.2 widths=[10]");
+    assert_eq!(runs[1]["parameters"], 31);
+    assert!(
+        runs[2].get("parameters").is_none(),
+        "[model]'s widths again"
+    );
+    assert_eq!(json["parameters"], 8 + 8 + 6 * 8 + 6 + 6 + 1, "1→8→6→1");
+    // The same through --set, on a shipped preset: it passes the file's checks...
+    let shipped = "presets/edge-of-stability.toml";
+    let (code, stdout, stderr) = run(&[
+        "run",
+        shipped,
+        "--steps",
+        "1",
+        "--set",
+        "runs.2.widths=[10]",
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let json: serde_json::Value = serde_json::from_slice(&stdout).expect("JSON");
+    assert_eq!(json["runs"][1]["architecture"], "1→10→1 tanh");
+    assert_eq!(json["runs"][0]["architecture"], "1→30→20→1 tanh");
+    // ... and is refused as the file's value would be, named by its argument.
+    let (code, _, stderr) = run(&["check", shipped, "--set", "runs.2.widths=[0]"]);
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains("--set runs.2.widths=[0]: runs[2].widths: 0 is out of range"),
+        "{stderr}"
+    );
 }
 
 #[test]

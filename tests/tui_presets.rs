@@ -277,3 +277,31 @@ fn every_preset_at_80x24_and_120x40_labels_truthfully_and_cuts_nothing_silently(
         }
     }
 }
+
+/// Runs of their own widths (tests/bad-presets/should-load/network-run-widths.toml) at 80×24:
+/// the run table's title still names the `[model]` shape whole, every run keeps its row, and a
+/// run of other widths is named by them, so the longer label costs no row and no title.
+#[test]
+fn a_network_with_runs_of_their_own_widths_fits_80x24_and_names_their_shape() {
+    let name = "network-run-widths";
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("tests/bad-presets/should-load/{name}.toml"));
+    let spec = preset::load(&path).expect("the mixed-widths preset loads");
+    let app = app(name, &spec);
+    let buffer = render(&app, 80, 24);
+    check_no_silent_cut(name, (80, 24), &app, &buffer);
+    let screen = text(&buffer);
+    assert!(
+        screen.contains(" runs · 1→8→6→1 tanh · 12 points "),
+        "the table's title is cut\n{screen}"
+    );
+    assert!(
+        screen.contains("widths=[10]"),
+        "run 2's widths are not named\n{screen}"
+    );
+    assert_eq!(
+        screen.matches("widths=").count(),
+        1,
+        "only the run of other widths is named by them\n{screen}"
+    );
+}

@@ -321,9 +321,15 @@ impl Objective for NetworkObjective<'_> {
     }
 }
 
-/// One run: its spec, network buffers, parameters, optimizer state and measurements.
+/// One run: its spec, network buffers (of its own architecture), parameters, optimizer state
+/// and measurements.
 struct NetworkRun {
     spec: NetworkRunSpec,
+    /// Its name ([`NetworkProblem::label`]), fixed when it is built: it needs the `[model]`
+    /// shape, which the run alone does not know.
+    label: String,
+    /// Whether its architecture differs from the `[model]` one, for the reports.
+    own_architecture: bool,
     init_scale: f64,
     network: Network,
     params: Vec<f64>,
@@ -493,14 +499,18 @@ impl NetworkExperiment {
         }
         let data = Arc::new(problem.data.clone());
         let points = data.len();
-        let parameters = problem.architecture.parameter_count();
         let runs = problem
             .runs
             .iter()
             .enumerate()
-            .map(|(index, spec)| NetworkRun {
+            .map(|(index, spec)| {
+                let architecture = problem.architecture_of(index);
+                let parameters = architecture.parameter_count();
+                NetworkRun {
+                label: problem.label(index),
+                own_architecture: problem.has_own_architecture(index),
                 init_scale: problem.init_scale(index),
-                network: Network::sharing(problem.architecture.clone(), Arc::clone(&data)),
+                network: Network::sharing(architecture, Arc::clone(&data)),
                 params: problem.start(index, seed),
                 grad: vec![0.0; parameters],
                 optimizer: spec.optimizer.build(parameters),
@@ -515,6 +525,7 @@ impl NetworkExperiment {
                 train_loss: f64::NAN,
                 history: NetworkHistory::new(problem.sharpness_every),
                 spec: spec.clone(),
+            }
             })
             .collect();
         let mut experiment = Self {
@@ -534,7 +545,15 @@ impl NetworkExperiment {
     /// Advances every run from step `start` by `n` steps (stopped runs stay where they are),
     /// keeping at most `threads` threads busy; the results do not depend on `threads`.
     pub fn step(&mut self, start: u64, n: u64, threads: Threads) {
-        let per_step = 3 * self.data.len() * self.architecture.parameter_count();
+        // The largest run's work decides whether runs share the threads; when every run has
+        // the [model] shape this is that network's count, as it always was.
+        let parameters = self
+            .runs
+            .iter()
+            .map(|run| run.params.len())
+            .max()
+            .unwrap_or(0);
+        let per_step = 3 * self.data.len() * parameters;
         let work = n.saturating_mul(per_step as u64);
         let schedule = self.schedule;
         step_runs(
@@ -577,7 +596,9 @@ impl NetworkExperiment {
                 let latest = run.curvature.latest.as_ref();
                 let step = run.status.step().unwrap_or(self.step);
                 NetworkRunSnapshot {
-                    label: run.spec.label(),
+                    label: run.label.clone(),
+                    architecture: run.network.architecture().clone(),
+                    own_architecture: run.own_architecture,
                     optimizer: run.spec.optimizer.clone(),
                     lr: run.spec.optimizer.lr,
                     init_scale: run.init_scale,
@@ -609,11 +630,12 @@ impl NetworkExperiment {
 /// A network experiment's state.
 #[derive(Debug, Clone)]
 pub struct NetworkSnapshot {
-    /// The network's shape.
+    /// The `[model]` network's shape, which every run trains unless it has its own widths.
     pub architecture: Architecture,
     /// The data the runs train on (shared, not copied).
     pub data: Arc<RegressionData>,
-    /// Parameters per run.
+    /// Parameters of the `[model]` network (a run of its own widths has its own count,
+    /// [`NetworkRunSnapshot::architecture`]).
     pub parameters: usize,
     /// Steps between sharpness measurements (0: none).
     pub sharpness_every: u64,
@@ -639,8 +661,12 @@ pub struct FunctionGrid {
 /// One network run's state.
 #[derive(Debug, Clone)]
 pub struct NetworkRunSnapshot {
-    /// Its name ([`NetworkRunSpec::label`]).
+    /// Its name ([`NetworkProblem::label`]: with its widths where they differ).
     pub label: String,
+    /// The network it trains: the `[model]` one, or the same with its own hidden widths.
+    pub architecture: Architecture,
+    /// Whether that differs from the `[model]` shape (what the reports name).
+    pub own_architecture: bool,
     /// Its optimizer.
     pub optimizer: OptimizerSpec,
     /// Its base learning rate η.
@@ -683,7 +709,7 @@ impl NetworkSnapshot {
         }
         let grid = GridPoints::of(&self.data)?;
         Some(FunctionGrid {
-            values: self.architecture.outputs(&run.params, &grid.points),
+            values: run.architecture.outputs(&run.params, &grid.points),
             axes: grid.axes,
             resolution: grid.resolution,
         })

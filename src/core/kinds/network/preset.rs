@@ -1,6 +1,6 @@
 //! The tables of a network experiment: `[data]` (Chebyshev points, two moons or a CSV),
 //! `[model]` (hidden widths, activation, biases, loss, LeCun init scale or init files), each
-//! run's optimizer and `init_scale`, and `[show] sharpness_every` / `top_k`.
+//! run's optimizer, `init_scale` and `widths`, and `[show] sharpness_every` / `top_k`.
 
 use std::path::PathBuf;
 
@@ -54,9 +54,11 @@ pub(crate) struct Model {
 }
 
 run_table! {
-    /// Each `[[runs]]`: the optimizer keys and its own LeCun `init_scale`.
+    /// Each `[[runs]]`: the optimizer keys, its own LeCun `init_scale` and its own hidden
+    /// `widths` (the same network with other layers, to race shapes on the same data).
     Run {
         init_scale: Option<Num>,
+        widths: Option<Spanned<Vec<Int>>>,
     }
 }
 
@@ -95,7 +97,10 @@ pub(super) fn check(c: &Checker<'_>, tables: &NetworkTables<'_>) -> Result<KindS
         .get_ref()
         .iter()
         .enumerate()
-        .map(|(i, run)| check_run(c, run, &format!("runs[{}]", i + 1), data.len()))
+        .map(|(i, run)| {
+            let key = format!("runs[{}]", i + 1);
+            check_run(c, run, &key, data.len(), (&architecture, &init))
+        })
         .collect::<Result<Vec<_>, PresetError>>()?;
     let show = tables.show;
     let mut problem = NetworkProblem::new(data, architecture, init, runs);
@@ -202,21 +207,7 @@ fn check_architecture(
 ) -> Result<Architecture, PresetError> {
     let widths = match model.and_then(|m| m.widths.as_ref()) {
         None => vec![30, 20],
-        Some(w) if w.get_ref().len() > MAX_HIDDEN_LAYERS => {
-            return Err(c.error(
-                Some(w.span()),
-                "model.widths",
-                format!(
-                    "{} hidden layers; at most {MAX_HIDDEN_LAYERS} are allowed",
-                    w.get_ref().len()
-                ),
-            ));
-        }
-        Some(w) => w
-            .get_ref()
-            .iter()
-            .map(|v| c.count(v, "model.widths", 1, MAX_WIDTH))
-            .collect::<Result<Vec<_>, _>>()?,
+        Some(w) => check_widths(c, w, "model.widths")?,
     };
     let activation = match model.and_then(|m| m.activation.as_ref()) {
         None => Activation::Tanh,
@@ -232,12 +223,45 @@ fn check_architecture(
         .and_then(|m| m.bias.as_ref())
         .is_none_or(|b| *b.get_ref());
     let architecture = Architecture::new(inputs, &widths, bias, activation, loss);
+    let span = model.and_then(|m| m.widths.as_ref()).map(Spanned::span);
+    check_parameters(c, &architecture, span, "model.widths")?;
+    Ok(architecture)
+}
+
+/// Hidden widths (`[model]`'s or a run's): one to [`MAX_HIDDEN_LAYERS`] layers of 1 to
+/// [`MAX_WIDTH`] units, each refused at its own place.
+fn check_widths(
+    c: &Checker<'_>,
+    widths: &Spanned<Vec<Int>>,
+    key: &str,
+) -> Result<Vec<usize>, PresetError> {
+    let count = widths.get_ref().len();
+    if count > MAX_HIDDEN_LAYERS {
+        return Err(c.error(
+            Some(widths.span()),
+            key,
+            format!("{count} hidden layers; at most {MAX_HIDDEN_LAYERS} are allowed"),
+        ));
+    }
+    widths
+        .get_ref()
+        .iter()
+        .map(|v| c.count(v, key, 1, MAX_WIDTH))
+        .collect()
+}
+
+/// Refuses a network over [`MAX_PARAMETERS`], at `span` (the widths that made it).
+fn check_parameters(
+    c: &Checker<'_>,
+    architecture: &Architecture,
+    span: Option<std::ops::Range<usize>>,
+    key: &str,
+) -> Result<(), PresetError> {
     let parameters = architecture.parameter_count();
     if parameters > MAX_PARAMETERS {
-        let span = model.and_then(|m| m.widths.as_ref()).map(Spanned::span);
         return Err(c.error(
             span,
-            "model.widths",
+            key,
             format!(
                 "{} has {parameters} parameters, over the limit of {MAX_PARAMETERS}; use \
                  narrower or fewer layers",
@@ -245,7 +269,7 @@ fn check_architecture(
             ),
         ));
     }
-    Ok(architecture)
+    Ok(())
 }
 
 /// Where the runs start: LeCun-normal × `init_scale` (default 1), or the `init` files.
@@ -293,12 +317,15 @@ fn check_init(
         })
 }
 
-/// One run: its optimizer (mini-batches over `points`) and its own init scale.
+/// One run: its optimizer (mini-batches over `points`), its own init scale and its own
+/// hidden widths (checked as `[model]`'s are; refused when they differ from `[model]`'s and the
+/// start is read from init files, which hold the `[model]` shape).
 fn check_run(
     c: &Checker<'_>,
     run: &Spanned<Run>,
     key: &str,
     points: usize,
+    (architecture, init): (&Architecture, &NetworkInit),
 ) -> Result<NetworkRunSpec, PresetError> {
     let r = run.get_ref();
     let optimizer = check_optimizer(c, r.optimizer_keys(), key, Some(points))?;
@@ -306,8 +333,47 @@ fn check_run(
         Some(s) => Some(c.positive(s, &format!("{key}.init_scale"))?),
         None => None,
     };
+    let widths = match &r.widths {
+        Some(w) => Some(check_run_widths(c, w, &format!("{key}.widths"), architecture, init)?),
+        None => None,
+    };
     Ok(NetworkRunSpec {
         optimizer,
         init_scale,
+        widths,
     })
+}
+
+/// A run's own `widths`: valid widths, a network within [`MAX_PARAMETERS`], and the `[model]`
+/// shape when the start comes from init files.
+fn check_run_widths(
+    c: &Checker<'_>,
+    widths: &Spanned<Vec<Int>>,
+    key: &str,
+    architecture: &Architecture,
+    init: &NetworkInit,
+) -> Result<Vec<usize>, PresetError> {
+    let hidden = check_widths(c, widths, key)?;
+    let sizes = &architecture.sizes;
+    let model_hidden = &sizes[1..sizes.len() - 1];
+    if matches!(init, NetworkInit::Explicit(_)) && hidden != model_hidden {
+        return Err(c.error(
+            Some(widths.span()),
+            key,
+            format!(
+                "{hidden:?} differ from the [model] widths {model_hidden:?}, the shape the \
+                 [model] init files describe; remove this run's widths, or the init files to \
+                 start every run from the seed's LeCun draw"
+            ),
+        ));
+    }
+    let own = Architecture::new(
+        sizes[0],
+        &hidden,
+        architecture.bias,
+        architecture.activation,
+        architecture.loss,
+    );
+    check_parameters(c, &own, Some(widths.span()), key)?;
+    Ok(hidden)
 }

@@ -5,6 +5,13 @@
 //! Starts are deterministic: LeCun-normal weights drawn from the experiment's seed (every run the
 //! same draw, so runs differ only in what their spec changes), or matrices read from CSV files
 //! ([`load_init`]), checked against the architecture with the file and shape named.
+//!
+//! A run may have its own hidden widths (`runs.N.widths`): it trains a network of that shape
+//! with the same activation, biases, loss and data. Its LeCun start is drawn the way the shared
+//! one is — a fresh generator seeded with the experiment's seed, one standard normal per weight,
+//! layer after layer, row-major, times `init_scale`/√fan_in, biases 0 — only for its own
+//! shape, so runs of the `[model]` shape keep their bits and a replay needs nothing but the seed.
+//! Init files describe the `[model]` shape, so a run of another shape cannot start from them.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -67,6 +74,7 @@ impl NetworkProblem {
     /// explicit init of the wrong length, no runs, a mini-batch larger than the data, top_k 0,
     /// a non-positive or non-finite init scale.
     pub fn check(&self) -> Result<(), String> {
+        self.check_shapes()?;
         let sizes = &self.architecture.sizes;
         if sizes.len() < 2 || sizes.contains(&0) {
             return Err(format!(
@@ -123,9 +131,78 @@ impl NetworkProblem {
         Ok(())
     }
 
-    /// Where run `index` starts: the LeCun draw from `seed` at the run's scale (its own
-    /// `init_scale`, else the problem's), or the explicit parameters times the run's
-    /// `init_scale` (1 when it has none).
+    /// What [`Self::check`] says of the runs' own widths: no empty layer (no widths at all is
+    /// a network without hidden layers, as `[model]` may be), and none other than the
+    /// `[model]` shape when the start is explicit (the files hold that shape's parameters).
+    fn check_shapes(&self) -> Result<(), String> {
+        for (i, run) in self.runs.iter().enumerate() {
+            let Some(widths) = &run.widths else { continue };
+            if widths.contains(&0) {
+                return Err(format!(
+                    "run {}: widths {widths:?} have an empty layer; every layer needs a unit",
+                    i + 1
+                ));
+            }
+            if matches!(self.init, NetworkInit::Explicit(_)) && self.has_own_architecture(i) {
+                return Err(format!(
+                    "run {}: widths {widths:?} differ from the [model] shape the init files \
+                     describe",
+                    i + 1
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The network run `index` trains: the `[model]` architecture with the run's own hidden
+    /// widths when it has them (same inputs, activation, biases and loss).
+    ///
+    /// # Panics
+    /// When `index` is not a run.
+    #[must_use]
+    pub fn architecture_of(&self, index: usize) -> Architecture {
+        let mut architecture = self.architecture.clone();
+        if let Some(widths) = &self.runs[index].widths {
+            let inputs = architecture.sizes[0];
+            architecture.sizes = std::iter::once(inputs)
+                .chain(widths.iter().copied())
+                .chain(std::iter::once(1))
+                .collect();
+        }
+        architecture
+    }
+
+    /// Whether run `index` trains another shape than the `[model]` one: what reports and labels
+    /// name (a run that repeats the `[model]` widths is the shared network, named as such).
+    ///
+    /// # Panics
+    /// When `index` is not a run.
+    #[must_use]
+    pub fn has_own_architecture(&self, index: usize) -> bool {
+        self.architecture_of(index).sizes != self.architecture.sizes
+    }
+
+    /// Run `index`'s name: [`NetworkRunSpec::label`], then its hidden widths where they differ
+    /// from the `[model]` ones (`gd lr=0.2 widths=[10]`), so runs that differ only in shape are
+    /// told apart in tables, legends and traces. A label the preset gave is kept as written.
+    ///
+    /// # Panics
+    /// When `index` is not a run.
+    #[must_use]
+    pub fn label(&self, index: usize) -> String {
+        let run = &self.runs[index];
+        let mut label = run.label();
+        if run.optimizer.label.is_none() && self.has_own_architecture(index) {
+            let sizes = &self.architecture_of(index).sizes;
+            label.push_str(&widths_label(&sizes[1..sizes.len() - 1]));
+        }
+        label
+    }
+
+    /// Where run `index` starts: the LeCun draw from `seed` for the run's own architecture
+    /// ([`Self::architecture_of`]; a fresh generator per run, so every shape draws as the
+    /// shared one does) at the run's scale (its own `init_scale`, else the problem's), or the
+    /// explicit parameters times the run's `init_scale` (1 when it has none).
     ///
     /// # Panics
     /// When `index` is not a run.
@@ -135,7 +212,7 @@ impl NetworkProblem {
         match &self.init {
             NetworkInit::LeCun { scale } => {
                 let scale = run.init_scale.unwrap_or(*scale);
-                self.architecture
+                self.architecture_of(index)
                     .lecun_normal(scale, &mut StdRng::seed_from_u64(seed))
             }
             NetworkInit::Explicit(params) => match run.init_scale {
@@ -181,6 +258,9 @@ pub struct NetworkRunSpec {
     pub optimizer: OptimizerSpec,
     /// This run's start scale, replacing the problem's (`runs.N.init_scale`).
     pub init_scale: Option<f64>,
+    /// This run's hidden widths, replacing the `[model]` ones (`runs.N.widths`): the run
+    /// trains a network of that shape ([`NetworkProblem::architecture_of`]).
+    pub widths: Option<Vec<usize>>,
 }
 
 impl NetworkRunSpec {
@@ -190,11 +270,14 @@ impl NetworkRunSpec {
         Self {
             optimizer,
             init_scale: None,
+            widths: None,
         }
     }
 
-    /// The run's name: its optimizer's label, and its init scale when it has its own
-    /// (`gd lr=0.2 init=0.5`), so two runs that differ only there are told apart.
+    /// The run's name as far as the run alone says it: its optimizer's label, and its init
+    /// scale when it has its own (`gd lr=0.2 init=0.5`), so two runs that differ only there are
+    /// told apart. Whether its widths differ needs the `[model]` shape:
+    /// [`NetworkProblem::label`] adds them.
     #[must_use]
     pub fn label(&self) -> String {
         let mut label = self.optimizer.label();
@@ -205,6 +288,13 @@ impl NetworkRunSpec {
         }
         label
     }
+}
+
+/// ` widths=[10,5]`: hidden widths as a label suffix, without spaces so a run table's name
+/// column stays narrow.
+fn widths_label(widths: &[usize]) -> String {
+    let list: Vec<String> = widths.iter().map(ToString::to_string).collect();
+    format!(" widths=[{}]", list.join(","))
 }
 
 /// Reads an explicit start from one CSV file per layer (input side first): plain numbers, no

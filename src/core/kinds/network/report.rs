@@ -9,6 +9,10 @@
 //! trace row has it only at a step that is a multiple of `sharpness_every` (its cell is empty at
 //! other logged steps). `preconditioned_sharpness` appears (a JSON key, a last CSV column) only
 //! for runs of Adam and RMSprop, or any run at all for the column.
+//!
+//! Every run names the network it trains (`architecture`); a run of its own widths also has its
+//! own `parameters`, and its label ends in them (`gd lr=0.2 widths=[10]`), which the trace's and
+//! sweep's label column carry.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -49,6 +53,13 @@ struct NetworkRunReport {
     #[serde(flatten)]
     hyper_parameters: HyperParameters,
     init_scale: f64,
+    /// The network this run trains (`1→10→1 tanh`): the report's own unless the run has its
+    /// own widths, so a reader of one run needs nothing else.
+    architecture: String,
+    /// Its parameter count, only for a run of its own widths (the report's `parameters` is the
+    /// `[model]` network's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parameters: Option<usize>,
     train_loss: Option<f64>,
     /// The latest λ_max(H); null before the first measurement, with it off, or diverged.
     sharpness: Option<f64>,
@@ -83,6 +94,8 @@ pub fn report(title: &str, steps: u64, s: &NetworkSnapshot) -> NetworkReport {
                 lr: r.lr,
                 hyper_parameters: HyperParameters::of(&r.optimizer),
                 init_scale: r.init_scale,
+                architecture: r.architecture.summary(),
+                parameters: Some(r.architecture.parameter_count()).filter(|_| r.own_architecture),
                 train_loss: reported(r.train_loss, r.status),
                 sharpness: reported(r.sharpness, r.status),
                 sharpness_step: estimate.map(|e| e.step),
@@ -253,9 +266,8 @@ pub fn describe(p: &NetworkProblem) -> String {
         a.loss.name(),
         a.parameter_count(),
         p.runs.len(),
-        p.runs
-            .iter()
-            .map(super::NetworkRunSpec::label)
+        (0..p.runs.len())
+            .map(|i| p.label(i))
             .collect::<Vec<_>>()
             .join(", ")
     )

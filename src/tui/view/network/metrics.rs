@@ -1,6 +1,7 @@
 //! The run table of a network experiment: η, loss, sharpness, the threshold 2/η (or Adam's
 //! (2 + 2β₁)/((1 − β₁)η)), their ratio and the status. A ratio near 1 while the loss keeps
 //! falling is the edge of stability; classical step-size theory says the run should diverge.
+//! A run of its own widths is named by them (its label); the title names the `[model]` shape.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -49,14 +50,17 @@ pub fn render(
                 })
                 .collect(),
         ),
-        column("η", 7, 2, text(&|r| number(r.lr))),
+        // Dropped first on a narrow screen: η (in the label too), the threshold (in the ratio),
+        // then the ratio itself (a run of its own widths has a longer name; the sharpness
+        // stays, as it is what the kind is about).
+        column("η", 7, 3, text(&|r| number(r.lr))),
         column("loss", 8, 0, text(&|r| number(r.train_loss))),
         column("sharp", 7, 0, text(&|r| number(measured(r)))),
-        column("thr", 7, 1, text(&|r| r.threshold.map_or_else(|| "–".to_owned(), number))),
+        column("thr", 7, 2, text(&|r| r.threshold.map_or_else(|| "–".to_owned(), number))),
         column(
             "S/thr",
             5,
-            0,
+            1,
             text(&|r| match r.threshold {
                 Some(t) if t > 0.0 && measured(r).is_finite() => format!("{:.2}", measured(r) / t),
                 _ => "–".to_owned(),
