@@ -57,6 +57,20 @@ pub(super) struct Shape {
     pub width: usize,
 }
 
+/// Where the sums of a product start: each C entry is its start plus its terms in the order
+/// s = 0, 1, …, so the three give the bits of filling C first and then adding.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Start<'a> {
+    /// At zero: C = A·B.
+    Zero,
+    /// At C's own values: C += A·B.
+    Current,
+    /// At the same row for every r of C (a layer's biases, then zeros to the padded width):
+    /// C[r, ·] = row + A·B without writing the row into C first, which at these sizes cost
+    /// two library calls (a fill and a copy) per row of every layer.
+    Row(&'a [f64]),
+}
+
 /// C[r, ..width] += Σ_{s < inner} A(r, s) · B[s, ..width] for every r < rows, with C and B
 /// row-major (strides `c_stride`, `b_stride`).
 pub(super) fn multiply_add(
@@ -67,7 +81,21 @@ pub(super) fn multiply_add(
     b_stride: usize,
     shape: Shape,
 ) {
-    product::<true>(c, c_stride, a, b, b_stride, shape);
+    product(Start::Current, c, c_stride, a, b, b_stride, shape);
+}
+
+/// C[r, ..width] = row[..width] + Σ_{s < inner} A(r, s) · B[s, ..width] for every r < rows:
+/// a layer's pre-activations from its biases (`row`, padded with zeros) in one pass.
+pub(super) fn multiply_from(
+    row: &[f64],
+    c: &mut [f64],
+    c_stride: usize,
+    a: Left<'_>,
+    b: &[f64],
+    b_stride: usize,
+    shape: Shape,
+) {
+    product(Start::Row(row), c, c_stride, a, b, b_stride, shape);
 }
 
 /// C[r, ..width] = Σ_{s < inner} A(r, s) · B[s, ..width]: [`multiply_add`] onto zeros, without
@@ -80,11 +108,12 @@ pub(super) fn multiply(
     b_stride: usize,
     shape: Shape,
 ) {
-    product::<false>(c, c_stride, a, b, b_stride, shape);
+    product(Start::Zero, c, c_stride, a, b, b_stride, shape);
 }
 
-/// [`multiply_add`] (`ADD`) or [`multiply`].
-fn product<const ADD: bool>(
+/// [`multiply_add`], [`multiply_from`] or [`multiply`], as `start` says.
+fn product(
+    start: Start<'_>,
     c: &mut [f64],
     c_stride: usize,
     a: Left<'_>,
@@ -100,11 +129,11 @@ fn product<const ADD: bool>(
             // Two vectors of columns by four rows: eight independent sums, enough to keep the
             // fused multiply-adds (latency 4, two a cycle) busy.
             while column + 2 * LANE <= shape.width {
-                rows_of::<ADD, 2>(c, c_stride, a, b, b_stride, (column, shape));
+                rows_of::<2>(start, c, c_stride, a, b, b_stride, (column, shape));
                 column += 2 * LANE;
             }
             if column < shape.width {
-                rows_of::<ADD, 1>(c, c_stride, a, b, b_stride, (column, shape));
+                rows_of::<1>(start, c, c_stride, a, b, b_stride, (column, shape));
             }
         },
     );
@@ -112,7 +141,8 @@ fn product<const ADD: bool>(
 
 /// Every row of C, `V` vectors of columns from `column`: four rows at a time, then one.
 #[inline(always)]
-fn rows_of<const ADD: bool, const V: usize>(
+fn rows_of<const V: usize>(
+    start: Start<'_>,
     c: &mut [f64],
     c_stride: usize,
     a: Left<'_>,
@@ -122,11 +152,11 @@ fn rows_of<const ADD: bool, const V: usize>(
 ) {
     let mut r = 0;
     while r + ROWS <= shape.rows {
-        block::<ADD, ROWS, V>(c, c_stride, a, b, b_stride, (r, column, shape.inner));
+        block::<ROWS, V>(start, c, c_stride, a, b, b_stride, (r, column, shape.inner));
         r += ROWS;
     }
     while r < shape.rows {
-        block::<ADD, 1, V>(c, c_stride, a, b, b_stride, (r, column, shape.inner));
+        block::<1, V>(start, c, c_stride, a, b, b_stride, (r, column, shape.inner));
         r += 1;
     }
 }
@@ -135,7 +165,8 @@ fn rows_of<const ADD: bool, const V: usize>(
 /// registers through the sum over s. A's `R` values for one s are one slice when A is a
 /// transpose (`row` = 1), else one value from each of `R` row slices.
 #[inline(always)]
-fn block<const ADD: bool, const R: usize, const V: usize>(
+fn block<const R: usize, const V: usize>(
+    start: Start<'_>,
     c: &mut [f64],
     c_stride: usize,
     a: Left<'_>,
@@ -144,11 +175,22 @@ fn block<const ADD: bool, const R: usize, const V: usize>(
     (first, column, inner): (usize, usize, usize),
 ) {
     let mut sums = [[[0.0; LANE]; V]; R];
-    if ADD {
-        for (q, sum) in sums.iter_mut().enumerate() {
-            let start = (first + q) * c_stride + column;
-            for (v, vector) in sum.iter_mut().enumerate() {
-                vector.copy_from_slice(&c[start + v * LANE..start + (v + 1) * LANE]);
+    match start {
+        Start::Zero => {}
+        Start::Current => {
+            for (q, sum) in sums.iter_mut().enumerate() {
+                let start = (first + q) * c_stride + column;
+                for (v, vector) in sum.iter_mut().enumerate() {
+                    vector.copy_from_slice(&c[start + v * LANE..start + (v + 1) * LANE]);
+                }
+            }
+        }
+        Start::Row(row) => {
+            for sum in &mut sums {
+                for (v, vector) in sum.iter_mut().enumerate() {
+                    let at = column + v * LANE;
+                    vector.copy_from_slice(&row[at..at + LANE]);
+                }
             }
         }
     }
