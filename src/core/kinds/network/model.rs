@@ -371,10 +371,14 @@ impl Layer {
         let weights = &params[shape.offset..shape.offset + shape.fan_in * shape.fan_out];
         // Element by element rather than a `copy_from_slice` per row: at 1–30 values a row,
         // the library call that copy becomes costs more than the copy.
-        for (o, row) in weights.chunks_exact(shape.fan_in).enumerate() {
-            for (k, &w) in row.iter().enumerate() {
-                rows[o * in_stride + k] = w;
-                columns[k * out_stride + o] = w;
+        // Iterators rather than indices: no bounds check on the row side, one on the column.
+        let padded_rows = rows.chunks_exact_mut(in_stride);
+        for (o, (padded_row, row)) in padded_rows.zip(weights.chunks_exact(shape.fan_in)).enumerate()
+        {
+            let entries = padded_row.iter_mut().zip(columns.chunks_exact_mut(out_stride));
+            for ((entry, column), &w) in entries.zip(row) {
+                *entry = w;
+                column[o] = w;
             }
         }
     }
