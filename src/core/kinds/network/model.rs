@@ -20,7 +20,7 @@ use std::sync::Arc;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, StandardNormal};
 
-use super::kernel::{LANE, Left, Shape, multiply, multiply_add, padded, tanh};
+use super::kernel::{LANE, Left, Shape, multiply, multiply_add, multiply_from, padded, tanh};
 use crate::core::data::RegressionData;
 use crate::core::simd::widest;
 
@@ -337,6 +337,9 @@ struct Layer {
     r_post: Vec<f64>,
     /// ∂W (or R ∂W) before it is copied, unpadded, into the caller's vector.
     scratch: Vec<f64>,
+    /// The biases (or their direction) then zeros to `out_stride`: where every row of z (or
+    /// R z) starts its sum ([`multiply_from`]), so no row is filled before its product.
+    bias_row: Vec<f64>,
 }
 
 impl Layer {
@@ -358,6 +361,7 @@ impl Layer {
             r_pre: rows.clone(),
             r_post: rows,
             scratch: vec![0.0; shape.fan_out * in_stride],
+            bias_row: vec![0.0; out_stride],
         }
     }
 
@@ -365,26 +369,27 @@ impl Layer {
     fn load(shape: LayerShape, params: &[f64], rows: &mut [f64], columns: &mut [f64]) {
         let (in_stride, out_stride) = (padded(shape.fan_in), padded(shape.fan_out));
         let weights = &params[shape.offset..shape.offset + shape.fan_in * shape.fan_out];
-        for (o, row) in weights.chunks_exact(shape.fan_in).enumerate() {
-            rows[o * in_stride..o * in_stride + shape.fan_in].copy_from_slice(row);
-            for (k, &w) in row.iter().enumerate() {
-                columns[k * out_stride + o] = w;
+        // Element by element rather than a `copy_from_slice` per row: at 1–30 values a row,
+        // the library call that copy becomes costs more than the copy.
+        // Iterators rather than indices: no bounds check on the row side, one on the column.
+        let padded_rows = rows.chunks_exact_mut(in_stride);
+        for (o, (padded_row, row)) in padded_rows.zip(weights.chunks_exact(shape.fan_in)).enumerate()
+        {
+            let entries = padded_row.iter_mut().zip(columns.chunks_exact_mut(out_stride));
+            for ((entry, column), &w) in entries.zip(row) {
+                *entry = w;
+                column[o] = w;
             }
         }
     }
 
-    /// The layer's biases in `params` (empty without biases).
-    fn biases<'p>(&self, params: &'p [f64], bias: bool) -> &'p [f64] {
+    /// Writes the layer's biases in `params` (zeros without biases) into `bias_row`.
+    fn load_biases(&mut self, params: &[f64], bias: bool) {
         let start = self.shape.offset + self.shape.fan_in * self.shape.fan_out;
-        &params[start..start + if bias { self.shape.fan_out } else { 0 }]
-    }
-}
-
-/// Sets each of `rows` rows (stride `stride`) to `biases` then zeros (all zeros without).
-fn fill_rows(buffer: &mut [f64], rows: usize, stride: usize, biases: &[f64]) {
-    for row in buffer[..rows * stride].chunks_exact_mut(stride) {
-        row.fill(0.0);
-        row[..biases.len()].copy_from_slice(biases);
+        let count = if bias { self.shape.fan_out } else { 0 };
+        for (j, entry) in self.bias_row.iter_mut().enumerate() {
+            *entry = if j < count { params[start + j] } else { 0.0 };
+        }
     }
 }
 
@@ -512,9 +517,9 @@ impl Network {
                 None => (&self.input[..], input_stride),
                 Some(previous) => (&previous.post[..], previous.out_stride),
             };
-            let biases = layer.biases(params, bias);
-            fill_rows(&mut layer.pre, rows, layer.out_stride, biases);
-            multiply_add(
+            layer.load_biases(params, bias);
+            multiply_from(
+                &layer.bias_row,
                 &mut layer.pre,
                 layer.out_stride,
                 Left {
@@ -616,8 +621,7 @@ impl Network {
             let (below, here) = self.layers.split_at_mut(l);
             let layer = &mut here[0];
             Layer::load(layer.shape, v, &mut layer.direction, &mut layer.direction_t);
-            let biases = layer.biases(v, bias);
-            fill_rows(&mut layer.r_pre, rows, layer.out_stride, biases);
+            layer.load_biases(v, bias);
             let shape = Shape {
                 rows,
                 inner: layer.shape.fan_in,
@@ -632,7 +636,8 @@ impl Network {
                 row: stride,
                 column: 1,
             };
-            multiply_add(
+            multiply_from(
+                &layer.bias_row,
                 &mut layer.r_pre,
                 layer.out_stride,
                 left(input),
@@ -670,10 +675,16 @@ impl Network {
         for i in 0..rows {
             let row = i * stride..(i + 1) * stride;
             let (_, first, second) = loss.per_point(output.pre[i * stride], self.targets[i]);
-            self.deltas.delta[row.clone()].fill(0.0);
+            // The padding a whole vector at a time, not by `fill`: a fixed-size store, where
+            // `fill` of a run-time length is a library call per row.
+            for chunk in self.deltas.delta[row.clone()].chunks_exact_mut(LANE) {
+                chunk.copy_from_slice(&[0.0; LANE]);
+            }
             self.deltas.delta[i * stride] = first / rows as f64;
             if r {
-                self.deltas.r_delta[row].fill(0.0);
+                for chunk in self.deltas.r_delta[row].chunks_exact_mut(LANE) {
+                    chunk.copy_from_slice(&[0.0; LANE]);
+                }
                 self.deltas.r_delta[i * stride] = second * output.r_pre[i * stride] / rows as f64;
             }
         }
