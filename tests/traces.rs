@@ -641,3 +641,28 @@ fn diagonal_trace_values_match_a_plain_float64_loop() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A matrix trace has a row at every multiple of `[show] svd_every` (beside its log grid), as
+/// docs/lab.md promises for the singular values over time; the log grid alone would skip most.
+#[test]
+fn matrix_traces_have_a_row_every_svd_every_steps() {
+    let dir = temp_dir("svd-every");
+    let preset = DIVERGING
+        .replace("lr = 3.0", "lr = 0.01")
+        .replace("lr = 1e6", "lr = 0.02")
+        .replace("svd_every = 1", "svd_every = 70");
+    let trace = dir.join("matrix.csv");
+    headless::run(spec_from(&dir, &preset), 1000, Some(&trace)).expect("runs");
+    let steps: std::collections::BTreeSet<u64> = trace_rows(&trace)
+        .iter()
+        .map(|row| row["step"].parse().expect("a step"))
+        .collect();
+    for multiple in (70..=1000).step_by(70) {
+        assert!(
+            steps.contains(&multiple),
+            "no row at step {multiple}: {steps:?}"
+        );
+    }
+    assert!(steps.contains(&1000), "the last step");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -97,11 +97,9 @@ pub(crate) trait KindProblem: Sized {
     /// What `check` says of a valid preset: data, model and runs in a few words.
     fn describe(&self) -> String;
 
-    /// Trace rows every this many steps beside the log grid, over `steps` steps (matrix
-    /// spectra every `svd_every`); `None` for the log grid alone.
-    fn trace_stride(&self, _spec: &ExperimentSpec, _steps: u64) -> Option<u64> {
-        None
-    }
+    /// Trace rows every this many steps beside the log grid (matrix spectra every
+    /// `svd_every`); `None` for the log grid alone.
+    fn trace_stride(&self, spec: &ExperimentSpec) -> Option<u64>;
 }
 
 /// What the experiment asks of every kind's running state.
@@ -188,6 +186,10 @@ macro_rules! kind_impls {
 
             fn describe(&self) -> String {
                 report::describe(self)
+            }
+
+            fn trace_stride(&self, spec: &$crate::core::experiment::ExperimentSpec) -> Option<u64> {
+                report::trace_stride(spec)
             }
         }
 
@@ -328,9 +330,9 @@ macro_rules! declare_kinds {
 
             /// See [`KindProblem::trace_stride`].
             #[must_use]
-            pub fn trace_stride(&self, spec: &ExperimentSpec, steps: u64) -> Option<u64> {
+            pub fn trace_stride(&self, spec: &ExperimentSpec) -> Option<u64> {
                 match self {
-                    $(Self::$variant(p) => p.trace_stride(spec, steps),)*
+                    $(Self::$variant(p) => p.trace_stride(spec),)*
                 }
             }
 

@@ -248,3 +248,12 @@ pub(super) fn sweep_rows(s: &MatrixSnapshot) -> Vec<RunRow> {
         })
         .collect()
 }
+
+/// Trace rows of the spectra every `[show] svd_every` steps, beside the log grid.
+#[expect(
+    clippy::unnecessary_wraps,
+    reason = "the signature every kind's trace_stride shares; the others have none"
+)]
+pub(super) fn trace_stride(spec: &crate::core::experiment::ExperimentSpec) -> Option<u64> {
+    Some(spec.svd_every)
+}
