@@ -2,8 +2,8 @@
 //! style and the font sizes (the sweep plots in `figure::sweep` use them too).
 
 use plotters::chart::{ChartContext, SeriesLabelPosition};
-use plotters::coord::CoordTranslate;
-use plotters::prelude::DrawingBackend;
+use plotters::coord::{CoordTranslate, Shift};
+use plotters::prelude::{DrawingArea, DrawingBackend, IntoDrawingArea, SVGBackend};
 use plotters::style::{Color, RGBColor, WHITE};
 
 use crate::palette::Hue;
@@ -15,6 +15,41 @@ pub struct Caption<'a> {
     pub title: &'a str,
     /// The step the snapshot was taken at.
     pub step: u64,
+}
+
+impl Caption<'_> {
+    /// The caption as every figure writes it: `title — step N`.
+    #[must_use]
+    pub(crate) fn text(&self) -> String {
+        format!("{} — step {}", self.title, self.step)
+    }
+}
+
+/// One panel of a figure.
+pub(crate) type Panel<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+
+/// A figure of `size` pixels with two panels side by side under the caption, the left one
+/// `left_width` pixels wide, drawn by `left` and `right`: the SVG text.
+pub(crate) fn two_panels(
+    size: (u32, u32),
+    left_width: u32,
+    caption: Caption<'_>,
+    left: impl FnOnce(&Panel<'_>) -> Result<(), FigureError>,
+    right: impl FnOnce(&Panel<'_>) -> Result<(), FigureError>,
+) -> Result<String, FigureError> {
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
+        root.fill(&WHITE).map_err(drawing_error)?;
+        let root = root
+            .titled(&caption.text(), ("sans-serif", CAPTION_SIZE))
+            .map_err(drawing_error)?;
+        let (left_area, right_area) = root.split_horizontally(left_width);
+        left(&left_area)?;
+        right(&right_area)?;
+        root.present().map_err(drawing_error)?;
+    }
+    Ok(text)
 }
 
 /// A palette hue as plotters' colour, in its print shade.

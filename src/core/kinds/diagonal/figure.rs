@@ -3,11 +3,10 @@
 //! |min-ℓ1| first) on its signed √ scale, so sparse against dense shows at a glance; right, ‖w‖₁
 //! over log t per run (from its bounded history) with the two interpolants' ‖·‖₁ as dashed levels.
 
-use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::core::kinds::figure::{
-    CAPTION_SIZE, Caption, FigureError, LABEL_SIZE, draw_legend, drawing_error, rgb,
+    Caption, FigureError, LABEL_SIZE, Panel, draw_legend, drawing_error, rgb, two_panels,
 };
 use super::engine::DiagonalSnapshot;
 use crate::palette::{Hue, run_hue};
@@ -55,22 +54,13 @@ fn run_name(s: &DiagonalSnapshot, index: usize) -> String {
 
 /// The figure as SVG text.
 pub(super) fn svg(s: &DiagonalSnapshot, caption: Caption<'_>) -> Result<String, FigureError> {
-    let mut text = String::new();
-    {
-        let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(drawing_error)?;
-        let root = root
-            .titled(
-                &format!("{} — step {}", caption.title, caption.step),
-                ("sans-serif", CAPTION_SIZE),
-            )
-            .map_err(drawing_error)?;
-        let (left, right) = root.split_horizontally(SIZE.0 * 11 / 20);
-        draw_coordinates(&left, s)?;
-        draw_l1_paths(&right, s)?;
-        root.present().map_err(drawing_error)?;
-    }
-    Ok(text)
+    two_panels(
+        SIZE,
+        SIZE.0 * 11 / 20,
+        caption,
+        |left| draw_coordinates(left, s),
+        |right| draw_l1_paths(right, s),
+    )
 }
 
 /// The largest finite |value| among the drawn coordinates of the references and the runs.
@@ -92,7 +82,7 @@ fn largest_shown(s: &DiagonalSnapshot, order: &[usize]) -> f64 {
 /// Left panel: one line with markers per run over the first [`MAX_COORDINATES`] coordinates,
 /// min-ℓ1 as stems, min-ℓ2 as dots, and the legend.
 fn draw_coordinates(
-    area: &DrawingArea<SVGBackend<'_>, Shift>,
+    area: &Panel<'_>,
     s: &DiagonalSnapshot,
 ) -> Result<(), FigureError> {
     let order: Vec<usize> = s
@@ -198,7 +188,7 @@ fn l1_series(s: &DiagonalSnapshot) -> Vec<Vec<(f64, f64)>> {
 
 /// Right panel: ‖w‖₁ over log t per run, with ‖min-ℓ1‖₁ and ‖min-ℓ2‖₁ as dashed levels.
 fn draw_l1_paths(
-    area: &DrawingArea<SVGBackend<'_>, Shift>,
+    area: &Panel<'_>,
     s: &DiagonalSnapshot,
 ) -> Result<(), FigureError> {
     let series = l1_series(s);

@@ -23,10 +23,7 @@ pub(super) fn svg(s: &LinearSnapshot, caption: Caption<'_>) -> Result<String, Fi
         let root = SVGBackend::with_string(&mut text, (SIDE, SIDE)).into_drawing_area();
         root.fill(&WHITE).map_err(drawing_error)?;
         let mut chart = ChartBuilder::on(&root)
-            .caption(
-                format!("{} — step {}", caption.title, caption.step),
-                ("sans-serif", CAPTION_SIZE),
-            )
+            .caption(caption.text(), ("sans-serif", CAPTION_SIZE))
             .margin(16)
             .x_label_area_size(44)
             .y_label_area_size(54)

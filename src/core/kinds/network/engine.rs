@@ -57,6 +57,34 @@ pub const NETWORK_HISTORY_FIELDS: [&str; 4] = [
     "threshold",
     "preconditioned_sharpness",
 ];
+/// One history record with its [`NETWORK_HISTORY_FIELDS`] by name (NaN where not known).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NetworkRecord {
+    /// The step it was taken at.
+    pub step: u64,
+    /// The training loss.
+    pub train_loss: f64,
+    /// λmax(H), at the steps it was measured.
+    pub sharpness: f64,
+    /// The rule's threshold at that step.
+    pub threshold: f64,
+    /// λmax(P⁻¹H) for Adam and RMSprop, at the steps it was measured.
+    pub preconditioned: f64,
+}
+
+impl NetworkRecord {
+    /// The curvature the threshold is about: the preconditioned sharpness where the rule has
+    /// one, else the sharpness.
+    #[must_use]
+    pub fn curvature(&self) -> f64 {
+        if self.preconditioned.is_finite() {
+            self.preconditioned
+        } else {
+            self.sharpness
+        }
+    }
+}
+
 /// Points of the fitted function drawn for 1-D inputs.
 pub const LINE_GRID: usize = 101;
 /// Points per side of the decision-value grid for 2-D inputs.
@@ -279,6 +307,31 @@ impl NetworkHistory {
         if let Some(history) = &mut self.sharpness {
             history.offer(step, record);
         }
+    }
+
+    /// Every record of both histories by step, its fields named (see [`Self::records`]).
+    #[must_use]
+    pub fn named(&self) -> Vec<NetworkRecord> {
+        self.records()
+            .into_iter()
+            .map(|(step, r)| NetworkRecord {
+                step,
+                train_loss: r[0],
+                sharpness: r[1],
+                threshold: r[2],
+                preconditioned: r[3],
+            })
+            .collect()
+    }
+
+    /// (step, `value` of the record) for every record where it is finite: a line to draw.
+    #[must_use]
+    pub fn points(&self, value: impl Fn(&NetworkRecord) -> f64) -> Vec<(f64, f64)> {
+        self.named()
+            .iter()
+            .map(|r| (r.step as f64, value(r)))
+            .filter(|(_, v)| v.is_finite())
+            .collect()
     }
 
     /// Every record of both histories, by step, one per step (the two hold the same values at
@@ -717,6 +770,13 @@ impl NetworkSnapshot {
 }
 
 impl NetworkRunSnapshot {
+    /// The latest curvature the threshold is about: λmax(P⁻¹H) for Adam and RMSprop, else
+    /// λmax(H) (as [`NetworkRecord::curvature`]).
+    #[must_use]
+    pub fn curvature(&self) -> f64 {
+        self.preconditioned_sharpness.unwrap_or(self.sharpness)
+    }
+
     /// The step of the latest sharpness measurement, if any.
     #[must_use]
     pub fn sharpness_step(&self) -> Option<u64> {

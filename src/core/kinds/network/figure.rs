@@ -3,68 +3,41 @@
 //! λ_max(H) (or λ_max(P⁻¹H) for Adam and RMSprop) with its own threshold 2/η as a dashed level
 //! in the same colour: the sharpness rises to the level and hovers there.
 
-use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::NETWORK_HISTORY_FIELDS;
+use super::NetworkRecord;
 use super::engine::NetworkSnapshot;
 use crate::core::kinds::figure::{
-    CAPTION_SIZE, Caption, FigureError, LABEL_SIZE, draw_legend, drawing_error, rgb,
+    Caption, FigureError, LABEL_SIZE, Panel, draw_legend, drawing_error, rgb, two_panels,
 };
 use crate::palette::run_hue;
 
 /// Figure size in pixels.
 const SIZE: (u32, u32) = (1280, 600);
-/// Fields of a history record (see [`NETWORK_HISTORY_FIELDS`]).
-const LOSS: usize = 0;
-const SHARPNESS: usize = 1;
-const THRESHOLD: usize = 2;
-const PRECONDITIONED: usize = 3;
 
 /// The figure as SVG text.
 pub(super) fn svg(s: &NetworkSnapshot, caption: Caption<'_>) -> Result<String, FigureError> {
-    debug_assert_eq!(NETWORK_HISTORY_FIELDS.len(), 4);
-    let mut text = String::new();
-    {
-        let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(drawing_error)?;
-        let root = root
-            .titled(
-                &format!("{} — step {}", caption.title, caption.step),
-                ("sans-serif", CAPTION_SIZE),
-            )
-            .map_err(drawing_error)?;
-        let (left, right) = root.split_horizontally(SIZE.0 / 2);
-        draw_loss(&left, s, caption.step)?;
-        draw_sharpness(&right, s, caption.step)?;
-        root.present().map_err(drawing_error)?;
-    }
-    Ok(text)
+    two_panels(
+        SIZE,
+        SIZE.0 / 2,
+        caption,
+        |left| draw_loss(left, s, caption.step),
+        |right| draw_sharpness(right, s, caption.step),
+    )
 }
 
-/// Per run, (step, value) of history field `field` where it is finite (and positive for the
-/// loss's log scale).
-fn series(s: &NetworkSnapshot, value: impl Fn(&[f64]) -> f64) -> Vec<Vec<(f64, f64)>> {
-    s.runs
-        .iter()
-        .map(|run| {
-            run.history
-                .records()
-                .into_iter()
-                .map(|(step, record)| (step as f64, value(&record)))
-                .filter(|(_, v)| v.is_finite())
-                .collect()
-        })
-        .collect()
+/// Per run, (step, `value` of its history record) where it is finite.
+fn series(s: &NetworkSnapshot, value: impl Fn(&NetworkRecord) -> f64) -> Vec<Vec<(f64, f64)>> {
+    s.runs.iter().map(|run| run.history.points(&value)).collect()
 }
 
 /// Left panel: the training loss over the steps, log scale.
 fn draw_loss(
-    area: &DrawingArea<SVGBackend<'_>, Shift>,
+    area: &Panel<'_>,
     s: &NetworkSnapshot,
     step: u64,
 ) -> Result<(), FigureError> {
-    let lines = series(s, |r| r[LOSS]);
+    let lines = series(s, |r| r.train_loss);
     let positive = || lines.iter().flatten().map(|p| p.1).filter(|v| *v > 0.0);
     let low = positive().fold(f64::INFINITY, f64::min);
     let high = positive().fold(0.0, f64::max);
@@ -104,18 +77,11 @@ fn draw_loss(
 /// Right panel: the sharpness (preconditioned for adaptive rules) over the steps, each run's
 /// threshold as a dashed level in its colour.
 fn draw_sharpness(
-    area: &DrawingArea<SVGBackend<'_>, Shift>,
+    area: &Panel<'_>,
     s: &NetworkSnapshot,
     step: u64,
 ) -> Result<(), FigureError> {
-    let measured = |r: &[f64]| {
-        if r[PRECONDITIONED].is_finite() {
-            r[PRECONDITIONED]
-        } else {
-            r[SHARPNESS]
-        }
-    };
-    let lines = series(s, measured);
+    let lines = series(s, NetworkRecord::curvature);
     let levels: Vec<Option<f64>> = s
         .runs
         .iter()
@@ -149,13 +115,8 @@ fn draw_sharpness(
             .draw_series(LineSeries::new(points, color.stroke_width(2)))
             .map_err(drawing_error)?;
         if let Some(level) = levels[i] {
-            // The threshold as it stands now (a schedule moves it; the history has its past).
-            let history = s.runs[i].history.records();
-            let path: Vec<(f64, f64)> = history
-                .iter()
-                .filter(|(_, r)| r[THRESHOLD].is_finite())
-                .map(|(t, r)| (*t as f64, r[THRESHOLD]))
-                .collect();
+            // The threshold over t (a schedule moves it), or as it stands now.
+            let path = s.runs[i].history.points(|r| r.threshold);
             let path = if path.len() >= 2 {
                 path
             } else {

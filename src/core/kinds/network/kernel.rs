@@ -73,48 +73,10 @@ pub(super) enum Start<'a> {
     Row(&'a [f64]),
 }
 
-/// C[r, ..width] += Σ_{s < inner} A(r, s) · B[s, ..width] for every r < rows, with C and B
-/// row-major (strides `c_stride`, `b_stride`).
-pub(super) fn multiply_add(
-    c: &mut [f64],
-    c_stride: usize,
-    a: Left<'_>,
-    b: &[f64],
-    b_stride: usize,
-    shape: Shape,
-) {
-    product(Start::Current, c, c_stride, a, b, b_stride, shape);
-}
-
-/// C[r, ..width] = row[..width] + Σ_{s < inner} A(r, s) · B[s, ..width] for every r < rows:
-/// a layer's pre-activations from its biases (`row`, padded with zeros) in one pass.
-pub(super) fn multiply_from(
-    row: &[f64],
-    c: &mut [f64],
-    c_stride: usize,
-    a: Left<'_>,
-    b: &[f64],
-    b_stride: usize,
-    shape: Shape,
-) {
-    product(Start::Row(row), c, c_stride, a, b, b_stride, shape);
-}
-
-/// C[r, ..width] = Σ_{s < inner} A(r, s) · B[s, ..width]: [`multiply_add`] onto zeros, without
-/// clearing C first (the sums start at 0 in registers).
+/// C[r, ..width] = start + Σ_{s < inner} A(r, s) · B[s, ..width] for every r < rows, with C and
+/// B row-major (strides `c_stride`, `b_stride`); `start` says where the sums begin (zero, C's
+/// own values, or a bias row) without writing C first.
 pub(super) fn multiply(
-    c: &mut [f64],
-    c_stride: usize,
-    a: Left<'_>,
-    b: &[f64],
-    b_stride: usize,
-    shape: Shape,
-) {
-    product(Start::Zero, c, c_stride, a, b, b_stride, shape);
-}
-
-/// [`multiply_add`], [`multiply_from`] or [`multiply`], as `start` says.
-fn product(
     start: Start<'_>,
     c: &mut [f64],
     c_stride: usize,
@@ -352,7 +314,7 @@ mod tests {
             inner: 3,
             width: 8,
         };
-        multiply_add(&mut c, 8, left, &b, 8, shape);
+        multiply(Start::Current, &mut c, 8, left, &b, 8, shape);
         for r in 0..5 {
             for j in 0..8 {
                 let want = (0..3).fold(1.0, |sum: f64, s| a[r + 5 * s].mul_add(b[s * 8 + j], sum));

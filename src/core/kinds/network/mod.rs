@@ -26,7 +26,7 @@ mod sharpness;
 pub use data::{chebyshev, load_network_csv, moons};
 pub use engine::{
     CurvatureEstimate, FunctionGrid, LINE_GRID, NETWORK_HISTORY_CAPACITY, NETWORK_HISTORY_FIELDS,
-    NetworkExperiment, NetworkHistory, NetworkRunSnapshot, NetworkSnapshot, PLANE_GRID, threshold,
+    NetworkExperiment, NetworkHistory, NetworkRecord, NetworkRunSnapshot, NetworkSnapshot, PLANE_GRID, threshold,
 };
 pub use model::{Activation, Architecture, LayerShape, Network, NetworkLoss};
 pub use problem::{NetworkInit, NetworkProblem, NetworkRunSpec, load_init};

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, StandardNormal};
 
-use super::kernel::{LANE, Left, Shape, multiply, multiply_add, multiply_from, padded, tanh};
+use super::kernel::{LANE, Left, Shape, Start, multiply, padded, tanh};
 use crate::core::data::RegressionData;
 use crate::core::simd::widest;
 
@@ -338,7 +338,7 @@ struct Layer {
     /// ∂W (or R ∂W) before it is copied, unpadded, into the caller's vector.
     scratch: Vec<f64>,
     /// The biases (or their direction) then zeros to `out_stride`: where every row of z (or
-    /// R z) starts its sum ([`multiply_from`]), so no row is filled before its product.
+    /// R z) starts its sum ([`multiply`] from `Start::Row`), so no row is filled before its product.
     bias_row: Vec<f64>,
 }
 
@@ -518,8 +518,8 @@ impl Network {
                 Some(previous) => (&previous.post[..], previous.out_stride),
             };
             layer.load_biases(params, bias);
-            multiply_from(
-                &layer.bias_row,
+            multiply(
+                Start::Row(&layer.bias_row),
                 &mut layer.pre,
                 layer.out_stride,
                 Left {
@@ -636,8 +636,8 @@ impl Network {
                 row: stride,
                 column: 1,
             };
-            multiply_from(
-                &layer.bias_row,
+            multiply(
+                Start::Row(&layer.bias_row),
                 &mut layer.r_pre,
                 layer.out_stride,
                 left(input),
@@ -646,7 +646,7 @@ impl Network {
                 shape,
             );
             if let Some(previous) = below.last() {
-                multiply_add(
+                multiply(Start::Current, 
                     &mut layer.r_pre,
                     layer.out_stride,
                     left(&previous.r_post),
@@ -767,13 +767,13 @@ impl Deltas {
             width: layer.in_stride,
         };
         let delta = transposed(&self.delta);
-        multiply(&mut layer.scratch, stride, delta, input, stride, outer);
+        multiply(Start::Zero, &mut layer.scratch, stride, delta, input, stride, outer);
         unpad(layer, &self.delta, rows, bias, grad);
         if let Some(hv) = hv {
             let r_delta = transposed(&self.r_delta);
-            multiply(&mut layer.scratch, stride, r_delta, input, stride, outer);
+            multiply(Start::Zero, &mut layer.scratch, stride, r_delta, input, stride, outer);
             if let Some(r_input) = r_input {
-                multiply_add(&mut layer.scratch, stride, delta, r_input, stride, outer);
+                multiply(Start::Current, &mut layer.scratch, stride, delta, r_input, stride, outer);
             }
             unpad(layer, &self.r_delta, rows, bias, hv);
         }
@@ -795,10 +795,11 @@ impl Deltas {
             column: 1,
         };
         let delta = plain(&self.delta);
-        multiply(&mut self.back, stride, delta, &layer.weights, stride, down);
+        multiply(Start::Zero, &mut self.back, stride, delta, &layer.weights, stride, down);
         if r {
             let r_delta = plain(&self.r_delta);
             multiply(
+                Start::Zero,
                 &mut self.r_back,
                 stride,
                 delta,
@@ -806,7 +807,7 @@ impl Deltas {
                 stride,
                 down,
             );
-            multiply_add(
+            multiply(Start::Current, 
                 &mut self.r_back,
                 stride,
                 r_delta,

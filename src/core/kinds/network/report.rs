@@ -20,7 +20,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::engine::{
-    CurvatureEstimate, NETWORK_HISTORY_FIELDS, NetworkRunSnapshot, NetworkSnapshot,
+    CurvatureEstimate, NetworkRecord, NetworkRunSnapshot, NetworkSnapshot,
 };
 use super::problem::{NetworkInit, NetworkProblem};
 use crate::core::kinds::RunStatus;
@@ -143,19 +143,16 @@ pub fn trace_header(header: &mut String, s: &NetworkSnapshot) {
     }
 }
 
-/// The numbers of one trace row (NaN for an empty cell), from the snapshot or a history record.
-struct RowValues {
-    train_loss: f64,
-    sharpness: f64,
-    threshold: f64,
-    preconditioned: f64,
+/// One trace row of run `index` (0-based) from the record `at` (NaN for an empty cell) and the
+/// run's status then; the preconditioned cell only with `column`, empty for runs without one.
+fn row(
+    index: usize,
+    run: &NetworkRunSnapshot,
+    at: &NetworkRecord,
     status: RunStatus,
-}
-
-/// One trace row of run `index` (0-based); the preconditioned cell only with `column`, empty
-/// for runs without one.
-fn row(step: u64, index: usize, run: &NetworkRunSnapshot, at: &RowValues, column: bool) -> String {
-    let status = at.status;
+    column: bool,
+) -> String {
+    let step = at.step;
     let mut line = format!(
         "{step},{},{},{},{:?},{},{},{},{}",
         index + 1,
@@ -182,40 +179,28 @@ pub fn trace_rows(out: &mut impl Write, step: u64, s: &NetworkSnapshot) -> io::R
     let column = has_preconditioned(s);
     for (i, r) in s.runs.iter().enumerate() {
         let here = r.curvature.as_ref().filter(|e| e.step == step);
-        let at = RowValues {
+        let at = NetworkRecord {
+            step,
             train_loss: r.train_loss,
             sharpness: here.map_or(f64::NAN, CurvatureEstimate::sharpness),
             threshold: r.threshold.unwrap_or(f64::NAN),
             preconditioned: here.and_then(|e| e.preconditioned).unwrap_or(f64::NAN),
-            status: r.status,
         };
-        writeln!(out, "{}", row(step, i, r, &at, column))?;
+        writeln!(out, "{}", row(i, r, &at, r.status, column))?;
     }
     Ok(())
 }
 
 /// The trace rows the runs' bounded histories hold, as (step, run, row): the dashboard's
-/// export. Each record holds the [`NETWORK_HISTORY_FIELDS`].
-///
-/// # Panics
-/// Never: every record has the width of those fields.
+/// export.
 #[must_use]
 pub fn history_rows(s: &NetworkSnapshot) -> Vec<(u64, usize, String)> {
     let column = has_preconditioned(s);
     let mut rows = Vec::new();
     for (i, r) in s.runs.iter().enumerate() {
-        for (step, record) in r.history.records() {
-            let [train_loss, sharpness, threshold, preconditioned] =
-                <[f64; NETWORK_HISTORY_FIELDS.len()]>::try_from(record)
-                    .expect("a network history record holds its fields");
-            let at = RowValues {
-                train_loss,
-                sharpness,
-                threshold,
-                preconditioned,
-                status: status_at(r.status, step),
-            };
-            rows.push((step, i, row(step, i, r, &at, column)));
+        for at in r.history.named() {
+            let status = status_at(r.status, at.step);
+            rows.push((at.step, i, row(i, r, &at, status, column)));
         }
     }
     rows

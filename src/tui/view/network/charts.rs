@@ -6,30 +6,18 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Chart, GraphType, Paragraph, Wrap};
 
-use crate::core::kinds::network::{NETWORK_HISTORY_FIELDS, NetworkSnapshot};
+use crate::core::kinds::network::{NetworkRecord, NetworkSnapshot};
 use crate::tui::theme::Theme;
 use crate::tui::view::axis::{braille, nice_ceil, tick};
 
-/// Fields of a history record (see [`NETWORK_HISTORY_FIELDS`]).
-const LOSS: usize = 0;
-const SHARPNESS: usize = 1;
-const THRESHOLD: usize = 2;
-const PRECONDITIONED: usize = 3;
 
-/// Per run, (step, value(record)) where it is finite.
-fn series(s: &NetworkSnapshot, value: impl Fn(&[f64]) -> f64) -> Vec<Vec<(f64, f64)>> {
-    debug_assert_eq!(NETWORK_HISTORY_FIELDS.len(), 4);
+/// Per run, (step, `value` of its history record) where it is finite; a single point doubled,
+/// as one point draws no line.
+fn series(s: &NetworkSnapshot, value: impl Fn(&NetworkRecord) -> f64) -> Vec<Vec<(f64, f64)>> {
     s.runs
         .iter()
         .map(|run| {
-            let mut points: Vec<(f64, f64)> = run
-                .history
-                .records()
-                .into_iter()
-                .map(|(step, record)| (step as f64, value(&record)))
-                .filter(|(_, v)| v.is_finite())
-                .collect();
-            // A single point draws no line; doubled it shows as a dot.
+            let mut points = run.history.points(&value);
             if points.len() == 1 {
                 points.push(points[0]);
             }
@@ -79,7 +67,7 @@ pub fn render_loss(frame: &mut Frame, area: Rect, s: &NetworkSnapshot, focused: 
     let block = Block::bordered()
         .title(" loss vs t (log) ")
         .border_style(theme.border(focused));
-    let lines = series(s, |r| if r[LOSS] > 0.0 { r[LOSS].log10() } else { f64::NAN });
+    let lines = series(s, |r| if r.train_loss > 0.0 { r.train_loss.log10() } else { f64::NAN });
     if lines.iter().all(Vec::is_empty) {
         note(frame, area, block, "no finite loss yet", theme);
         return;
@@ -124,15 +112,8 @@ pub fn render_sharpness(
         note(frame, area, block, "sharpness is off ([show] sharpness_every = 0)", theme);
         return;
     }
-    let measured = |r: &[f64]| {
-        if r[PRECONDITIONED].is_finite() {
-            r[PRECONDITIONED]
-        } else {
-            r[SHARPNESS]
-        }
-    };
-    let lines = series(s, measured);
-    let levels = series(s, |r| r[THRESHOLD]);
+    let lines = series(s, NetworkRecord::curvature);
+    let levels = series(s, |r| r.threshold);
     if lines.iter().all(Vec::is_empty) {
         note(frame, area, block, "no sharpness measured yet", theme);
         return;

@@ -13,11 +13,6 @@ use crate::tui::theme::Theme;
 use crate::tui::view::number;
 use crate::tui::view::table::{self, Column, status_cell};
 
-/// The measured curvature the threshold is about: the preconditioned one where it applies.
-fn measured(run: &NetworkRunSnapshot) -> f64 {
-    run.preconditioned_sharpness.unwrap_or(run.sharpness)
-}
-
 /// Draws the table; the `chosen` run's row (the one the fit pane shows, while a pane that
 /// chooses runs has the focus) is highlighted.
 pub fn render(
@@ -55,14 +50,14 @@ pub fn render(
         // stays, as it is what the kind is about).
         column("η", 7, 3, text(&|r| number(r.lr))),
         column("loss", 8, 0, text(&|r| number(r.train_loss))),
-        column("sharp", 7, 0, text(&|r| number(measured(r)))),
+        column("sharp", 7, 0, text(&|r| number(r.curvature()))),
         column("thr", 7, 2, text(&|r| r.threshold.map_or_else(|| "–".to_owned(), number))),
         column(
             "S/thr",
             5,
             1,
             text(&|r| match r.threshold {
-                Some(t) if t > 0.0 && measured(r).is_finite() => format!("{:.2}", measured(r) / t),
+                Some(t) if t > 0.0 && r.curvature().is_finite() => format!("{:.2}", r.curvature() / t),
                 _ => "–".to_owned(),
             }),
         ),
