@@ -65,6 +65,46 @@ impl Serialize for HyperParameters {
     }
 }
 
+/// The keys every kind's run report starts with, in this order: `optimizer`, `label`, `lr`,
+/// then the rule's options (flattened into the run's JSON object).
+#[derive(Serialize)]
+pub(crate) struct RunHead {
+    optimizer: &'static str,
+    label: String,
+    lr: f64,
+    #[serde(flatten)]
+    hyper_parameters: HyperParameters,
+}
+
+impl RunHead {
+    /// The head of a run of `optimizer` named `label`.
+    pub(crate) fn of(optimizer: &OptimizerSpec, label: String) -> Self {
+        Self {
+            optimizer: optimizer.kind.name(),
+            label,
+            lr: optimizer.lr,
+            hyper_parameters: HyperParameters::of(optimizer),
+        }
+    }
+}
+
+/// The keys every kind's run report ends with: `status` and the step it took effect.
+#[derive(Serialize)]
+pub(crate) struct RunEnd {
+    status: &'static str,
+    status_step: Option<u64>,
+}
+
+impl RunEnd {
+    /// The end of a run report for `status`.
+    pub(crate) fn of(status: RunStatus) -> Self {
+        Self {
+            status: status.name(),
+            status_step: status.step(),
+        }
+    }
+}
+
 /// A number as the reports print it. The rule for a diverged run: every number computed from
 /// its parameters is `null` (its last parameters met a NaN or infinity, or are on their way to
 /// one, so no digit of them means anything), and so is any other non-finite number. What the

@@ -23,8 +23,12 @@
 //! hint are drawn, and no pane is ever given a zero-sized area.
 
 mod axis;
+pub mod diagonal;
 mod help;
 mod info;
+pub mod linear;
+pub mod matrix;
+pub mod network;
 mod picker;
 mod prompt;
 mod status;
@@ -178,11 +182,9 @@ pub trait KindView {
     }
 }
 
-/// Declares each kind's folder of panes and finds its [`KindView`], from the table.
+/// Finds each kind's [`KindView`], from the table.
 macro_rules! declare_views {
     ($($variant:ident($module:ident, $problem:ident, $snapshot:ident),)*) => {
-        $(pub mod $module;)*
-
         /// The panes of the snapshot's kind.
         #[must_use]
         pub fn kind_view(body: &SnapshotBody) -> &dyn KindView {

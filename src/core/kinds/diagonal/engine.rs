@@ -30,8 +30,8 @@ use crate::core::reference::{
 };
 
 use crate::core::experiment::ExperimentSpec;
-use crate::core::kinds::{Engine, Trails};
 use crate::core::kinds::convergence::{CHECK_EVERY, ROUNDING_MULTIPLE};
+use crate::core::kinds::{Engine, Trails};
 use crate::core::par::Threads;
 
 use crate::core::kinds::run::{

@@ -5,10 +5,10 @@
 
 use plotters::prelude::*;
 
+use super::engine::DiagonalSnapshot;
 use crate::core::kinds::figure::{
     Caption, FigureError, LABEL_SIZE, Panel, draw_legend, drawing_error, rgb, two_panels,
 };
-use super::engine::DiagonalSnapshot;
 use crate::palette::{Hue, run_hue};
 
 /// Figure size in pixels.
@@ -81,10 +81,7 @@ fn largest_shown(s: &DiagonalSnapshot, order: &[usize]) -> f64 {
 
 /// Left panel: one line with markers per run over the first [`MAX_COORDINATES`] coordinates,
 /// min-ℓ1 as stems, min-ℓ2 as dots, and the legend.
-fn draw_coordinates(
-    area: &Panel<'_>,
-    s: &DiagonalSnapshot,
-) -> Result<(), FigureError> {
+fn draw_coordinates(area: &Panel<'_>, s: &DiagonalSnapshot) -> Result<(), FigureError> {
     let order: Vec<usize> = s
         .coordinate_order()
         .into_iter()
@@ -187,10 +184,7 @@ fn l1_series(s: &DiagonalSnapshot) -> Vec<Vec<(f64, f64)>> {
 }
 
 /// Right panel: ‖w‖₁ over log t per run, with ‖min-ℓ1‖₁ and ‖min-ℓ2‖₁ as dashed levels.
-fn draw_l1_paths(
-    area: &Panel<'_>,
-    s: &DiagonalSnapshot,
-) -> Result<(), FigureError> {
+fn draw_l1_paths(area: &Panel<'_>, s: &DiagonalSnapshot) -> Result<(), FigureError> {
     let series = l1_series(s);
     let norm1 = |w: &Vec<f64>| w.iter().map(|v| v.abs()).sum::<f64>();
     let levels: Vec<(&str, Hue, f64)> = [

@@ -9,4 +9,9 @@ mod report;
 
 pub use self::engine::*;
 
-super::kind_impls!("diagonal", DiagonalProblem, DiagonalExperiment::new, DiagonalSnapshot);
+super::kind_impls!(
+    "diagonal",
+    DiagonalProblem,
+    DiagonalExperiment::new,
+    DiagonalSnapshot
+);

@@ -71,10 +71,7 @@ pub const MAX_DEPTH: i64 = 8;
 pub const MAX_INIT_SCALE: f64 = 100.0;
 
 /// Checks a diagonal experiment's tables.
-pub(super) fn check(
-    c: &Checker<'_>,
-    tables: &DiagonalTables<'_>,
-) -> Result<KindSpec, PresetError> {
+pub(super) fn check(c: &Checker<'_>, tables: &DiagonalTables<'_>) -> Result<KindSpec, PresetError> {
     let regression = check_data(c, tables.data, tables.seed)?;
     let defaults = check_model(c, tables.model.map(Spanned::get_ref))?;
     let runs = tables

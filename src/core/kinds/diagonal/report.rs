@@ -5,14 +5,14 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::core::kinds::report::{RunRow, 
-    HyperParameters, OrderedMap, csv_number, csv_text, reported, reported_all, status_at,
-    status_warning,
-};
-use crate::core::kinds::RunStatus;
 use super::engine::{
     DIAGONAL_HISTORY_FIELDS, DiagonalDistances, DiagonalProblem, DiagonalRunSnapshot,
     DiagonalSnapshot, alpha_range, run_label,
+};
+use crate::core::kinds::RunStatus;
+use crate::core::kinds::report::{
+    OrderedMap, RunEnd, RunHead, RunRow, csv_number, csv_text, reported, reported_all, status_at,
+    status_warning,
 };
 use crate::core::reference::InterpolationError;
 
@@ -39,11 +39,8 @@ pub(super) struct DiagonalReport {
 /// DiagonalRunReport: serialised as is, so the field order is the JSON's.
 #[derive(Serialize)]
 struct DiagonalRunReport {
-    optimizer: &'static str,
-    label: String,
-    lr: f64,
     #[serde(flatten)]
-    hyper_parameters: HyperParameters,
+    head: RunHead,
     init_scale: f64,
     depth: u32,
     w: Vec<Option<f64>>,
@@ -58,8 +55,8 @@ struct DiagonalRunReport {
     /// Their effective (finite-step) target; null where none is known or it could not be solved.
     effective_target: Option<Vec<f64>>,
     distances: OrderedMap<Option<f64>>,
-    status: &'static str,
-    status_step: Option<u64>,
+    #[serde(flatten)]
+    end: RunEnd,
 }
 
 /// The distances that exist, in the order min-l1, min-l2, implicit; none for a diverged run
@@ -131,10 +128,7 @@ pub(super) fn report(title: &str, steps: u64, s: &DiagonalSnapshot) -> DiagonalR
                 ));
             }
             DiagonalRunReport {
-                optimizer: r.optimizer.kind.name(),
-                label: r.label(),
-                lr: r.optimizer.lr,
-                hyper_parameters: HyperParameters::of(&r.optimizer),
+                head: RunHead::of(&r.optimizer, r.label()),
                 init_scale: r.init_scale,
                 depth: r.depth,
                 w: reported_all(&r.w, r.status),
@@ -156,8 +150,7 @@ pub(super) fn report(title: &str, steps: u64, s: &DiagonalSnapshot) -> DiagonalR
                     .filter(|_| !matches!(r.status, RunStatus::Diverged { .. }))
                     .and_then(|t| t.weights.as_ref().ok().cloned()),
                 distances: distances(&r.distances, r.status),
-                status: r.status.name(),
-                status_step: r.status.step(),
+                end: RunEnd::of(r.status),
             }
         })
         .collect();

@@ -13,8 +13,10 @@ use crate::core::reference::{
 use crate::core::kinds::convergence::{CHECK_EVERY, LinearObjective, at_minimiser};
 use crate::core::par::Threads;
 
-use crate::core::kinds::run::{Batcher, RunState, RunStatus, ZeroGradientCheck, batch_seed, step_runs};
 use crate::core::experiment::ExperimentSpec;
+use crate::core::kinds::run::{
+    Batcher, RunState, RunStatus, ZeroGradientCheck, batch_seed, step_runs,
+};
 use crate::core::kinds::{Engine, Trails};
 
 /// Most points a trail keeps per run (log-spaced, thinned when full).

@@ -5,10 +5,10 @@
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
+use super::engine::LinearSnapshot;
 use crate::core::kinds::figure::{
     CAPTION_SIZE, Caption, FigureError, LABEL_SIZE, draw_legend, drawing_error, rgb,
 };
-use super::engine::LinearSnapshot;
 use crate::palette::{reference_hue, reference_label, run_hue};
 
 /// Width and height of the square figure, in pixels.

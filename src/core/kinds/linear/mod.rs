@@ -9,4 +9,9 @@ mod report;
 
 pub use self::engine::*;
 
-super::kind_impls!("linear", LinearProblem, LinearExperiment::new, LinearSnapshot);
+super::kind_impls!(
+    "linear",
+    LinearProblem,
+    LinearExperiment::new,
+    LinearSnapshot
+);

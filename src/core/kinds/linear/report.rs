@@ -6,15 +6,13 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::core::kinds::report::{RunRow, 
-    HyperParameters, OrderedMap, csv_number, csv_text, reported, reported_all, status_at,
+use super::engine::{LinearProblem, LinearRunSnapshot, LinearSnapshot};
+use crate::core::kinds::RunStatus;
+use crate::core::kinds::report::{
+    OrderedMap, RunEnd, RunHead, RunRow, csv_number, csv_text, reported, reported_all, status_at,
     status_warning,
 };
-use crate::core::kinds::RunStatus;
 use crate::core::linalg::{angle_degrees, norm2, unit};
-use super::engine::{
-    LinearProblem, LinearRunSnapshot, LinearSnapshot,
-};
 
 /// LinearReport: serialised as is, so the field order is the JSON's.
 #[derive(Serialize)]
@@ -33,11 +31,8 @@ pub(super) struct LinearReport {
 /// LinearRunReport: serialised as is, so the field order is the JSON's.
 #[derive(Serialize)]
 struct LinearRunReport {
-    optimizer: &'static str,
-    label: String,
-    lr: f64,
     #[serde(flatten)]
-    hyper_parameters: HyperParameters,
+    head: RunHead,
     init: Vec<f64>,
     direction: Vec<Option<f64>>,
     norm: Option<f64>,
@@ -48,8 +43,8 @@ struct LinearRunReport {
     margin: Option<f64>,
     angles: OrderedMap<f64>,
     predicted: Option<String>,
-    status: &'static str,
-    status_step: Option<u64>,
+    #[serde(flatten)]
+    end: RunEnd,
 }
 
 /// The report of the snapshot, with a warning for each stopped run.
@@ -74,10 +69,7 @@ pub(super) fn report(title: &str, steps: u64, s: &LinearSnapshot) -> LinearRepor
             warnings.extend(status_warning(i, &r.optimizer, r.status));
             let diverged = matches!(r.status, RunStatus::Diverged { .. });
             LinearRunReport {
-                optimizer: r.optimizer.kind.name(),
-                label: r.optimizer.label(),
-                lr: r.optimizer.lr,
-                hyper_parameters: HyperParameters::of(&r.optimizer),
+                head: RunHead::of(&r.optimizer, r.optimizer.label()),
                 init: r.init.clone(),
                 direction: reported_all(&r.direction, r.status),
                 norm: reported(r.norm, r.status),
@@ -92,8 +84,7 @@ pub(super) fn report(title: &str, steps: u64, s: &LinearSnapshot) -> LinearRepor
                         .collect(),
                 ),
                 predicted: r.predicted.map(|n| n.name().into_owned()),
-                status: r.status.name(),
-                status_step: r.status.step(),
+                end: RunEnd::of(r.status),
             }
         })
         .collect();

@@ -13,8 +13,8 @@ use crate::core::optim::OptimizerSpec;
 use crate::core::par::Threads;
 use crate::core::reference::{NuclearReference, min_nuclear_norm};
 
-use crate::core::kinds::run::{RunState, RunStatus, step_runs};
 use crate::core::experiment::ExperimentSpec;
+use crate::core::kinds::run::{RunState, RunStatus, step_runs};
 use crate::core::kinds::{Engine, Trails};
 
 /// Largest matrix side for which the min-nuclear-norm reference is computed: its solver takes

@@ -5,10 +5,10 @@
 
 use plotters::prelude::*;
 
+use super::engine::MatrixSnapshot;
 use crate::core::kinds::figure::{
     CAPTION_SIZE, Caption, FigureError, LABEL_SIZE, draw_legend, drawing_error, rgb,
 };
-use super::engine::MatrixSnapshot;
 use crate::palette::{Hue, run_hue};
 
 /// Figure size in pixels.

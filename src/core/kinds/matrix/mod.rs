@@ -9,4 +9,9 @@ mod report;
 
 pub use self::engine::*;
 
-super::kind_impls!("matrix", MatrixProblem, MatrixExperiment::new, MatrixSnapshot);
+super::kind_impls!(
+    "matrix",
+    MatrixProblem,
+    MatrixExperiment::new,
+    MatrixSnapshot
+);

@@ -6,15 +6,13 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::core::kinds::report::{RunRow, 
-    HyperParameters, OrderedMap, csv_number, csv_text, reported, reported_all, status_at,
+use super::engine::{MatrixProblem, MatrixRunSnapshot, MatrixSnapshot, NuclearReferenceStatus};
+use super::preset::NUCLEAR_REFERENCE;
+use crate::core::kinds::RunStatus;
+use crate::core::kinds::report::{
+    OrderedMap, RunEnd, RunHead, RunRow, csv_number, csv_text, reported, reported_all, status_at,
     status_warning,
 };
-use crate::core::kinds::RunStatus;
-use super::engine::{
-    MatrixProblem, MatrixRunSnapshot, MatrixSnapshot, NuclearReferenceStatus,
-};
-use super::preset::NUCLEAR_REFERENCE;
 
 /// MatrixReport: serialised as is, so the field order is the JSON's.
 #[derive(Serialize)]
@@ -30,11 +28,8 @@ pub(super) struct MatrixReport {
 /// MatrixRunReport: serialised as is, so the field order is the JSON's.
 #[derive(Serialize)]
 struct MatrixRunReport {
-    optimizer: &'static str,
-    label: String,
-    lr: f64,
     #[serde(flatten)]
-    hyper_parameters: HyperParameters,
+    head: RunHead,
     init_scale: f64,
     depth: usize,
     singular_values: Vec<Option<f64>>,
@@ -42,8 +37,8 @@ struct MatrixRunReport {
     test_error: Option<f64>,
     nuclear_norm: Option<f64>,
     effective_rank: Option<f64>,
-    status: &'static str,
-    status_step: Option<u64>,
+    #[serde(flatten)]
+    end: RunEnd,
 }
 
 /// NuclearReport: serialised as is, so the field order is the JSON's.
@@ -65,10 +60,7 @@ pub(super) fn report(title: &str, steps: u64, s: &MatrixSnapshot) -> MatrixRepor
         .map(|(i, r)| {
             warnings.extend(status_warning(i, &r.optimizer, r.status));
             MatrixRunReport {
-                optimizer: r.optimizer.kind.name(),
-                label: r.optimizer.label(),
-                lr: r.optimizer.lr,
-                hyper_parameters: HyperParameters::of(&r.optimizer),
+                head: RunHead::of(&r.optimizer, r.optimizer.label()),
                 init_scale: r.init_scale,
                 depth: r.depth,
                 singular_values: reported_all(&r.singular_values, r.status),
@@ -76,8 +68,7 @@ pub(super) fn report(title: &str, steps: u64, s: &MatrixSnapshot) -> MatrixRepor
                 test_error: reported(r.test_error, r.status),
                 nuclear_norm: reported(r.nuclear_norm, r.status),
                 effective_rank: reported(r.effective_rank, r.status),
-                status: r.status.name(),
-                status_step: r.status.step(),
+                end: RunEnd::of(r.status),
             }
         })
         .collect();
@@ -210,10 +201,7 @@ fn nuclear_report(
             warnings.push(format!(
                 "{}: not converged after {} iterations (residuals {:.1e}, {:.1e}); its numbers are \
                  approximate",
-                NUCLEAR_REFERENCE,
-                r.iterations,
-                r.primal_residual,
-                r.dual_residual
+                NUCLEAR_REFERENCE, r.iterations, r.primal_residual, r.dual_residual
             ));
         }
         references.push((

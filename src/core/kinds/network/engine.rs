@@ -35,12 +35,12 @@ use rand_distr::{Distribution, StandardNormal};
 
 use super::problem::{NetworkProblem, NetworkRunSpec};
 use super::runs::{classify, curvature_seed};
-use crate::core::kinds::run::{Batcher, batch_seed, step_runs};
 use super::sharpness::preconditioned_sharpness;
 use super::{Architecture, Network};
 use crate::core::data::RegressionData;
 use crate::core::experiment::RunStatus;
 use crate::core::history::{History, Spacing};
+use crate::core::kinds::run::{Batcher, batch_seed, step_runs};
 use crate::core::lanczos::LanczosOptions;
 use crate::core::optim::{Objective, Optimizer, OptimizerKind, OptimizerSpec};
 use crate::core::par::Threads;
@@ -560,25 +560,25 @@ impl NetworkExperiment {
                 let architecture = problem.architecture_of(index);
                 let parameters = architecture.parameter_count();
                 NetworkRun {
-                label: problem.label(index),
-                own_architecture: problem.has_own_architecture(index),
-                init_scale: problem.init_scale(index),
-                network: Network::sharing(architecture, Arc::clone(&data)),
-                params: problem.start(index, seed),
-                grad: vec![0.0; parameters],
-                optimizer: spec.optimizer.build(parameters),
-                status: RunStatus::Ok,
-                batcher: spec
-                    .optimizer
-                    .batch
-                    .filter(|&size| size < points)
-                    .map(|size| Batcher::new(points, size, batch_seed(seed, index))),
-                moment: SecondMoment::of(&spec.optimizer, parameters),
-                curvature: Curvature::new(parameters, problem.top_k, curvature_seed(seed)),
-                train_loss: f64::NAN,
-                history: NetworkHistory::new(problem.sharpness_every),
-                spec: spec.clone(),
-            }
+                    label: problem.label(index),
+                    own_architecture: problem.has_own_architecture(index),
+                    init_scale: problem.init_scale(index),
+                    network: Network::sharing(architecture, Arc::clone(&data)),
+                    params: problem.start(index, seed),
+                    grad: vec![0.0; parameters],
+                    optimizer: spec.optimizer.build(parameters),
+                    status: RunStatus::Ok,
+                    batcher: spec
+                        .optimizer
+                        .batch
+                        .filter(|&size| size < points)
+                        .map(|size| Batcher::new(points, size, batch_seed(seed, index))),
+                    moment: SecondMoment::of(&spec.optimizer, parameters),
+                    curvature: Curvature::new(parameters, problem.top_k, curvature_seed(seed)),
+                    train_loss: f64::NAN,
+                    history: NetworkHistory::new(problem.sharpness_every),
+                    spec: spec.clone(),
+                }
             })
             .collect();
         let mut experiment = Self {

@@ -28,15 +28,14 @@ pub(super) fn svg(s: &NetworkSnapshot, caption: Caption<'_>) -> Result<String, F
 
 /// Per run, (step, `value` of its history record) where it is finite.
 fn series(s: &NetworkSnapshot, value: impl Fn(&NetworkRecord) -> f64) -> Vec<Vec<(f64, f64)>> {
-    s.runs.iter().map(|run| run.history.points(&value)).collect()
+    s.runs
+        .iter()
+        .map(|run| run.history.points(&value))
+        .collect()
 }
 
 /// Left panel: the training loss over the steps, log scale.
-fn draw_loss(
-    area: &Panel<'_>,
-    s: &NetworkSnapshot,
-    step: u64,
-) -> Result<(), FigureError> {
+fn draw_loss(area: &Panel<'_>, s: &NetworkSnapshot, step: u64) -> Result<(), FigureError> {
     let lines = series(s, |r| r.train_loss);
     let positive = || lines.iter().flatten().map(|p| p.1).filter(|v| *v > 0.0);
     let low = positive().fold(f64::INFINITY, f64::min);
@@ -76,11 +75,7 @@ fn draw_loss(
 
 /// Right panel: the sharpness (preconditioned for adaptive rules) over the steps, each run's
 /// threshold as a dashed level in its colour.
-fn draw_sharpness(
-    area: &Panel<'_>,
-    s: &NetworkSnapshot,
-    step: u64,
-) -> Result<(), FigureError> {
+fn draw_sharpness(area: &Panel<'_>, s: &NetworkSnapshot, step: u64) -> Result<(), FigureError> {
     let lines = series(s, NetworkRecord::curvature);
     let levels: Vec<Option<f64>> = s
         .runs

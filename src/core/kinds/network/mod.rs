@@ -22,11 +22,11 @@ pub mod report;
 mod runs;
 mod sharpness;
 
-
 pub use data::{chebyshev, load_network_csv, moons};
 pub use engine::{
     CurvatureEstimate, FunctionGrid, LINE_GRID, NETWORK_HISTORY_CAPACITY, NETWORK_HISTORY_FIELDS,
-    NetworkExperiment, NetworkHistory, NetworkRecord, NetworkRunSnapshot, NetworkSnapshot, PLANE_GRID, threshold,
+    NetworkExperiment, NetworkHistory, NetworkRecord, NetworkRunSnapshot, NetworkSnapshot,
+    PLANE_GRID, threshold,
 };
 pub use model::{Activation, Architecture, LayerShape, Network, NetworkLoss};
 pub use problem::{NetworkInit, NetworkProblem, NetworkRunSpec, load_init};
@@ -44,7 +44,12 @@ impl NetworkExperiment {
     }
 }
 
-super::kind_impls!("network", NetworkProblem, NetworkExperiment::for_spec, NetworkSnapshot);
+super::kind_impls!(
+    "network",
+    NetworkProblem,
+    NetworkExperiment::for_spec,
+    NetworkSnapshot
+);
 
 impl Engine for NetworkExperiment {
     type Snapshot = NetworkSnapshot;

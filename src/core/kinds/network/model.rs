@@ -373,9 +373,13 @@ impl Layer {
         // the library call that copy becomes costs more than the copy.
         // Iterators rather than indices: no bounds check on the row side, one on the column.
         let padded_rows = rows.chunks_exact_mut(in_stride);
-        for (o, (padded_row, row)) in padded_rows.zip(weights.chunks_exact(shape.fan_in)).enumerate()
+        for (o, (padded_row, row)) in padded_rows
+            .zip(weights.chunks_exact(shape.fan_in))
+            .enumerate()
         {
-            let entries = padded_row.iter_mut().zip(columns.chunks_exact_mut(out_stride));
+            let entries = padded_row
+                .iter_mut()
+                .zip(columns.chunks_exact_mut(out_stride));
             for ((entry, column), &w) in entries.zip(row) {
                 *entry = w;
                 column[o] = w;
@@ -646,7 +650,8 @@ impl Network {
                 shape,
             );
             if let Some(previous) = below.last() {
-                multiply(Start::Current, 
+                multiply(
+                    Start::Current,
                     &mut layer.r_pre,
                     layer.out_stride,
                     left(&previous.r_post),
@@ -767,13 +772,37 @@ impl Deltas {
             width: layer.in_stride,
         };
         let delta = transposed(&self.delta);
-        multiply(Start::Zero, &mut layer.scratch, stride, delta, input, stride, outer);
+        multiply(
+            Start::Zero,
+            &mut layer.scratch,
+            stride,
+            delta,
+            input,
+            stride,
+            outer,
+        );
         unpad(layer, &self.delta, rows, bias, grad);
         if let Some(hv) = hv {
             let r_delta = transposed(&self.r_delta);
-            multiply(Start::Zero, &mut layer.scratch, stride, r_delta, input, stride, outer);
+            multiply(
+                Start::Zero,
+                &mut layer.scratch,
+                stride,
+                r_delta,
+                input,
+                stride,
+                outer,
+            );
             if let Some(r_input) = r_input {
-                multiply(Start::Current, &mut layer.scratch, stride, delta, r_input, stride, outer);
+                multiply(
+                    Start::Current,
+                    &mut layer.scratch,
+                    stride,
+                    delta,
+                    r_input,
+                    stride,
+                    outer,
+                );
             }
             unpad(layer, &self.r_delta, rows, bias, hv);
         }
@@ -795,7 +824,15 @@ impl Deltas {
             column: 1,
         };
         let delta = plain(&self.delta);
-        multiply(Start::Zero, &mut self.back, stride, delta, &layer.weights, stride, down);
+        multiply(
+            Start::Zero,
+            &mut self.back,
+            stride,
+            delta,
+            &layer.weights,
+            stride,
+            down,
+        );
         if r {
             let r_delta = plain(&self.r_delta);
             multiply(
@@ -807,7 +844,8 @@ impl Deltas {
                 stride,
                 down,
             );
-            multiply(Start::Current, 
+            multiply(
+                Start::Current,
                 &mut self.r_back,
                 stride,
                 r_delta,

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    Activation, Architecture, NetworkInit, NetworkLoss, NetworkProblem, NetworkRunSpec,
-    chebyshev, load_init, load_network_csv, moons,
+    Activation, Architecture, NetworkInit, NetworkLoss, NetworkProblem, NetworkRunSpec, chebyshev,
+    load_init, load_network_csv, moons,
 };
 use crate::core::config::raw::{Int, Num, RunKeys, Text, run_table, show_table};
 use crate::core::config::{Checker, KindSpec, PresetError, Tables, check_optimizer};
@@ -305,7 +305,10 @@ fn check_init(
             }
             let place = e.path.as_ref().and_then(|path| {
                 let index = files.iter().position(|f| f == path)?;
-                Some((init.get_ref()[index].span(), format!("{}: ", path.display())))
+                Some((
+                    init.get_ref()[index].span(),
+                    format!("{}: ", path.display()),
+                ))
             });
             let (span, prefix) = place.unwrap_or_else(|| (init.span(), String::new()));
             let hint = if e.message.starts_with("no such file") {
@@ -313,7 +316,11 @@ fn check_init(
             } else {
                 ""
             };
-            c.error(Some(span), "model.init", format!("{prefix}{}{hint}", e.message))
+            c.error(
+                Some(span),
+                "model.init",
+                format!("{prefix}{}{hint}", e.message),
+            )
         })
 }
 
@@ -334,7 +341,13 @@ fn check_run(
         None => None,
     };
     let widths = match &r.widths {
-        Some(w) => Some(check_run_widths(c, w, &format!("{key}.widths"), architecture, init)?),
+        Some(w) => Some(check_run_widths(
+            c,
+            w,
+            &format!("{key}.widths"),
+            architecture,
+            init,
+        )?),
         None => None,
     };
     Ok(NetworkRunSpec {

@@ -19,13 +19,11 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::engine::{
-    CurvatureEstimate, NetworkRecord, NetworkRunSnapshot, NetworkSnapshot,
-};
+use super::engine::{CurvatureEstimate, NetworkRecord, NetworkRunSnapshot, NetworkSnapshot};
 use super::problem::{NetworkInit, NetworkProblem};
 use crate::core::kinds::RunStatus;
 use crate::core::kinds::report::{
-    HyperParameters, RunRow, csv_number, csv_text, reported, status_at, status_warning,
+    RunEnd, RunHead, RunRow, csv_number, csv_text, reported, status_at, status_warning,
 };
 
 /// The network report: serialised as is, so the field order is the JSON's.
@@ -47,11 +45,8 @@ pub struct NetworkReport {
 /// One run of the report: serialised as is, so the field order is the JSON's.
 #[derive(Serialize)]
 struct NetworkRunReport {
-    optimizer: &'static str,
-    label: String,
-    lr: f64,
     #[serde(flatten)]
-    hyper_parameters: HyperParameters,
+    head: RunHead,
     init_scale: f64,
     /// The network this run trains (`1→10→1 tanh`): the report's own unless the run has its
     /// own widths, so a reader of one run needs nothing else.
@@ -73,8 +68,8 @@ struct NetworkRunReport {
     /// λ_max(P⁻¹H), for Adam and RMSprop only (absent for the others): a number, or null.
     #[serde(skip_serializing_if = "Option::is_none")]
     preconditioned_sharpness: Option<serde_json::Value>,
-    status: &'static str,
-    status_step: Option<u64>,
+    #[serde(flatten)]
+    end: RunEnd,
 }
 
 /// The report of the snapshot, with a warning for each stopped run.
@@ -89,10 +84,7 @@ pub fn report(title: &str, steps: u64, s: &NetworkSnapshot) -> NetworkReport {
             warnings.extend(status_warning(i, &r.optimizer, r.status));
             let estimate = r.curvature.as_ref();
             NetworkRunReport {
-                optimizer: r.optimizer.kind.name(),
-                label: r.label.clone(),
-                lr: r.lr,
-                hyper_parameters: HyperParameters::of(&r.optimizer),
+                head: RunHead::of(&r.optimizer, r.label.clone()),
                 init_scale: r.init_scale,
                 architecture: r.architecture.summary(),
                 parameters: Some(r.architecture.parameter_count()).filter(|_| r.own_architecture),
@@ -109,8 +101,7 @@ pub fn report(title: &str, steps: u64, s: &NetworkSnapshot) -> NetworkReport {
                 preconditioned_sharpness: r
                     .preconditioned_sharpness
                     .map(|p| serde_json::json!(reported(p, r.status))),
-                status: r.status.name(),
-                status_step: r.status.step(),
+                end: RunEnd::of(r.status),
             }
         })
         .collect();

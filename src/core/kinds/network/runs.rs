@@ -4,8 +4,6 @@
 //! Mini-batches (`Batcher`, `batch_seed`) and parallel stepping (`step_runs`) are the shared
 //! ones, so a mini-batch run here draws the same batches as a linear run with the same seed.
 
-
-
 use crate::core::kinds::RunStatus;
 use crate::core::optim::{Optimizer, Update};
 

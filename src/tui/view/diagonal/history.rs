@@ -12,10 +12,10 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Axis, Block, Chart, GraphType};
 
-use crate::tui::theme::Theme;
-use crate::tui::view::axis::{braille, decade_axis, log_time_axis, nice_ceil, tick};
 use super::note;
 use crate::core::kinds::diagonal::{DiagonalRunSnapshot, DiagonalSnapshot};
+use crate::tui::theme::Theme;
+use crate::tui::view::axis::{braille, decade_axis, log_time_axis, nice_ceil, tick};
 
 /// Which history a chart shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

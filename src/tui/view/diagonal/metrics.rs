@@ -13,12 +13,12 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Table, TableState};
 
-use crate::tui::theme::Theme;
 use super::run_digit;
+use crate::core::kinds::diagonal::{DiagonalRunSnapshot, DiagonalSnapshot};
+use crate::tui::theme::Theme;
 use crate::tui::view::number;
 use crate::tui::view::table::status_cell;
 use crate::tui::view::table::{self, Column};
-use crate::core::kinds::diagonal::{DiagonalRunSnapshot, DiagonalSnapshot};
 
 /// A relative distance as a percentage, or `–` when the reference is missing.
 #[must_use]

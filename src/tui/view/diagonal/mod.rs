@@ -31,13 +31,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::canvas::{Canvas, Line as CanvasLine, Points};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
+use self::history::Series;
+use crate::core::kinds::diagonal::{DiagonalRunSnapshot, DiagonalSnapshot};
 use crate::tui::app::{App, Pane};
 use crate::tui::theme::Theme;
 use crate::tui::view::KindView;
 use crate::tui::view::axis::nice_ceil;
-use self::history::Series;
 use crate::tui::view::number;
-use crate::core::kinds::diagonal::{DiagonalRunSnapshot, DiagonalSnapshot};
 
 /// A diagonal experiment's coordinates against the references.
 pub const COORDINATES: Pane = Pane::new("coordinates", false);
@@ -105,13 +105,7 @@ pub fn render(
         Constraint::Length(table_height),
     ])
     .areas(area);
-    render_coordinates(
-        frame,
-        top,
-        diagonal,
-        focused == Some(COORDINATES),
-        theme,
-    );
+    render_coordinates(frame, top, diagonal, focused == Some(COORDINATES), theme);
     let finite_steps = diagonal.runs.iter().any(|r| r.effective.is_some());
     let panes = if finite_steps { 3 } else { 2 };
     let areas = Layout::horizontal(vec![Constraint::Fill(1); panes]).split(middle);

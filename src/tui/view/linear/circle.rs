@@ -23,11 +23,11 @@ use ratatui::text::{Line as TextLine, Span};
 use ratatui::widgets::Block;
 use ratatui::widgets::canvas::{Canvas, Circle, Context, Line};
 
+use crate::core::kinds::RunStatus;
+use crate::core::kinds::linear::LinearSnapshot;
+use crate::core::reference::{MarginNorm, ReferenceError};
 use crate::tui::app::CircleView;
 use crate::tui::theme::{Theme, reference_label};
-use crate::core::kinds::linear::{LinearSnapshot};
-use crate::core::kinds::RunStatus;
-use crate::core::reference::{MarginNorm, ReferenceError};
 
 /// Canvas half-height in data units: the circle (radius 1) plus room for labels.
 const REACH: f64 = 1.3;

@@ -17,11 +17,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph, Wrap};
 
+use crate::core::kinds::linear::{LinearRunSnapshot, LinearSnapshot};
+use crate::core::linalg::angle_degrees;
+use crate::core::reference::{MarginNorm, MaxMarginReference};
 use crate::tui::theme::Theme;
 use crate::tui::view::axis::{braille, decade_axis, log_time_axis};
-use crate::core::kinds::linear::{LinearRunSnapshot, LinearSnapshot};
-use crate::core::linalg::{angle_degrees};
-use crate::core::reference::{MarginNorm, MaxMarginReference};
 
 /// The label of the dotted theory curve.
 pub const THEORY_LABEL: &str = "┈ ∝ 1/ln t";

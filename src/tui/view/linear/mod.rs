@@ -84,9 +84,8 @@ fn draw(frame: &mut Frame, area: Rect, app: &App, linear: &LinearSnapshot, theme
             } else {
                 // The chart needs about five plot rows (plus axis and borders) to show a curve.
                 let chart_rows = (top.height / 3).max(8).min(top.height / 2);
-                let [c, g] =
-                    Split::vertical([Constraint::Fill(1), Constraint::Length(chart_rows)])
-                        .areas(top);
+                let [c, g] = Split::vertical([Constraint::Fill(1), Constraint::Length(chart_rows)])
+                    .areas(top);
                 (c, g)
             };
             let panes = Split::horizontal(vec![Constraint::Fill(1); runs]).split(circles_area);
@@ -98,4 +97,3 @@ fn draw(frame: &mut Frame, area: Rect, app: &App, linear: &LinearSnapshot, theme
         }
     }
 }
-

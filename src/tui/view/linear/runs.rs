@@ -16,12 +16,12 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Table, TableState};
 
+use crate::core::kinds::RunStatus;
+use crate::core::kinds::linear::{LinearRunSnapshot, LinearSnapshot};
+use crate::core::reference::MarginNorm;
 use crate::tui::theme::{Theme, reference_label};
 use crate::tui::view::number;
 use crate::tui::view::table::{self, Column, status_cell};
-use crate::core::kinds::linear::{LinearRunSnapshot, LinearSnapshot};
-use crate::core::kinds::RunStatus;
-use crate::core::reference::MarginNorm;
 
 /// The angle to ℓ2 in radians times ln t, when it means something (a moving run, t ≥ 2).
 #[must_use]

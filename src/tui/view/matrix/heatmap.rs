@@ -24,9 +24,9 @@ use ratatui::widgets::{Block, Paragraph};
 
 use nalgebra::DMatrix;
 
+use crate::core::kinds::matrix::MatrixSnapshot;
 use crate::tui::theme::Theme;
 use crate::tui::view::{Shown, number};
-use crate::core::kinds::matrix::{MatrixSnapshot};
 
 /// One value per step of the ramp (on v / scale), for the legend: full and light blue,
 /// neutral, light and full red.

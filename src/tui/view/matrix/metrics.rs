@@ -11,12 +11,12 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Row, Table, TableState};
 
+use crate::core::kinds::matrix::{MatrixRunSnapshot, MatrixSnapshot, NuclearReferenceStatus};
+use crate::core::linalg::effective_rank;
 use crate::tui::theme::Theme;
 use crate::tui::view::number;
 use crate::tui::view::table::status_cell;
 use crate::tui::view::table::{self, Column};
-use crate::core::kinds::matrix::{MatrixRunSnapshot, MatrixSnapshot, NuclearReferenceStatus};
-use crate::core::linalg::effective_rank;
 
 /// Each run's name for the table, and what all runs share. A name is the optimizer's label,
 /// `init` and `depth`; with several runs, the parts every run shares move to the table's title

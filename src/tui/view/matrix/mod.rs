@@ -103,4 +103,3 @@ fn draw(frame: &mut Frame, area: Rect, app: &App, matrix: &MatrixSnapshot, theme
     let focus = focused == Some(Pane::METRICS);
     metrics::render(frame, metrics_area, matrix, chosen, focus, theme);
 }
-

@@ -16,12 +16,12 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Chart, GraphType, Paragraph};
 
+use super::metrics::depth_suffix;
+use crate::core::kinds::matrix::{MatrixRunSnapshot, MatrixSnapshot};
 use crate::tui::app::{SIGMAS_SHOWN, SigmaAxis};
 use crate::tui::theme::Theme;
 use crate::tui::view::axis::{braille, decade_axis, log_time_axis};
-use super::metrics::depth_suffix;
 use crate::tui::view::{Shown, number};
-use crate::core::kinds::matrix::{MatrixRunSnapshot, MatrixSnapshot};
 
 /// Width of the σᵢ name-and-value column.
 const LEGEND_WIDTH: u16 = 11;

@@ -11,9 +11,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
+use crate::core::kinds::matrix::MatrixSnapshot;
 use crate::tui::theme::Theme;
 use crate::tui::view::number;
-use crate::core::kinds::matrix::{MatrixSnapshot};
 
 const EIGHTHS: [&str; 8] = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
 

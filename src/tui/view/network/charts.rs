@@ -10,7 +10,6 @@ use crate::core::kinds::network::{NetworkRecord, NetworkSnapshot};
 use crate::tui::theme::Theme;
 use crate::tui::view::axis::{braille, nice_ceil, tick};
 
-
 /// Per run, (step, `value` of its history record) where it is finite; a single point doubled,
 /// as one point draws no line.
 fn series(s: &NetworkSnapshot, value: impl Fn(&NetworkRecord) -> f64) -> Vec<Vec<(f64, f64)>> {
@@ -63,18 +62,33 @@ fn note(frame: &mut Frame, area: Rect, block: Block, text: &str, theme: Theme) {
 }
 
 /// The loss over t, log₁₀ scale, labelled in powers of ten.
-pub fn render_loss(frame: &mut Frame, area: Rect, s: &NetworkSnapshot, focused: bool, theme: Theme) {
+pub fn render_loss(
+    frame: &mut Frame,
+    area: Rect,
+    s: &NetworkSnapshot,
+    focused: bool,
+    theme: Theme,
+) {
     let block = Block::bordered()
         .title(" loss vs t (log) ")
         .border_style(theme.border(focused));
-    let lines = series(s, |r| if r.train_loss > 0.0 { r.train_loss.log10() } else { f64::NAN });
+    let lines = series(s, |r| {
+        if r.train_loss > 0.0 {
+            r.train_loss.log10()
+        } else {
+            f64::NAN
+        }
+    });
     if lines.iter().all(Vec::is_empty) {
         note(frame, area, block, "no finite loss yet", theme);
         return;
     }
     let values = || lines.iter().flatten().map(|p| p.1);
     let low = values().fold(f64::INFINITY, f64::min).floor();
-    let high = values().fold(f64::NEG_INFINITY, f64::max).ceil().max(low + 1.0);
+    let high = values()
+        .fold(f64::NEG_INFINITY, f64::max)
+        .ceil()
+        .max(low + 1.0);
     let datasets = lines
         .iter()
         .enumerate()
@@ -107,9 +121,17 @@ pub fn render_sharpness(
     } else {
         " sharpness vs t "
     };
-    let block = Block::bordered().title(title).border_style(theme.border(focused));
+    let block = Block::bordered()
+        .title(title)
+        .border_style(theme.border(focused));
     if s.sharpness_every == 0 {
-        note(frame, area, block, "sharpness is off ([show] sharpness_every = 0)", theme);
+        note(
+            frame,
+            area,
+            block,
+            "sharpness is off ([show] sharpness_every = 0)",
+            theme,
+        );
         return;
     }
     let lines = series(s, NetworkRecord::curvature);

@@ -33,60 +33,69 @@ pub fn render(
             1 | 2 => "no function to draw: the run diverged",
             _ => "the data have more than two inputs: no picture of the function",
         };
-        let paragraph = Paragraph::new(text).wrap(Wrap { trim: true }).style(theme.note());
+        let paragraph = Paragraph::new(text)
+            .wrap(Wrap { trim: true })
+            .style(theme.note());
         frame.render_widget(paragraph.block(block), area);
         return;
     };
     let data = &s.data;
     let (x_low, x_high) = grid.axes[0];
-    let (datasets_points, y_bounds): (Vec<Layer>, (f64, f64)) =
-        if data.dim == 1 {
-            let step = (x_high - x_low) / (grid.resolution - 1).max(1) as f64;
-            let curve: Vec<(f64, f64)> = grid
-                .values
-                .iter()
-                .enumerate()
-                .map(|(i, &f)| (x_low + step * i as f64, f))
-                .filter(|p| p.1.is_finite())
-                .collect();
-            let points: Vec<(f64, f64)> = (0..data.len())
-                .map(|i| (data.points[i * data.dim], data.targets[i]))
-                .collect();
-            let values = curve.iter().chain(&points).map(|p| p.1);
-            let low = values.clone().fold(f64::INFINITY, f64::min);
-            let high = values.fold(f64::NEG_INFINITY, f64::max);
-            let pad = ((high - low) * 0.1).max(1e-3);
-            (
-                vec![(points, GraphType::Scatter, false), (curve, GraphType::Line, true)],
-                (low - pad, high + pad),
-            )
-        } else {
-            let (y_low, y_high) = grid.axes[1];
-            let n = grid.resolution;
-            let cell = |k: usize, (lo, hi): (f64, f64)| lo + (hi - lo) * k as f64 / (n - 1).max(1) as f64;
-            let positive: Vec<(f64, f64)> = (0..n * n)
-                .filter(|&k| grid.values[k] > 0.0)
-                .map(|k| (cell(k % n, (x_low, x_high)), cell(k / n, (y_low, y_high))))
-                .collect();
-            let class = |sign: f64| -> Vec<(f64, f64)> {
-                (0..data.len())
-                    .filter(|&i| data.targets[i] * sign > 0.0)
-                    .map(|i| (data.points[i * data.dim], data.points[i * data.dim + 1]))
-                    .collect()
-            };
-            (
-                vec![
-                    (positive, GraphType::Scatter, true),
-                    (class(1.0), GraphType::Scatter, false),
-                    (class(-1.0), GraphType::Scatter, false),
-                ],
-                (y_low, y_high),
-            )
+    let (datasets_points, y_bounds): (Vec<Layer>, (f64, f64)) = if data.dim == 1 {
+        let step = (x_high - x_low) / (grid.resolution - 1).max(1) as f64;
+        let curve: Vec<(f64, f64)> = grid
+            .values
+            .iter()
+            .enumerate()
+            .map(|(i, &f)| (x_low + step * i as f64, f))
+            .filter(|p| p.1.is_finite())
+            .collect();
+        let points: Vec<(f64, f64)> = (0..data.len())
+            .map(|i| (data.points[i * data.dim], data.targets[i]))
+            .collect();
+        let values = curve.iter().chain(&points).map(|p| p.1);
+        let low = values.clone().fold(f64::INFINITY, f64::min);
+        let high = values.fold(f64::NEG_INFINITY, f64::max);
+        let pad = ((high - low) * 0.1).max(1e-3);
+        (
+            vec![
+                (points, GraphType::Scatter, false),
+                (curve, GraphType::Line, true),
+            ],
+            (low - pad, high + pad),
+        )
+    } else {
+        let (y_low, y_high) = grid.axes[1];
+        let n = grid.resolution;
+        let cell =
+            |k: usize, (lo, hi): (f64, f64)| lo + (hi - lo) * k as f64 / (n - 1).max(1) as f64;
+        let positive: Vec<(f64, f64)> = (0..n * n)
+            .filter(|&k| grid.values[k] > 0.0)
+            .map(|k| (cell(k % n, (x_low, x_high)), cell(k / n, (y_low, y_high))))
+            .collect();
+        let class = |sign: f64| -> Vec<(f64, f64)> {
+            (0..data.len())
+                .filter(|&i| data.targets[i] * sign > 0.0)
+                .map(|i| (data.points[i * data.dim], data.points[i * data.dim + 1]))
+                .collect()
         };
+        (
+            vec![
+                (positive, GraphType::Scatter, true),
+                (class(1.0), GraphType::Scatter, false),
+                (class(-1.0), GraphType::Scatter, false),
+            ],
+            (y_low, y_high),
+        )
+    };
     let datasets = datasets_points
         .iter()
         .map(|(points, kind, of_run)| {
-            let style = if *of_run { theme.run(run) } else { theme.faint() };
+            let style = if *of_run {
+                theme.run(run)
+            } else {
+                theme.faint()
+            };
             braille(points, *kind, style)
         })
         .collect();
@@ -102,7 +111,10 @@ pub fn render(
             Axis::default()
                 .style(theme.faint())
                 .bounds([y_bounds.0, y_bounds.1])
-                .labels(vec![Line::from(tick(y_bounds.0)), Line::from(tick(y_bounds.1))]),
+                .labels(vec![
+                    Line::from(tick(y_bounds.0)),
+                    Line::from(tick(y_bounds.1)),
+                ]),
         );
     frame.render_widget(chart, area);
 }

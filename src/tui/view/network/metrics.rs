@@ -24,7 +24,12 @@ pub fn render(
     theme: Theme,
 ) {
     let runs = &s.runs;
-    let name_width = runs.iter().map(|r| r.label.chars().count()).max().unwrap_or(0) as u16 + 3;
+    let name_width = runs
+        .iter()
+        .map(|r| r.label.chars().count())
+        .max()
+        .unwrap_or(0) as u16
+        + 3;
     let status_width = table::status_width(runs.iter().map(|r| r.status), 6);
     let column = Column::new;
     let text = |value: &dyn Fn(&NetworkRunSnapshot) -> String| -> Vec<Cell<'static>> {
@@ -51,13 +56,20 @@ pub fn render(
         column("η", 7, 3, text(&|r| number(r.lr))),
         column("loss", 8, 0, text(&|r| number(r.train_loss))),
         column("sharp", 7, 0, text(&|r| number(r.curvature()))),
-        column("thr", 7, 2, text(&|r| r.threshold.map_or_else(|| "–".to_owned(), number))),
+        column(
+            "thr",
+            7,
+            2,
+            text(&|r| r.threshold.map_or_else(|| "–".to_owned(), number)),
+        ),
         column(
             "S/thr",
             5,
             1,
             text(&|r| match r.threshold {
-                Some(t) if t > 0.0 && r.curvature().is_finite() => format!("{:.2}", r.curvature() / t),
+                Some(t) if t > 0.0 && r.curvature().is_finite() => {
+                    format!("{:.2}", r.curvature() / t)
+                }
                 _ => "–".to_owned(),
             }),
         ),

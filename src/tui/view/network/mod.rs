@@ -49,9 +49,11 @@ impl KindView for NetworkSnapshot {
     fn draw(&self, frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         let focused = app.focused();
         let table_height = (self.runs.len() as u16 + 3).min(area.height / 3).max(3);
-        let [top, bottom] =
-            Layout::vertical([Constraint::Fill(1), Constraint::Length(table_height.max(area.height / 3))])
-                .areas(area);
+        let [top, bottom] = Layout::vertical([
+            Constraint::Fill(1),
+            Constraint::Length(table_height.max(area.height / 3)),
+        ])
+        .areas(area);
         let [loss_area, sharpness_area] =
             Layout::horizontal([Constraint::Fill(2), Constraint::Fill(3)]).areas(top);
         // The table needs its columns whole (a `frozen @ N` status included): two thirds.
@@ -59,10 +61,23 @@ impl KindView for NetworkSnapshot {
             Layout::horizontal([Constraint::Fill(1), Constraint::Fill(2)]).areas(bottom);
         let run = app.chosen_run();
         charts::render_loss(frame, loss_area, self, focused == Some(LOSS), theme);
-        charts::render_sharpness(frame, sharpness_area, self, focused == Some(SHARPNESS), theme);
+        charts::render_sharpness(
+            frame,
+            sharpness_area,
+            self,
+            focused == Some(SHARPNESS),
+            theme,
+        );
         fit::render(frame, fit_area, self, run, focused == Some(FIT), theme);
         let chosen = focused.is_some_and(Pane::chooses_run).then_some(run);
-        metrics::render(frame, table_area, self, chosen, focused == Some(Pane::METRICS), theme);
+        metrics::render(
+            frame,
+            table_area,
+            self,
+            chosen,
+            focused == Some(Pane::METRICS),
+            theme,
+        );
     }
 
     fn legend(&self) -> &'static [&'static str] {
