@@ -94,6 +94,16 @@ impl Optimizer for Adam {
         self.lr = lr;
     }
 
+    fn preconditioner(&self) -> Option<Vec<f64>> {
+        let correction = (1.0 - self.beta2.powi(self.step)).sqrt();
+        (self.step > 0).then(|| {
+            self.second_moment
+                .iter()
+                .map(|v| v.sqrt() / correction + self.eps)
+                .collect()
+        })
+    }
+
     fn step_checked(&mut self, params: &mut [f64], grad: &[f64]) -> Update {
         let rule = self.next_step();
         rule.apply(

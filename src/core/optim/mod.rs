@@ -66,6 +66,13 @@ pub trait Optimizer: Send {
         self.step_checked(params, grad)
     }
 
+    /// The diagonal P an adaptive rule divides its step by, as its last update used it (Adam's
+    /// √(v/(1 − β₂ᵗ)) + ε, RMSprop's √v + ε): what the preconditioned sharpness λmax(P⁻¹H) is
+    /// measured with. `None` for rules without one, and before the first update.
+    fn preconditioner(&self) -> Option<Vec<f64>> {
+        None
+    }
+
     /// One update of `params`, asking `objective` for what the rule needs (`grad` is the
     /// workspace it is written to, and holds it afterwards). Most rules need only the gradient;
     /// normalized descent asks for the scaled gradient and loss, which never underflow. Says

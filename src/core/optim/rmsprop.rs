@@ -10,6 +10,8 @@ pub struct RmsProp {
     alpha: f64,
     eps: f64,
     square_avg: Vec<f64>,
+    /// Whether it has updated once (before, it has no preconditioner).
+    stepped: bool,
 }
 
 impl RmsProp {
@@ -21,6 +23,7 @@ impl RmsProp {
             alpha,
             eps,
             square_avg: vec![0.0; parameters],
+            stepped: false,
         }
     }
 }
@@ -30,7 +33,17 @@ impl Optimizer for RmsProp {
         self.lr = lr;
     }
 
+    fn preconditioner(&self) -> Option<Vec<f64>> {
+        self.stepped.then(|| {
+            self.square_avg
+                .iter()
+                .map(|a| a.sqrt() + self.eps)
+                .collect()
+        })
+    }
+
     fn step_checked(&mut self, params: &mut [f64], grad: &[f64]) -> Update {
+        self.stepped = true;
         let alpha = self.alpha;
         divide_by_root(
             (self.lr, self.eps),
@@ -42,6 +55,7 @@ impl Optimizer for RmsProp {
     }
 
     fn step_in_halves(&mut self, params: &mut [f64], grad: &[f64], at: usize) -> Update {
+        self.stepped = true;
         let alpha = self.alpha;
         let rule = (self.lr, self.eps);
         let state = self.square_avg.split_at_mut(at);

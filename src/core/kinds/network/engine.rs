@@ -112,67 +112,6 @@ pub fn threshold(optimizer: &OptimizerSpec, step: u64) -> Option<f64> {
     }
 }
 
-/// The second-moment average an adaptive rule divides by, kept beside the optimizer (whose
-/// state is private to it) from the same gradients by the same formula, so P is the one the
-/// last update used: Adam's √(v/(1 − β₂ᵗ)) + ε, RMSprop's √v + ε.
-#[derive(Debug, Clone)]
-struct SecondMoment {
-    /// β₂ (Adam) or α (RMSprop): v ← decay·v + (1 − decay)·g².
-    decay: f64,
-    eps: f64,
-    /// Whether v is bias-corrected (Adam).
-    corrected: bool,
-    squares: Vec<f64>,
-    updates: i32,
-}
-
-impl SecondMoment {
-    fn of(spec: &OptimizerSpec, parameters: usize) -> Option<Self> {
-        let (decay, corrected) = match spec.kind {
-            OptimizerKind::Adam => (spec.betas.1, true),
-            OptimizerKind::RmsProp => (spec.alpha, false),
-            _ => return None,
-        };
-        Some(Self {
-            decay,
-            eps: spec.eps,
-            corrected,
-            squares: vec![0.0; parameters],
-            updates: 0,
-        })
-    }
-
-    /// Takes in the gradient of one update, as the optimizer did.
-    fn take(&mut self, grad: &[f64]) {
-        for (v, g) in self.squares.iter_mut().zip(grad) {
-            *v = *v * self.decay + (1.0 - self.decay) * g * g;
-        }
-        self.updates = self.updates.saturating_add(1);
-    }
-
-    /// P, or `None` before the first update or where some entry is not a positive number
-    /// (ε = 0 with a coordinate that never moved): then P⁻¹H is not defined.
-    fn diagonal(&self) -> Option<Vec<f64>> {
-        if self.updates == 0 {
-            return None;
-        }
-        let correction = if self.corrected {
-            (1.0 - self.decay.powi(self.updates)).sqrt()
-        } else {
-            1.0
-        };
-        let diagonal: Vec<f64> = self
-            .squares
-            .iter()
-            .map(|v| v.sqrt() / correction + self.eps)
-            .collect();
-        diagonal
-            .iter()
-            .all(|p| p.is_finite() && *p > 0.0)
-            .then_some(diagonal)
-    }
-}
-
 /// One curvature measurement.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CurvatureEstimate {
@@ -228,7 +167,7 @@ impl Curvature {
         &mut self,
         network: &mut Network,
         params: &[f64],
-        moment: Option<&SecondMoment>,
+        adaptive: Option<&dyn Optimizer>,
         step: u64,
     ) {
         let (eigenvalues, products) =
@@ -239,8 +178,12 @@ impl Curvature {
                 }
                 Err(_) => (vec![f64::NAN; self.options.count], 0),
             };
-        let preconditioned = moment.map(|moment| {
-            let Some(diagonal) = moment.diagonal() else {
+        let preconditioned = adaptive.map(|optimizer| {
+            // Not defined before the first update, nor where an entry is not a positive
+            // number (ε = 0 with a coordinate that never moved).
+            let diagonal = optimizer.preconditioner();
+            let Some(diagonal) = diagonal.filter(|p| p.iter().all(|x| x.is_finite() && *x > 0.0))
+            else {
                 return f64::NAN;
             };
             let options = LanczosOptions {
@@ -390,7 +333,9 @@ struct NetworkRun {
     optimizer: Box<dyn Optimizer>,
     status: RunStatus,
     batcher: Option<Batcher>,
-    moment: Option<SecondMoment>,
+    /// Whether its rule divides by a preconditioner (Adam, RMSprop), whose λmax(P⁻¹H) is then
+    /// measured beside λmax(H).
+    adaptive: bool,
     curvature: Curvature,
     /// L at the current parameters over every point (NaN once diverged).
     train_loss: f64,
@@ -443,9 +388,6 @@ impl NetworkRun {
             if matches!(self.status, RunStatus::Diverged { .. }) {
                 break;
             }
-            if let Some(moment) = &mut self.moment {
-                moment.take(&self.grad);
-            }
             self.observe(schedule, step, false);
         }
         self.train_loss = if matches!(self.status, RunStatus::Diverged { .. }) {
@@ -460,8 +402,9 @@ impl NetworkRun {
     fn observe(&mut self, schedule: CurvatureSchedule, step: u64, all: bool) {
         let measured = self.curvature.latest.as_ref().map(|e| e.step);
         if schedule.measures(step) && measured != Some(step) {
+            let adaptive = self.adaptive.then_some(self.optimizer.as_ref());
             self.curvature
-                .measure(&mut self.network, &self.params, self.moment.as_ref(), step);
+                .measure(&mut self.network, &self.params, adaptive, step);
         }
         if all || self.history.wants(step) {
             let loss = self.network.loss(&self.params);
@@ -573,7 +516,10 @@ impl NetworkExperiment {
                         .batch
                         .filter(|&size| size < points)
                         .map(|size| Batcher::new(points, size, batch_seed(seed, index))),
-                    moment: SecondMoment::of(&spec.optimizer, parameters),
+                    adaptive: matches!(
+                        spec.optimizer.kind,
+                        OptimizerKind::Adam | OptimizerKind::RmsProp
+                    ),
                     curvature: Curvature::new(parameters, problem.top_k, curvature_seed(seed)),
                     train_loss: f64::NAN,
                     history: NetworkHistory::new(problem.sharpness_every),
@@ -660,9 +606,8 @@ impl NetworkExperiment {
                     curvature: latest.cloned(),
                     threshold: threshold(&run.spec.optimizer, step),
                     preconditioned_sharpness: run
-                        .moment
-                        .as_ref()
-                        .map(|_| latest.and_then(|e| e.preconditioned).unwrap_or(f64::NAN)),
+                        .adaptive
+                        .then(|| latest.and_then(|e| e.preconditioned).unwrap_or(f64::NAN)),
                     status: run.status,
                     history: run.history.clone(),
                     params: run.params.clone(),

@@ -1,6 +1,7 @@
 //! How a network run's update is classified (moving, frozen, diverged), by the rule every kind
-//! follows (`core::kinds::run`), for a run that keeps its own optimizer next to the second
-//! moments its preconditioned sharpness reads; and the seed of the curvature's start vector.
+//! follows (`core::kinds::run`), for a run that steps through `Optimizer::update` with its own
+//! objective (so normalized descent gets its loss) while that objective, not the check, holds
+//! the network; and the seed of the curvature's start vector.
 //! Mini-batches (`Batcher`, `batch_seed`) and parallel stepping (`step_runs`) are the shared
 //! ones, so a mini-batch run here draws the same batches as a linear run with the same seed.
 
