@@ -166,24 +166,17 @@ fn check_keys(
         }
     };
     scan("", &|key| key.to_owned(), document);
-    for (key, value) in document {
-        match (key.get_ref().as_ref(), value.get_ref()) {
-            (table @ ("data" | "model" | "show"), DeValue::Table(entries)) => {
-                let table: &'static str = match table {
-                    "data" => "data",
-                    "model" => "model",
-                    _ => "show",
-                };
-                scan(table, &|key| format!("{table}.{key}"), entries);
+    // Tables of another type are left to serde, which words that error.
+    for table in ["data", "model", "show"] {
+        if let Some(DeValue::Table(entries)) = document.get(table).map(Spanned::get_ref) {
+            scan(table, &|key| format!("{table}.{key}"), entries);
+        }
+    }
+    if let Some(DeValue::Array(runs)) = document.get("runs").map(Spanned::get_ref) {
+        for (index, run) in runs.iter().enumerate() {
+            if let DeValue::Table(entries) = run.get_ref() {
+                scan("runs", &|key| format!("runs[{}].{key}", index + 1), entries);
             }
-            ("runs", DeValue::Array(runs)) => {
-                for (index, run) in runs.iter().enumerate() {
-                    if let DeValue::Table(entries) = run.get_ref() {
-                        scan("runs", &|key| format!("runs[{}].{key}", index + 1), entries);
-                    }
-                }
-            }
-            _ => {}
         }
     }
     let Some((span, table, named, key)) = unknown.into_iter().min_by_key(|u| u.0.start) else {

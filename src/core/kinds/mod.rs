@@ -318,14 +318,6 @@ macro_rules! declare_kinds {
         }
 
         impl Problem {
-            /// The kind's name, as presets give it.
-            #[must_use]
-            pub fn kind_name(&self) -> &'static str {
-                match self {
-                    $(Self::$variant(_) => <$module::$problem as KindProblem>::NAME,)*
-                }
-            }
-
             /// What `check` says of it.
             #[must_use]
             pub fn describe(&self) -> String {

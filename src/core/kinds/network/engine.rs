@@ -252,11 +252,15 @@ impl NetworkHistory {
         }
     }
 
-    /// Every record of both histories by step, its fields named (see [`Self::records`]).
+    /// Every record of both histories by step, one per step (the two hold the same values at
+    /// a step both kept), its fields named: read each frame by the charts, so no record is
+    /// copied into a vector of its own.
     #[must_use]
     pub fn named(&self) -> Vec<NetworkRecord> {
-        self.records()
-            .into_iter()
+        let mut records: Vec<NetworkRecord> = self
+            .log
+            .iter()
+            .chain(self.sharpness.iter().flat_map(History::iter))
             .map(|(step, r)| NetworkRecord {
                 step,
                 train_loss: r[0],
@@ -264,7 +268,10 @@ impl NetworkHistory {
                 threshold: r[2],
                 preconditioned: r[3],
             })
-            .collect()
+            .collect();
+        records.sort_by_key(|r| r.step);
+        records.dedup_by_key(|r| r.step);
+        records
     }
 
     /// (step, `value` of the record) for every record where it is finite: a line to draw.
@@ -277,19 +284,16 @@ impl NetworkHistory {
             .collect()
     }
 
-    /// Every record of both histories, by step, one per step (the two hold the same values at
-    /// a step both kept).
+    /// [`Self::named`] as plain rows of the [`NETWORK_HISTORY_FIELDS`].
     #[must_use]
     pub fn records(&self) -> Vec<(u64, Vec<f64>)> {
-        let mut records: Vec<(u64, Vec<f64>)> = self
-            .log
-            .iter()
-            .chain(self.sharpness.iter().flat_map(History::iter))
-            .map(|(step, record)| (step, record.to_vec()))
-            .collect();
-        records.sort_by_key(|(step, _)| *step);
-        records.dedup_by_key(|(step, _)| *step);
-        records
+        self.named()
+            .into_iter()
+            .map(|r| {
+                let row = vec![r.train_loss, r.sharpness, r.threshold, r.preconditioned];
+                (r.step, row)
+            })
+            .collect()
     }
 }
 
