@@ -17,7 +17,7 @@ use implicit_bias::core::kinds::diagonal::{DiagonalProblem, DiagonalRunSpec};
 use implicit_bias::core::kinds::linear::{LinearProblem, LinearRunSpec};
 use implicit_bias::core::kinds::matrix::{MatrixProblem, MatrixRunSpec};
 use implicit_bias::core::model::Loss;
-use implicit_bias::core::optim::{OptimizerKind, OptimizerSpec};
+use implicit_bias::core::optim::{Heavy, OptimizerKind, OptimizerSpec, Rule};
 use implicit_bias::core::reference::MarginNorm;
 use implicit_bias::headless;
 use nalgebra::DMatrix;
@@ -36,7 +36,10 @@ fn optimizer() -> impl Strategy<Value = OptimizerSpec> {
             let kind = OptimizerKind::ALL[kind];
             let mut spec = OptimizerSpec::new(kind, 10f64.powf(log_lr));
             if kind == OptimizerKind::Momentum {
-                spec.nesterov = nesterov;
+                spec.rule = Rule::Momentum(Heavy {
+                    momentum: 0.9,
+                    nesterov,
+                });
             }
             spec.batch = batch;
             spec

@@ -243,7 +243,7 @@ fn check_linear_run(run: &Value, want: &LinearRunSnapshot, references: &[&str], 
     keys.extend(options.iter().map(|(name, _)| *name));
     assert_keys(run, &keys, what);
     assert_eq!(run["label"], want.optimizer.label(), "{what}.label");
-    assert_eq!(run["optimizer"], want.optimizer.kind.name(), "{what}");
+    assert_eq!(run["optimizer"], want.optimizer.kind().name(), "{what}");
     assert_number(&run["lr"], want.optimizer.lr, &format!("{what}.lr"));
     assert_numbers(&run["init"], &want.init, &format!("{what}.init"));
     assert_numbers(
@@ -356,7 +356,7 @@ fn check_matrix_run(run: &Value, want: &MatrixRunSnapshot, what: &str) {
     keys.extend(options.iter().map(|(name, _)| *name));
     assert_keys(run, &keys, what);
     assert_eq!(run["label"], want.optimizer.label(), "{what}.label");
-    assert_eq!(run["optimizer"], want.optimizer.kind.name(), "{what}");
+    assert_eq!(run["optimizer"], want.optimizer.kind().name(), "{what}");
     assert_number(&run["lr"], want.optimizer.lr, &format!("{what}.lr"));
     assert_number(
         &run["init_scale"],
@@ -479,7 +479,7 @@ fn check_diagonal_run(run: &Value, want: &DiagonalRunSnapshot, what: &str) {
     keys.extend(options.iter().map(|(name, _)| *name));
     assert_keys(run, &keys, what);
     assert_eq!(run["label"], want.label(), "{what}.label");
-    assert_eq!(run["optimizer"], want.optimizer.kind.name(), "{what}");
+    assert_eq!(run["optimizer"], want.optimizer.kind().name(), "{what}");
     assert_number(&run["lr"], want.optimizer.lr, &format!("{what}.lr"));
     assert_number(
         &run["init_scale"],
@@ -734,10 +734,10 @@ fn check_trace_row(cells: &[&str], body: &SnapshotBody, index: usize, what: &str
         SnapshotBody::Diagonal(_) => 16,
     };
     let optimizer = match body {
-        SnapshotBody::Linear(s) => s.runs[index].optimizer.kind.name(),
-        SnapshotBody::Matrix(s) => s.runs[index].optimizer.kind.name(),
-        SnapshotBody::Diagonal(s) => s.runs[index].optimizer.kind.name(),
-        SnapshotBody::Network(s) => s.runs[index].optimizer.kind.name(),
+        SnapshotBody::Linear(s) => s.runs[index].optimizer.kind().name(),
+        SnapshotBody::Matrix(s) => s.runs[index].optimizer.kind().name(),
+        SnapshotBody::Diagonal(s) => s.runs[index].optimizer.kind().name(),
+        SnapshotBody::Network(s) => s.runs[index].optimizer.kind().name(),
     };
     // A diverged run's computed numbers are all empty: none of them means anything (README);
     // what the preset gave (a diagonal run's init_scale and depth, a network run's lr, its
@@ -845,7 +845,7 @@ fn check_network_json(json: &Value, spec_title: &str, s: &NetworkSnapshot) {
     assert_eq!(runs.len(), s.runs.len());
     for (run, want) in runs.iter().zip(&s.runs) {
         let what = format!("{spec_title} {}", want.label);
-        assert_eq!(run["optimizer"], want.optimizer.kind.name(), "{what}");
+        assert_eq!(run["optimizer"], want.optimizer.kind().name(), "{what}");
         assert_eq!(run["label"], want.label.as_str(), "{what}");
         assert_number(&run["lr"], want.lr, &format!("{what} lr"));
         assert_number(&run["train_loss"], want.train_loss, &format!("{what} loss"));

@@ -11,7 +11,9 @@ use implicit_bias::core::experiment::{
 };
 use implicit_bias::core::kinds::linear::{LinearProblem, LinearRunSpec, LinearSnapshot};
 use implicit_bias::core::model::{LinearModel, Loss};
-use implicit_bias::core::optim::{NormalizeBy, Objective, OptimizerKind, OptimizerSpec, Schedule};
+use implicit_bias::core::optim::{
+    NormalizeBy, Objective, OptimizerKind, OptimizerSpec, Rule, Schedule,
+};
 use implicit_bias::core::reference::MarginNorm;
 use implicit_bias::headless;
 use implicit_bias::preset;
@@ -176,7 +178,7 @@ fn normalized_both_ways_match_shifted_exponential_loops() {
     // over 3000 steps.
     for by in [NormalizeBy::Gradient, NormalizeBy::Loss] {
         let mut normalized = OptimizerSpec::new(OptimizerKind::Normalized, 0.1);
-        normalized.normalize = by;
+        normalized.rule = Rule::Normalized { by };
         let mut w = [-0.5, 1.0];
         for _ in 0..STEPS {
             let margins: Vec<f64> = rows().iter().map(|z| w[0] * z[0] + w[1] * z[1]).collect();
@@ -204,7 +206,11 @@ fn adam_with_zero_epsilon_and_inv_sqrt_matches_the_torch_formula() {
     // torch's Adam with lr_t = lr/√t and ε = 0, written out; a coordinate with v = 0 stays.
     // Tolerance 1e-12 relative over 3000 steps.
     let mut adam = OptimizerSpec::new(OptimizerKind::Adam, 0.01);
-    adam.eps = 0.0;
+    adam.rule = Rule::Adam {
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 0.0,
+    };
     adam.schedule = Schedule::InvSqrt;
     let (b1, b2) = (0.9_f64, 0.999_f64);
     let (mut w, mut m, mut v) = ([-0.5, 1.0], [0.0; 2], [0.0; 2]);
@@ -232,7 +238,11 @@ fn adam_with_zero_epsilon_first_steps_by_hand() {
     // Step 2: m = (0.145, 0.1), v = (0.00124975, 0.001), bias corrections 0.19 and 0.001999:
     // θ₂ = θ₁ − 0.1·m̂/√v̂ = (0.80348179741782…, −2.07441368235669…), evaluated in float64 by hand.
     let mut adam = OptimizerSpec::new(OptimizerKind::Adam, 0.1);
-    adam.eps = 0.0;
+    adam.rule = Rule::Adam {
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 0.0,
+    };
     let mut optimizer = adam.build(2);
     let mut theta = [1.0, -2.0];
     optimizer.step(&mut theta, &[0.5, 0.0]);
@@ -252,7 +262,7 @@ fn mirror_descent_matches_its_formula_and_is_gradient_descent_at_p_2() {
     // 3000 steps; p = 2 against plain GD bit-for-bit.
     for p in [1.5, 3.0] {
         let mut mirror = OptimizerSpec::new(OptimizerKind::Mirror, 0.1);
-        mirror.p = p;
+        mirror.rule = Rule::Mirror { p };
         let mut w = [-0.5, 1.0];
         for _ in 0..STEPS {
             let g = plain_gradient(w);
@@ -264,7 +274,7 @@ fn mirror_descent_matches_its_formula_and_is_gradient_descent_at_p_2() {
         assert_close(crate_run(&mirror, [-0.5, 1.0], STEPS), w, 1e-12, "mirror");
     }
     let mut mirror = OptimizerSpec::new(OptimizerKind::Mirror, 0.1);
-    mirror.p = 2.0;
+    mirror.rule = Rule::Mirror { p: 2.0 };
     let gd = OptimizerSpec::new(OptimizerKind::Gd, 0.1);
     assert_eq!(
         crate_run(&mirror, [-0.5, 1.0], STEPS),
@@ -292,7 +302,7 @@ fn normalized_descent_never_freezes_where_every_exponential_underflows() {
         .into_iter()
         .map(|by| {
             let mut spec = OptimizerSpec::new(OptimizerKind::Normalized, 0.1);
-            spec.normalize = by;
+            spec.rule = Rule::Normalized { by };
             (spec, vec![2.0, -1.0])
         })
         .collect();
@@ -335,7 +345,7 @@ fn mirror_descent_with_p_3_moves_towards_l3() {
     // From [1, −1] on the geometry clusters, against the exact ℓ1.5, ℓ2, ℓ3 references: the
     // angle to ℓ3 falls decade by decade and ends smaller than to any other.
     let mut mirror = OptimizerSpec::new(OptimizerKind::Mirror, 0.1);
-    mirror.p = 3.0;
+    mirror.rule = Rule::Mirror { p: 3.0 };
     let l3 = MarginNorm::lp(3.0).unwrap();
     let l15 = MarginNorm::lp(1.5).unwrap();
     let mut experiment = Experiment::new(spec(
@@ -466,7 +476,7 @@ fn json_reports_each_runs_prediction() {
         .collect();
     assert_eq!(predicted, ["l2", "linf"]);
     let mut mirror = OptimizerSpec::new(OptimizerKind::Mirror, 0.1);
-    mirror.p = 3.0;
+    mirror.rule = Rule::Mirror { p: 3.0 };
     let adagrad = OptimizerSpec::new(OptimizerKind::Adagrad, 0.1);
     let experiment = Experiment::new(spec(
         geometry_data(),

@@ -2,7 +2,7 @@
 //! documentation's update rules (see the numbers' derivations in the comments), not against the
 //! crate's own code. Start θ₀ = (1, −2), gradients g₁ = (0.5, −1) then g₂ = (1, 1), lr = 0.1.
 
-use implicit_bias::core::optim::{OptimizerKind, OptimizerSpec};
+use implicit_bias::core::optim::{Heavy, OptimizerKind, OptimizerSpec, Rule};
 
 const START: [f64; 2] = [1.0, -2.0];
 const G1: [f64; 2] = [0.5, -1.0];
@@ -50,8 +50,13 @@ fn heavy_ball_momentum() {
 fn nesterov_momentum() {
     // b₁ = g₁, step g₁ + 0.9 b₁ = 1.9 g₁ → θ₁ = (0.905, −1.81);
     // b₂ = (1.45, 0.1), step g₂ + 0.9 b₂ = (2.305, 1.09) → θ₂ = (0.6745, −1.919).
-    let mut spec = OptimizerSpec::new(OptimizerKind::Momentum, 0.1);
-    spec.nesterov = true;
+    let spec = OptimizerSpec::with_rule(
+        Rule::Momentum(Heavy {
+            momentum: 0.9,
+            nesterov: true,
+        }),
+        0.1,
+    );
     let (first, second) = two_steps(&spec);
     assert_close(first, [0.905, -1.81], 1e-15);
     assert_close(second, [0.6745, -1.919], 1e-15);
@@ -190,12 +195,12 @@ fn every_rule_updated_in_halves_has_the_bits_of_one_update() {
         for (schedule, nesterov) in [(Schedule::Constant, false), (Schedule::InvSqrt, true)] {
             let mut spec = OptimizerSpec::new(kind, 0.05);
             spec.schedule = schedule;
-            spec.nesterov = nesterov && kind == OptimizerKind::Sgd;
-            spec.momentum = if kind == OptimizerKind::Sgd {
-                0.9
-            } else {
-                spec.momentum
-            };
+            if kind == OptimizerKind::Sgd {
+                spec.rule = Rule::Sgd(Heavy {
+                    momentum: 0.9,
+                    nesterov,
+                });
+            }
             let (mut whole, mut halves) = (spec.build(size), spec.build(size));
             let start: Vec<f64> = (0..size).map(|i| (i as f64 * 0.3).cos()).collect();
             let (mut a, mut b) = (start.clone(), start);

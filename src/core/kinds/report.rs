@@ -80,7 +80,7 @@ impl RunHead {
     /// The head of a run of `optimizer` named `label`.
     pub(crate) fn of(optimizer: &OptimizerSpec, label: String) -> Self {
         Self {
-            optimizer: optimizer.kind.name(),
+            optimizer: optimizer.kind().name(),
             label,
             lr: optimizer.lr,
             hyper_parameters: HyperParameters::of(optimizer),
@@ -212,7 +212,7 @@ impl RunRow {
         }
         Self {
             label: optimizer.label(),
-            optimizer: optimizer.kind.name(),
+            optimizer: optimizer.kind().name(),
             lr: optimizer.lr,
             setup,
             metrics,

@@ -21,6 +21,7 @@ mod normalized;
 mod objective;
 mod options;
 mod rmsprop;
+mod rule;
 mod schedule;
 mod sign;
 mod theory;
@@ -35,6 +36,7 @@ pub use normalized::{NormalizeBy, Normalized};
 pub use objective::Objective;
 pub use options::{Accepted, OptimizerError, OptimizerField, OptimizerOptions, OptimizerProblem};
 pub use rmsprop::RmsProp;
+pub use rule::{Heavy, Rule};
 pub use schedule::{Schedule, Scheduled};
 pub use sign::SignDescent;
 
@@ -212,7 +214,8 @@ fn divide_by_root(
     )
 }
 
-/// Which update rule a run uses; the names are the preset's `optimizer` values.
+/// The name of an update rule, as the preset's `optimizer` value gives it; the [`Rule`] holds
+/// its settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OptimizerKind {
     /// Full-batch gradient descent.
@@ -276,31 +279,17 @@ impl OptimizerKind {
     }
 }
 
-/// A checked optimizer configuration: every value finite and in range.
+/// A checked optimizer configuration: the rule with its own settings, and what every rule has.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OptimizerSpec {
-    /// The update rule.
-    pub kind: OptimizerKind,
+    /// The update rule and its settings.
+    pub rule: Rule,
     /// Learning rate η > 0.
     pub lr: f64,
-    /// Adam's (β₁, β₂), each in [0, 1).
-    pub betas: (f64, f64),
-    /// Added to the denominator of adaptive methods.
-    pub eps: f64,
-    /// Momentum coefficient μ in [0, 1) for `momentum` and `sgd`.
-    pub momentum: f64,
-    /// Nesterov's variant of momentum.
-    pub nesterov: bool,
-    /// RMSprop's smoothing constant α in [0, 1).
-    pub alpha: f64,
     /// Mini-batch size; `None` is the full batch.
     pub batch: Option<usize>,
     /// How the learning rate changes with the step number.
     pub schedule: Schedule,
-    /// What `normalized` divides the gradient by.
-    pub normalize: NormalizeBy,
-    /// The exponent p > 1 of `mirror`'s potential ‖w‖_p^p / p.
-    pub p: f64,
     /// The run's name as the preset wrote it (`label`); `None` shows the default [`label`]
     /// text. It lives here because every front end names a run by its optimizer.
     ///
@@ -327,61 +316,34 @@ impl OptimizerSpec {
     /// The defaults PyTorch uses for `kind` at learning rate `lr`.
     #[must_use]
     pub fn new(kind: OptimizerKind, lr: f64) -> Self {
+        Self::with_rule(Rule::defaults(kind), lr)
+    }
+
+    /// `rule` at learning rate `lr`, full batch, constant rate, default label.
+    #[must_use]
+    pub fn with_rule(rule: Rule, lr: f64) -> Self {
         Self {
-            kind,
+            rule,
             lr,
-            betas: (0.9, 0.999),
-            eps: match kind {
-                OptimizerKind::Adagrad => 1e-10,
-                _ => 1e-8,
-            },
-            momentum: if kind == OptimizerKind::Momentum {
-                0.9
-            } else {
-                0.0
-            },
-            nesterov: false,
-            alpha: 0.99,
             batch: None,
             schedule: Schedule::Constant,
-            normalize: NormalizeBy::Gradient,
-            p: 2.0,
             label: None,
         }
+    }
+
+    /// The rule's name.
+    #[must_use]
+    pub fn kind(&self) -> OptimizerKind {
+        self.rule.kind()
     }
 
     /// Fresh optimizer state for `parameters` parameters; a decaying schedule wraps the rule.
     #[must_use]
     pub fn build(&self, parameters: usize) -> Box<dyn Optimizer> {
-        let rule = self.build_rule(parameters);
+        let rule = self.rule.build(self.lr, parameters);
         match self.schedule {
             Schedule::Constant => rule,
             schedule => Box::new(Scheduled::new(rule, self.lr, schedule)),
-        }
-    }
-
-    /// The bare update rule at the base learning rate.
-    fn build_rule(&self, parameters: usize) -> Box<dyn Optimizer> {
-        match self.kind {
-            OptimizerKind::Gd => Box::new(GradientDescent::new(self.lr)),
-            OptimizerKind::Sgd | OptimizerKind::Momentum if self.momentum == 0.0 => {
-                Box::new(GradientDescent::new(self.lr))
-            }
-            OptimizerKind::Sgd | OptimizerKind::Momentum => Box::new(Momentum::new(
-                self.lr,
-                self.momentum,
-                self.nesterov,
-                parameters,
-            )),
-            OptimizerKind::Adam => Box::new(Adam::new(self.lr, self.betas, self.eps, parameters)),
-            OptimizerKind::RmsProp => {
-                Box::new(RmsProp::new(self.lr, self.alpha, self.eps, parameters))
-            }
-            OptimizerKind::Adagrad => Box::new(Adagrad::new(self.lr, self.eps, parameters)),
-            OptimizerKind::Sign => Box::new(SignDescent::new(self.lr)),
-            OptimizerKind::Normalized => Box::new(Normalized::new(self.lr, self.normalize)),
-            OptimizerKind::Coordinate => Box::new(CoordinateDescent::new(self.lr)),
-            OptimizerKind::Mirror => Box::new(Mirror::new(self.lr, self.p)),
         }
     }
 
@@ -394,16 +356,17 @@ impl OptimizerSpec {
         if let Some(label) = &self.label {
             return label.clone();
         }
-        let mut label = self.kind.name().to_owned();
-        if self.kind == OptimizerKind::Mirror {
-            write!(label, " p={}", self.p).ok();
+        let mut label = self.kind().name().to_owned();
+        if let Rule::Mirror { p } = self.rule {
+            write!(label, " p={p}").ok();
         }
         write!(label, " lr={:?}", self.lr).ok();
-        if self.kind == OptimizerKind::Adam && self.eps == 0.0 {
-            label.push_str(" eps=0");
-        }
-        if self.kind == OptimizerKind::Normalized && self.normalize == NormalizeBy::Loss {
-            label.push_str(" by loss");
+        match self.rule {
+            Rule::Adam { eps: 0.0, .. } => label.push_str(" eps=0"),
+            Rule::Normalized {
+                by: NormalizeBy::Loss,
+            } => label.push_str(" by loss"),
+            _ => {}
         }
         if self.schedule != Schedule::Constant {
             label.push(' ');
@@ -417,38 +380,19 @@ impl OptimizerSpec {
 
     /// Every option that applies to this rule besides `lr`, as (preset key, value), in preset
     /// order: what JSON reports list so that two runs differing in any option can be told apart.
-    /// `batch` is listed when the run uses mini-batches (absent: the full batch). The rules come
-    /// from the same table that checks presets, so a new option appears here once it is there.
+    /// `batch` is listed when the run uses mini-batches (absent: the full batch). The rule's
+    /// own options are its variant's fields, the same that presets may give it.
     #[must_use]
     pub fn hyper_parameters(&self) -> Vec<(&'static str, HyperValue)> {
-        use options::OptimizerField as Field;
-        let fields = [
-            Field::Betas(None),
-            Field::Eps,
-            Field::Momentum,
-            Field::Nesterov,
-            Field::Alpha,
-            Field::Schedule,
-            Field::Normalize,
-            Field::P,
-        ];
-        let mut listed: Vec<(&'static str, HyperValue)> = fields
+        let mut listed = self.rule.options();
+        listed.push((
+            OptimizerField::Schedule,
+            HyperValue::Text(self.schedule.name()),
+        ));
+        listed.sort_by_key(|&(field, _)| field);
+        let mut listed: Vec<(&'static str, HyperValue)> = listed
             .into_iter()
-            .filter(|&field| options::applies(field, self.kind))
-            .filter_map(|field| {
-                let value = match field {
-                    Field::Betas(_) => HyperValue::Pair(self.betas.0, self.betas.1),
-                    Field::Eps => HyperValue::Number(self.eps),
-                    Field::Momentum => HyperValue::Number(self.momentum),
-                    Field::Nesterov => HyperValue::Flag(self.nesterov),
-                    Field::Alpha => HyperValue::Number(self.alpha),
-                    Field::Schedule => HyperValue::Text(self.schedule.name()),
-                    Field::Normalize => HyperValue::Text(self.normalize.name()),
-                    Field::P => HyperValue::Number(self.p),
-                    Field::Lr | Field::Batch => return None,
-                };
-                Some((field.name(), value))
-            })
+            .map(|(field, value)| (field.name(), value))
             .collect();
         if let Some(batch) = self.batch {
             listed.push(("batch", HyperValue::Count(batch)));

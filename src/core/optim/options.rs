@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use super::{NormalizeBy, OptimizerKind, OptimizerSpec, Schedule};
+use super::{Heavy, NormalizeBy, OptimizerKind, OptimizerSpec, Rule, Schedule};
 
 /// The options of one run as written, unchecked: values may be non-finite or out of range, and
 /// options may be given that the rule does not have.
@@ -38,8 +38,9 @@ pub struct OptimizerOptions {
     pub p: Option<f64>,
 }
 
-/// An option of [`OptimizerOptions`], for errors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// An option of [`OptimizerOptions`], for errors and reports. Declared in the order presets
+/// and reports list the options, which is the order they compare in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum OptimizerField {
     /// `lr`.
     Lr,
@@ -181,25 +182,18 @@ impl OptimizerError {
     }
 }
 
-/// True when `field` is an option of rule `kind`.
-pub(super) fn applies(field: OptimizerField, kind: OptimizerKind) -> bool {
-    rules_with(field).contains(&kind)
-}
-
-/// The rules that have each optional field (`lr` and `batch` apply to all).
-fn rules_with(field: OptimizerField) -> &'static [OptimizerKind] {
-    use OptimizerKind::{Adagrad, Adam, Mirror, Momentum, Normalized, RmsProp, Sgd};
-    match field {
-        OptimizerField::Betas(_) => &[Adam],
-        OptimizerField::Eps => &[Adam, RmsProp, Adagrad],
-        OptimizerField::Momentum | OptimizerField::Nesterov => &[Momentum, Sgd],
-        OptimizerField::Alpha => &[RmsProp],
-        OptimizerField::Normalize => &[Normalized],
-        OptimizerField::P => &[Mirror],
-        OptimizerField::Lr | OptimizerField::Batch | OptimizerField::Schedule => {
-            &OptimizerKind::ALL
-        }
-    }
+/// The rules that have the optional `field`: those whose [`Rule`] variant has it as a field
+/// (`lr`, `batch` and `schedule` apply to every rule).
+fn rules_with(field: OptimizerField) -> Vec<OptimizerKind> {
+    OptimizerKind::ALL
+        .into_iter()
+        .filter(|&kind| {
+            Rule::defaults(kind)
+                .options()
+                .iter()
+                .any(|&(own, _)| own.name() == field.name())
+        })
+        .collect()
 }
 
 /// `value` if it is finite and `ok`, else the error for `field`.
@@ -257,67 +251,104 @@ impl OptimizerOptions {
     /// The first broken rule, in the order a preset lists the options: `lr`, then options the
     /// rule does not have, then each option's range.
     pub fn check(&self, points: Option<usize>) -> Result<OptimizerSpec, OptimizerError> {
-        let mut spec = OptimizerSpec::new(self.kind, positive(OptimizerField::Lr, self.lr)?);
+        let lr = positive(OptimizerField::Lr, self.lr)?;
         self.check_applicable()?;
-        if let Some(betas) = &self.betas {
-            let [b1, b2] = betas.as_slice() else {
-                return Err(OptimizerError {
-                    field: OptimizerField::Betas(None),
-                    problem: OptimizerProblem::BetasCount,
-                });
-            };
-            spec.betas = (
-                fraction(OptimizerField::Betas(Some(0)), *b1)?,
-                fraction(OptimizerField::Betas(Some(1)), *b2)?,
-            );
-        }
-        if let Some(eps) = self.eps {
-            // Adam with ε = 0 is a rule of its own (it heads for the ℓ∞ direction); RMSprop and
-            // Adagrad would divide 0 by 0 on a coordinate that never saw a gradient.
-            spec.eps = if self.kind == OptimizerKind::Adam {
-                number(OptimizerField::Eps, eps, Accepted::NonNegative, |v| {
-                    v >= 0.0
-                })?
-            } else {
-                positive(OptimizerField::Eps, eps)?
-            };
-        }
-        if let Some(momentum) = self.momentum {
-            spec.momentum = fraction(OptimizerField::Momentum, momentum)?;
-        }
-        if let Some(nesterov) = self.nesterov {
-            spec.nesterov = nesterov;
-            if nesterov && spec.momentum == 0.0 {
-                return Err(OptimizerError {
-                    field: OptimizerField::Nesterov,
-                    problem: OptimizerProblem::NesterovWithoutMomentum,
-                });
-            }
-        }
-        if let Some(alpha) = self.alpha {
-            spec.alpha = fraction(OptimizerField::Alpha, alpha)?;
-        }
+        let mut spec = OptimizerSpec::with_rule(self.rule(points)?, lr);
         if let Some(batch) = self.batch {
             spec.batch = Some(check_batch(batch, points)?);
         }
         spec.schedule = self.schedule.unwrap_or_default();
-        spec.normalize = self.normalize.unwrap_or_default();
-        if spec.normalize == NormalizeBy::Loss && points.is_none() {
+        Ok(spec)
+    }
+
+    /// The rule with the options given, checked, and PyTorch's defaults for the others.
+    fn rule(&self, points: Option<usize>) -> Result<Rule, OptimizerError> {
+        let rule = match Rule::defaults(self.kind) {
+            Rule::Sgd(heavy) => Rule::Sgd(self.heavy(heavy)?),
+            Rule::Momentum(heavy) => Rule::Momentum(self.heavy(heavy)?),
+            Rule::Adam { beta1, beta2, eps } => {
+                let (beta1, beta2) = match &self.betas {
+                    None => (beta1, beta2),
+                    Some(betas) => {
+                        let [b1, b2] = betas.as_slice() else {
+                            return Err(OptimizerError {
+                                field: OptimizerField::Betas(None),
+                                problem: OptimizerProblem::BetasCount,
+                            });
+                        };
+                        (
+                            fraction(OptimizerField::Betas(Some(0)), *b1)?,
+                            fraction(OptimizerField::Betas(Some(1)), *b2)?,
+                        )
+                    }
+                };
+                // ε = 0 is a rule of its own for Adam (it heads for the ℓ∞ direction).
+                let eps = match self.eps {
+                    None => eps,
+                    Some(eps) => number(OptimizerField::Eps, eps, Accepted::NonNegative, |v| {
+                        v >= 0.0
+                    })?,
+                };
+                Rule::Adam { beta1, beta2, eps }
+            }
+            // RMSprop and Adagrad would divide 0 by 0 on a coordinate that never saw a
+            // gradient, so their ε must be positive.
+            Rule::RmsProp { eps, alpha } => Rule::RmsProp {
+                eps: self.positive_eps(eps)?,
+                alpha: match self.alpha {
+                    None => alpha,
+                    Some(alpha) => fraction(OptimizerField::Alpha, alpha)?,
+                },
+            },
+            Rule::Adagrad { eps } => Rule::Adagrad {
+                eps: self.positive_eps(eps)?,
+            },
+            Rule::Normalized { by } => {
+                let by = self.normalize.unwrap_or(by);
+                if by == NormalizeBy::Loss && points.is_none() {
+                    return Err(OptimizerError {
+                        field: OptimizerField::Normalize,
+                        problem: OptimizerProblem::LossWithoutPoints,
+                    });
+                }
+                Rule::Normalized { by }
+            }
+            Rule::Mirror { .. } => {
+                let Some(p) = self.p else {
+                    return Err(OptimizerError {
+                        field: OptimizerField::P,
+                        problem: OptimizerProblem::Missing,
+                    });
+                };
+                Rule::Mirror {
+                    p: number(OptimizerField::P, p, Accepted::AboveOne, |v| v > 1.0)?,
+                }
+            }
+            rule @ (Rule::Gd | Rule::Sign | Rule::Coordinate) => rule,
+        };
+        Ok(rule)
+    }
+
+    /// The momentum settings given, over `defaults`.
+    fn heavy(&self, defaults: Heavy) -> Result<Heavy, OptimizerError> {
+        let momentum = match self.momentum {
+            None => defaults.momentum,
+            Some(momentum) => fraction(OptimizerField::Momentum, momentum)?,
+        };
+        let nesterov = self.nesterov.unwrap_or(defaults.nesterov);
+        if nesterov && momentum == 0.0 {
             return Err(OptimizerError {
-                field: OptimizerField::Normalize,
-                problem: OptimizerProblem::LossWithoutPoints,
+                field: OptimizerField::Nesterov,
+                problem: OptimizerProblem::NesterovWithoutMomentum,
             });
         }
-        if self.kind == OptimizerKind::Mirror {
-            let Some(p) = self.p else {
-                return Err(OptimizerError {
-                    field: OptimizerField::P,
-                    problem: OptimizerProblem::Missing,
-                });
-            };
-            spec.p = number(OptimizerField::P, p, Accepted::AboveOne, |v| v > 1.0)?;
-        }
-        Ok(spec)
+        Ok(Heavy { momentum, nesterov })
+    }
+
+    /// The ε given (> 0), or `default`.
+    fn positive_eps(&self, default: f64) -> Result<f64, OptimizerError> {
+        self.eps
+            .map_or(Ok(default), |eps| positive(OptimizerField::Eps, eps))
     }
 
     /// An error for the first option given that the rule does not have.
@@ -332,13 +363,16 @@ impl OptimizerOptions {
             (OptimizerField::P, self.p.is_some()),
         ];
         for (field, is_given) in given {
+            if !is_given {
+                continue;
+            }
             let only = rules_with(field);
-            if is_given && !only.contains(&self.kind) {
+            if !only.contains(&self.kind) {
                 return Err(OptimizerError {
                     field,
                     problem: OptimizerProblem::NotFor {
                         optimizer: self.kind,
-                        only: only.to_vec(),
+                        only,
                     },
                 });
             }
@@ -382,7 +416,14 @@ mod tests {
         adam.betas = Some(vec![0.5, 0.25]);
         adam.eps = Some(1e-3);
         let spec = adam.check(None).expect("valid");
-        assert_eq!((spec.betas, spec.eps), ((0.5, 0.25), 1e-3));
+        assert_eq!(
+            spec.rule,
+            Rule::Adam {
+                beta1: 0.5,
+                beta2: 0.25,
+                eps: 1e-3
+            }
+        );
     }
 
     #[test]

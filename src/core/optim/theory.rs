@@ -8,7 +8,7 @@
 //! - mirror with exponent p → ℓp (Sun et al. 2022);
 //! - none where no theorem applies: rmsprop, adagrad, adam with ε = 0 at a constant rate.
 
-use super::{OptimizerKind, OptimizerSpec};
+use super::{OptimizerSpec, Rule};
 use crate::core::reference::MarginNorm;
 
 impl OptimizerSpec {
@@ -16,17 +16,16 @@ impl OptimizerSpec {
     /// theorem says.
     #[must_use]
     pub fn predicted(&self) -> Option<MarginNorm> {
-        match self.kind {
-            OptimizerKind::Gd
-            | OptimizerKind::Sgd
-            | OptimizerKind::Momentum
-            | OptimizerKind::Normalized => Some(MarginNorm::L2),
-            OptimizerKind::Adam if self.eps > 0.0 => Some(MarginNorm::L2),
-            OptimizerKind::Adam if self.schedule.decays() => Some(MarginNorm::Linf),
-            OptimizerKind::Sign => Some(MarginNorm::Linf),
-            OptimizerKind::Coordinate => Some(MarginNorm::L1),
-            OptimizerKind::Mirror => MarginNorm::lp(self.p),
-            OptimizerKind::Adam | OptimizerKind::RmsProp | OptimizerKind::Adagrad => None,
+        match self.rule {
+            Rule::Gd | Rule::Sgd(_) | Rule::Momentum(_) | Rule::Normalized { .. } => {
+                Some(MarginNorm::L2)
+            }
+            Rule::Adam { eps, .. } if eps > 0.0 => Some(MarginNorm::L2),
+            Rule::Adam { .. } if self.schedule.decays() => Some(MarginNorm::Linf),
+            Rule::Sign => Some(MarginNorm::Linf),
+            Rule::Coordinate => Some(MarginNorm::L1),
+            Rule::Mirror { p } => MarginNorm::lp(p),
+            Rule::Adam { .. } | Rule::RmsProp { .. } | Rule::Adagrad { .. } => None,
         }
     }
 
@@ -37,15 +36,15 @@ impl OptimizerSpec {
     /// coordinate and mirror steps do not keep that form.
     #[must_use]
     pub fn multiplies_diagonal_factors(&self) -> bool {
-        match self.kind {
-            OptimizerKind::Gd | OptimizerKind::Normalized => true,
-            OptimizerKind::Sgd | OptimizerKind::Momentum => self.momentum == 0.0,
-            OptimizerKind::Adam
-            | OptimizerKind::RmsProp
-            | OptimizerKind::Adagrad
-            | OptimizerKind::Sign
-            | OptimizerKind::Coordinate
-            | OptimizerKind::Mirror => false,
+        match self.rule {
+            Rule::Gd | Rule::Normalized { .. } => true,
+            Rule::Sgd(heavy) | Rule::Momentum(heavy) => heavy.momentum == 0.0,
+            Rule::Adam { .. }
+            | Rule::RmsProp { .. }
+            | Rule::Adagrad { .. }
+            | Rule::Sign
+            | Rule::Coordinate
+            | Rule::Mirror { .. } => false,
         }
     }
 
@@ -54,33 +53,34 @@ impl OptimizerSpec {
     /// heavy-ball momentum): the dashboard fits its C/ln t curve through such runs only.
     #[must_use]
     pub fn follows_log_rate(&self) -> bool {
-        matches!(
-            self.kind,
-            OptimizerKind::Gd | OptimizerKind::Sgd | OptimizerKind::Momentum
-        )
+        matches!(self.rule, Rule::Gd | Rule::Sgd(_) | Rule::Momentum(_))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::optim::Schedule;
+    use crate::core::optim::{OptimizerKind, Schedule};
 
     #[test]
     fn adam_follows_its_epsilon_and_schedule() {
         let mut adam = OptimizerSpec::new(OptimizerKind::Adam, 0.1);
         assert_eq!(adam.predicted(), Some(MarginNorm::L2));
-        adam.eps = 0.0;
+        adam.rule = Rule::Adam {
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 0.0,
+        };
         assert_eq!(adam.predicted(), None);
         adam.schedule = Schedule::InvSqrt;
         assert_eq!(adam.predicted(), Some(MarginNorm::Linf));
         let mut mirror = OptimizerSpec::new(OptimizerKind::Mirror, 0.1);
-        mirror.p = 3.0;
+        mirror.rule = Rule::Mirror { p: 3.0 };
         assert_eq!(
             mirror.predicted().map(MarginNorm::name).as_deref(),
             Some("l3")
         );
-        mirror.p = 2.0;
+        mirror.rule = Rule::Mirror { p: 2.0 };
         assert_eq!(mirror.predicted(), Some(MarginNorm::L2));
         assert_eq!(
             OptimizerSpec::new(OptimizerKind::Adagrad, 0.1).predicted(),

@@ -197,7 +197,7 @@ fn row(step: u64, index: usize, run: &DiagonalRunSnapshot, at: &RowValues) -> St
          {high},{}",
         index + 1,
         csv_text(&run.label()),
-        run.optimizer.kind.name(),
+        run.optimizer.kind().name(),
         run.init_scale,
         run.depth,
         csv_number(at.train_loss, status),

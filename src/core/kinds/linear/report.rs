@@ -146,7 +146,7 @@ fn row(
         "{step},{},{},{},{},{},{},{}",
         index + 1,
         csv_text(&run.optimizer.label()),
-        run.optimizer.kind.name(),
+        run.optimizer.kind().name(),
         csv_number(at.loss, status),
         csv_number(norm, status),
         csv_number(if has_direction { at.margin } else { f64::NAN }, status),

@@ -107,7 +107,7 @@ fn row(
         "{step},{},{},{}",
         index + 1,
         csv_text(&run.optimizer.label()),
-        run.optimizer.kind.name()
+        run.optimizer.kind().name()
     );
     for value in metrics {
         write!(row, ",{}", csv_number(value, status)).ok();

@@ -42,7 +42,7 @@ use crate::core::experiment::RunStatus;
 use crate::core::history::{History, Spacing};
 use crate::core::kinds::run::{Batcher, batch_seed, step_runs};
 use crate::core::lanczos::LanczosOptions;
-use crate::core::optim::{Objective, Optimizer, OptimizerKind, OptimizerSpec};
+use crate::core::optim::{Objective, Optimizer, OptimizerSpec, Rule};
 use crate::core::par::Threads;
 
 /// Most records each of a run's two histories keeps (then every other one is dropped and the
@@ -95,19 +95,19 @@ pub const PLANE_GRID: usize = 25;
 #[must_use]
 pub fn threshold(optimizer: &OptimizerSpec, step: u64) -> Option<f64> {
     let lr = optimizer.schedule.rate(optimizer.lr, step + 1);
-    let momentum = optimizer.momentum;
-    match optimizer.kind {
-        OptimizerKind::Gd | OptimizerKind::RmsProp => Some(2.0 / lr),
-        OptimizerKind::Sgd | OptimizerKind::Momentum if momentum == 0.0 => Some(2.0 / lr),
-        OptimizerKind::Sgd | OptimizerKind::Momentum if optimizer.nesterov => {
-            Some((2.0 + 2.0 * momentum) / ((1.0 + 2.0 * momentum) * lr))
+    match optimizer.rule {
+        Rule::Gd | Rule::RmsProp { .. } | Rule::Mirror { p: 2.0 } => Some(2.0 / lr),
+        Rule::Sgd(heavy) | Rule::Momentum(heavy) => {
+            let momentum = heavy.momentum;
+            Some(if momentum == 0.0 {
+                2.0 / lr
+            } else if heavy.nesterov {
+                (2.0 + 2.0 * momentum) / ((1.0 + 2.0 * momentum) * lr)
+            } else {
+                (2.0 + 2.0 * momentum) / lr
+            })
         }
-        OptimizerKind::Sgd | OptimizerKind::Momentum => Some((2.0 + 2.0 * momentum) / lr),
-        OptimizerKind::Adam => {
-            let beta1 = optimizer.betas.0;
-            Some((2.0 + 2.0 * beta1) / ((1.0 - beta1) * lr))
-        }
-        OptimizerKind::Mirror if optimizer.p == 2.0 => Some(2.0 / lr),
+        Rule::Adam { beta1, .. } => Some((2.0 + 2.0 * beta1) / ((1.0 - beta1) * lr)),
         _ => None,
     }
 }
@@ -521,8 +521,8 @@ impl NetworkExperiment {
                         .filter(|&size| size < points)
                         .map(|size| Batcher::new(points, size, batch_seed(seed, index))),
                     adaptive: matches!(
-                        spec.optimizer.kind,
-                        OptimizerKind::Adam | OptimizerKind::RmsProp
+                        spec.optimizer.rule,
+                        Rule::Adam { .. } | Rule::RmsProp { .. }
                     ),
                     curvature: Curvature::new(parameters, problem.top_k, curvature_seed(seed)),
                     train_loss: f64::NAN,

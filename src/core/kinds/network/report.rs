@@ -148,7 +148,7 @@ fn row(
         "{step},{},{},{},{:?},{},{},{},{}",
         index + 1,
         csv_text(&run.label),
-        run.optimizer.kind.name(),
+        run.optimizer.kind().name(),
         run.lr,
         csv_number(at.train_loss, status),
         csv_number(at.sharpness, status),

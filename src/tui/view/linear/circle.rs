@@ -52,7 +52,7 @@ pub fn render(
             [
                 format!(" run {}: {label} ", one + 1),
                 format!(" {}: {label} ", one + 1),
-                format!(" {}: {} ", one + 1, optimizer.kind.name()),
+                format!(" {}: {} ", one + 1, optimizer.kind().name()),
             ]
             .into_iter()
             .find(|t| t.chars().count() + 2 <= usize::from(area.width))
