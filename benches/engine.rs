@@ -29,8 +29,8 @@ fn linear_gd_step(c: &mut Criterion) {
         let mut spec = spec(preset);
         if let implicit_bias::core::experiment::Problem::Linear(p) = &mut spec.problem {
             p.runs.truncate(1);
+            p.references.clear();
         }
-        spec.references.clear();
         let mut experiment = Experiment::new(spec);
         c.bench_function(name, |b| b.iter(|| experiment.step(black_box(1))));
     }
@@ -67,7 +67,7 @@ fn linear_max_margin_batch(c: &mut Criterion) {
 /// One GD step of U Vᵀ at N = k = 20, amortising the SVD taken every 100 steps.
 fn matrix_gd_step(c: &mut Criterion) {
     let mut spec = spec("low-rank");
-    spec.nuclear_reference = false;
+    spec.problem.skip_unreported();
     let mut experiment = Experiment::new(spec);
     c.bench_function("matrix_gd_100_steps_n20_k20_with_svd", |b| {
         b.iter(|| experiment.step(black_box(100)));

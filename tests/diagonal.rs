@@ -5,7 +5,7 @@ use std::path::Path;
 
 use implicit_bias::core::data::{RegressionData, load_regression_csv, sparse_regression};
 use implicit_bias::core::experiment::{
-    Experiment, ExperimentSpec, Layout, Problem, RunStatus, SnapshotBody,
+    Experiment, ExperimentSpec, Problem, RunStatus, SnapshotBody,
 };
 use implicit_bias::core::kinds::diagonal::{
     DiagonalModel, DiagonalProblem, DiagonalRunSpec, DiagonalSnapshot,
@@ -24,10 +24,6 @@ fn spec(data: RegressionData, runs: Vec<DiagonalRunSpec>) -> ExperimentSpec {
         seed: 0,
         problem: Problem::Diagonal(DiagonalProblem { data, runs }),
         horizon: 100,
-        layout: Layout::Overlay,
-        references: vec![],
-        nuclear_reference: false,
-        svd_every: 100,
     }
 }
 

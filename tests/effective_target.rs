@@ -14,7 +14,7 @@
 //!   noise from the streams the lab documents.
 
 use implicit_bias::core::data::{RegressionData, sparse_regression};
-use implicit_bias::core::experiment::{Experiment, ExperimentSpec, Layout, Problem, SnapshotBody};
+use implicit_bias::core::experiment::{Experiment, ExperimentSpec, Problem, SnapshotBody};
 use implicit_bias::core::kinds::diagonal::{
     DiagonalProblem, DiagonalRunSnapshot, DiagonalRunSpec, LabelNoise,
 };
@@ -28,10 +28,6 @@ fn spec(data: RegressionData, runs: Vec<DiagonalRunSpec>) -> ExperimentSpec {
         seed: 0,
         problem: Problem::Diagonal(DiagonalProblem { data, runs }),
         horizon: 100,
-        layout: Layout::Overlay,
-        references: vec![],
-        nuclear_reference: false,
-        svd_every: 100,
     }
 }
 

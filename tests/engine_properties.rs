@@ -53,10 +53,6 @@ fn spec(problem: Problem) -> ExperimentSpec {
         seed: 1,
         problem,
         horizon: 100,
-        layout: Layout::Overlay,
-        references: MarginNorm::ALL.to_vec(),
-        nuclear_reference: true,
-        svd_every: 7,
     }
 }
 
@@ -93,6 +89,8 @@ fn linear_problem() -> impl Strategy<Value = Problem> {
                         loss: if logistic { Loss::Logistic } else { Loss::Exp },
                         bias,
                         runs,
+                        references: MarginNorm::ALL.to_vec(),
+                        layout: Layout::Overlay,
                     })
                 })
         },
@@ -140,6 +138,8 @@ fn matrix_problem() -> impl Strategy<Value = Problem> {
                     },
                     width,
                     runs,
+                    nuclear_reference: true,
+                    svd_every: 7,
                 })
             })
     })

@@ -463,7 +463,7 @@ init = [1.0, -1.0]
 #[test]
 fn singular_values_are_recorded_log_spaced_so_the_early_climb_has_points() {
     let mut spec = shipped("low-rank");
-    spec.nuclear_reference = false;
+    spec.problem.skip_unreported();
     let mut experiment = Experiment::new(spec.clone());
     experiment.step(3000);
     let spectra = &matrix(&experiment).runs[0].spectra;
@@ -512,7 +512,7 @@ fn singular_values_are_recorded_log_spaced_so_the_early_climb_has_points() {
 #[test]
 fn a_final_state_only_matrix_run_has_the_same_bits_and_records_no_spectra() {
     let mut spec = shipped("depth");
-    spec.nuclear_reference = false;
+    spec.problem.skip_unreported();
     let mut traced = Experiment::new(spec.clone());
     let mut bare = Experiment::final_state_only(spec);
     traced.step(300);

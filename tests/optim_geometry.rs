@@ -53,12 +53,10 @@ fn spec(
                 .into_iter()
                 .map(|(optimizer, init)| LinearRunSpec { optimizer, init })
                 .collect(),
+            references,
+            layout: Layout::Overlay,
         }),
         horizon: 1000,
-        layout: Layout::Overlay,
-        references,
-        nuclear_reference: false,
-        svd_every: 1,
     }
 }
 

@@ -49,12 +49,10 @@ fn spec(title: &str, horizon: u64) -> ExperimentSpec {
                     init: vec![4.0, -1.0],
                 },
             ],
+            references: vec![MarginNorm::L2],
+            layout: Layout::Overlay,
         }),
         horizon,
-        layout: Layout::Overlay,
-        references: vec![MarginNorm::L2],
-        nuclear_reference: false,
-        svd_every: 100,
     }
 }
 

@@ -19,7 +19,7 @@ use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 
 use implicit_bias::core::data::{gaussian_matrix, low_rank};
-use implicit_bias::core::experiment::{Experiment, ExperimentSpec, Layout, Problem, SnapshotBody};
+use implicit_bias::core::experiment::{Experiment, ExperimentSpec, Problem, SnapshotBody};
 use implicit_bias::core::kinds::matrix::{MatrixProblem, MatrixRunSpec};
 use implicit_bias::core::optim::{OptimizerKind, OptimizerSpec};
 use implicit_bias::tui::app::{App, Pane, PresetEntry, PresetSource};
@@ -61,12 +61,10 @@ fn two_run_spec() -> ExperimentSpec {
             data: low_rank(20, 1, 0.6, 7),
             width: 20,
             runs: vec![run(0.01, &mut rng), run(0.02, &mut rng)],
+            nuclear_reference: false,
+            svd_every: 100,
         }),
         horizon: 1000,
-        layout: Layout::Overlay,
-        references: vec![],
-        nuclear_reference: false,
-        svd_every: 100,
     }
 }
 

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use implicit_bias::core::experiment::{ExperimentSpec, Snapshot, SnapshotBody, unit};
+use implicit_bias::core::experiment::{ExperimentSpec, Problem, Snapshot, SnapshotBody, unit};
 use implicit_bias::core::kinds::matrix::{NUCLEAR_REFERENCE_MAX_SIDE, NuclearReferenceStatus};
 use implicit_bias::core::reference::{MarginNorm, NuclearReference};
 use implicit_bias::preset;
@@ -61,8 +61,10 @@ impl PresetSource for Fixtures {
 fn shipped(name: &str) -> ExperimentSpec {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("presets/{name}.toml"));
     let mut spec = preset::load(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
-    spec.references.clear();
-    spec.nuclear_reference = false;
+    if let Problem::Linear(linear) = &mut spec.problem {
+        linear.references.clear();
+    }
+    spec.problem.skip_unreported();
     spec
 }
 

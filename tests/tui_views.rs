@@ -81,12 +81,10 @@ fn linear_spec(layout: Layout, inits: &[[f64; 2]], kind: OptimizerKind, lr: f64)
                     init: init.to_vec(),
                 })
                 .collect(),
+            references: vec![MarginNorm::L2, MarginNorm::Linf],
+            layout,
         }),
         horizon: 50_000,
-        layout,
-        references: vec![MarginNorm::L2, MarginNorm::Linf],
-        nuclear_reference: false,
-        svd_every: 100,
     }
 }
 
@@ -140,12 +138,10 @@ fn matrix_spec() -> ExperimentSpec {
                 v0: gaussian_matrix(20, 20, 1e-3, &mut rng),
                 middle: vec![],
             }],
+            nuclear_reference: true,
+            svd_every: 100,
         }),
         horizon: 20_000,
-        layout: Layout::Overlay,
-        references: vec![],
-        nuclear_reference: true,
-        svd_every: 100,
     }
 }
 

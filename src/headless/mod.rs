@@ -119,7 +119,7 @@ impl TraceSchedule {
     /// The schedule for `spec` over `steps` steps.
     #[must_use]
     pub fn new(spec: &ExperimentSpec, steps: u64) -> Self {
-        let stride = spec.problem.trace_stride(spec).map(|every| {
+        let stride = spec.problem.trace_stride().map(|every| {
             let every = every.max(1);
             let widen = (steps / every).div_ceil(TRACE_MAX_LINEAR_ROWS).max(1);
             every.saturating_mul(widen)

@@ -318,8 +318,7 @@ fn grid(options: &SweepOptions) -> Result<Vec<Point>, HeadlessError> {
             let mut spec = preset::load_with(&options.preset, &with_seed)
                 .map_err(|e| HeadlessError::Message(format!("point {index}: {e}")))?;
             base_seed.get_or_insert(spec.seed);
-            // No column shows the min-nuclear-norm completion: skip its solver.
-            spec.nuclear_reference = false;
+            spec.problem.skip_unreported();
             let steps = options.steps.unwrap_or(spec.horizon);
             points.push(Point {
                 index,
@@ -349,9 +348,7 @@ fn header(options: &SweepOptions, points: &[Point]) -> Result<String, HeadlessEr
         return Err(HeadlessError::Message("the grid is empty".into()));
     };
     for p in points {
-        let same_kind =
-            std::mem::discriminant(&p.spec.problem) == std::mem::discriminant(&first.spec.problem);
-        if !same_kind || p.spec.references != first.spec.references {
+        if !p.spec.problem.same_columns(&first.spec.problem) {
             return Err(HeadlessError::Message(format!(
                 "point {} ({}) would have other columns than point 0: every row of a sweep \
                  shares one header, so do not sweep `experiment` or `show.references`",

@@ -271,7 +271,7 @@ impl App {
         );
         self.title.clone_from(&spec.title);
         self.about.clone_from(&spec.about);
-        self.layout = spec.layout;
+        self.layout = spec.problem.layout();
         self.horizon = spec.horizon;
         self.report = None;
         self.paused = false;
@@ -289,7 +289,7 @@ impl App {
     fn show_changed_spec(&mut self, spec: &ExperimentSpec) {
         self.title.clone_from(&spec.title);
         self.about.clone_from(&spec.about);
-        self.layout = spec.layout;
+        self.layout = spec.problem.layout();
         self.horizon = spec.horizon;
         self.paused = false;
     }

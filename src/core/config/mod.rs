@@ -18,8 +18,6 @@ use std::path::PathBuf;
 use toml::Spanned;
 
 use crate::core::data::DataError;
-use crate::core::experiment::{Layout, Problem};
-use crate::core::reference::MarginNorm;
 
 pub(crate) use diagnostics::{Checker, toml_error};
 pub(crate) use optimizer::check_optimizer;
@@ -90,13 +88,4 @@ pub(crate) struct Tables<'a, D, M, R, S> {
     pub(crate) runs: &'a Spanned<Vec<Spanned<R>>>,
     pub(crate) show: Option<&'a S>,
     pub(crate) seed: u64,
-}
-
-/// What a kind's check makes of its tables: the problem and its `[show]` choices.
-pub(crate) struct KindSpec {
-    pub(crate) problem: Problem,
-    pub(crate) layout: Layout,
-    pub(crate) references: Vec<MarginNorm>,
-    pub(crate) nuclear_reference: bool,
-    pub(crate) svd_every: u64,
 }

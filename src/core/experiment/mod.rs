@@ -14,7 +14,6 @@ pub use crate::core::linalg::{angle_degrees, effective_rank, norm2, singular_val
 
 use crate::core::kinds::{Body, Trails};
 use crate::core::par::Threads;
-use crate::core::reference::MarginNorm;
 
 /// Most runs one experiment may hold (each gets its own colour and pane).
 pub const MAX_RUNS: usize = 12;
@@ -34,15 +33,6 @@ pub struct ExperimentSpec {
     pub problem: Problem,
     /// Default number of steps (`[show] steps`).
     pub horizon: u64,
-    /// Dashboard arrangement of the runs.
-    pub layout: Layout,
-    /// Which max-margin references to compute (linear experiments).
-    pub references: Vec<MarginNorm>,
-    /// Whether to compute the min-nuclear-norm reference (matrix experiments).
-    pub nuclear_reference: bool,
-    /// Trace rows of singular values every this many steps (matrix experiments, `--trace`; the
-    /// dashboard's series is log-spaced instead, see [`SPECTRUM_PER_DECADE`]).
-    pub svd_every: u64,
 }
 
 /// How the dashboard arranges the runs (linear experiments; the other kinds have one layout).

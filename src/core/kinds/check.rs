@@ -9,7 +9,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::KindProblem;
+use super::{KindProblem, Problem};
 use crate::core::config::raw::{RawPreset, ShowKeys, TableKeys, Text};
 use crate::core::config::{Checker, PresetError, Tables, toml_error};
 use crate::core::experiment::{ExperimentSpec, MAX_RUNS, MAX_STEPS};
@@ -61,7 +61,7 @@ pub(crate) fn experiment(
 ///
 /// # Errors
 /// The first problem, worded with the file, line, key and fix.
-pub(crate) fn check_preset<P: KindProblem>(
+pub(crate) fn check_preset<P: KindProblem + Into<Problem>>(
     c: &Checker<'_>,
     document: Spanned<DeTable<'_>>,
     others: &[(&'static str, TableKeys)],
@@ -117,7 +117,7 @@ pub(crate) fn check_preset<P: KindProblem>(
         show: raw.show.as_ref(),
         seed,
     };
-    let kind = P::check(c, &tables)?;
+    let problem = P::check(c, &tables)?;
     let title = raw.title.as_ref().map_or_else(
         || {
             c.path
@@ -134,12 +134,8 @@ pub(crate) fn check_preset<P: KindProblem>(
             .map(|a| a.get_ref().clone())
             .unwrap_or_default(),
         seed,
-        problem: kind.problem,
+        problem: problem.into(),
         horizon,
-        layout: kind.layout,
-        references: kind.references,
-        nuclear_reference: kind.nuclear_reference,
-        svd_every: kind.svd_every,
     })
 }
 

@@ -36,8 +36,8 @@ use serde::de::DeserializeOwned;
 use toml::de::DeTable;
 
 use crate::core::config::raw::{RunKeys, ShowKeys, TableKeys};
-use crate::core::config::{Checker, KindSpec, PresetError, Tables};
-use crate::core::experiment::ExperimentSpec;
+use crate::core::config::{Checker, PresetError, Tables};
+use crate::core::experiment::{ExperimentSpec, Layout};
 use crate::core::par::Threads;
 
 /// The table of experiment kinds: `Variant(module, problem type, snapshot type)`, one line each. It calls
@@ -67,7 +67,7 @@ pub enum Trails {
 
 /// What a kind's problem (its checked preset section) offers: its name in presets, the check
 /// that makes it from a preset's tables, and the engine that runs it.
-pub(crate) trait KindProblem: Sized {
+pub(crate) trait KindProblem: Sized + KindChoices {
     /// The name a preset gives in `experiment = "…"`.
     const NAME: &'static str;
     /// The running state.
@@ -83,14 +83,14 @@ pub(crate) trait KindProblem: Sized {
     /// Its `[show]` table as written (declared with `show_table!`).
     type Show: DeserializeOwned + ShowKeys;
 
-    /// Checks the preset's tables into this kind's problem and `[show]` choices.
+    /// Checks the preset's tables into this kind's problem, its `[show]` choices included.
     ///
     /// # Errors
     /// Anything unusable, worded through `c` with the file, line, key and fix.
     fn check(
         c: &Checker<'_>,
         tables: &Tables<'_, Self::Data, Self::Model, Self::Run, Self::Show>,
-    ) -> Result<KindSpec, PresetError>;
+    ) -> Result<Self, PresetError>;
 
     /// What to write instead of `key` of `table` (`"runs"`, `"model"`, …), a key of another
     /// kind that this one does not take, when there is something to say: the refusal then
@@ -106,8 +106,29 @@ pub(crate) trait KindProblem: Sized {
     fn describe(&self) -> String;
 
     /// Trace rows every this many steps beside the log grid (matrix spectra every
-    /// `svd_every`); `None` for the log grid alone.
-    fn trace_stride(&self, spec: &ExperimentSpec) -> Option<u64>;
+    /// `svd_every`); `None` for the log grid alone. Each kind states it in its `report.rs`: a
+    /// default here once let the matrix kind's rows go missing unnoticed.
+    fn trace_stride(&self) -> Option<u64>;
+}
+
+/// The `[show]` choices only some kinds have, with what the others mean by default: a kind
+/// without such choices writes an empty `impl`.
+pub(crate) trait KindChoices {
+    /// How the dashboard arranges the runs.
+    fn layout(&self) -> Layout {
+        Layout::Overlay
+    }
+
+    /// True when `other` (the same kind) reports the same columns: what a sweep, whose rows
+    /// share one header, needs of every point (the linear kind's columns follow its
+    /// references).
+    fn same_columns(&self, _other: &Self) -> bool {
+        true
+    }
+
+    /// Stops computing what no sweep column shows (the matrix kind's min-nuclear-norm
+    /// completion, a solver run per point).
+    fn skip_unreported(&mut self) {}
 }
 
 /// What the experiment asks of every kind's running state.
@@ -176,7 +197,7 @@ macro_rules! kind_impls {
                     preset::Run,
                     preset::Show,
                 >,
-            ) -> Result<$crate::core::config::KindSpec, $crate::core::config::PresetError> {
+            ) -> Result<Self, $crate::core::config::PresetError> {
                 preset::check(c, tables)
             }
 
@@ -196,8 +217,8 @@ macro_rules! kind_impls {
                 report::describe(self)
             }
 
-            fn trace_stride(&self, spec: &$crate::core::experiment::ExperimentSpec) -> Option<u64> {
-                report::trace_stride(spec)
+            fn trace_stride(&self) -> Option<u64> {
+                report::trace_stride(self)
             }
         }
 
@@ -272,6 +293,14 @@ macro_rules! declare_kinds {
             $($variant(Box<<$module::$problem as KindProblem>::Engine>),)*
         }
 
+        $(
+            impl From<$module::$problem> for Problem {
+                fn from(problem: $module::$problem) -> Self {
+                    Self::$variant(problem)
+                }
+            }
+        )*
+
         /// The names a preset may give in `experiment`, in table order.
         pub const NAMES: &[&str] = &[$(<$module::$problem as KindProblem>::NAME,)*];
 
@@ -328,9 +357,35 @@ macro_rules! declare_kinds {
 
             /// See [`KindProblem::trace_stride`].
             #[must_use]
-            pub fn trace_stride(&self, spec: &ExperimentSpec) -> Option<u64> {
+            pub fn trace_stride(&self) -> Option<u64> {
                 match self {
-                    $(Self::$variant(p) => p.trace_stride(spec),)*
+                    $(Self::$variant(p) => p.trace_stride(),)*
+                }
+            }
+
+            /// See [`KindChoices::layout`].
+            #[must_use]
+            pub fn layout(&self) -> Layout {
+                match self {
+                    $(Self::$variant(p) => p.layout(),)*
+                }
+            }
+
+            /// True when `other` is the same kind and reports the same columns (see
+            /// [`KindChoices::same_columns`]).
+            #[must_use]
+            pub fn same_columns(&self, other: &Problem) -> bool {
+                match (self, other) {
+                    $((Self::$variant(p), Self::$variant(q)) => p.same_columns(q),)*
+                    #[allow(unreachable_patterns, reason = "reached with two kinds or more")]
+                    _ => false,
+                }
+            }
+
+            /// See [`KindChoices::skip_unreported`].
+            pub fn skip_unreported(&mut self) {
+                match self {
+                    $(Self::$variant(p) => p.skip_unreported(),)*
                 }
             }
 

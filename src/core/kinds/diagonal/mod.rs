@@ -15,3 +15,6 @@ super::kind_impls!(
     DiagonalExperiment::new,
     DiagonalSnapshot
 );
+
+/// No `[show]` choices beyond the shared ones.
+impl super::KindChoices for DiagonalProblem {}

@@ -7,10 +7,8 @@ use toml::Spanned;
 
 use super::engine::{DiagonalProblem, DiagonalRunSpec, LabelNoise};
 use crate::core::config::raw::{Int, Num, RunKeys, Text, run_table, show_table};
-use crate::core::config::{Checker, KindSpec, PresetError, Tables, check_optimizer};
+use crate::core::config::{Checker, PresetError, Tables, check_optimizer};
 use crate::core::data::{self, MAX_CELLS, RegressionData};
-use crate::core::experiment::Layout;
-use crate::core::kinds::Problem;
 
 /// `[data]`: a seeded sparse regression (`points`, `features`, `nonzeros`, `noise`) or a CSV
 /// with header x1,...,xd,y (`path`).
@@ -71,7 +69,10 @@ pub const MAX_DEPTH: i64 = 8;
 pub const MAX_INIT_SCALE: f64 = 100.0;
 
 /// Checks a diagonal experiment's tables.
-pub(super) fn check(c: &Checker<'_>, tables: &DiagonalTables<'_>) -> Result<KindSpec, PresetError> {
+pub(super) fn check(
+    c: &Checker<'_>,
+    tables: &DiagonalTables<'_>,
+) -> Result<DiagonalProblem, PresetError> {
     let regression = check_data(c, tables.data, tables.seed)?;
     let defaults = check_model(c, tables.model.map(Spanned::get_ref))?;
     let runs = tables
@@ -89,15 +90,9 @@ pub(super) fn check(c: &Checker<'_>, tables: &DiagonalTables<'_>) -> Result<Kind
             )
         })
         .collect::<Result<Vec<_>, PresetError>>()?;
-    Ok(KindSpec {
-        problem: Problem::Diagonal(DiagonalProblem {
-            data: regression,
-            runs,
-        }),
-        layout: Layout::Overlay,
-        references: vec![],
-        nuclear_reference: false,
-        svd_every: 100,
+    Ok(DiagonalProblem {
+        data: regression,
+        runs,
     })
 }
 

@@ -333,6 +333,6 @@ pub(super) fn describe(p: &DiagonalProblem) -> String {
 }
 
 /// No rows beside the log grid: every column is cheap at any step.
-pub(super) fn trace_stride(_: &crate::core::experiment::ExperimentSpec) -> Option<u64> {
+pub(super) fn trace_stride(_: &super::DiagonalProblem) -> Option<u64> {
     None
 }

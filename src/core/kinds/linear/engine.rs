@@ -13,11 +13,11 @@ use crate::core::reference::{
 use crate::core::kinds::convergence::{CHECK_EVERY, LinearObjective, at_minimiser};
 use crate::core::par::Threads;
 
-use crate::core::experiment::ExperimentSpec;
+use crate::core::experiment::{ExperimentSpec, Layout};
 use crate::core::kinds::run::{
     Batcher, RunState, RunStatus, ZeroGradientCheck, batch_seed, step_runs,
 };
-use crate::core::kinds::{Engine, Trails};
+use crate::core::kinds::{Engine, KindChoices, Trails};
 
 /// Most points a trail keeps per run (log-spaced, thinned when full).
 pub const TRAIL_CAPACITY: usize = 600;
@@ -39,6 +39,22 @@ pub struct LinearProblem {
     pub bias: bool,
     /// The runs: optimizer and start θ₀ (length `dim + bias`).
     pub runs: Vec<LinearRunSpec>,
+    /// The max-margin references to compute (`[show] references`; each run's predicted one
+    /// is added).
+    pub references: Vec<MarginNorm>,
+    /// How the dashboard arranges the runs (`[show] layout`).
+    pub layout: Layout,
+}
+
+impl KindChoices for LinearProblem {
+    fn layout(&self) -> Layout {
+        self.layout
+    }
+
+    /// The reports have a column per reference.
+    fn same_columns(&self, other: &Self) -> bool {
+        self.references == other.references
+    }
 }
 
 /// One linear run.
@@ -83,7 +99,7 @@ impl LinearExperiment {
     /// one that the preset does not list (so every run's angle to its theory's target is known).
     pub(super) fn new(problem: &LinearProblem, spec: &ExperimentSpec, _trails: Trails) -> Self {
         let model = LinearModel::new(&problem.data, problem.loss, problem.bias);
-        let mut norms = spec.references.clone();
+        let mut norms = problem.references.clone();
         for predicted in problem.runs.iter().filter_map(|r| r.optimizer.predicted()) {
             if !norms.contains(&predicted) {
                 norms.push(predicted);

@@ -6,10 +6,9 @@ use toml::Spanned;
 
 use super::engine::{LinearProblem, LinearRunSpec};
 use crate::core::config::raw::{Int, Num, RunKeys, Text, run_table, show_table};
-use crate::core::config::{Checker, KindSpec, PresetError, Tables, check_optimizer};
+use crate::core::config::{Checker, PresetError, Tables, check_optimizer};
 use crate::core::data::{self, LinearData, MAX_CELLS};
 use crate::core::experiment::Layout;
-use crate::core::kinds::Problem;
 use crate::core::model::Loss;
 use crate::core::reference::MarginNorm;
 
@@ -60,7 +59,10 @@ pub(super) fn key_hint(table: &str, key: &str) -> Option<&'static str> {
 type LinearTables<'a> = Tables<'a, Data, Model, Run, Show>;
 
 /// Checks a linear experiment's tables.
-pub(super) fn check(c: &Checker<'_>, tables: &LinearTables<'_>) -> Result<KindSpec, PresetError> {
+pub(super) fn check(
+    c: &Checker<'_>,
+    tables: &LinearTables<'_>,
+) -> Result<LinearProblem, PresetError> {
     let points = check_data(c, tables.data, tables.seed)?;
     let (loss, bias) = match tables.model {
         None => (Loss::Exp, false),
@@ -79,17 +81,13 @@ pub(super) fn check(c: &Checker<'_>, tables: &LinearTables<'_>) -> Result<KindSp
         .and_then(|s| s.references.as_ref())
         .map(|r| r.get_ref().iter().collect());
     let references = check_references(c, names.as_deref())?;
-    Ok(KindSpec {
-        problem: Problem::Linear(LinearProblem {
-            data: points,
-            loss,
-            bias,
-            runs,
-        }),
-        layout,
+    Ok(LinearProblem {
+        data: points,
+        loss,
+        bias,
+        runs,
         references,
-        nuclear_reference: false,
-        svd_every: 100,
+        layout,
     })
 }
 

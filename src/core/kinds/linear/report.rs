@@ -243,6 +243,6 @@ pub(super) fn sweep_rows(s: &LinearSnapshot) -> Vec<RunRow> {
 }
 
 /// No rows beside the log grid: every column is cheap at any step.
-pub(super) fn trace_stride(_: &crate::core::experiment::ExperimentSpec) -> Option<u64> {
+pub(super) fn trace_stride(_: &super::LinearProblem) -> Option<u64> {
     None
 }

@@ -15,7 +15,7 @@ use crate::core::reference::{NuclearReference, min_nuclear_norm};
 
 use crate::core::experiment::ExperimentSpec;
 use crate::core::kinds::run::{RunState, RunStatus, step_runs};
-use crate::core::kinds::{Engine, Trails};
+use crate::core::kinds::{Engine, KindChoices, Trails};
 
 /// Largest matrix side for which the min-nuclear-norm reference is computed: its solver takes
 /// about a second at 200×200 and grows with the cube of the side.
@@ -37,6 +37,18 @@ pub struct MatrixProblem {
     pub width: usize,
     /// The runs: optimizer, depth and start (U₀, C₁…, V₀).
     pub runs: Vec<MatrixRunSpec>,
+    /// Whether to compute the min-nuclear-norm completion (`[show] references`).
+    pub nuclear_reference: bool,
+    /// Trace rows of singular values every this many steps (`[show] svd_every`, for
+    /// `--trace`; the dashboard's series is log-spaced instead, see [`SPECTRUM_PER_DECADE`]).
+    pub svd_every: u64,
+}
+
+impl KindChoices for MatrixProblem {
+    /// No sweep column shows the min-nuclear-norm completion.
+    fn skip_unreported(&mut self) {
+        self.nuclear_reference = false;
+    }
 }
 
 /// One matrix run.
@@ -126,7 +138,7 @@ pub(crate) struct MatrixExperiment {
 impl MatrixExperiment {
     /// Builds the runs and, when asked and small enough, solves the nuclear-norm reference;
     /// `trails` says whether the runs record their spectra as they step.
-    pub(super) fn new(problem: &MatrixProblem, spec: &ExperimentSpec, trails: Trails) -> Self {
+    pub(super) fn new(problem: &MatrixProblem, _spec: &ExperimentSpec, trails: Trails) -> Self {
         let record_spectra = trails == Trails::Record;
         let (rows, cols) = problem.data.target.shape();
         let kept = rows.min(cols).min(problem.width);
@@ -153,7 +165,7 @@ impl MatrixExperiment {
                 }
             })
             .collect();
-        let reference = if !spec.nuclear_reference {
+        let reference = if !problem.nuclear_reference {
             NuclearReferenceStatus::NotAsked
         } else if rows.max(cols) > NUCLEAR_REFERENCE_MAX_SIDE {
             NuclearReferenceStatus::Skipped {

@@ -10,10 +10,8 @@ use toml::Spanned;
 
 use super::engine::{MatrixProblem, MatrixRunSpec};
 use crate::core::config::raw::{Int, Num, RunKeys, Text, run_table, show_table};
-use crate::core::config::{Checker, KindSpec, PresetError, Tables, check_optimizer};
+use crate::core::config::{Checker, PresetError, Tables, check_optimizer};
 use crate::core::data::{self, MAX_CELLS, MatrixData};
-use crate::core::experiment::Layout;
-use crate::core::kinds::Problem;
 use crate::core::optim::OptimizerSpec;
 
 /// Largest matrix side and factor width: an N³ step beyond this would not be interactive.
@@ -75,7 +73,10 @@ pub(super) fn key_hint(table: &str, key: &str) -> Option<&'static str> {
 type MatrixTables<'a> = Tables<'a, Data, Model, Run, Show>;
 
 /// Checks a matrix experiment's tables.
-pub(super) fn check(c: &Checker<'_>, tables: &MatrixTables<'_>) -> Result<KindSpec, PresetError> {
+pub(super) fn check(
+    c: &Checker<'_>,
+    tables: &MatrixTables<'_>,
+) -> Result<MatrixProblem, PresetError> {
     let matrix = check_data(c, tables.data, tables.seed)?;
     let starts = check_model(c, tables, &matrix)?;
     let shape = matrix.target.shape();
@@ -96,14 +97,10 @@ pub(super) fn check(c: &Checker<'_>, tables: &MatrixTables<'_>) -> Result<KindSp
         None => 100,
     };
     let width = starts.width;
-    Ok(KindSpec {
-        problem: Problem::Matrix(MatrixProblem {
-            data: matrix,
-            width,
-            runs: build_runs(starts, checked),
-        }),
-        layout: Layout::Overlay,
-        references: vec![],
+    Ok(MatrixProblem {
+        data: matrix,
+        width,
+        runs: build_runs(starts, checked),
         nuclear_reference,
         svd_every,
     })

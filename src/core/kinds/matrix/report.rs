@@ -242,6 +242,6 @@ pub(super) fn sweep_rows(s: &MatrixSnapshot) -> Vec<RunRow> {
     clippy::unnecessary_wraps,
     reason = "the signature every kind's trace_stride shares; the others have none"
 )]
-pub(super) fn trace_stride(spec: &crate::core::experiment::ExperimentSpec) -> Option<u64> {
-    Some(spec.svd_every)
+pub(super) fn trace_stride(problem: &super::MatrixProblem) -> Option<u64> {
+    Some(problem.svd_every)
 }

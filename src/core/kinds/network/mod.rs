@@ -70,3 +70,6 @@ impl Engine for NetworkExperiment {
         NetworkExperiment::snapshot(self)
     }
 }
+
+/// No `[show]` choices beyond the shared ones.
+impl super::KindChoices for NetworkProblem {}

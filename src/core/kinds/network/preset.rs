@@ -12,10 +12,8 @@ use super::{
     load_init, load_network_csv, moons,
 };
 use crate::core::config::raw::{Int, Num, RunKeys, Text, run_table, show_table};
-use crate::core::config::{Checker, KindSpec, PresetError, Tables, check_optimizer};
+use crate::core::config::{Checker, PresetError, Tables, check_optimizer};
 use crate::core::data::{MAX_CELLS, RegressionData};
-use crate::core::experiment::Layout;
-use crate::core::kinds::Problem;
 
 /// Most hidden layers: deeper nets are not what the edge-of-stability pictures need, and each
 /// layer adds a product to every step and every Hessian-vector product.
@@ -86,7 +84,10 @@ pub(super) fn key_hint(table: &str, key: &str) -> Option<&'static str> {
 type NetworkTables<'a> = Tables<'a, Data, Model, Run, Show>;
 
 /// Checks a network experiment's tables.
-pub(super) fn check(c: &Checker<'_>, tables: &NetworkTables<'_>) -> Result<KindSpec, PresetError> {
+pub(super) fn check(
+    c: &Checker<'_>,
+    tables: &NetworkTables<'_>,
+) -> Result<NetworkProblem, PresetError> {
     let model = tables.model.map(Spanned::get_ref);
     let loss = check_loss(c, model)?;
     let data = check_data(c, tables.data, loss, tables.seed)?;
@@ -114,13 +115,7 @@ pub(super) fn check(c: &Checker<'_>, tables: &NetworkTables<'_>) -> Result<KindS
     problem
         .check()
         .map_err(|message| c.error(Some(tables.data.span()), "model", message))?;
-    Ok(KindSpec {
-        problem: Problem::Network(problem),
-        layout: Layout::Overlay,
-        references: vec![],
-        nuclear_reference: false,
-        svd_every: 100,
-    })
+    Ok(problem)
 }
 
 /// `[model] loss`: squared (default) or logistic.

@@ -250,6 +250,6 @@ pub fn describe(p: &NetworkProblem) -> String {
 }
 
 /// No rows beside the log grid: every column is cheap at any step.
-pub(super) fn trace_stride(_: &crate::core::experiment::ExperimentSpec) -> Option<u64> {
+pub(super) fn trace_stride(_: &super::NetworkProblem) -> Option<u64> {
     None
 }
