@@ -444,7 +444,8 @@ fn init_files_refuse_a_run_of_other_widths_and_accept_one_of_the_same() {
     };
     let refused = problem(vec![4])
         .check()
-        .expect_err("the files hold 2 → 3 → 2 → 1");
+        .expect_err("the files hold 2 → 3 → 2 → 1")
+        .to_string();
     assert!(
         refused.contains("run 2") && refused.contains("init files"),
         "{refused}"

@@ -29,7 +29,7 @@ pub use engine::{
     PLANE_GRID, threshold,
 };
 pub use model::{Activation, Architecture, LayerShape, Network, NetworkLoss};
-pub use problem::{NetworkInit, NetworkProblem, NetworkRunSpec, load_init};
+pub use problem::{Inconsistent, NetworkInit, NetworkProblem, NetworkRunSpec, load_init};
 pub use sharpness::{Sharpness, preconditioned_sharpness, sharpness};
 
 use super::{Engine, Trails};

@@ -114,7 +114,7 @@ pub(super) fn check(
     // What the checks above cannot see key by key (e.g. top_k above the parameter count).
     problem
         .check()
-        .map_err(|message| c.error(Some(tables.data.span()), "model", message))?;
+        .map_err(|problem| c.error(Some(tables.data.span()), "model", problem.to_string()))?;
     Ok(problem)
 }
 

@@ -40,6 +40,79 @@ pub struct NetworkProblem {
     pub top_k: usize,
 }
 
+/// What [`NetworkProblem::check`] finds inconsistent, worded as a sentence (runs counted
+/// from 1, as presets count them).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Inconsistent {
+    /// A layer of the `[model]` shape without units, or no output layer.
+    #[error("every layer needs at least one unit; the sizes are {0:?}")]
+    EmptyLayer(Vec<usize>),
+    /// Points of another dimension than the network's inputs.
+    #[error("the data have {data} input(s) but the network takes {network}")]
+    Inputs {
+        /// The points' dimension.
+        data: usize,
+        /// The network's inputs.
+        network: usize,
+    },
+    /// No data points.
+    #[error("the data have no points")]
+    NoPoints,
+    /// No runs.
+    #[error("there are no runs")]
+    NoRuns,
+    /// `top_k = 0`.
+    #[error("top_k is 0; ask for at least the largest eigenvalue")]
+    NoEigenvalues,
+    /// An explicit start of the wrong length.
+    #[error("the init holds {numbers} numbers but the network has {parameters} parameters")]
+    InitLength {
+        /// The numbers in the start.
+        numbers: usize,
+        /// The network's parameters.
+        parameters: usize,
+    },
+    /// A LeCun scale that is not a positive number (the `[model]` one, or a run's).
+    #[error("{}init_scale {scale} is not a positive number", run_prefix(*.run))]
+    InitScale {
+        /// The run whose scale it is; `None` for `[model]`'s.
+        run: Option<usize>,
+        /// The scale.
+        scale: f64,
+    },
+    /// A mini-batch larger than the data, or empty.
+    #[error("run {run}: batch {batch} is not between 1 and the {points} points")]
+    Batch {
+        /// The run.
+        run: usize,
+        /// Its batch size.
+        batch: usize,
+        /// The data's points.
+        points: usize,
+    },
+    /// A run's own widths with an empty layer.
+    #[error("run {run}: widths {widths:?} have an empty layer; every layer needs a unit")]
+    RunEmptyLayer {
+        /// The run.
+        run: usize,
+        /// Its widths.
+        widths: Vec<usize>,
+    },
+    /// A run of its own shape where init files give the start of the `[model]` shape.
+    #[error("run {run}: widths {widths:?} differ from the [model] shape the init files describe")]
+    RunShape {
+        /// The run.
+        run: usize,
+        /// Its widths.
+        widths: Vec<usize>,
+    },
+}
+
+/// `run N: ` for a run's problem, nothing for the `[model]`'s.
+fn run_prefix(run: Option<usize>) -> String {
+    run.map_or_else(String::new, |run| format!("run {run}: "))
+}
+
 impl NetworkProblem {
     /// `[show] sharpness_every` when the preset does not say: often enough to see the sharpness
     /// settle at 2/η, cheap enough (a warm-started estimate every 10 steps) to run at full speed.
@@ -70,42 +143,41 @@ impl NetworkProblem {
     /// preset layer checks each value's range and wording; this says what is still inconsistent.
     ///
     /// # Errors
-    /// One sentence per problem: data and inputs of different sizes, no data, an empty layer,
-    /// explicit init of the wrong length, no runs, a mini-batch larger than the data, top_k 0,
-    /// a non-positive or non-finite init scale.
-    pub fn check(&self) -> Result<(), String> {
+    /// The first inconsistency found (see [`Inconsistent`]).
+    pub fn check(&self) -> Result<(), Inconsistent> {
         self.check_shapes()?;
         let sizes = &self.architecture.sizes;
         if sizes.len() < 2 || sizes.contains(&0) {
-            return Err(format!(
-                "every layer needs at least one unit; the sizes are {sizes:?}"
-            ));
+            return Err(Inconsistent::EmptyLayer(sizes.clone()));
         }
         if self.data.dim != sizes[0] {
-            return Err(format!(
-                "the data have {} input(s) but the network takes {}",
-                self.data.dim, sizes[0]
-            ));
+            return Err(Inconsistent::Inputs {
+                data: self.data.dim,
+                network: sizes[0],
+            });
         }
         if self.data.is_empty() {
-            return Err("the data have no points".to_owned());
+            return Err(Inconsistent::NoPoints);
         }
         if self.runs.is_empty() {
-            return Err("there are no runs".to_owned());
+            return Err(Inconsistent::NoRuns);
         }
         if self.top_k == 0 {
-            return Err("top_k is 0; ask for at least the largest eigenvalue".to_owned());
+            return Err(Inconsistent::NoEigenvalues);
         }
         let count = self.architecture.parameter_count();
         match &self.init {
             NetworkInit::Explicit(params) if params.len() != count => {
-                return Err(format!(
-                    "the init holds {} numbers but the network has {count} parameters",
-                    params.len()
-                ));
+                return Err(Inconsistent::InitLength {
+                    numbers: params.len(),
+                    parameters: count,
+                });
             }
             NetworkInit::LeCun { scale } if !(scale.is_finite() && *scale > 0.0) => {
-                return Err(format!("init_scale {scale} is not a positive number"));
+                return Err(Inconsistent::InitScale {
+                    run: None,
+                    scale: *scale,
+                });
             }
             _ => {}
         }
@@ -113,19 +185,19 @@ impl NetworkProblem {
             if let Some(scale) = run.init_scale
                 && !(scale.is_finite() && scale > 0.0)
             {
-                return Err(format!(
-                    "run {}: init_scale {scale} is not a positive number",
-                    i + 1
-                ));
+                return Err(Inconsistent::InitScale {
+                    run: Some(i + 1),
+                    scale,
+                });
             }
             if let Some(batch) = run.optimizer.batch
                 && (batch == 0 || batch > self.data.len())
             {
-                return Err(format!(
-                    "run {}: batch {batch} is not between 1 and the {} points",
-                    i + 1,
-                    self.data.len()
-                ));
+                return Err(Inconsistent::Batch {
+                    run: i + 1,
+                    batch,
+                    points: self.data.len(),
+                });
             }
         }
         Ok(())
@@ -134,21 +206,20 @@ impl NetworkProblem {
     /// What [`Self::check`] says of the runs' own widths: no empty layer (no widths at all is
     /// a network without hidden layers, as `[model]` may be), and none other than the
     /// `[model]` shape when the start is explicit (the files hold that shape's parameters).
-    fn check_shapes(&self) -> Result<(), String> {
+    fn check_shapes(&self) -> Result<(), Inconsistent> {
         for (i, run) in self.runs.iter().enumerate() {
             let Some(widths) = &run.widths else { continue };
             if widths.contains(&0) {
-                return Err(format!(
-                    "run {}: widths {widths:?} have an empty layer; every layer needs a unit",
-                    i + 1
-                ));
+                return Err(Inconsistent::RunEmptyLayer {
+                    run: i + 1,
+                    widths: widths.clone(),
+                });
             }
             if matches!(self.init, NetworkInit::Explicit(_)) && self.has_own_architecture(i) {
-                return Err(format!(
-                    "run {}: widths {widths:?} differ from the [model] shape the init files \
-                     describe",
-                    i + 1
-                ));
+                return Err(Inconsistent::RunShape {
+                    run: i + 1,
+                    widths: widths.clone(),
+                });
             }
         }
         Ok(())
