@@ -229,7 +229,7 @@ fn main() -> ExitCode {
             steps,
             size,
             sets,
-        }) => snapshot(&preset, &dir, steps, &size, &sets),
+        }) => snapshot(&preset, &dir, (steps, threads), &size, &sets),
         Some(Command::Plot {
             csv,
             x,
@@ -590,16 +590,24 @@ fn plot(csv: &Path, request: &PlotRequest, svg: &Path) -> Result<String, Headles
 fn snapshot(
     name: &str,
     dir: &Path,
-    steps: Option<u64>,
+    (steps, threads): (Option<u64>, Threads),
     size: &str,
     sets: &Sets,
 ) -> Result<String, HeadlessError> {
     use implicit_bias::tui::snapshot::{parse_size, screen_text};
+    use_global_pool(threads);
     let size = parse_size(size).map_err(|e| format!("--size {size}: {e}"))?;
     let path = preset::resolve(name, dir).map_err(|e| e.to_string())?;
     let spec = load(name, dir, sets)?;
     let steps = checked_steps(steps, spec.horizon)?;
-    let text = screen_text(&spec, &path, &sets.set, dir.to_path_buf(), steps, size)?;
+    let text = screen_text(
+        &spec,
+        &path,
+        &sets.set,
+        dir.to_path_buf(),
+        (steps, threads),
+        size,
+    )?;
     Ok(text.trim_end().to_owned())
 }
 
@@ -607,7 +615,7 @@ fn snapshot(
 fn snapshot(
     name: &str,
     _dir: &Path,
-    _steps: Option<u64>,
+    _steps: (Option<u64>, Threads),
     _size: &str,
     _sets: &Sets,
 ) -> Result<String, HeadlessError> {

@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 
+use implicit_bias::core::par::Threads;
 use implicit_bias::preset;
 use implicit_bias::tui::keymap::help_rows;
 use implicit_bias::tui::snapshot::screen_text;
@@ -28,7 +29,15 @@ fn the_readme_dashboard_is_the_current_screen() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("presets");
     let path = dir.join("max-margin.toml");
     let spec = preset::load(&path).expect("max-margin loads");
-    let screen = screen_text(&spec, &path, &[], dir, 3000, (100, 30)).expect("drawn");
+    let screen = screen_text(
+        &spec,
+        &path,
+        &[],
+        dir,
+        (3000, Threads::default()),
+        (100, 30),
+    )
+    .expect("drawn");
     let shown = block_after(&readme(), "## The dashboard");
     assert_eq!(
         shown.trim_end(),

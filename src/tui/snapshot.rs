@@ -9,6 +9,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use crate::core::experiment::{Experiment, ExperimentSpec};
+use crate::core::par::Threads;
 use crate::preset::Override;
 
 use super::FilePresets;
@@ -23,8 +24,8 @@ pub const DEFAULT_SIZE: (u16, u16) = (120, 40);
 pub const SIZE_LIMITS: ((u16, u16), (u16, u16)) = ((20, 8), (1000, 500));
 
 /// The dashboard for `spec` (opened from `path` with `overrides`, already applied to `spec`)
-/// after `steps` steps, drawn on a `size` screen, as text: one line per row, trailing spaces
-/// removed.
+/// after `steps` steps stepped on `threads` threads (the same bits on any number), drawn on a
+/// `size` screen, as text: one line per row, trailing spaces removed.
 ///
 /// # Errors
 /// When the off-screen terminal cannot draw (never in practice: it is memory).
@@ -33,10 +34,10 @@ pub fn screen_text(
     path: &Path,
     overrides: &[Override],
     presets_dir: PathBuf,
-    steps: u64,
+    (steps, threads): (u64, Threads),
     size: (u16, u16),
 ) -> Result<String, String> {
-    let mut experiment = Experiment::new(spec.clone());
+    let mut experiment = Experiment::new(spec.clone()).with_threads(threads);
     experiment.step(steps);
     let mut app = App::new(
         spec,
