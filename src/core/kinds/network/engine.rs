@@ -35,6 +35,7 @@ use rand_distr::{Distribution, StandardNormal};
 
 use super::problem::{NetworkProblem, NetworkRunSpec};
 use super::runs::{classify, curvature_seed};
+use super::scalar::ScalarNet;
 use super::sharpness::preconditioned_sharpness;
 use super::{Architecture, Network};
 use crate::core::data::RegressionData;
@@ -50,12 +51,15 @@ use crate::core::par::Threads;
 pub const NETWORK_HISTORY_CAPACITY: usize = 1000;
 /// The values of one history record, in order; NaN where a value is not known at that step
 /// (the sharpness between measurements, a threshold the rule has not, the preconditioned
-/// sharpness of a rule without a preconditioner).
-pub const NETWORK_HISTORY_FIELDS: [&str; 4] = [
+/// sharpness of a rule without a preconditioner, the factors of a network that is not the
+/// scalar one).
+pub const NETWORK_HISTORY_FIELDS: [&str; 6] = [
     "train_loss",
     "sharpness",
     "threshold",
     "preconditioned_sharpness",
+    "a",
+    "b",
 ];
 /// One history record with its [`NETWORK_HISTORY_FIELDS`] by name (NaN where not known).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -70,6 +74,11 @@ pub struct NetworkRecord {
     pub threshold: f64,
     /// λmax(P⁻¹H) for Adam and RMSprop, at the steps it was measured.
     pub preconditioned: f64,
+    /// The scalar network's output weight a ([`ScalarNet::factors`]), for the path its run
+    /// draws in the (a, b) plane.
+    pub a: f64,
+    /// Its input weight b.
+    pub b: f64,
 }
 
 impl NetworkRecord {
@@ -267,6 +276,8 @@ impl NetworkHistory {
                 sharpness: r[1],
                 threshold: r[2],
                 preconditioned: r[3],
+                a: r[4],
+                b: r[5],
             })
             .collect();
         records.sort_by_key(|r| r.step);
@@ -290,7 +301,14 @@ impl NetworkHistory {
         self.named()
             .into_iter()
             .map(|r| {
-                let row = vec![r.train_loss, r.sharpness, r.threshold, r.preconditioned];
+                let row = vec![
+                    r.train_loss,
+                    r.sharpness,
+                    r.threshold,
+                    r.preconditioned,
+                    r.a,
+                    r.b,
+                ];
                 (r.step, row)
             })
             .collect()
@@ -344,6 +362,8 @@ struct NetworkRun {
     /// L at the current parameters over every point (NaN once diverged).
     train_loss: f64,
     history: NetworkHistory,
+    /// Whether it trains the scalar network f(x) = a·b·x, whose records then hold (a, b).
+    scalar: bool,
 }
 
 /// What every run reads while stepping: the measurement schedule.
@@ -420,11 +440,18 @@ impl NetworkRun {
     /// The history record at `step` with loss `loss`.
     fn record(&self, loss: f64, step: u64) -> [f64; NETWORK_HISTORY_FIELDS.len()] {
         let here = self.curvature.latest.as_ref().filter(|e| e.step == step);
+        let (a, b) = if self.scalar {
+            ScalarNet::factors(&self.params)
+        } else {
+            (f64::NAN, f64::NAN)
+        };
         [
             loss,
             here.map_or(f64::NAN, CurvatureEstimate::sharpness),
             threshold(&self.spec.optimizer, step).unwrap_or(f64::NAN),
             here.and_then(|e| e.preconditioned).unwrap_or(f64::NAN),
+            a,
+            b,
         ]
     }
 }
@@ -506,6 +533,7 @@ impl NetworkExperiment {
             .map(|(index, spec)| {
                 let architecture = problem.architecture_of(index);
                 let parameters = architecture.parameter_count();
+                let scalar = ScalarNet::is_scalar(&architecture);
                 NetworkRun {
                     label: problem.label(index),
                     own_architecture: problem.has_own_architecture(index),
@@ -527,6 +555,7 @@ impl NetworkExperiment {
                     curvature: Curvature::new(parameters, problem.top_k, curvature_seed(seed)),
                     train_loss: f64::NAN,
                     history: NetworkHistory::new(problem.sharpness_every),
+                    scalar,
                     spec: spec.clone(),
                 }
             })
@@ -695,6 +724,13 @@ pub struct NetworkRunSnapshot {
 }
 
 impl NetworkSnapshot {
+    /// The exact minima when the `[model]` network is the scalar one with the squared loss
+    /// ([`ScalarNet::of`]): what the views draw in the (a, b) plane instead of the fit.
+    #[must_use]
+    pub fn scalar(&self) -> Option<ScalarNet> {
+        ScalarNet::of(&self.architecture, &self.data)
+    }
+
     /// Run `run`'s function on a grid over the data, for the views: the fitted curve over
     /// [`LINE_GRID`] points for 1-D inputs, the decision values over [`PLANE_GRID`]² points for
     /// 2-D inputs; `None` for other inputs and for a diverged run. Computed on demand (a
@@ -719,6 +755,13 @@ impl NetworkSnapshot {
 }
 
 impl NetworkRunSnapshot {
+    /// Its current (a, b) when it trains the scalar network f(x) = a·b·x
+    /// ([`ScalarNet::factors`]), else `None`.
+    #[must_use]
+    pub fn factors(&self) -> Option<(f64, f64)> {
+        ScalarNet::is_scalar(&self.architecture).then(|| ScalarNet::factors(&self.params))
+    }
+
     /// The latest curvature the threshold is about: λmax(P⁻¹H) for Adam and RMSprop, else
     /// λmax(H) (as [`NetworkRecord::curvature`]).
     #[must_use]

@@ -170,12 +170,15 @@ pub fn trace_rows(out: &mut impl Write, step: u64, s: &NetworkSnapshot) -> io::R
     let column = has_preconditioned(s);
     for (i, r) in s.runs.iter().enumerate() {
         let here = r.curvature.as_ref().filter(|e| e.step == step);
+        let (a, b) = r.factors().unwrap_or((f64::NAN, f64::NAN));
         let at = NetworkRecord {
             step,
             train_loss: r.train_loss,
             sharpness: here.map_or(f64::NAN, CurvatureEstimate::sharpness),
             threshold: r.threshold.unwrap_or(f64::NAN),
             preconditioned: here.and_then(|e| e.preconditioned).unwrap_or(f64::NAN),
+            a,
+            b,
         };
         writeln!(out, "{}", row(i, r, &at, r.status, column))?;
     }
