@@ -18,6 +18,7 @@ use ratatui::text::{Line as TextLine, Span};
 use ratatui::widgets::canvas::{Canvas, Context, Line, Points};
 use ratatui::widgets::{Block, Widget};
 
+use crate::core::kinds::RunStatus;
 use crate::core::kinds::network::{NetworkRunSnapshot, NetworkSnapshot, ScalarNet};
 use crate::tui::theme::Theme;
 use crate::tui::view::number;
@@ -81,6 +82,7 @@ impl Plane<'_> {
         .unwrap_or_default()
     }
 
+    /// The layers, bottom up: the curve, the circles, the paths; then the text.
     fn paint(&self, ctx: &mut Context, view: View) {
         let theme = self.theme;
         draw_curve(ctx, self.net.slope, view, theme.faint_color());
@@ -91,30 +93,29 @@ impl Plane<'_> {
             }
         }
         ctx.layer();
-        let heads: Vec<(usize, Vec<(f64, f64)>)> = self
+        let paths: Vec<(usize, Vec<(f64, f64)>)> = self
             .snapshot
             .runs
             .iter()
             .enumerate()
             .map(|(index, run)| (index, path(run)))
             .collect();
-        for (index, points) in &heads {
+        for (index, points) in &paths {
             let color = theme.run_color(*index);
             for pair in points.windows(2) {
                 let ((x1, y1), (x2, y2)) = (pair[0], pair[1]);
                 ctx.draw(&Line::new(x1, y1, x2, y2, color));
             }
         }
-        // Text last: starts, then the numbered heads over them.
-        for (index, points) in &heads {
-            if let Some(&(x, y)) = points.first() {
-                let (x, y) = view.label_point(x, y);
+        // Text last: starts, then the numbered heads over them (where they are in view: a
+        // diverged run's last finite point is far outside).
+        for (index, points) in &paths {
+            if let Some((x, y)) = points.first().and_then(|&(a, b)| view.label_point(a, b)) {
                 ctx.print(x, y, TextLine::styled("○", theme.run(*index)));
             }
         }
-        for (index, points) in &heads {
-            if let Some(&(x, y)) = points.last() {
-                let (x, y) = view.label_point(x, y);
+        for (index, points) in &paths {
+            if let Some((x, y)) = points.last().and_then(|&(a, b)| view.label_point(a, b)) {
                 let color = theme.run_color(*index);
                 let mut style = Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED);
                 if color != Color::Reset {
@@ -209,10 +210,15 @@ struct View {
 impl View {
     /// The box around every run's path and its flow's end, a tenth wider on each side, grown
     /// about its centre until a and b have the same scale on `inner` (a cell is about twice as
-    /// tall as wide, so a-span / columns = b-span / (2 · rows)).
+    /// tall as wide, so a-span / columns = b-span / (2 · rows)). A diverged run's path, which
+    /// went to 1e150 and beyond, is drawn but not framed.
     fn framing(snapshot: &NetworkSnapshot, net: ScalarNet, inner: Rect) -> Self {
         let mut points: Vec<(f64, f64)> = Vec::new();
-        for run in &snapshot.runs {
+        let framed = snapshot
+            .runs
+            .iter()
+            .filter(|run| !matches!(run.status, RunStatus::Diverged { .. }));
+        for run in framed {
             let path = path(run);
             if let Some(&(a, b)) = path.last() {
                 points.push(net.flow_limit(a, b));
@@ -263,9 +269,14 @@ impl View {
 
     /// Where to print a label so that it lands in the cell of the braille dot at (a, b): the
     /// canvas rounds a point to its dot (2 × 4 per cell) but truncates a label's position over
-    /// one cell fewer, which can put a run's number a cell away from its path. Needs at least
-    /// two columns and rows (the pane draws none below four and two).
-    fn label_point(self, a: f64, b: f64) -> (f64, f64) {
+    /// one cell fewer, which can put a run's number a cell away from its path. `None` when
+    /// (a, b) is out of view. Needs at least two columns and rows (the pane draws none below
+    /// four and two).
+    fn label_point(self, a: f64, b: f64) -> Option<(f64, f64)> {
+        let inside = |value: f64, [low, high]: [f64; 2]| (low..=high).contains(&value);
+        if !inside(a, self.a) || !inside(b, self.b) {
+            return None;
+        }
         let place = |value: f64, [low, high]: [f64; 2], cells: usize, dots: usize| {
             let dot = ((value - low) * (cells * dots - 1) as f64 / (high - low)).round();
             let cell = (dot as usize / dots).min(cells - 1);
@@ -279,20 +290,29 @@ impl View {
         // Rows count down from the top: place the mirror image, then mirror it back.
         let [low, high] = self.b;
         let b = high + low - place(high + low - b, self.b, self.rows, 4);
-        (a, b)
+        Some((a, b))
     }
 
-    /// The bottom border's text, ` a 1.9…3.1 · b 0.2…0.7 `, or only a's range when both do not
-    /// fit a pane `width` wide; `None` when neither does.
+    /// The bottom border's text, ` a 1.9…3.1 · b 0.2…0.7 ` (digits down to a tenth of the
+    /// span; powers of ten from 10⁵), tighter or with a's range alone when that does not fit a
+    /// pane `width` wide; `None` when nothing does.
     fn ranges(self, width: u16) -> Option<String> {
         let range = |[low, high]: [f64; 2]| {
+            if low.abs().max(high.abs()) >= 1e5 {
+                return format!("{low:.1e}…{high:.1e}");
+            }
             let decimals = (1 - (high - low).log10().floor() as i32).clamp(0, 6) as usize;
             format!("{low:.decimals$}…{high:.decimals$}")
         };
         let (a, b) = (range(self.a), range(self.b));
-        [format!(" a {a} · b {b} "), format!(" a {a} ")]
-            .into_iter()
-            .find(|t| t.chars().count() + 2 <= usize::from(width))
+        [
+            format!(" a {a} · b {b} "),
+            format!(" a {a} b {b} "),
+            format!("a {a} b {b}"),
+            format!(" a {a} "),
+        ]
+        .into_iter()
+        .find(|t| t.chars().count() + 2 <= usize::from(width))
     }
 }
 
@@ -327,7 +347,8 @@ mod tests {
     }
 
     /// A label placed by `label_point` lands in the cell of the braille dot at the same point,
-    /// checked against the canvas itself over a grid of points (corners and edges included).
+    /// checked against the canvas itself over a grid of points (corners and edges included);
+    /// a point out of view gets no label.
     #[test]
     fn a_label_lands_on_its_dot() {
         let area = Rect::new(0, 0, 24, 9);
@@ -344,10 +365,12 @@ mod tests {
                 let dot = drawn(view, area, |ctx| {
                     ctx.draw(&Points::new(&[(a, b)], Color::Reset));
                 });
-                let (x, y) = view.label_point(a, b);
+                let (x, y) = view.label_point(a, b).expect("in view");
                 let label = drawn(view, area, |ctx| ctx.print(x, y, "x"));
                 assert_eq!(dot, label, "({a}, {b})");
             }
         }
+        assert_eq!(view.label_point(4.7, 0.0), None);
+        assert_eq!(view.label_point(0.0, -1.7), None);
     }
 }
