@@ -808,6 +808,73 @@ fn gd_on_the_scalar_net_ends_at_a_minimum_flatter_than_two_over_eta() {
     assert_eq!(run.threshold, Some(5.0));
 }
 
+// ---------------------------------------------------------------------------------------------
+// Converged or frozen: the status rule every kind shares.
+
+/// The scalar net f = a·b·x (params [b, a]) with `loss` on the points (x, y), each run from
+/// (a, b) = `start` with its own rule, stepped `steps` times; the statuses.
+fn scalar_statuses(
+    loss: NetworkLoss,
+    points: &[(f64, f64)],
+    start: (f64, f64),
+    rules: Vec<OptimizerSpec>,
+    steps: u64,
+) -> Vec<RunStatus> {
+    let architecture = Architecture::new(1, &[1], false, Activation::Linear, loss);
+    let data = RegressionData {
+        dim: 1,
+        points: points.iter().map(|p| p.0).collect(),
+        targets: points.iter().map(|p| p.1).collect(),
+        planted: None,
+    };
+    let (a, b) = start;
+    let runs = rules.into_iter().map(NetworkRunSpec::new).collect();
+    let problem = NetworkProblem::new(data, architecture, NetworkInit::Explicit(vec![b, a]), runs);
+    let mut engine = NetworkExperiment::new(&problem, 0);
+    engine.step(0, steps, Threads::ONE);
+    engine.snapshot().runs.iter().map(|r| r.status).collect()
+}
+
+/// Started exactly on ab = 1 (a = 2, b = 0.5: every product exact, so the gradient is exactly
+/// 0), every rule stops at step 1 and says `converged`, as the linear kinds say of a run at
+/// their minimiser: GD, whose update moved nothing; Adam, at rest with a zero gradient; SGD on
+/// batches of one point, whose full gradient is checked.
+#[test]
+fn a_scalar_net_started_on_its_minima_converges_at_once() {
+    let mut sgd = OptimizerSpec::new(OptimizerKind::Sgd, 0.1);
+    sgd.batch = Some(1);
+    let rules = vec![gd(0.4), OptimizerSpec::new(OptimizerKind::Adam, 0.01), sgd];
+    let statuses = scalar_statuses(
+        NetworkLoss::Squared,
+        &[(1.0, 1.0), (2.0, 2.0)],
+        (2.0, 0.5),
+        rules,
+        10,
+    );
+    assert_eq!(statuses, vec![RunStatus::Converged { step: 1 }; 3]);
+}
+
+/// A run that stops anywhere else is not converged: a step too small to move (3, 0.3) at all
+/// freezes it at once; a small one keeps it moving; the saddle a = b = 0 (zero gradient,
+/// Hessian [[0, −1], [−1, 0]]) freezes; under the logistic loss a margin of 900 underflows
+/// e^{−900} to a zero gradient, which is no minimum either.
+#[test]
+fn a_scalar_net_stopped_anywhere_else_is_not_converged() {
+    let one = [(1.0, 1.0)];
+    let statuses = scalar_statuses(
+        NetworkLoss::Squared,
+        &one,
+        (3.0, 0.3),
+        vec![gd(1e-30), gd(1e-6)],
+        100,
+    );
+    assert_eq!(statuses, [RunStatus::Frozen { step: 1 }, RunStatus::Ok]);
+    let statuses = scalar_statuses(NetworkLoss::Squared, &one, (0.0, 0.0), vec![gd(0.1)], 10);
+    assert_eq!(statuses, [RunStatus::Frozen { step: 1 }], "the saddle");
+    let statuses = scalar_statuses(NetworkLoss::Logistic, &one, (30.0, 30.0), vec![gd(0.1)], 10);
+    assert_eq!(statuses, [RunStatus::Frozen { step: 1 }], "an underflow");
+}
+
 #[test]
 fn chebyshev_gd_hovers_at_two_over_eta_for_eta_0_2_and_0_3() {
     // The edge-of-stability setting: T₆ on 20 points, tanh 1 → 30 → 20 → 1 with

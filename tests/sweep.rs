@@ -480,3 +480,42 @@ fn merge_refuses_any_incomplete_set_of_shards() {
         assert!(output.stdout.is_empty());
     }
 }
+
+/// A network sweep names each run's network in `architecture`, right after `init_scale` (as
+/// the `run` JSON does), so a run of its own widths, or a swept width, says what was run: here
+/// run 2's widths swept over [10] and [3] beside runs 1 and 3 of the [model] shape.
+#[test]
+fn network_sweep_rows_name_each_runs_architecture() {
+    let csv = success(&[
+        "sweep",
+        "tests/bad-presets/should-load/network-run-widths.toml",
+        "--set",
+        "runs.2.widths=[10],[3]",
+        "--steps",
+        "20",
+    ]);
+    let header = csv.lines().next().unwrap();
+    assert_eq!(
+        column(header, "architecture"),
+        column(header, "init_scale") + 1,
+        "{header}"
+    );
+    let architectures: Vec<(String, String, String)> = rows(&csv)
+        .iter()
+        .map(|row| {
+            let cells = ["point", "run", "architecture"].map(|c| cell(row, c).to_owned());
+            let [point, run, architecture] = cells;
+            (point, run, architecture)
+        })
+        .collect();
+    let expected = [
+        ("0", "1", "1→8→6→1 tanh"),
+        ("0", "2", "1→10→1 tanh"),
+        ("0", "3", "1→8→6→1 tanh"),
+        ("1", "1", "1→8→6→1 tanh"),
+        ("1", "2", "1→3→1 tanh"),
+        ("1", "3", "1→8→6→1 tanh"),
+    ]
+    .map(|(p, r, a)| (p.to_owned(), r.to_owned(), a.to_owned()));
+    assert_eq!(architectures, expected, "{csv}");
+}

@@ -16,6 +16,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::Color;
 
 use implicit_bias::core::experiment::{Experiment, ExperimentSpec, Layout, SnapshotBody};
 use implicit_bias::core::kinds::linear::LinearSnapshot;
@@ -304,4 +305,104 @@ fn a_network_with_runs_of_their_own_widths_fits_80x24_and_names_their_shape() {
         1,
         "only the run of other widths is named by them\n{screen}"
     );
+}
+
+/// The bit of each braille dot in its character (U+2800 + bits), by (column, row) in the cell.
+const BRAILLE_BITS: [[u32; 4]; 2] = [[0x01, 0x02, 0x04, 0x40], [0x08, 0x10, 0x20, 0x80]];
+
+/// scalar-net at 80×24 and 120×40, in colour: the (a, b) plane replaces the fit, its title
+/// names the minima ab = 1, each run's number is drawn, and every dot of a faint braille cell
+/// (the curve's colour; a later layer's cell replaces it whole) lies on ab = 1. A dot is placed
+/// with the canvas's mapping written out here (dot k of 2·columns at low + k·span/(2·columns −
+/// 1), rows from the top likewise) over the ranges the pane's bottom border prints, so it may
+/// miss the curve by a dot (rounding to the grid, Bresenham) and the border's rounding.
+#[test]
+fn scalar_net_draws_its_minima_curve_in_the_ab_plane() {
+    let name = "scalar-net";
+    let spec = presets()
+        .into_iter()
+        .find(|(preset, _)| preset == name)
+        .expect("the scalar-net preset")
+        .1;
+    let mut app = app(name, &spec);
+    app.color = true;
+    for (width, height) in SIZES {
+        let buffer = render(&app, width, height);
+        let screen = text(&buffer);
+        assert!(
+            !screen.contains("fit:"),
+            "the fit pane is replaced\n{screen}"
+        );
+        let panes = boxes(&buffer, |title| title.contains("minima ab = 1"));
+        let [pane] = panes[..] else {
+            panic!("{width}x{height}: one plane pane, found {panes:?}\n{screen}");
+        };
+        let inner = Rect::new(pane.x + 1, pane.y + 1, pane.width - 2, pane.height - 2);
+        let bottom: String = (pane.x + 1..pane.right() - 1)
+            .map(|x| buffer[(x, pane.bottom() - 1)].symbol().to_owned())
+            .collect();
+        // (low, high, half a unit of the last printed digit) of ` a low…high · b low…high `.
+        let range = |axis: &str| -> (f64, f64, f64) {
+            let text = bottom
+                .split(&format!("{axis} "))
+                .nth(1)
+                .and_then(|rest| rest.split_whitespace().next())
+                .unwrap_or_else(|| panic!("no {axis} range in {bottom:?}"));
+            let (low, high) = text.split_once('…').expect("low…high");
+            let decimals = high.split_once('.').map_or(0, |(_, d)| d.len());
+            let rounding = 0.5 * 10_f64.powi(-(decimals as i32));
+            (low.parse().unwrap(), high.parse().unwrap(), rounding)
+        };
+        let ((left, right, a_rounding), (low, high, b_rounding)) = (range("a"), range("b"));
+        let dots_across = 2.0 * f64::from(inner.width) - 1.0;
+        let dots_down = 4.0 * f64::from(inner.height) - 1.0;
+        let (dot_a, dot_b) = ((right - left) / dots_across, (high - low) / dots_down);
+        let (reach_a, reach_b) = (dot_a + a_rounding, dot_b + b_rounding);
+        let on_curve = |a: f64, b: f64| {
+            // Some point of ab = 1 within reach: b = 1/a over a's reach, both branches.
+            (0..=100).any(|i| {
+                let x = a - reach_a + 2.0 * reach_a * f64::from(i) / 100.0;
+                x != 0.0 && (1.0 / x - b).abs() <= reach_b
+            })
+        };
+        let mut columns = std::collections::BTreeSet::new();
+        for row in 0..inner.height {
+            for col in 0..inner.width {
+                let cell = &buffer[(inner.x + col, inner.y + row)];
+                let Some(pattern) = cell.symbol().chars().next().map(|c| c as u32) else {
+                    continue;
+                };
+                if !(0x2801..=0x28FF).contains(&pattern) || cell.fg != Color::DarkGray {
+                    continue;
+                }
+                for (dx, column_bits) in BRAILLE_BITS.iter().enumerate() {
+                    for (dy, bit) in column_bits.iter().enumerate() {
+                        if (pattern - 0x2800) & bit == 0 {
+                            continue;
+                        }
+                        let a = left + (2.0 * f64::from(col) + dx as f64) * dot_a;
+                        let b = high - (4.0 * f64::from(row) + dy as f64) * dot_b;
+                        assert!(
+                            on_curve(a, b),
+                            "{width}x{height}: a faint dot in cell ({col}, {row}) at a = {a:.3}, \
+                             b = {b:.3} is off ab = 1\n{screen}"
+                        );
+                    }
+                }
+                columns.insert(col);
+            }
+        }
+        assert!(
+            3 * columns.len() >= usize::from(inner.width),
+            "{width}x{height}: the curve crosses {} of {} columns\n{screen}",
+            columns.len(),
+            inner.width
+        );
+        for run in ["1", "2"] {
+            let drawn = (inner.y..inner.bottom())
+                .flat_map(|y| (inner.x..inner.right()).map(move |x| (x, y)))
+                .any(|xy| buffer[xy].symbol() == run);
+            assert!(drawn, "{width}x{height}: run {run}'s number\n{screen}");
+        }
+    }
 }

@@ -11,7 +11,8 @@
 //! jobs) can split a grid, and `merge` puts the shards back together.
 //!
 //! The columns: `point`, one per swept key (as given), `seed`, `run`, `label`, `optimizer`, `lr`,
-//! the run's effective set-up (`init_scale` and `depth` for matrix and diagonal runs, then every
+//! the run's effective set-up (`init_scale` and `depth` for matrix and diagonal runs, `init_scale`
+//! and `architecture` for network runs, then every
 //! optimizer option in [`OPTION_COLUMNS`], empty where the rule has no such option), so a
 //! row always says what was run whatever was swept; then the kind's final metrics (each kind's headless module names them in its `sweep_rows`),
 //! `status`, `status_step`.

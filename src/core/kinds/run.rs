@@ -27,8 +27,9 @@ pub enum RunStatus {
         /// The step whose update changed nothing.
         step: u64,
     },
-    /// The run reached a finite minimiser (the data are not separable): its exact full gradient
-    /// is zero to working precision, so it stops there.
+    /// The run reached a finite minimiser: its exact full gradient is zero (to working
+    /// precision in the linear kinds on data that are not separable; exactly, under the squared
+    /// loss and with no negative curvature, in the network kind), so it stops there.
     Converged {
         /// The step at which that was established.
         step: u64,
@@ -98,10 +99,21 @@ impl RunState {
         objective: &mut dyn Objective,
         full_gradient_is_zero: Option<ZeroGradientCheck<'_>>,
     ) {
-        let Update { moved, finite } =
-            self.optimizer
-                .update(&mut self.params, &mut self.grad, objective);
-        self.classify(step, moved, finite, full_gradient_is_zero);
+        let update = self.update(objective);
+        self.classify(step, update, full_gradient_is_zero);
+    }
+
+    /// [`RunState::advance`]'s update alone, for a run that must look at its objective before
+    /// the outcome is classified (the network's loss, whose objective also holds the network
+    /// the check needs): it then calls [`RunState::classify`] itself.
+    pub(super) fn update(&mut self, objective: &mut dyn Objective) -> Update {
+        self.optimizer
+            .update(&mut self.params, &mut self.grad, objective)
+    }
+
+    /// The rule, for the network kind to measure its preconditioner.
+    pub(super) fn optimizer(&self) -> &dyn Optimizer {
+        self.optimizer.as_ref()
     }
 
     /// Applies the optimizer to the gradient in `self.grad` and classifies the outcome.
@@ -115,28 +127,29 @@ impl RunState {
         step: u64,
         full_gradient_is_zero: Option<ZeroGradientCheck<'_>>,
     ) {
-        let Update { moved, finite } = self.optimizer.step_checked(&mut self.params, &self.grad);
-        self.classify(step, moved, finite, full_gradient_is_zero);
+        let update = self.optimizer.step_checked(&mut self.params, &self.grad);
+        self.classify(step, update, full_gradient_is_zero);
     }
 
     /// [`RunState::apply`] for a full-batch gradient just computed on two cores: the update and
     /// the finite check of `params[..at]` on this core and of the rest on the other, so neither
     /// waits through them (the bits are those of `apply`).
     pub(super) fn apply_in_halves(&mut self, step: u64, at: usize) {
-        let Update { moved, finite } =
-            self.optimizer
-                .step_in_halves(&mut self.params, &self.grad, at);
-        self.classify(step, moved, finite, None);
+        let update = self
+            .optimizer
+            .step_in_halves(&mut self.params, &self.grad, at);
+        self.classify(step, update, None);
     }
 
-    /// Sets the status after an update to `self.params` with `self.grad`; `moved` is the
-    /// optimizer's word on whether any parameter's bits changed, `finite` whether every
-    /// parameter and gradient entry is finite.
-    fn classify(
+    /// Sets the status after an update to `self.params` with `self.grad`: `update.moved` is the
+    /// optimizer's word on whether any parameter's bits changed, `update.finite` whether every
+    /// parameter and gradient entry (and whatever else the caller checked) is finite. Frozen
+    /// as [`RunState::apply`] says; a kind that knows its minima turns a frozen run at one
+    /// into [`RunStatus::Converged`].
+    pub(super) fn classify(
         &mut self,
         step: u64,
-        moved: bool,
-        finite: bool,
+        Update { moved, finite }: Update,
         full_gradient_is_zero: Option<ZeroGradientCheck<'_>>,
     ) {
         // A NaN or infinite gradient is divergence even when the rule ignores it (sign(NaN)
@@ -158,8 +171,9 @@ impl RunState {
     }
 }
 
-/// Computes whether the full-batch gradient at some parameters is exactly zero.
-pub(super) type ZeroGradientCheck<'a> = &'a dyn Fn(&[f64]) -> bool;
+/// Computes whether the full-batch gradient at some parameters is exactly zero (mutably: the
+/// network kind's model keeps its buffers).
+pub(super) type ZeroGradientCheck<'a> = &'a mut dyn FnMut(&[f64]) -> bool;
 
 /// The seed of run `index`'s mini-batches (0-based index): one stream per run, so runs shuffle
 /// independently and a replay of one run alone draws the same batches.

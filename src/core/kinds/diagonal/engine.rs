@@ -725,9 +725,9 @@ fn step_run(
         let model = &run.model;
         let depth = run.spec.depth;
         let noisy = run.noise.is_some();
-        let full_gradient_is_zero =
+        let mut full_gradient_is_zero =
             |params: &[f64]| !noisy && model.correlation_is_zero(depth, params);
-        let check: Option<ZeroGradientCheck<'_>> = stochastic.then_some(&full_gradient_is_zero);
+        let check: Option<ZeroGradientCheck<'_>> = stochastic.then_some(&mut full_gradient_is_zero);
         run.state.apply(step, check);
         if let Some(factors) = &mut run.factors {
             factors.take(step, &run.state.params);

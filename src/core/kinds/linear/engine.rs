@@ -276,13 +276,13 @@ fn step_run(
     let mut step = start;
     while step < start.saturating_add(n) && run.state.status.is_ok() {
         step += 1;
-        let full_gradient_is_zero = |params: &[f64]| {
+        let mut full_gradient_is_zero = |params: &[f64]| {
             let mut grad = vec![0.0; params.len()];
             model.gradient(params, &mut grad);
             grad.iter().all(|&g| g == 0.0)
         };
         let check: Option<ZeroGradientCheck<'_>> =
-            run.batcher.is_some().then_some(&full_gradient_is_zero);
+            run.batcher.is_some().then_some(&mut full_gradient_is_zero);
         let mut objective = LinearObjective {
             model,
             batch: run.batcher.as_mut().map(Batcher::next),

@@ -2,8 +2,9 @@
 //! and every `sharpness_every` steps measures the sharpness where it stands.
 //!
 //! Each step asks the run's optimizer for one update (full batch, or one shuffled mini-batch),
-//! classifies it (frozen and diverged runs stop with the step; no run is ever `converged`, as
-//! a nonlinear network has no exact minimiser test like the linear kinds'), and at steps that are multiples
+//! classifies it by the rule every kind follows (frozen and diverged runs stop with the step; a
+//! run frozen at a minimum, its exact gradient zero, is `converged`: see `runs.rs`), and at
+//! steps that are multiples
 //! of `sharpness_every` (and at step 0) measures λ_max(∇²L) over the full data by Lanczos on
 //! exact Hessian-vector products, warm-started from the previous eigenvector (deterministic: the
 //! first start is drawn from the seed). For Adam and RMSprop it also measures λ_max(P⁻¹∇²L) with
@@ -34,13 +35,14 @@ use rand::rngs::StdRng;
 use rand_distr::{Distribution, StandardNormal};
 
 use super::problem::{NetworkProblem, NetworkRunSpec};
-use super::runs::{classify, curvature_seed};
+use super::runs::{at_minimum, curvature_seed};
+use super::scalar::ScalarNet;
 use super::sharpness::preconditioned_sharpness;
 use super::{Architecture, Network};
 use crate::core::data::RegressionData;
 use crate::core::experiment::RunStatus;
 use crate::core::history::{History, Spacing};
-use crate::core::kinds::run::{Batcher, batch_seed, step_runs};
+use crate::core::kinds::run::{Batcher, RunState, ZeroGradientCheck, batch_seed, step_runs};
 use crate::core::lanczos::LanczosOptions;
 use crate::core::optim::{Objective, Optimizer, OptimizerSpec, Rule};
 use crate::core::par::Threads;
@@ -50,12 +52,15 @@ use crate::core::par::Threads;
 pub const NETWORK_HISTORY_CAPACITY: usize = 1000;
 /// The values of one history record, in order; NaN where a value is not known at that step
 /// (the sharpness between measurements, a threshold the rule has not, the preconditioned
-/// sharpness of a rule without a preconditioner).
-pub const NETWORK_HISTORY_FIELDS: [&str; 4] = [
+/// sharpness of a rule without a preconditioner, the factors of a network that is not the
+/// scalar one).
+pub const NETWORK_HISTORY_FIELDS: [&str; 6] = [
     "train_loss",
     "sharpness",
     "threshold",
     "preconditioned_sharpness",
+    "a",
+    "b",
 ];
 /// One history record with its [`NETWORK_HISTORY_FIELDS`] by name (NaN where not known).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -70,6 +75,11 @@ pub struct NetworkRecord {
     pub threshold: f64,
     /// λmax(P⁻¹H) for Adam and RMSprop, at the steps it was measured.
     pub preconditioned: f64,
+    /// The scalar network's output weight a ([`ScalarNet::factors`]), for the path its run
+    /// draws in the (a, b) plane.
+    pub a: f64,
+    /// Its input weight b.
+    pub b: f64,
 }
 
 impl NetworkRecord {
@@ -142,6 +152,9 @@ struct Curvature {
     /// of P^{−½}HP^{−½}.
     start: Vec<f64>,
     start_preconditioned: Vec<f64>,
+    /// The seeded vector itself, for the test of negative curvature where a run stops (the
+    /// top eigenvector may be orthogonal to the bottom one).
+    seeded: Vec<f64>,
     latest: Option<CurvatureEstimate>,
 }
 
@@ -157,6 +170,7 @@ impl Curvature {
                 ..LanczosOptions::default()
             },
             start_preconditioned: start.clone(),
+            seeded: start.clone(),
             start,
             latest: None,
         }
@@ -267,6 +281,8 @@ impl NetworkHistory {
                 sharpness: r[1],
                 threshold: r[2],
                 preconditioned: r[3],
+                a: r[4],
+                b: r[5],
             })
             .collect();
         records.sort_by_key(|r| r.step);
@@ -290,7 +306,14 @@ impl NetworkHistory {
         self.named()
             .into_iter()
             .map(|r| {
-                let row = vec![r.train_loss, r.sharpness, r.threshold, r.preconditioned];
+                let row = vec![
+                    r.train_loss,
+                    r.sharpness,
+                    r.threshold,
+                    r.preconditioned,
+                    r.a,
+                    r.b,
+                ];
                 (r.step, row)
             })
             .collect()
@@ -332,10 +355,8 @@ struct NetworkRun {
     own_architecture: bool,
     init_scale: f64,
     network: Network,
-    params: Vec<f64>,
-    grad: Vec<f64>,
-    optimizer: Box<dyn Optimizer>,
-    status: RunStatus,
+    /// Its parameters, gradient, optimizer and status, as every kind's run has them.
+    state: RunState,
     batcher: Option<Batcher>,
     /// Whether its rule divides by a preconditioner (Adam, RMSprop), whose λmax(P⁻¹H) is then
     /// measured beside λmax(H).
@@ -344,6 +365,8 @@ struct NetworkRun {
     /// L at the current parameters over every point (NaN once diverged).
     train_loss: f64,
     history: NetworkHistory,
+    /// Whether it trains the scalar network f(x) = a·b·x, whose records then hold (a, b).
+    scalar: bool,
 }
 
 /// What every run reads while stepping: the measurement schedule.
@@ -363,7 +386,7 @@ impl NetworkRun {
     /// thread: it owns its buffers and state, so the result is the same bits.
     fn advance(&mut self, schedule: CurvatureSchedule, start: u64, n: u64) {
         let mut step = start;
-        while step < start.saturating_add(n) && self.status.is_ok() {
+        while step < start.saturating_add(n) && self.state.status.is_ok() {
             step += 1;
             let batch = self.batcher.as_mut().map(Batcher::next);
             let mut objective = NetworkObjective {
@@ -371,33 +394,36 @@ impl NetworkRun {
                 batch,
                 loss: f64::NAN,
             };
-            let mut update =
-                self.optimizer
-                    .update(&mut self.params, &mut self.grad, &mut objective);
+            let mut update = self.state.update(&mut objective);
             update.finite &= objective.loss.is_finite();
-            let (network, params) = (&mut self.network, &self.params);
-            let mut full_gradient_is_zero = || {
+            let network = &mut self.network;
+            let mut full_gradient_is_zero = |params: &[f64]| {
                 let mut full = vec![0.0; params.len()];
                 network.gradient(params, &mut full);
                 full.iter().all(|&g| g == 0.0)
             };
-            let check: Option<&mut dyn FnMut() -> bool> = match self.batcher {
-                Some(_) => Some(&mut full_gradient_is_zero),
-                None => None,
-            };
-            if let Some(status) = classify(step, update, self.optimizer.as_ref(), &self.grad, check)
-            {
-                self.status = status;
-            }
-            if matches!(self.status, RunStatus::Diverged { .. }) {
-                break;
+            let check: Option<ZeroGradientCheck<'_>> =
+                self.batcher.is_some().then_some(&mut full_gradient_is_zero);
+            self.state.classify(step, update, check);
+            match self.state.status {
+                RunStatus::Diverged { .. } => break,
+                RunStatus::Frozen { step }
+                    if at_minimum(
+                        &mut self.network,
+                        &self.state.params,
+                        &self.curvature.seeded,
+                    ) =>
+                {
+                    self.state.status = RunStatus::Converged { step };
+                }
+                _ => {}
             }
             self.observe(schedule, step, false);
         }
-        self.train_loss = if matches!(self.status, RunStatus::Diverged { .. }) {
+        self.train_loss = if matches!(self.state.status, RunStatus::Diverged { .. }) {
             f64::NAN
         } else {
-            self.network.loss(&self.params)
+            self.network.loss(&self.state.params)
         };
     }
 
@@ -406,12 +432,12 @@ impl NetworkRun {
     fn observe(&mut self, schedule: CurvatureSchedule, step: u64, all: bool) {
         let measured = self.curvature.latest.as_ref().map(|e| e.step);
         if schedule.measures(step) && measured != Some(step) {
-            let adaptive = self.adaptive.then_some(self.optimizer.as_ref());
+            let adaptive = self.adaptive.then_some(self.state.optimizer());
             self.curvature
-                .measure(&mut self.network, &self.params, adaptive, step);
+                .measure(&mut self.network, &self.state.params, adaptive, step);
         }
         if all || self.history.wants(step) {
-            let loss = self.network.loss(&self.params);
+            let loss = self.network.loss(&self.state.params);
             let record = self.record(loss, step);
             self.history.offer(step, &record);
         }
@@ -420,11 +446,18 @@ impl NetworkRun {
     /// The history record at `step` with loss `loss`.
     fn record(&self, loss: f64, step: u64) -> [f64; NETWORK_HISTORY_FIELDS.len()] {
         let here = self.curvature.latest.as_ref().filter(|e| e.step == step);
+        let (a, b) = if self.scalar {
+            ScalarNet::factors(&self.state.params)
+        } else {
+            (f64::NAN, f64::NAN)
+        };
         [
             loss,
             here.map_or(f64::NAN, CurvatureEstimate::sharpness),
             threshold(&self.spec.optimizer, step).unwrap_or(f64::NAN),
             here.and_then(|e| e.preconditioned).unwrap_or(f64::NAN),
+            a,
+            b,
         ]
     }
 }
@@ -506,15 +539,13 @@ impl NetworkExperiment {
             .map(|(index, spec)| {
                 let architecture = problem.architecture_of(index);
                 let parameters = architecture.parameter_count();
+                let scalar = ScalarNet::is_scalar(&architecture);
                 NetworkRun {
                     label: problem.label(index),
                     own_architecture: problem.has_own_architecture(index),
                     init_scale: problem.init_scale(index),
                     network: Network::sharing(architecture, Arc::clone(&data)),
-                    params: problem.start(index, seed),
-                    grad: vec![0.0; parameters],
-                    optimizer: spec.optimizer.build(parameters),
-                    status: RunStatus::Ok,
+                    state: RunState::new(&spec.optimizer, problem.start(index, seed)),
                     batcher: spec
                         .optimizer
                         .batch
@@ -527,6 +558,7 @@ impl NetworkExperiment {
                     curvature: Curvature::new(parameters, problem.top_k, curvature_seed(seed)),
                     train_loss: f64::NAN,
                     history: NetworkHistory::new(problem.sharpness_every),
+                    scalar,
                     spec: spec.clone(),
                 }
             })
@@ -553,7 +585,7 @@ impl NetworkExperiment {
         let parameters = self
             .runs
             .iter()
-            .map(|run| run.params.len())
+            .map(|run| run.state.params.len())
             .max()
             .unwrap_or(0);
         let per_step = 3 * self.data.len() * parameters;
@@ -564,7 +596,7 @@ impl NetworkExperiment {
             n,
             work,
             threads,
-            |run| run.status.is_ok(),
+            |run| run.state.status.is_ok(),
             |run, offset, count, _budget| run.advance(schedule, start + offset, count),
         );
         self.step = start.saturating_add(n);
@@ -575,18 +607,18 @@ impl NetworkExperiment {
     pub fn record_all(&mut self, step: u64) {
         self.step = step;
         for run in &mut self.runs {
-            if matches!(run.status, RunStatus::Diverged { .. }) {
+            if matches!(run.state.status, RunStatus::Diverged { .. }) {
                 continue;
             }
-            run.train_loss = run.network.loss(&run.params);
+            run.train_loss = run.network.loss(&run.state.params);
             run.observe(self.schedule, step, true);
         }
     }
 
-    /// True when every run has stopped (frozen or diverged).
+    /// True when every run has stopped (frozen, converged or diverged).
     #[must_use]
     pub fn all_stopped(&self) -> bool {
-        self.runs.iter().all(|run| !run.status.is_ok())
+        self.runs.iter().all(|run| !run.state.status.is_ok())
     }
 
     /// An owned picture of every run, for reports and views.
@@ -597,7 +629,7 @@ impl NetworkExperiment {
             .iter()
             .map(|run| {
                 let latest = run.curvature.latest.as_ref();
-                let step = run.status.step().unwrap_or(self.step);
+                let step = run.state.status.step().unwrap_or(self.step);
                 NetworkRunSnapshot {
                     label: run.label.clone(),
                     architecture: run.network.architecture().clone(),
@@ -612,9 +644,9 @@ impl NetworkExperiment {
                     preconditioned_sharpness: run
                         .adaptive
                         .then(|| latest.and_then(|e| e.preconditioned).unwrap_or(f64::NAN)),
-                    status: run.status,
+                    status: run.state.status,
                     history: run.history.clone(),
-                    params: run.params.clone(),
+                    params: run.state.params.clone(),
                 }
             })
             .collect();
@@ -686,7 +718,7 @@ pub struct NetworkRunSnapshot {
     pub threshold: Option<f64>,
     /// The latest λ_max(P⁻¹H) for Adam and RMSprop (NaN until known); `None` for other rules.
     pub preconditioned_sharpness: Option<f64>,
-    /// Moving, frozen or diverged.
+    /// Moving, frozen, converged or diverged.
     pub status: RunStatus,
     /// Loss, sharpness and thresholds over time.
     pub history: NetworkHistory,
@@ -695,6 +727,13 @@ pub struct NetworkRunSnapshot {
 }
 
 impl NetworkSnapshot {
+    /// The exact minima when the `[model]` network is the scalar one with the squared loss
+    /// ([`ScalarNet::of`]): what the views draw in the (a, b) plane instead of the fit.
+    #[must_use]
+    pub fn scalar(&self) -> Option<ScalarNet> {
+        ScalarNet::of(&self.architecture, &self.data)
+    }
+
     /// Run `run`'s function on a grid over the data, for the views: the fitted curve over
     /// [`LINE_GRID`] points for 1-D inputs, the decision values over [`PLANE_GRID`]² points for
     /// 2-D inputs; `None` for other inputs and for a diverged run. Computed on demand (a
@@ -719,6 +758,13 @@ impl NetworkSnapshot {
 }
 
 impl NetworkRunSnapshot {
+    /// Its current (a, b) when it trains the scalar network f(x) = a·b·x
+    /// ([`ScalarNet::factors`]), else `None`.
+    #[must_use]
+    pub fn factors(&self) -> Option<(f64, f64)> {
+        ScalarNet::is_scalar(&self.architecture).then(|| ScalarNet::factors(&self.params))
+    }
+
     /// The latest curvature the threshold is about: λmax(P⁻¹H) for Adam and RMSprop, else
     /// λmax(H) (as [`NetworkRecord::curvature`]).
     #[must_use]

@@ -9,7 +9,8 @@
 //!
 //! The kind, whole: its preset section (`preset.rs`: Chebyshev points, moons or a CSV; widths,
 //! activation, loss, init), its problem and engine, its reports ([`report`]: `run` JSON, trace
-//! CSV, sweep rows) and its figure, plugged into the table of kinds by `kind_impls!` and the engine impl below.
+//! CSV, sweep rows) and its figure, the exact minima of the scalar network f = a·b·x
+//! ([`ScalarNet`]), plugged into the table of kinds by `kind_impls!` and the engine impl below.
 
 mod data;
 mod engine;
@@ -20,6 +21,7 @@ mod preset;
 mod problem;
 pub mod report;
 mod runs;
+mod scalar;
 mod sharpness;
 
 pub use data::{chebyshev, load_network_csv, moons};
@@ -30,6 +32,7 @@ pub use engine::{
 };
 pub use model::{Activation, Architecture, LayerShape, Network, NetworkLoss};
 pub use problem::{Inconsistent, NetworkInit, NetworkProblem, NetworkRunSpec, load_init};
+pub use scalar::ScalarNet;
 pub use sharpness::{Sharpness, preconditioned_sharpness, sharpness};
 
 use super::{Engine, Trails};

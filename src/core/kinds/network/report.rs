@@ -10,9 +10,9 @@
 //! other logged steps). `preconditioned_sharpness` appears (a JSON key, a last CSV column) only
 //! for runs of Adam and RMSprop, or any run at all for the column.
 //!
-//! Every run names the network it trains (`architecture`); a run of its own widths also has its
-//! own `parameters`, and its label ends in them (`gd lr=0.2 widths=[10]`), which the trace's and
-//! sweep's label column carry.
+//! Every run names the network it trains (`architecture`, in the JSON and in a sweep row); a run
+//! of its own widths also has its own `parameters`, and its label ends in them
+//! (`gd lr=0.2 widths=[10]`), which the trace's and sweep's label column carry.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -170,12 +170,15 @@ pub fn trace_rows(out: &mut impl Write, step: u64, s: &NetworkSnapshot) -> io::R
     let column = has_preconditioned(s);
     for (i, r) in s.runs.iter().enumerate() {
         let here = r.curvature.as_ref().filter(|e| e.step == step);
+        let (a, b) = r.factors().unwrap_or((f64::NAN, f64::NAN));
         let at = NetworkRecord {
             step,
             train_loss: r.train_loss,
             sharpness: here.map_or(f64::NAN, CurvatureEstimate::sharpness),
             threshold: r.threshold.unwrap_or(f64::NAN),
             preconditioned: here.and_then(|e| e.preconditioned).unwrap_or(f64::NAN),
+            a,
+            b,
         };
         writeln!(out, "{}", row(i, r, &at, r.status, column))?;
     }
@@ -197,7 +200,9 @@ pub fn history_rows(s: &NetworkSnapshot) -> Vec<(u64, usize, String)> {
     rows
 }
 
-/// The sweep's metric columns of every run: its final loss, sharpness, threshold and (empty
+/// The sweep's columns of every run: its set-up, `init_scale` and `architecture` (the network
+/// it trains, `1→10→1 tanh`, as in the `run` JSON: a run of its own widths, or a swept
+/// `model.widths`, says what was run), then its final loss, sharpness, threshold and (empty
 /// where the rule has none) preconditioned sharpness. The edge-of-stability law reads off
 /// them: sharpness/threshold → 1 over a grid of `lr`.
 #[must_use]
@@ -205,7 +210,10 @@ pub fn sweep_rows(s: &NetworkSnapshot) -> Vec<RunRow> {
     s.runs
         .iter()
         .map(|r| {
-            let setup = vec![("init_scale".to_owned(), format!("{:?}", r.init_scale))];
+            let setup = vec![
+                ("init_scale".to_owned(), format!("{:?}", r.init_scale)),
+                ("architecture".to_owned(), r.architecture.summary()),
+            ];
             let metrics = vec![
                 ("train_loss".to_owned(), Some(r.train_loss)),
                 ("sharpness".to_owned(), Some(r.sharpness)),

@@ -1,38 +1,30 @@
-//! How a network run's update is classified (moving, frozen, diverged), by the rule every kind
-//! follows (`core::kinds::run`), for a run that steps through `Optimizer::update` with its own
-//! objective (so normalized descent gets its loss) while that objective, not the check, holds
-//! the network; and the seed of the curvature's start vector.
-//! Mini-batches (`Batcher`, `batch_seed`) and parallel stepping (`step_runs`) are the shared
-//! ones, so a mini-batch run here draws the same batches as a linear run with the same seed.
+//! When a network run that stopped moving is `converged` rather than `frozen`, and the seed of
+//! the curvature's start vector. The update itself is classified by the rule every kind follows
+//! (`RunState::classify` in `core::kinds::run`); mini-batches (`Batcher`, `batch_seed`) and
+//! parallel stepping (`step_runs`) are the shared ones, so a mini-batch run here draws the same
+//! batches as a linear run with the same seed.
+//!
+//! A frozen run (its update moved nothing, and nothing will) has converged when it stands at a
+//! minimum, as the linear kinds say of a run at their minimiser: here when its exact full
+//! gradient is zero, the loss is the squared one, and the Hessian has no negative eigenvalue.
+//! Under the logistic loss a zero gradient is e^{−margin} underflowing (the infimum, 0, is not
+//! attained), and a zero gradient with negative curvature is a saddle (the scalar net's
+//! a = b = 0): both stay frozen. A Hessian that is 0 as well (a deep net's all-zero start) cannot
+//! be told from a flat minimum by its first two derivatives, and reads converged.
 
-use crate::core::kinds::RunStatus;
-use crate::core::optim::{Optimizer, Update};
+use super::model::{Network, NetworkLoss};
+use super::sharpness::has_negative_curvature;
 
-/// The status after an update that saw `update` (its `finite` also false when the loss was
-/// not finite), or `None` when the run keeps moving. A non-finite value is divergence; an update
-/// that moved nothing freezes the run when nothing can move it again: a memoryless rule on the
-/// full batch, or any rule at rest with a zero full gradient (`full_gradient_is_zero`, asked
-/// only in that rare case, and only for mini-batch runs: a full-batch run's `grad` is it).
-pub(super) fn classify(
-    step: u64,
-    update: Update,
-    optimizer: &dyn Optimizer,
-    grad: &[f64],
-    full_gradient_is_zero: Option<&mut dyn FnMut() -> bool>,
-) -> Option<RunStatus> {
-    if !update.finite {
-        return Some(RunStatus::Diverged { step });
+/// Whether `network` at `params` is at a minimum a run can converge to (see the module doc);
+/// `start` is a random vector for the curvature test.
+pub(super) fn at_minimum(network: &mut Network, params: &[f64], start: &[f64]) -> bool {
+    if network.architecture().loss != NetworkLoss::Squared {
+        return false;
     }
-    if update.moved {
-        return None;
-    }
-    let frozen = match full_gradient_is_zero {
-        None => {
-            optimizer.is_memoryless() || (optimizer.at_rest() && grad.iter().all(|&g| g == 0.0))
-        }
-        Some(is_zero) => optimizer.at_rest() && is_zero(),
-    };
-    frozen.then_some(RunStatus::Frozen { step })
+    let mut gradient = vec![0.0; params.len()];
+    network.gradient(params, &mut gradient);
+    gradient.iter().all(|&g| g == 0.0)
+        && has_negative_curvature(network, params, start).is_ok_and(|negative| !negative)
 }
 
 /// The seed of the first Lanczos start vector, the same for every run: runs that share a start

@@ -5,8 +5,15 @@
 //! a diagonal preconditioner P (Adam's √v̂ + ε, RMSprop's), the quantity that meets the threshold
 //! is λ_max(P⁻¹H) (Cohen et al. 2022), which equals λ_max(P^{−½} H P^{−½}): a symmetric
 //! operator, so the same Lanczos applies.
+//!
+//! Where a run stops on an exact zero gradient, the least eigenvalue tells a minimum from a
+//! saddle ([`has_negative_curvature`]): Lanczos on −∇²L finds it as the largest.
 
 use crate::core::lanczos::{LanczosError, LanczosOptions, largest_eigenpairs};
+
+/// How far below zero, relative to λmax(∇²L), the least eigenvalue may be and still count as 0:
+/// rounding in the products, which Lanczos's 1e-8 residual is far above.
+const NEGATIVE_CURVATURE: f64 = 1e-6;
 
 use super::Network;
 
@@ -74,4 +81,33 @@ pub fn preconditioned_sharpness(
         products: found.products,
         converged: found.converged,
     })
+}
+
+/// Whether ∇²L at `params` has an eigenvalue below −[`NEGATIVE_CURVATURE`]·λmax(∇²L) (below 0
+/// when λmax ≤ 0): a direction the loss falls along, so a point of zero gradient there is a
+/// saddle or a maximum, not a minimum. `start` must be a random vector: an eigenvector of the
+/// top, such as a warm start, can be orthogonal to the bottom one and then finds nothing else.
+/// A Hessian that is 0 (a higher-order saddle such as a deep net's all-zero start) has none.
+///
+/// # Errors
+/// A zero start, or a Hessian product that is not finite.
+pub fn has_negative_curvature(
+    network: &mut Network,
+    params: &[f64],
+    start: &[f64],
+) -> Result<bool, LanczosError> {
+    let options = LanczosOptions::default();
+    let mut gradient = vec![0.0; params.len()];
+    let top = largest_eigenpairs(start, options, |v, out| {
+        network.hessian_vector(params, v, &mut gradient, out);
+    })?
+    .values[0];
+    let bottom = -largest_eigenpairs(start, options, |v, out| {
+        network.hessian_vector(params, v, &mut gradient, out);
+        for x in out.iter_mut() {
+            *x = -*x;
+        }
+    })?
+    .values[0];
+    Ok(bottom < -NEGATIVE_CURVATURE * top.max(0.0))
 }
