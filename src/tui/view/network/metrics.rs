@@ -84,9 +84,10 @@ pub fn render(
     let (header, widths, rows) = table::assemble(columns);
     let mut block = Block::bordered()
         .title(format!(
-            " runs · {} · {} points ",
+            " runs · {} · {} point{} ",
             s.architecture.summary(),
-            s.data.len()
+            s.data.len(),
+            if s.data.len() == 1 { "" } else { "s" }
         ))
         .border_style(theme.border(focused));
     let visible = usize::from(area.height.saturating_sub(3));
