@@ -1,16 +1,19 @@
-//! Elementwise loops compiled for the widest vectors the CPU has, chosen when the program runs.
+//! Loops compiled for the widest vectors the CPU has, chosen when the program runs.
 //!
 //! Release builds target plain x86-64 (SSE2, two doubles per instruction) so that one binary
 //! runs on every machine a sweep may land on. The per-parameter loops (optimizer updates, the
 //! finite check, the masked residual) are then a large share of a small matrix step: at N = 20
 //! they were 70 % of it. `pulp` (already built for faer) runs a closure inside a function
-//! compiled for AVX2 + FMA when the CPU has them, where LLVM vectorises the same loop four
-//! doubles wide: 4× faster on 800 parameters, 2× on 80,000 (memory-bound there). Rust never
-//! fuses a multiply and an add on its own, so the results are the same bits on every path.
+//! compiled for AVX-512 (its `V4`: avx512f/dq/bw/vl/cd with AVX2 and FMA) or else AVX2 + FMA
+//! (`V3`) when the CPU has them, where LLVM vectorises the same loop eight or four doubles
+//! wide; AVX2 made such loops 4× faster on 800 parameters, 2× on 80,000 (memory-bound there).
+//! Rust never fuses a multiply and an add on its own, and a fused one (`mul_add`) rounds once
+//! on every path, so the results are the same bits on every path.
 
-/// Runs `op` compiled for AVX2 + FMA when this CPU has them, else as it is. `op` and everything
-/// it calls must be `#[inline(always)]` (a closure can say so: `widest(#[inline(always)] || …)`)
-/// to be compiled that way: LLVM does not always inline a closure with a loop on its own.
+/// Runs `op` compiled for AVX-512 or else AVX2 + FMA when this CPU has them, else as it is.
+/// `op` and everything it calls must be `#[inline(always)]` (a closure can say so:
+/// `widest(#[inline(always)] || …)`) to be compiled that way: LLVM does not always inline a
+/// closure with a loop on its own.
 #[inline(always)]
 pub fn widest<R>(op: impl FnOnce() -> R) -> R {
     pulp::Arch::new().dispatch(op)
