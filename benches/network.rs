@@ -13,9 +13,8 @@
 //!
 //! Run with `cargo bench --bench network -- --warm-up-time 1 --measurement-time 3`.
 //!
-//! With `NETWORK_GD_STEPS=S` in its environment the binary instead takes S GD steps of one run
-//! (η = 0.2, sharpness off) and prints the final loss: the whole-process side of
-//! `benches/compare/network.py`, which times it against the same step in numpy.
+//! `benches/compare/network.py` times the same step whole-process, through `implicit-bias run`,
+//! against numpy.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -130,15 +129,6 @@ fn engine(c: &mut Criterion) {
 }
 
 fn main() {
-    if let Some(steps) = std::env::var("NETWORK_GD_STEPS")
-        .ok()
-        .and_then(|s| s.parse::<u64>().ok())
-    {
-        let mut experiment = NetworkExperiment::new(&problem(&[0.2], 0), 0);
-        experiment.step(0, steps, Threads::ONE);
-        println!("{}", experiment.snapshot().runs[0].train_loss);
-        return;
-    }
     let mut criterion = Criterion::default().configure_from_args();
     model(&mut criterion);
     engine(&mut criterion);

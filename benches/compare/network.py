@@ -4,13 +4,15 @@
 The setting is the issue's edge of stability: a tanh network 1 → 30 → 20 → 1 with biases, the
 squared loss L = 1/(2n) Σ (f(xᵢ) − yᵢ)² on Chebyshev T₆ at 20 points equally spaced in [−1, 1],
 LeCun-normal init, GD with η = 0.2. As in compare.py every figure is a whole process,
-(time at S steps − time at 0 steps) / S, so start-up and output cancel out; ours and numpy
-alternate within each repeat and the minimum over repeats is kept. numpy runs with 1 and 2
-BLAS threads and the faster wall time is kept; CPU time (user + system) is printed too.
+(time at S steps − time at 0 steps) / S, so start-up, preset loading and JSON output cancel
+out; ours and numpy alternate within each repeat and the minimum over repeats is kept. numpy
+runs with 1 and 2 BLAS threads and the faster wall time is kept; CPU time (user + system) is
+printed too.
 
-Ours is the network benchmark binary in its whole-process mode (`NETWORK_GD_STEPS=S`: S GD
-steps of the engine, one run, sharpness off), built here with `cargo bench --no-run`, until
-the kind has presets and `run` can time it as compare.py times the others.
+Ours is the real binary, `implicit-bias run` (built here with `cargo build --release`), on a
+preset written for the purpose: edge-of-stability's data and model with one run (η = 0.2) and
+the sharpness off (`sharpness_every = 0`), so that a step is what numpy's loop does: forward,
+loss, backpropagation, update (and ours also checks the update, as every run does).
 
 Usage: benches/compare/network.py [--python PYTHON] [--repeats R] [--steps S]
 numpy is skipped, with a note, when PYTHON cannot import it.
@@ -18,15 +20,39 @@ numpy is skipped, with a note, when PYTHON cannot import it.
 
 import argparse
 import json
-import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from compare import fmt, has_numpy, numpy_env, per_step, timed  # noqa: E402
+from compare import fmt, has_numpy, numpy_env, ours_status, per_step, timed  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
+
+# presets/edge-of-stability.toml with one run and no sharpness.
+PRESET = """title = "bench: one GD step of the edge-of-stability network"
+experiment = "network"
+seed = 0
+
+[data]
+source = "chebyshev"
+points = 20
+degree = 6
+
+[model]
+widths = [30, 20]
+activation = "tanh"
+bias = true
+loss = "squared"
+
+[[runs]]
+optimizer = "gd"
+lr = 0.2
+
+[show]
+sharpness_every = 0
+"""
 
 # The engine's step, in numpy: forward, loss, backpropagation, GD update, all float64.
 NUMPY_STEP = """
@@ -59,33 +85,33 @@ print(loss)
 """
 
 
-def bench_binary():
-    """Builds the network benchmark (release) and returns its executable."""
+def release_binary():
+    """Builds the release binary and returns its path, as cargo reports it."""
     done = subprocess.run(
-        ["cargo", "bench", "--bench", "network", "--no-run", "--message-format=json"],
+        ["cargo", "build", "--release", "--bin", "implicit-bias", "--message-format=json"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, check=True)
     for line in done.stdout.splitlines():
         message = json.loads(line)
         if message.get("reason") == "compiler-artifact" and message.get("executable") \
-                and message["target"]["name"] == "network":
+                and message["target"]["name"] == "implicit-bias":
             return message["executable"]
-    sys.exit("cargo did not report the network benchmark's executable")
+    sys.exit("cargo did not report the implicit-bias executable")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--steps", type=int, default=100_000)
+    parser.add_argument("--steps", type=int, default=200_000)
     args = parser.parse_args()
-    binary = bench_binary()
-    ours_env = {**os.environ}
-
-    def ours(steps):
-        env = {**ours_env, "NETWORK_GD_STEPS": str(steps)}
-        return timed([binary], env)[:2]
-
-    mine = per_step(ours, args.steps, args.repeats)
+    binary = release_binary()
+    with tempfile.TemporaryDirectory() as tmp:
+        preset = Path(tmp) / "network-gd.toml"
+        preset.write_text(PRESET)
+        ours_status(binary, preset, args.steps)
+        mine = per_step(
+            lambda s: timed([binary, "run", str(preset), "--steps", str(s)])[:2],
+            args.steps, args.repeats)
     theirs = (None, None)
     if has_numpy(args.python):
         results = [

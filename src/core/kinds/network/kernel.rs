@@ -2,50 +2,69 @@
 //! vectorises.
 //!
 //! A step of the edge-of-stability network (1 → 30 → 20 → 1 on 20 points) is ~38,000
-//! multiply-adds and 1,000 tanh; numpy takes ~34 µs for it, so matching the 10× means
-//! a few µs. Per-point dot products (the first version) spend their time in horizontal sums and
-//! library calls to `tanh`. Here every product has one shape, C[r, ·] += Σₛ A(r, s)·B[s, ·] with
-//! B and C row-major and their rows padded to whole 4-double vectors ([`padded`]), run under
-//! [`widest`] so the four lanes of a row chunk are one AVX2 register and four rows of C share
-//! each load of B.
+//! multiply-adds and 1,000 tanh; numpy takes ~30 µs for it, so the 10× means ~3 µs.
+//! Per-point dot products (the first version) spend their time in horizontal sums and library
+//! calls to `tanh`. Here every product has one shape, C[r, ·] = start + Σₛ A(r, s)·B[s, ·] with
+//! B and C row-major ([`Product`]), written for registers of `LANES` doubles and run by the
+//! network's pass under [`widest_lanes`](crate::core::simd::widest_lanes): 8 with AVX-512 (one
+//! zmm), 4 otherwise. Rows are padded to whole registers ([`padded`]); four rows of C share
+//! each load of B and up to four registers of columns share each broadcast of A, sixteen sums
+//! in registers (AVX-512 has 32 of them).
 //!
 //! Multiply-adds are fused (`mul_add`): one rounding instead of two, and the same bits whether
 //! the CPU has FMA (one instruction) or not (the C library's exact `fma`, slower), so a result
-//! never depends on the machine. Each C entry sums its terms in the order s = 0, 1, …, whatever
-//! the blocking, so the bits do not depend on how the rows are grouped either.
+//! never depends on the machine. Lanes run across the columns of C, never across the summed
+//! index: each C entry sums its terms in the order s = 0, 1, …, whatever the register width,
+//! the blocking or the padding, so the bits do not depend on the path either.
+//!
+//! Register-blocked loops are written as small arrays (`[[f64; L]; V]` per row) that LLVM turns
+//! into registers; shapes it handles badly were measured and avoided: one array of a whole
+//! row's width (it keeps a loop and the sums in memory), eight rows one register wide (it
+//! splits rows into half registers), a narrower register for a last [`PAD`] of columns (the
+//! padding to `LANES` makes it unneeded), tanh unrolled over a block's registers (it stays
+//! scalar: the finish runs as a loop over the finished rows instead, [`Finish`]).
 //!
 //! Measured on this machine's AVX2 path: a gradient 20 → 7 µs, a Hessian-vector product
 //! 50 → 17 µs; then sums started from the bias row ([`Start`]) and a one-path tanh ([`tanh`])
-//! took a GD step from ~7.5 to ~6 µs. What is left is about half products and a quarter tanh.
-//! AVX-512 is not reachable on stable Rust here: pulp 0.21's `x86-v4` is its
-//! `nightly-x86-v4` feature (it enables `#![feature(stdarch_x86_avx512)]`), and a dispatch of
-//! our own would need `unsafe`, which the crate forbids.
+//! took a GD step from ~7.5 to ~6 µs. AVX-512 (pulp 0.22's `x86-v4`, stable) with eight-lane
+//! blocks, finishes in the products, no library calls between them and one dispatch a pass
+//! took it to ~3.5 µs: see `docs/performance.md`. What is left is ~30 % tanh, bound by its
+//! division (one `vdivpd` a register, 16 cycles), ~45 % products and the copies of W and Wᵀ.
 
-use crate::core::simd::widest;
+use crate::core::simd::{WithLanes, lanes};
 
-/// Doubles per vector register (AVX2): the unit every padded row is a multiple of.
-pub(super) const LANE: usize = 4;
+/// Doubles every width is a multiple of: one AVX2 register, half an AVX-512 one.
+pub(super) const PAD: usize = 4;
 
 /// Rows of C that share each load of B.
 const ROWS: usize = 4;
 
-/// `width` rounded up to whole vectors: the row stride of every padded buffer.
+/// `width` rounded up to whole registers of the widest path ([`lanes`]: 8 doubles with
+/// AVX-512, else 4): the row stride of every padded buffer, so that no product of the
+/// network needs a narrower register for its last columns.
 #[must_use]
 pub(super) fn padded(width: usize) -> usize {
-    width.next_multiple_of(LANE)
+    width.next_multiple_of(lanes())
 }
 
-/// The left factor A (rows × inner) of a product, A(r, s) = `data[r·row + s·column]`: a
-/// row-major matrix (`row` = its stride, `column` = 1) or the transpose of one (`row` = 1,
-/// `column` = its stride), so δᵀ·A needs no transposed copy of δ.
+/// The left factor A (rows × inner) of a product: a row-major matrix, or the transpose of one
+/// (so δᵀ·A needs no transposed copy of δ).
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Left<'a> {
-    /// The entries.
-    pub data: &'a [f64],
-    /// Distance between A(r, s) and A(r + 1, s).
-    pub row: usize,
-    /// Distance between A(r, s) and A(r, s + 1).
-    pub column: usize,
+pub(super) enum Left<'a> {
+    /// A(r, s) = `data[r·stride + s]`.
+    Rows {
+        /// The entries.
+        data: &'a [f64],
+        /// Distance between A(r, s) and A(r + 1, s).
+        stride: usize,
+    },
+    /// A(r, s) = `data[s·stride + r]`.
+    Transposed {
+        /// The entries.
+        data: &'a [f64],
+        /// Distance between A(r, s) and A(r, s + 1).
+        stride: usize,
+    },
 }
 
 /// The sizes of a product C (rows × width) += A (rows × inner) · B (inner × width).
@@ -55,7 +74,7 @@ pub(super) struct Shape {
     pub rows: usize,
     /// Columns of A, rows of B.
     pub inner: usize,
-    /// Columns of B and C that are computed: a multiple of [`LANE`], at most both strides.
+    /// Columns of B and C that are computed: a multiple of [`PAD`], at most both strides.
     pub width: usize,
 }
 
@@ -73,131 +92,251 @@ pub(super) enum Start<'a> {
     Row(&'a [f64]),
 }
 
-/// C[r, ..width] = start + Σ_{s < inner} A(r, s) · B[s, ..width] for every r < rows, with C and
-/// B row-major (strides `c_stride`, `b_stride`); `start` says where the sums begin (zero, C's
-/// own values, or a bias row) without writing C first.
-pub(super) fn multiply(
-    start: Start<'_>,
-    c: &mut [f64],
-    c_stride: usize,
-    a: Left<'_>,
-    b: &[f64],
-    b_stride: usize,
-    shape: Shape,
-) {
-    debug_assert_eq!(shape.width % LANE, 0);
-    widest(
-        #[inline(always)]
-        || {
-            let mut column = 0;
-            // Two vectors of columns by four rows: eight independent sums, enough to keep the
-            // fused multiply-adds (latency 4, two a cycle) busy.
-            while column + 2 * LANE <= shape.width {
-                rows_of::<2>(start, c, c_stride, a, b, b_stride, (column, shape));
-                column += 2 * LANE;
-            }
-            if column < shape.width {
-                rows_of::<1>(start, c, c_stride, a, b, b_stride, (column, shape));
-            }
-        },
-    );
+/// What a product does with C once every sum is written: a pass over C while it is in the
+/// cache, in the product's own dispatch, instead of a pass of its own.
+#[derive(Debug)]
+pub(super) enum Finish<'a> {
+    /// Nothing more.
+    Store,
+    /// Multiplies each entry by the entry of `factor` at the same place (`factor` has C's
+    /// stride): the backward pass's δ = σ'(z) ⊙ Wᵀδ.
+    Scale(&'a [f64]),
+    /// Writes tanh z and 1 − tanh² z of each entry z into `post` and `slope` (C's stride):
+    /// the forward pass's activation.
+    Tanh {
+        /// tanh z.
+        post: &'a mut [f64],
+        /// 1 − tanh² z.
+        slope: &'a mut [f64],
+    },
 }
 
-/// Every row of C, `V` vectors of columns from `column`: four rows at a time, then one.
-#[inline(always)]
-fn rows_of<const V: usize>(
-    start: Start<'_>,
-    c: &mut [f64],
-    c_stride: usize,
-    a: Left<'_>,
-    b: &[f64],
-    b_stride: usize,
-    (column, shape): (usize, Shape),
-) {
-    let mut r = 0;
-    while r + ROWS <= shape.rows {
-        block::<ROWS, V>(start, c, c_stride, a, b, b_stride, (r, column, shape.inner));
-        r += ROWS;
-    }
-    while r < shape.rows {
-        block::<1, V>(start, c, c_stride, a, b, b_stride, (r, column, shape.inner));
-        r += 1;
+/// One product C[r, ..width] = start + Σ_{s < inner} A(r, s) · B[s, ..width] for every
+/// r < rows, with C and B row-major: where the sums begin (zero, C's own values, or a bias row)
+/// and what becomes of them ([`Finish`]) say how it starts and ends without a pass over C of
+/// its own.
+#[derive(Debug)]
+pub(super) struct Product<'a, 'c> {
+    /// Where the sums start.
+    pub start: Start<'a>,
+    /// C.
+    pub c: &'c mut [f64],
+    /// Distance between C[r, j] and C[r + 1, j].
+    pub c_stride: usize,
+    /// A.
+    pub a: Left<'a>,
+    /// B.
+    pub b: &'a [f64],
+    /// Distance between B[s, j] and B[s + 1, j].
+    pub b_stride: usize,
+    /// The sizes.
+    pub shape: Shape,
+    /// What becomes of the sums.
+    pub finish: Finish<'c>,
+}
+
+impl WithLanes for Product<'_, '_> {
+    type Output = ();
+
+    /// Blocks of four registers of columns while they fit with `LANES` = 8 (AVX-512 has 32
+    /// registers; AVX2's 16 take blocks of two), then one block of the whole registers left,
+    /// then (when the width is not a multiple of `LANES`, which [`padded`] widths are) the last
+    /// [`PAD`] of columns; four rows a block. Four rows by two or more registers are eight or
+    /// more independent sums, enough to keep the fused multiply-adds (latency 4, two a cycle)
+    /// busy. Then the finish.
+    #[inline(always)]
+    fn run<const LANES: usize>(mut self) {
+        let width = self.shape.width;
+        let mut column = 0;
+        let widest = if LANES == 8 { 4 } else { 2 };
+        while column + widest * LANES <= width {
+            if LANES == 8 {
+                self.rows_of::<4, LANES>(column);
+            } else {
+                self.rows_of::<2, LANES>(column);
+            }
+            column += widest * LANES;
+        }
+        match (width - column) / LANES {
+            0 => {}
+            1 => self.rows_of::<1, LANES>(column),
+            2 => self.rows_of::<2, LANES>(column),
+            _ => self.rows_of::<3, LANES>(column),
+        }
+        column = width - (width - column) % LANES;
+        if column < width {
+            self.rows_of::<1, PAD>(column);
+        }
+        self.finish();
     }
 }
 
-/// `R` rows of C from `first`, `V` vectors of columns from `column`: the sums stay in
-/// registers through the sum over s. A's `R` values for one s are one slice when A is a
-/// transpose (`row` = 1), else one value from each of `R` row slices.
-#[inline(always)]
-fn block<const R: usize, const V: usize>(
-    start: Start<'_>,
-    c: &mut [f64],
-    c_stride: usize,
-    a: Left<'_>,
-    b: &[f64],
-    b_stride: usize,
-    (first, column, inner): (usize, usize, usize),
-) {
-    let mut sums = [[[0.0; LANE]; V]; R];
-    match start {
-        Start::Zero => {}
-        Start::Current => {
-            for (q, sum) in sums.iter_mut().enumerate() {
-                let start = (first + q) * c_stride + column;
-                for (v, vector) in sum.iter_mut().enumerate() {
-                    vector.copy_from_slice(&c[start + v * LANE..start + (v + 1) * LANE]);
+impl Product<'_, '_> {
+    /// Every row of C, `V` registers of `L` columns from `column`: four rows at a time, then
+    /// one. (Eight rows one register wide would halve the latency-bound products of one
+    /// output; LLVM splits them into half registers.)
+    #[inline(always)]
+    fn rows_of<const V: usize, const L: usize>(&mut self, column: usize) {
+        let mut r = 0;
+        while r + ROWS <= self.shape.rows {
+            self.block::<ROWS, V, L>(r, column);
+            r += ROWS;
+        }
+        while r < self.shape.rows {
+            self.block::<1, V, L>(r, column);
+            r += 1;
+        }
+    }
+
+    /// The finish, once every sum is stored: a loop over C's entries that LLVM vectorises
+    /// (tanh's too; unrolled over a block's registers it does not), over all rows at once when
+    /// nothing lies between them.
+    #[inline(always)]
+    fn finish(&mut self) {
+        let (stride, width, rows) = (self.c_stride, self.shape.width, self.shape.rows);
+        let (runs, length) = if stride == width {
+            (1, rows * width)
+        } else {
+            (rows, width)
+        };
+        for run in 0..runs {
+            let at = run * stride;
+            let c = &mut self.c[at..at + length];
+            match &mut self.finish {
+                Finish::Store => {}
+                Finish::Scale(factor) => {
+                    for (entry, f) in c.iter_mut().zip(&factor[at..at + length]) {
+                        *entry *= f;
+                    }
+                }
+                Finish::Tanh { post, slope } => {
+                    let post = &mut post[at..at + length];
+                    let slope = &mut slope[at..at + length];
+                    for ((z, value), derivative) in c.iter().zip(post).zip(slope) {
+                        let t = tanh(*z);
+                        *value = t;
+                        *derivative = 1.0 - t * t;
+                    }
                 }
             }
         }
-        Start::Row(row) => {
-            for sum in &mut sums {
-                for (v, vector) in sum.iter_mut().enumerate() {
-                    let at = column + v * LANE;
-                    vector.copy_from_slice(&row[at..at + LANE]);
+    }
+
+    /// `R` rows of C from `first`, `V` registers of `L` columns from `column`: the sums stay
+    /// in registers through the sum over s. A's `R` values for one s are one slice when A is
+    /// transposed, else one value from each of `R` row slices.
+    #[inline(always)]
+    fn block<const R: usize, const V: usize, const L: usize>(
+        &mut self,
+        first: usize,
+        column: usize,
+    ) {
+        let (a, b, b_stride, inner) = (self.a, self.b, self.b_stride, self.shape.inner);
+        let c_stride = self.c_stride;
+        let mut sums = [[[0.0; L]; V]; R];
+        match self.start {
+            Start::Zero => {}
+            Start::Current => {
+                for (q, sum) in sums.iter_mut().enumerate() {
+                    let start = (first + q) * c_stride + column;
+                    for (v, vector) in sum.iter_mut().enumerate() {
+                        vector.copy_from_slice(&self.c[start + v * L..start + (v + 1) * L]);
+                    }
+                }
+            }
+            Start::Row(row) => {
+                for sum in &mut sums {
+                    for (v, vector) in sum.iter_mut().enumerate() {
+                        let at = column + v * L;
+                        vector.copy_from_slice(&row[at..at + L]);
+                    }
                 }
             }
         }
-    }
-    if a.row == 1 {
-        for s in 0..inner {
-            let start = s * a.column + first;
-            let xs: [f64; R] = a.data[start..start + R]
-                .try_into()
-                .expect("a slice of R values");
-            add::<R, V>(&mut sums, &b[s * b_stride + column..], xs);
+        // B's row is sliced before A's values are read, so that no bounds check falls
+        // between a value's load and its broadcast: in one basic block they are one
+        // instruction (a broadcast from memory, on a load port), in two they are a load and a
+        // broadcast on the port the fused multiply-adds need.
+        match a {
+            Left::Transposed { data, stride } => {
+                for s in 0..inner {
+                    let row = &b[s * b_stride + column..][..V * L];
+                    let xs: &[f64; R] = data[s * stride + first..]
+                        .first_chunk()
+                        .expect("R values of A");
+                    add::<R, V, L>(&mut sums, row, *xs);
+                }
+            }
+            Left::Rows { data, stride } => {
+                // Rows of exactly `inner` values: reading value s < inner needs no check.
+                // A loop rather than `array::from_fn`, which LLVM may leave a call (and the
+                // lengths with it).
+                let mut rows = [&data[..0]; R];
+                for (q, values) in rows.iter_mut().enumerate() {
+                    *values = &data[(first + q) * stride..][..inner];
+                }
+                for s in 0..inner {
+                    let row = &b[s * b_stride + column..][..V * L];
+                    // A loop rather than `rows.map`, which LLVM may leave a call.
+                    let mut xs = [0.0; R];
+                    for (x, values) in xs.iter_mut().zip(&rows) {
+                        *x = values[s];
+                    }
+                    add::<R, V, L>(&mut sums, row, xs);
+                }
+            }
         }
-    } else {
-        let rows: [&[f64]; R] = std::array::from_fn(|q| {
-            let start = (first + q) * a.row;
-            &a.data[start..start + inner * a.column]
-        });
-        for s in 0..inner {
-            let xs = rows.map(|row| row[s * a.column]);
-            add::<R, V>(&mut sums, &b[s * b_stride + column..], xs);
-        }
-    }
-    for (q, sum) in sums.iter().enumerate() {
-        let start = (first + q) * c_stride + column;
-        for (v, vector) in sum.iter().enumerate() {
-            c[start + v * LANE..start + (v + 1) * LANE].copy_from_slice(vector);
+        for (q, sum) in sums.iter().enumerate() {
+            let start = (first + q) * c_stride + column;
+            for (v, vector) in sum.iter().enumerate() {
+                self.c[start + v * L..start + (v + 1) * L].copy_from_slice(vector);
+            }
         }
     }
 }
 
-/// sums[q] += xs[q]·row[..V·LANE] for every q: one s of a [`block`]. Always inlined: called
-/// on its own, its fused multiply-adds would be calls to the C library's `fma`.
+/// sums[q] += xs[q]·row for every q (`row` has V·L values): one s of a [`Product::block`]. Always inlined:
+/// called on its own, its fused multiply-adds would be calls to the C library's `fma`.
 #[inline(always)]
-fn add<const R: usize, const V: usize>(
-    sums: &mut [[[f64; LANE]; V]; R],
+fn add<const R: usize, const V: usize, const L: usize>(
+    sums: &mut [[[f64; L]; V]; R],
     row: &[f64],
     xs: [f64; R],
 ) {
-    let row = &row[..V * LANE];
     for (sum, x) in sums.iter_mut().zip(xs) {
-        for (vector, ys) in sum.iter_mut().zip(row.chunks_exact(LANE)) {
+        for (vector, ys) in sum.iter_mut().zip(row.chunks_exact(L)) {
             for (total, y) in vector.iter_mut().zip(ys) {
                 *total = x.mul_add(*y, *total);
             }
+        }
+    }
+}
+
+/// `dst` = `src` (of equal length) in whole [`PAD`]s, the last one overlapping the one before
+/// when the length is not a multiple, and value by value below one [`PAD`]: fixed-size moves
+/// only, where `copy_from_slice` of a run-time length is a library call.
+#[inline(always)]
+pub(super) fn copy_short(dst: &mut [f64], src: &[f64]) {
+    let n = dst.len();
+    assert_eq!(n, src.len(), "copies between equal lengths");
+    if n < PAD {
+        // One value at a time, unrolled: LLVM turns a loop of them into a library call.
+        for at in 0..PAD - 1 {
+            if at < n {
+                dst[at] = src[at];
+            }
+        }
+        return;
+    }
+    let mut at = 0;
+    loop {
+        // The last PAD ends at n, overlapping the one before it.
+        let from = at.min(n - PAD);
+        let to: &mut [f64; PAD] = (&mut dst[from..from + PAD]).try_into().expect("PAD values");
+        *to = src[from..from + PAD].try_into().expect("PAD values");
+        at += PAD;
+        if at >= n {
+            break;
         }
     }
 }
@@ -241,9 +380,13 @@ pub(super) fn tanh(z: f64) -> f64 {
     let shifted = x.mul_add(std::f64::consts::LOG2_E, ROUND);
     let k = shifted - ROUND;
     let r = k.mul_add(-LN2_LO, k.mul_add(-LN2_HI, x));
-    let poly = EXP_TAYLOR
+    // Horner from the first coefficient: the same bits as from 0 (0·r + c = c for every
+    // finite r, and a NaN r makes a NaN either way), one multiply-add fewer.
+    let poly = EXP_TAYLOR[1..]
         .iter()
-        .fold(0.0, |sum: f64, &coefficient| sum.mul_add(r, coefficient));
+        .fold(EXP_TAYLOR[0], |sum: f64, &coefficient| {
+            sum.mul_add(r, coefficient)
+        });
     let expm1_r = (poly * r).mul_add(r, r);
     let power = shifted.to_bits().wrapping_sub(ROUND.to_bits());
     let two_k = f64::from_bits(power.wrapping_add(1023) << 52);
@@ -254,6 +397,7 @@ pub(super) fn tanh(z: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::simd::widest_lanes;
 
     /// Against exact values (40-digit decimal arithmetic, (e^{2x} − 1)/(e^{2x} + 1), rounded to
     /// the nearest double): within 2.4·10⁻¹⁶ relative (Cephes' bound, which the previous form met).
@@ -298,27 +442,100 @@ mod tests {
         assert_eq!(tanh(0.0), 0.0);
     }
 
+    /// Every shape the blocking splits differently (rows around the block of four, widths
+    /// through four registers, three, two, one and the last [`PAD`] of either width), both
+    /// layouts of A, every start and every finish, on the path this CPU takes and on both
+    /// register widths run directly: each entry the bits of a plain loop of fused multiply-adds
+    /// in the order s = 0, 1, …, then of the finish's formula.
     #[test]
     fn products_match_a_plain_triple_loop() {
-        // A (5 × 3) as a transpose (row 1, column 5), B (3 × 8), C (5 × 8) starting at 1.
-        let a: Vec<f64> = (0..15).map(|i| f64::from(i) * 0.37 - 2.0).collect();
-        let b: Vec<f64> = (0..24).map(|i| (f64::from(i) * 0.9).sin()).collect();
-        let mut c = vec![1.0; 40];
-        let left = Left {
-            data: &a,
-            row: 1,
-            column: 5,
-        };
-        let shape = Shape {
-            rows: 5,
-            inner: 3,
-            width: 8,
-        };
-        multiply(Start::Current, &mut c, 8, left, &b, 8, shape);
-        for r in 0..5 {
-            for j in 0..8 {
-                let want = (0..3).fold(1.0, |sum: f64, s| a[r + 5 * s].mul_add(b[s * 8 + j], sum));
-                assert_eq!(c[r * 8 + j].to_bits(), want.to_bits(), "C[{r}, {j}]");
+        let value = |i: usize, scale: f64| ((i as f64 + 0.5) * scale).sin() * 3.0;
+        for rows in 1..=17 {
+            for inner in 1..=4 {
+                for width in (PAD..=68).step_by(PAD) {
+                    check_product(rows, inner, width, value);
+                }
+            }
+        }
+    }
+
+    /// [`products_match_a_plain_triple_loop`] at one shape.
+    fn check_product(rows: usize, inner: usize, width: usize, value: impl Fn(usize, f64) -> f64) {
+        // Strides wider than the width, as a padded buffer can be.
+        let (b_stride, c_stride) = (width + PAD, width + 2 * PAD);
+        let b: Vec<f64> = (0..inner * b_stride).map(|i| value(i, 0.9)).collect();
+        let bias: Vec<f64> = (0..width).map(|i| value(i, 0.3)).collect();
+        let initial: Vec<f64> = (0..rows * c_stride).map(|i| value(i, 0.7)).collect();
+        let factor: Vec<f64> = (0..rows * c_stride).map(|i| value(i, 0.11)).collect();
+        let a: Vec<f64> = (0..rows * inner).map(|i| value(i, 0.37)).collect();
+        // A row-major (rows × inner) and the same entries as a transpose.
+        let a_t: Vec<f64> = (0..inner * rows)
+            .map(|i| a[(i % rows) * inner + i / rows])
+            .collect();
+        let lefts = [
+            Left::Rows {
+                data: &a,
+                stride: inner,
+            },
+            Left::Transposed {
+                data: &a_t,
+                stride: rows,
+            },
+        ];
+        let ways: [fn(Product<'_, '_>); 3] =
+            [|p| widest_lanes(p), |p| p.run::<8>(), |p| p.run::<4>()];
+        let starts = [Start::Zero, Start::Current, Start::Row(&bias)];
+        for (left, start) in lefts.iter().flat_map(|l| starts.map(|s| (*l, s))) {
+            let sum = |r: usize, j: usize| {
+                let first = match start {
+                    Start::Zero => 0.0,
+                    Start::Current => initial[r * c_stride + j],
+                    Start::Row(row) => row[j],
+                };
+                (0..inner).fold(first, |sum: f64, s| {
+                    a[r * inner + s].mul_add(b[s * b_stride + j], sum)
+                })
+            };
+            for (way, run) in ways.iter().enumerate() {
+                for finish in 0..3 {
+                    let (mut c, mut post, mut slope) =
+                        (initial.clone(), initial.clone(), initial.clone());
+                    run(Product {
+                        start,
+                        c: &mut c,
+                        c_stride,
+                        a: left,
+                        b: &b,
+                        b_stride,
+                        shape: Shape { rows, inner, width },
+                        finish: match finish {
+                            0 => Finish::Store,
+                            1 => Finish::Scale(&factor),
+                            _ => Finish::Tanh {
+                                post: &mut post,
+                                slope: &mut slope,
+                            },
+                        },
+                    });
+                    let at =
+                        format!("way {way}, {rows}×{inner}×{width}, {start:?}, finish {finish}");
+                    for r in 0..rows {
+                        for j in 0..width {
+                            let (z, i) = (sum(r, j), r * c_stride + j);
+                            let want = if finish == 1 { z * factor[i] } else { z };
+                            assert_eq!(c[i].to_bits(), want.to_bits(), "{at}: C[{r}, {j}]");
+                            if finish == 2 {
+                                let t = tanh(z);
+                                assert_eq!(post[i].to_bits(), t.to_bits(), "{at}: tanh");
+                                assert_eq!(slope[i].to_bits(), (1.0 - t * t).to_bits(), "{at}");
+                            }
+                        }
+                        let beyond = r * c_stride + width..(r + 1) * c_stride;
+                        for written in [&c, &post, &slope] {
+                            assert_eq!(written[beyond.clone()], initial[beyond.clone()], "{at}");
+                        }
+                    }
+                }
             }
         }
     }

@@ -11,18 +11,23 @@
 //! fan_in row-major matrix, then (with biases) its fan_out biases. The data are a
 //! [`RegressionData`]: n points of d inputs, one real target each (±1 for the logistic loss).
 //!
-//! The layers run point-major (one row of activations per point, padded to whole vectors) through
-//! the products of [`super::kernel`]; a mini-batch step runs the same code on the rows of its
-//! points ([`Network::batch_gradient`]), its loss the mean over the batch.
+//! The layers run point-major (one row of activations per point, padded to whole registers)
+//! through the products of [`super::kernel`]; a mini-batch step runs the same code on the rows
+//! of its points ([`Network::batch_gradient`]), its loss the mean over the batch. A whole pass
+//! (the loss; the gradient; the Hessian-vector product) is one dispatch to the widest
+//! registers ([`widest_lanes`]), so that the copies and loops between the products are
+//! compiled for them too and no product pays a dispatch of its own. Between the products
+//! nothing calls the C library: a copy or a fill of a run-time length is a call to it, which at
+//! 1–30 values a row cost more than the work ([`copy_short`] moves whole registers instead).
 
 use std::sync::Arc;
 
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, StandardNormal};
 
-use super::kernel::{LANE, Left, Shape, Start, multiply, padded, tanh};
+use super::kernel::{Finish, Left, PAD, Product, Shape, Start, copy_short, padded, tanh};
 use crate::core::data::RegressionData;
-use crate::core::simd::widest;
+use crate::core::simd::{WithLanes, widest_lanes};
 
 /// The hidden layers' nonlinearity (the output layer is linear).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,30 +95,20 @@ impl Activation {
         }
     }
 
-    /// σ, σ' (and σ'' into `curve` when given) of every value of `pre`, into `post` and `slope`:
-    /// tanh in a loop the compiler vectorises (see [`tanh`]), the others one by one.
-    fn apply(self, pre: &[f64], post: &mut [f64], slope: &mut [f64], curve: Option<&mut [f64]>) {
-        match self {
-            Self::Tanh => widest(
-                #[inline(always)]
-                || {
-                    for ((z, a), s) in pre.iter().zip(post.iter_mut()).zip(slope.iter_mut()) {
-                        let t = tanh(*z);
-                        *a = t;
-                        *s = 1.0 - t * t;
-                    }
-                },
-            ),
-            _ => {
-                for ((z, a), s) in pre.iter().zip(post.iter_mut()).zip(slope.iter_mut()) {
-                    (*a, *s) = self.value_and_slope(*z);
-                }
-            }
+    /// σ and σ' of every value of `pre`, into `post` and `slope`, one by one: for the
+    /// activations whose product does not finish them itself (tanh's does, [`Finish::Tanh`]).
+    #[inline(always)]
+    fn apply(self, pre: &[f64], post: &mut [f64], slope: &mut [f64]) {
+        for ((z, a), s) in pre.iter().zip(post.iter_mut()).zip(slope.iter_mut()) {
+            (*a, *s) = self.value_and_slope(*z);
         }
-        if let Some(curve) = curve {
-            for (((c, z), a), s) in curve.iter_mut().zip(pre).zip(&*post).zip(&*slope) {
-                *c = self.curvature_from(*z, *a, *s);
-            }
+    }
+
+    /// σ'' of every value of `pre` into `curve`, from σ and σ' there already.
+    #[inline(always)]
+    fn curve(self, pre: &[f64], post: &[f64], slope: &[f64], curve: &mut [f64]) {
+        for (((c, z), a), s) in curve.iter_mut().zip(pre).zip(post).zip(slope) {
+            *c = self.curvature_from(*z, *a, *s);
         }
     }
 }
@@ -335,10 +330,18 @@ struct Layer {
     curve: Vec<f64>,
     r_pre: Vec<f64>,
     r_post: Vec<f64>,
-    /// ∂W (or R ∂W) before it is copied, unpadded, into the caller's vector.
+    /// ∂W (or R ∂W) before it is copied, unpadded, into the caller's vector: fan_out ×
+    /// in_stride, or ∂Wᵀ (fan_in × out_stride) when `transposed_gradient`.
     scratch: Vec<f64>,
+    /// Whether ∂W is computed as ∂Wᵀ = Σᵢ a_{l−1,i} δᵢᵀ: fewer blocks of registers when the
+    /// layer has fewer inputs than outputs (1 → 30: one row of 32 columns instead of 30 rows
+    /// of one column padded to a register). The same bits either way (each entry sums the
+    /// same products in the same order i = 0, 1, …).
+    transposed_gradient: bool,
+    /// ∂b = Σᵢ δᵢ (or R ∂b), padded, before it is copied into the caller's vector.
+    bias_sums: Vec<f64>,
     /// The biases (or their direction) then zeros to `out_stride`: where every row of z (or
-    /// R z) starts its sum ([`multiply`] from `Start::Row`), so no row is filled before its product.
+    /// R z) starts its sum ([`Product`] from `Start::Row`), so no row is filled before its product.
     bias_row: Vec<f64>,
 }
 
@@ -360,34 +363,124 @@ impl Layer {
             curve: rows.clone(),
             r_pre: rows.clone(),
             r_post: rows,
-            scratch: vec![0.0; shape.fan_out * in_stride],
+            scratch: vec![0.0; (shape.fan_out * in_stride).max(shape.fan_in * out_stride)],
+            transposed_gradient: shape.fan_in * out_stride < shape.fan_out * in_stride,
+            bias_sums: vec![0.0; out_stride],
             bias_row: vec![0.0; out_stride],
         }
     }
 
-    /// Copies the layer's weights out of the flat `params` into W and Wᵀ (or V and Vᵀ).
-    fn load(shape: LayerShape, params: &[f64], rows: &mut [f64], columns: &mut [f64]) {
-        let (in_stride, out_stride) = (padded(shape.fan_in), padded(shape.fan_out));
+    /// Copies the layer's weights out of the flat `params` into W and Wᵀ (or, with
+    /// `direction`, into V and Vᵀ).
+    #[inline(always)]
+    fn load(&mut self, params: &[f64], direction: bool) {
+        let (shape, in_stride, out_stride) = (self.shape, self.in_stride, self.out_stride);
+        // Slices, not the vectors: a store through a `&mut Vec` may (for LLVM) change the
+        // vector's own pointer, which it then reloads at every store.
+        let (rows, columns): (&mut [f64], &mut [f64]) = if direction {
+            (&mut self.direction, &mut self.direction_t)
+        } else {
+            (&mut self.weights, &mut self.weights_t)
+        };
         let weights = &params[shape.offset..shape.offset + shape.fan_in * shape.fan_out];
-        // Element by element rather than a `copy_from_slice` per row: at 1–30 values a row,
-        // the library call that copy becomes costs more than the copy.
-        // Iterators rather than indices: no bounds check on the row side, one on the column.
-        let padded_rows = rows.chunks_exact_mut(in_stride);
-        for (o, (padded_row, row)) in padded_rows
-            .zip(weights.chunks_exact(shape.fan_in))
-            .enumerate()
-        {
-            let entries = padded_row
-                .iter_mut()
-                .zip(columns.chunks_exact_mut(out_stride));
-            for ((entry, column), &w) in entries.zip(row) {
-                *entry = w;
-                column[o] = w;
+        copy_weights(shape, weights, (rows, in_stride), (columns, out_stride));
+    }
+
+    /// Σᵢ δ[i, o] a[i, s] over the `points` first rows of `delta` (stride `out_stride`) and
+    /// `input` (stride `in_stride`), from `start`, into `scratch`: ∂W as δᵀ·a (rows o, lanes
+    /// s) or, with `transposed_gradient`, ∂Wᵀ as aᵀ·δ (rows s, lanes o).
+    #[inline(always)]
+    fn gradient_term<const LANES: usize>(
+        &mut self,
+        start: Start<'_>,
+        (delta, input): (&[f64], &[f64]),
+        points: usize,
+    ) {
+        let (delta, input) = ((delta, self.out_stride), (input, self.in_stride));
+        let (left, right, rows) = if self.transposed_gradient {
+            (input, delta, self.shape.fan_in)
+        } else {
+            (delta, input, self.shape.fan_out)
+        };
+        Product {
+            start,
+            c: &mut self.scratch,
+            c_stride: right.1,
+            a: Left::Transposed {
+                data: left.0,
+                stride: left.1,
+            },
+            b: right.0,
+            b_stride: right.1,
+            shape: Shape {
+                rows,
+                inner: points,
+                width: right.1,
+            },
+            finish: Finish::Store,
+        }
+        .run::<LANES>();
+    }
+
+    /// ∂b = Σᵢ δᵢ into `bias_sums`, as the product 1ᵀδ of `ones` (one per point) and `delta`.
+    #[inline(always)]
+    fn bias_term<const LANES: usize>(&mut self, delta: &[f64], ones: &[f64]) {
+        Product {
+            start: Start::Zero,
+            c: &mut self.bias_sums,
+            c_stride: self.out_stride,
+            a: Left::Rows {
+                data: ones,
+                stride: ones.len(),
+            },
+            b: delta,
+            b_stride: self.out_stride,
+            shape: Shape {
+                rows: 1,
+                inner: ones.len(),
+                width: self.out_stride,
+            },
+            finish: Finish::Store,
+        }
+        .run::<LANES>();
+    }
+
+    /// Copies the layer's padded ∂W or ∂Wᵀ (in its `scratch`) into its place in `out`, and
+    /// (with `bias`) its ∂b (in `bias_sums`) after it: no library call (a copy of a run-time
+    /// length is one, and at 1–30 values a row the calls cost more than the work).
+    #[inline(always)]
+    fn unpad(&self, bias: bool, out: &mut [f64]) {
+        let shape = self.shape;
+        let weights = &mut out[shape.offset..shape.offset + shape.fan_in * shape.fan_out];
+        if !self.transposed_gradient {
+            let padded_rows = self.scratch.chunks_exact(self.in_stride);
+            for (row, padded_row) in weights.chunks_exact_mut(shape.fan_in).zip(padded_rows) {
+                copy_short(row, &padded_row[..shape.fan_in]);
             }
+        } else if shape.fan_in == 1 {
+            copy_short(weights, &self.scratch[..shape.fan_out]);
+        } else {
+            let padded_rows = self
+                .scratch
+                .chunks_exact(self.out_stride)
+                .take(shape.fan_in);
+            for (s, padded_row) in padded_rows.enumerate() {
+                for (o, &entry) in padded_row[..shape.fan_out].iter().enumerate() {
+                    weights[o * shape.fan_in + s] = entry;
+                }
+            }
+        }
+        if bias {
+            let start = shape.offset + shape.fan_in * shape.fan_out;
+            copy_short(
+                &mut out[start..start + shape.fan_out],
+                &self.bias_sums[..shape.fan_out],
+            );
         }
     }
 
     /// Writes the layer's biases in `params` (zeros without biases) into `bias_row`.
+    #[inline(always)]
     fn load_biases(&mut self, params: &[f64], bias: bool) {
         let start = self.shape.offset + self.shape.fan_in * self.shape.fan_out;
         let count = if bias { self.shape.fan_out } else { 0 };
@@ -413,6 +506,8 @@ pub struct Network {
     /// The points in the buffers (rows × padded d) and their targets: every point, or a batch.
     rows: Rows,
     count: usize,
+    /// Row stride of `input`: d padded ([`padded`]).
+    input_stride: usize,
     input: Vec<f64>,
     targets: Vec<f64>,
     /// The backward pass's per-point buffers.
@@ -447,12 +542,14 @@ impl Network {
             .map(|shape| Layer::new(shape, n))
             .collect();
         let widest = architecture.sizes.iter().map(|&s| padded(s)).max();
+        let input_stride = padded(data.dim);
         let mut network = Self {
-            input: vec![0.0; n * padded(data.dim)],
+            input_stride,
+            input: vec![0.0; n * input_stride],
             targets: vec![0.0; n],
             rows: Rows::Batch,
             count: 0,
-            deltas: Deltas::new(n * widest.unwrap_or(LANE)),
+            deltas: Deltas::new(n * widest.unwrap_or(PAD), n),
             architecture,
             layers,
             data,
@@ -490,7 +587,7 @@ impl Network {
     }
 
     fn fill_input(&mut self, points: impl Iterator<Item = usize>) {
-        let (dim, stride) = (self.data.dim, padded(self.data.dim));
+        let (dim, stride) = (self.data.dim, self.input_stride);
         let mut count = 0;
         for (row, i) in points.enumerate() {
             self.input[row * stride..row * stride + dim].copy_from_slice(self.data.point(i));
@@ -502,51 +599,62 @@ impl Network {
 
     /// Forward pass at `params` over the points in the buffers: z, σ(z), σ'(z) (and σ''(z)
     /// with `curvature`) for every layer; returns the mean loss.
-    fn forward(&mut self, params: &[f64], curvature: bool) -> f64 {
+    #[inline(always)]
+    fn forward<const LANES: usize>(&mut self, params: &[f64], curvature: bool) -> f64 {
         let rows = self.count;
         let bias = self.architecture.bias;
         let activation = self.architecture.activation;
         let last = self.layers.len() - 1;
-        let input_stride = padded(self.data.dim);
+        let input_stride = self.input_stride;
         for l in 0..self.layers.len() {
             let (below, here) = self.layers.split_at_mut(l);
             let layer = &mut here[0];
-            Layer::load(
-                layer.shape,
-                params,
-                &mut layer.weights,
-                &mut layer.weights_t,
-            );
+            layer.load(params, false);
             let (input, stride) = match below.last() {
                 None => (&self.input[..], input_stride),
                 Some(previous) => (&previous.post[..], previous.out_stride),
             };
             layer.load_biases(params, bias);
-            multiply(
-                Start::Row(&layer.bias_row),
-                &mut layer.pre,
-                layer.out_stride,
-                Left {
+            let hidden = l < last;
+            let fused = hidden && activation == Activation::Tanh;
+            Product {
+                start: Start::Row(&layer.bias_row),
+                c: &mut layer.pre,
+                c_stride: layer.out_stride,
+                a: Left::Rows {
                     data: input,
-                    row: stride,
-                    column: 1,
+                    stride,
                 },
-                &layer.weights_t,
-                layer.out_stride,
-                Shape {
+                b: &layer.weights_t,
+                b_stride: layer.out_stride,
+                shape: Shape {
                     rows,
                     inner: layer.shape.fan_in,
                     width: layer.out_stride,
                 },
-            );
-            if l < last {
+                finish: if fused {
+                    Finish::Tanh {
+                        post: &mut layer.post,
+                        slope: &mut layer.slope,
+                    }
+                } else {
+                    Finish::Store
+                },
+            }
+            .run::<LANES>();
+            if hidden {
                 let size = rows * layer.out_stride;
-                activation.apply(
+                let (pre, post, slope) = (
                     &layer.pre[..size],
                     &mut layer.post[..size],
                     &mut layer.slope[..size],
-                    curvature.then_some(&mut layer.curve[..size]),
                 );
+                if !fused {
+                    activation.apply(pre, post, slope);
+                }
+                if curvature {
+                    activation.curve(pre, post, slope, &mut layer.curve[..size]);
+                }
             }
         }
         let loss = self.architecture.loss;
@@ -564,14 +672,14 @@ impl Network {
     #[must_use]
     pub fn loss(&mut self, params: &[f64]) -> f64 {
         self.use_all();
-        self.forward(params, false)
+        self.pass(params, Pass::Loss)
     }
 
     /// f(xᵢ) at `params` for every data point, in order.
     #[must_use]
     pub fn outputs(&mut self, params: &[f64]) -> Vec<f64> {
         self.use_all();
-        self.forward(params, false);
+        self.pass(params, Pass::Loss);
         let output = &self.layers[self.layers.len() - 1];
         (0..self.count)
             .map(|i| output.pre[i * output.out_stride])
@@ -581,21 +689,14 @@ impl Network {
     /// Writes ∇L(params) into `grad` and returns L, both from one forward pass over every point.
     pub fn gradient(&mut self, params: &[f64], grad: &mut [f64]) -> f64 {
         self.use_all();
-        self.gradient_here(params, grad)
+        self.pass(params, Pass::Gradient(grad))
     }
 
     /// The loss over the points of `batch` only, L_B = 1/|B| Σ_{i∈B} ℓ(f(xᵢ), yᵢ) (the mean,
     /// as torch's losses take it): writes ∇L_B into `grad` and returns L_B.
     pub fn batch_gradient(&mut self, params: &[f64], batch: &[usize], grad: &mut [f64]) -> f64 {
         self.use_batch(batch);
-        self.gradient_here(params, grad)
-    }
-
-    fn gradient_here(&mut self, params: &[f64], grad: &mut [f64]) -> f64 {
-        let value = self.forward(params, false);
-        self.output_delta(false);
-        self.backward(false, grad, None);
-        value
+        self.pass(params, Pass::Gradient(grad))
     }
 
     /// Writes the Hessian-vector product ∇²L(params)·v into `hv` (and the gradient into `grad`,
@@ -608,23 +709,32 @@ impl Network {
         hv: &mut [f64],
     ) -> f64 {
         self.use_all();
-        let value = self.forward(params, true);
-        self.r_forward(v);
-        self.output_delta(true);
-        self.backward(true, grad, Some(hv));
-        value
+        self.pass(params, Pass::HessianVector { v, grad, hv })
+    }
+
+    /// Runs `pass` at `params` over the points in the buffers, compiled for the widest
+    /// registers as one whole ([`widest_lanes`]): one dispatch a pass instead of one a
+    /// product, and the copies and loops between the products compiled for those registers
+    /// too. Returns the loss.
+    fn pass(&mut self, params: &[f64], pass: Pass<'_>) -> f64 {
+        widest_lanes(Passing {
+            network: self,
+            params,
+            pass,
+        })
     }
 
     /// R z and R a, forward: R z_l = V_l a_{l−1} + R b_l + W_l R a_{l−1}, R a_l = σ'(z_l) R z_l.
-    fn r_forward(&mut self, v: &[f64]) {
+    #[inline(always)]
+    fn r_forward<const LANES: usize>(&mut self, v: &[f64]) {
         let rows = self.count;
         let bias = self.architecture.bias;
         let last = self.layers.len() - 1;
-        let input_stride = padded(self.data.dim);
+        let input_stride = self.input_stride;
         for l in 0..self.layers.len() {
             let (below, here) = self.layers.split_at_mut(l);
             let layer = &mut here[0];
-            Layer::load(layer.shape, v, &mut layer.direction, &mut layer.direction_t);
+            layer.load(v, true);
             layer.load_biases(v, bias);
             let shape = Shape {
                 rows,
@@ -635,30 +745,30 @@ impl Network {
                 None => (&self.input[..], input_stride),
                 Some(previous) => (&previous.post[..], previous.out_stride),
             };
-            let left = |data| Left {
-                data,
-                row: stride,
-                column: 1,
-            };
-            multiply(
-                Start::Row(&layer.bias_row),
-                &mut layer.r_pre,
-                layer.out_stride,
-                left(input),
-                &layer.direction_t,
-                layer.out_stride,
+            let left = |data| Left::Rows { data, stride };
+            Product {
+                start: Start::Row(&layer.bias_row),
+                c: &mut layer.r_pre,
+                c_stride: layer.out_stride,
+                a: left(input),
+                b: &layer.direction_t,
+                b_stride: layer.out_stride,
                 shape,
-            );
+                finish: Finish::Store,
+            }
+            .run::<LANES>();
             if let Some(previous) = below.last() {
-                multiply(
-                    Start::Current,
-                    &mut layer.r_pre,
-                    layer.out_stride,
-                    left(&previous.r_post),
-                    &layer.weights_t,
-                    layer.out_stride,
+                Product {
+                    start: Start::Current,
+                    c: &mut layer.r_pre,
+                    c_stride: layer.out_stride,
+                    a: left(&previous.r_post),
+                    b: &layer.weights_t,
+                    b_stride: layer.out_stride,
                     shape,
-                );
+                    finish: Finish::Store,
+                }
+                .run::<LANES>();
             }
             if l < last {
                 let size = rows * layer.out_stride;
@@ -672,6 +782,7 @@ impl Network {
 
     /// δ at the output, ℓ'(fᵢ)/n, and with `r` also R δ = ℓ''(fᵢ) R fᵢ / n (n the points in
     /// the buffers); the padding of each row is zero.
+    #[inline(always)]
     fn output_delta(&mut self, r: bool) {
         let rows = self.count;
         let loss = self.architecture.loss;
@@ -682,13 +793,13 @@ impl Network {
             let (_, first, second) = loss.per_point(output.pre[i * stride], self.targets[i]);
             // The padding a whole vector at a time, not by `fill`: a fixed-size store, where
             // `fill` of a run-time length is a library call per row.
-            for chunk in self.deltas.delta[row.clone()].chunks_exact_mut(LANE) {
-                chunk.copy_from_slice(&[0.0; LANE]);
+            for chunk in self.deltas.delta[row.clone()].chunks_exact_mut(PAD) {
+                chunk.copy_from_slice(&[0.0; PAD]);
             }
             self.deltas.delta[i * stride] = first / rows as f64;
             if r {
-                for chunk in self.deltas.r_delta[row].chunks_exact_mut(LANE) {
-                    chunk.copy_from_slice(&[0.0; LANE]);
+                for chunk in self.deltas.r_delta[row].chunks_exact_mut(PAD) {
+                    chunk.copy_from_slice(&[0.0; PAD]);
                 }
                 self.deltas.r_delta[i * stride] = second * output.r_pre[i * stride] / rows as f64;
             }
@@ -697,10 +808,16 @@ impl Network {
 
     /// Backpropagation from the output δ (and R δ with `r`) down to the input layer, writing
     /// the gradient (and H v into `hv`).
-    fn backward(&mut self, r: bool, grad: &mut [f64], mut hv: Option<&mut [f64]>) {
+    #[inline(always)]
+    fn backward<const LANES: usize>(
+        &mut self,
+        r: bool,
+        grad: &mut [f64],
+        mut hv: Option<&mut [f64]>,
+    ) {
         let rows = self.count;
         let bias = self.architecture.bias;
-        let input_stride = padded(self.data.dim);
+        let input_stride = self.input_stride;
         for l in (0..self.layers.len()).rev() {
             let (below, here) = self.layers.split_at_mut(l);
             let layer = &mut here[0];
@@ -712,12 +829,70 @@ impl Network {
                     previous.out_stride,
                 ),
             };
-            self.deltas
-                .weight_gradient(layer, input, (rows, bias), grad, hv.as_deref_mut());
+            self.deltas.weight_gradient::<LANES>(
+                layer,
+                input,
+                (rows, bias),
+                grad,
+                hv.as_deref_mut(),
+            );
             let Some(previous) = below.last() else {
                 break;
             };
-            self.deltas.propagate(layer, previous, rows, r);
+            self.deltas.propagate::<LANES>(layer, previous, rows, r);
+        }
+    }
+}
+
+/// What a pass over the layers computes besides the loss.
+enum Pass<'a> {
+    /// The loss alone (and the outputs, in the buffers).
+    Loss,
+    /// The gradient, into the slice.
+    Gradient(&'a mut [f64]),
+    /// The Hessian-vector product ∇²L·v into `hv`, and the gradient into `grad`.
+    HessianVector {
+        /// The direction v.
+        v: &'a [f64],
+        /// ∇L.
+        grad: &'a mut [f64],
+        /// ∇²L·v.
+        hv: &'a mut [f64],
+    },
+}
+
+/// One [`Pass`] of a network at `params`, for [`widest_lanes`].
+struct Passing<'n, 'a> {
+    network: &'n mut Network,
+    params: &'a [f64],
+    pass: Pass<'a>,
+}
+
+impl WithLanes for Passing<'_, '_> {
+    type Output = f64;
+
+    #[inline(always)]
+    fn run<const LANES: usize>(self) -> f64 {
+        let Self {
+            network,
+            params,
+            pass,
+        } = self;
+        match pass {
+            Pass::Loss => network.forward::<LANES>(params, false),
+            Pass::Gradient(grad) => {
+                let value = network.forward::<LANES>(params, false);
+                network.output_delta(false);
+                network.backward::<LANES>(false, grad, None);
+                value
+            }
+            Pass::HessianVector { v, grad, hv } => {
+                let value = network.forward::<LANES>(params, true);
+                network.r_forward::<LANES>(v);
+                network.output_delta(true);
+                network.backward::<LANES>(true, grad, Some(hv));
+                value
+            }
         }
     }
 }
@@ -734,12 +909,16 @@ struct Deltas {
     r_delta: Vec<f64>,
     r_below: Vec<f64>,
     r_back: Vec<f64>,
+    /// A 1 for every point: ∂b = Σᵢ δᵢ is the product 1ᵀδ, whose sums run in the order
+    /// i = 0, 1, … from 0 as a loop of additions would (a fused 1·δ + s rounds as δ + s).
+    ones: Vec<f64>,
 }
 
 impl Deltas {
-    fn new(size: usize) -> Self {
+    fn new(size: usize, points: usize) -> Self {
         let zeros = vec![0.0; size];
         Self {
+            ones: vec![1.0; points],
             delta: zeros.clone(),
             below: zeros.clone(),
             back: zeros.clone(),
@@ -752,7 +931,8 @@ impl Deltas {
     /// ∂W_l = Σᵢ δᵢ a_{l−1,i}ᵀ and ∂b_l = Σᵢ δᵢ into `grad`; with `hv` also
     /// R ∂W_l = Σᵢ R δᵢ a_{l−1,i}ᵀ + δᵢ R a_{l−1,i}ᵀ and R ∂b_l = Σᵢ R δᵢ. `input` is the
     /// layer's input a_{l−1}, R a_{l−1} (none for the data) and their row stride.
-    fn weight_gradient(
+    #[inline(always)]
+    fn weight_gradient<const LANES: usize>(
         &self,
         layer: &mut Layer,
         (input, r_input, stride): (&[f64], Option<&[f64]>, usize),
@@ -761,56 +941,34 @@ impl Deltas {
         hv: Option<&mut [f64]>,
     ) {
         debug_assert_eq!(stride, layer.in_stride);
-        let transposed = |data| Left {
-            data,
-            row: 1,
-            column: layer.out_stride,
-        };
-        let outer = Shape {
-            rows: layer.shape.fan_out,
-            inner: rows,
-            width: layer.in_stride,
-        };
-        let delta = transposed(&self.delta);
-        multiply(
-            Start::Zero,
-            &mut layer.scratch,
-            stride,
-            delta,
-            input,
-            stride,
-            outer,
-        );
-        unpad(layer, &self.delta, rows, bias, grad);
+        let ones = &self.ones[..rows];
+        layer.gradient_term::<LANES>(Start::Zero, (&self.delta, input), rows);
+        if bias {
+            layer.bias_term::<LANES>(&self.delta, ones);
+        }
+        layer.unpad(bias, grad);
         if let Some(hv) = hv {
-            let r_delta = transposed(&self.r_delta);
-            multiply(
-                Start::Zero,
-                &mut layer.scratch,
-                stride,
-                r_delta,
-                input,
-                stride,
-                outer,
-            );
+            layer.gradient_term::<LANES>(Start::Zero, (&self.r_delta, input), rows);
             if let Some(r_input) = r_input {
-                multiply(
-                    Start::Current,
-                    &mut layer.scratch,
-                    stride,
-                    delta,
-                    r_input,
-                    stride,
-                    outer,
-                );
+                layer.gradient_term::<LANES>(Start::Current, (&self.delta, r_input), rows);
             }
-            unpad(layer, &self.r_delta, rows, bias, hv);
+            if bias {
+                layer.bias_term::<LANES>(&self.r_delta, ones);
+            }
+            layer.unpad(bias, hv);
         }
     }
 
     /// δ one layer down: g = W_lᵀ δ, δ_{l−1} = σ'(z_{l−1}) g; with `r` also
     /// R g = V_lᵀ δ + W_lᵀ R δ and R δ_{l−1} = σ''(z_{l−1}) R z_{l−1} g + σ'(z_{l−1}) R g.
-    fn propagate(&mut self, layer: &Layer, previous: &Layer, rows: usize, r: bool) {
+    #[inline(always)]
+    fn propagate<const LANES: usize>(
+        &mut self,
+        layer: &Layer,
+        previous: &Layer,
+        rows: usize,
+        r: bool,
+    ) {
         let stride = layer.in_stride;
         let size = rows * stride;
         let down = Shape {
@@ -818,52 +976,71 @@ impl Deltas {
             inner: layer.shape.fan_out,
             width: stride,
         };
-        let plain = |data| Left {
+        let plain = |data| Left::Rows {
             data,
-            row: layer.out_stride,
-            column: 1,
+            stride: layer.out_stride,
         };
         let delta = plain(&self.delta);
-        multiply(
-            Start::Zero,
-            &mut self.back,
-            stride,
-            delta,
-            &layer.weights,
-            stride,
-            down,
-        );
-        if r {
-            let r_delta = plain(&self.r_delta);
-            multiply(
-                Start::Zero,
-                &mut self.r_back,
-                stride,
-                delta,
-                &layer.direction,
-                stride,
-                down,
-            );
-            multiply(
-                Start::Current,
-                &mut self.r_back,
-                stride,
-                r_delta,
-                &layer.weights,
-                stride,
-                down,
-            );
-            let terms = previous.curve[..size]
-                .iter()
-                .zip(&previous.r_pre[..size])
-                .zip(&self.back[..size])
-                .zip(&previous.slope[..size])
-                .zip(&self.r_back[..size]);
-            for (out, ((((c, rz), g), s), rg)) in self.r_below[..size].iter_mut().zip(terms) {
-                *out = c * rz * g + s * rg;
+        if !r {
+            // δ_{l−1} as the product finishes: g is needed nowhere else.
+            Product {
+                start: Start::Zero,
+                c: &mut self.below,
+                c_stride: stride,
+                a: delta,
+                b: &layer.weights,
+                b_stride: stride,
+                shape: down,
+                finish: Finish::Scale(&previous.slope),
             }
-            std::mem::swap(&mut self.r_delta, &mut self.r_below);
+            .run::<LANES>();
+            std::mem::swap(&mut self.delta, &mut self.below);
+            return;
         }
+        Product {
+            start: Start::Zero,
+            c: &mut self.back,
+            c_stride: stride,
+            a: delta,
+            b: &layer.weights,
+            b_stride: stride,
+            shape: down,
+            finish: Finish::Store,
+        }
+        .run::<LANES>();
+        let r_delta = plain(&self.r_delta);
+        Product {
+            start: Start::Zero,
+            c: &mut self.r_back,
+            c_stride: stride,
+            a: delta,
+            b: &layer.direction,
+            b_stride: stride,
+            shape: down,
+            finish: Finish::Store,
+        }
+        .run::<LANES>();
+        Product {
+            start: Start::Current,
+            c: &mut self.r_back,
+            c_stride: stride,
+            a: r_delta,
+            b: &layer.weights,
+            b_stride: stride,
+            shape: down,
+            finish: Finish::Store,
+        }
+        .run::<LANES>();
+        let terms = previous.curve[..size]
+            .iter()
+            .zip(&previous.r_pre[..size])
+            .zip(&self.back[..size])
+            .zip(&previous.slope[..size])
+            .zip(&self.r_back[..size]);
+        for (out, ((((c, rz), g), s), rg)) in self.r_below[..size].iter_mut().zip(terms) {
+            *out = c * rz * g + s * rg;
+        }
+        std::mem::swap(&mut self.r_delta, &mut self.r_below);
         let terms = self.back[..size].iter().zip(&previous.slope[..size]);
         for (out, (g, s)) in self.below[..size].iter_mut().zip(terms) {
             *out = g * s;
@@ -872,24 +1049,40 @@ impl Deltas {
     }
 }
 
-/// Copies a layer's padded ∂W (in its `scratch`) into its place in `out`, and its ∂b = Σᵢ δᵢ
-/// (δ's rows of stride `out_stride`) after it.
-fn unpad(layer: &Layer, delta: &[f64], rows: usize, bias: bool, out: &mut [f64]) {
-    let scratch = &layer.scratch;
-    let shape = layer.shape;
-    let weights = &mut out[shape.offset..shape.offset + shape.fan_in * shape.fan_out];
-    for (o, row) in weights.chunks_exact_mut(shape.fan_in).enumerate() {
-        row.copy_from_slice(&scratch[o * layer.in_stride..o * layer.in_stride + shape.fan_in]);
+/// W (`fan_out` rows of stride `in_stride`) and Wᵀ (`fan_in` rows of stride `out_stride`) from
+/// the layer's weights in the flat parameters, for [`Layer::load`].
+#[inline(always)]
+fn copy_weights(
+    shape: LayerShape,
+    weights: &[f64],
+    (rows, in_stride): (&mut [f64], usize),
+    (columns, out_stride): (&mut [f64], usize),
+) {
+    let padded_rows = rows.chunks_exact_mut(in_stride);
+    for (padded_row, row) in padded_rows.zip(weights.chunks_exact(shape.fan_in)) {
+        // Fixed-size moves: at 1–30 values a row, a `copy_from_slice` (or a loop with the
+        // transpose's store, which LLVM split off into one) is a library call that costs
+        // more than the copy.
+        copy_short(&mut padded_row[..shape.fan_in], row);
     }
-    if bias {
-        // Σᵢ δᵢ row by row (each sum still in the order i = 0, 1, …), which vectorises.
-        let start = shape.offset + shape.fan_in * shape.fan_out;
-        let sums = &mut out[start..start + shape.fan_out];
-        sums.fill(0.0);
-        for row in delta.chunks_exact(layer.out_stride).take(rows) {
-            for (sum, d) in sums.iter_mut().zip(row) {
-                *sum += d;
-            }
+    // Four rows of W at a time: each column of theirs is four consecutive entries of Wᵀ,
+    // one store and one bounds check for four values.
+    let mut quads = weights.chunks_exact(4 * shape.fan_in);
+    for (q, quad) in (&mut quads).enumerate() {
+        let (first, rest) = quad.split_at(shape.fan_in);
+        let (second, rest) = rest.split_at(shape.fan_in);
+        let (third, fourth) = rest.split_at(shape.fan_in);
+        let values = first.iter().zip(second).zip(third).zip(fourth);
+        for (s, (((a, b), c), d)) in values.enumerate() {
+            let at = s * out_stride + 4 * q;
+            let entries: &mut [f64; 4] = (&mut columns[at..at + 4]).try_into().expect("4");
+            *entries = [*a, *b, *c, *d];
+        }
+    }
+    let done = (shape.fan_out / 4) * 4;
+    for (o, row) in quads.remainder().chunks_exact(shape.fan_in).enumerate() {
+        for (s, &w) in row.iter().enumerate() {
+            columns[s * out_stride + done + o] = w;
         }
     }
 }
