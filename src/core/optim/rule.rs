@@ -114,15 +114,6 @@ impl Rule {
         }
     }
 
-    /// The momentum settings of `sgd` and `momentum`; `None` for the other rules.
-    #[must_use]
-    pub fn heavy(&self) -> Option<Heavy> {
-        match *self {
-            Rule::Sgd(heavy) | Rule::Momentum(heavy) => Some(heavy),
-            _ => None,
-        }
-    }
-
     /// The rule's own options with their values, in the order a preset lists them: exactly
     /// its variant's fields. The options a preset may give a rule are these and the ones
     /// every rule has (`lr`, `batch`, `schedule`).
