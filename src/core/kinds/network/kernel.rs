@@ -167,7 +167,7 @@ impl WithLanes for Product<'_, '_> {
         if column < width {
             self.rows_of::<1, PAD>(column);
         }
-        self.finish();
+        self.finish::<LANES>();
     }
 }
 
@@ -192,7 +192,7 @@ impl Product<'_, '_> {
     /// (tanh's too; unrolled over a block's registers it does not), over all rows at once when
     /// nothing lies between them.
     #[inline(always)]
-    fn finish(&mut self) {
+    fn finish<const LANES: usize>(&mut self) {
         let (stride, width, rows) = (self.c_stride, self.shape.width, self.shape.rows);
         let (runs, length) = if stride == width {
             (1, rows * width)
@@ -212,10 +212,10 @@ impl Product<'_, '_> {
                 Finish::Tanh { post, slope } => {
                     let post = &mut post[at..at + length];
                     let slope = &mut slope[at..at + length];
-                    for ((z, value), derivative) in c.iter().zip(post).zip(slope) {
-                        let t = tanh(*z);
-                        *value = t;
-                        *derivative = 1.0 - t * t;
+                    if LANES == 8 {
+                        tanh_runs::<32>(c, post, slope);
+                    } else {
+                        tanh_runs::<16>(c, post, slope);
                     }
                 }
             }
@@ -312,29 +312,62 @@ fn add<const R: usize, const V: usize, const L: usize>(
     }
 }
 
-/// `dst` = `src` (of equal length) in whole [`PAD`]s, the last one overlapping the one before
-/// when the length is not a multiple, and value by value below one [`PAD`]: fixed-size moves
-/// only, where `copy_from_slice` of a run-time length is a library call.
+/// [`tanh_and_slope`] of `zs` into `values` and `slopes` (of equal lengths), `N` values at a
+/// time (four registers), then one by one.
 #[inline(always)]
-pub(super) fn copy_short(dst: &mut [f64], src: &[f64]) {
+fn tanh_runs<const N: usize>(zs: &[f64], values: &mut [f64], slopes: &mut [f64]) {
+    let runs = zs
+        .chunks_exact(N)
+        .zip(values.chunks_exact_mut(N))
+        .zip(slopes.chunks_exact_mut(N));
+    for ((z, value), slope) in runs {
+        tanh_and_slope::<N>(
+            z.try_into().expect("N values"),
+            value.try_into().expect("N values"),
+            slope.try_into().expect("N values"),
+        );
+    }
+    let done = zs.len() - zs.len() % N;
+    let rest = zs[done..].iter().zip(&mut values[done..]).zip(&mut slopes[done..]);
+    for ((z, value), slope) in rest {
+        let (mut t, mut s) = ([0.0], [0.0]);
+        tanh_and_slope(&[*z], &mut t, &mut s);
+        (*value, *slope) = (t[0], s[0]);
+    }
+}
+
+/// `dst` = `src` (of equal length) in moves of `WIDE` values (a register of the pass's
+/// width) while at least that many are left, else of [`PAD`], the last move overlapping the one
+/// before it when the length is not a multiple, and value by value below one [`PAD`]:
+/// fixed-size moves only, where `copy_from_slice` of a run-time length is a library call.
+#[inline(always)]
+pub(super) fn copy_short<const WIDE: usize>(dst: &mut [f64], src: &[f64]) {
     let n = dst.len();
     assert_eq!(n, src.len(), "copies between equal lengths");
-    if n < PAD {
+    if n >= WIDE {
+        overlapping_moves::<WIDE>(dst, src);
+    } else if n >= PAD {
+        overlapping_moves::<PAD>(dst, src);
+    } else {
         // One value at a time, unrolled: LLVM turns a loop of them into a library call.
         for at in 0..PAD - 1 {
             if at < n {
                 dst[at] = src[at];
             }
         }
-        return;
     }
+}
+
+/// [`copy_short`] of at least `M` values in moves of `M`, the last one ending at the end.
+#[inline(always)]
+fn overlapping_moves<const M: usize>(dst: &mut [f64], src: &[f64]) {
+    let n = dst.len();
     let mut at = 0;
     loop {
-        // The last PAD ends at n, overlapping the one before it.
-        let from = at.min(n - PAD);
-        let to: &mut [f64; PAD] = (&mut dst[from..from + PAD]).try_into().expect("PAD values");
-        *to = src[from..from + PAD].try_into().expect("PAD values");
-        at += PAD;
+        let from = at.min(n - M);
+        let to: &mut [f64; M] = (&mut dst[from..from + M]).try_into().expect("M values");
+        *to = src[from..from + M].try_into().expect("M values");
+        at += M;
         if at >= n {
             break;
         }
@@ -367,31 +400,58 @@ const EXP_TAYLOR: [f64; 12] = [
 
 /// tanh z = sign(z)·m/(m + 2) with m = e^{2|z|} − 1 computed without cancellation as
 /// 2ᵏ·expm1(r) + (2ᵏ − 1), where 2|z| = k ln2 + r, |r| ≤ ln2/2, expm1(r) from its Taylor
-/// polynomial ([`EXP_TAYLOR`], Horner, fused) and 2ᵏ built in the exponent bits: one path for every z, where Cephes'
-/// form evaluates both a rational function (|z| < 0.625) and 1 − 2/(e + 1) and selects, ~40 %
-/// more arithmetic for the same one division. Within ~2 ulp of exact, as the C library's tanh
-/// (tested against both); ±∞ give ±1, NaN gives NaN, −0 gives −0.
+/// polynomial ([`EXP_TAYLOR`], Horner, fused) and 2ᵏ built in the exponent bits: one path for
+/// every z, where Cephes' form evaluates both a rational function (|z| < 0.625) and
+/// 1 − 2/(e + 1) and selects, ~40 % more arithmetic for the same one division. Within ~2 ulp of
+/// exact, as the C library's tanh (tested against both); ±∞ give ±1, NaN gives NaN, −0 gives −0.
 #[inline(always)]
 #[must_use]
 pub(super) fn tanh(z: f64) -> f64 {
-    let size = z.abs();
-    // A comparison, not `min`, so that NaN stays NaN.
-    let x = 2.0 * if size > TANH_FLAT { TANH_FLAT } else { size };
-    let shifted = x.mul_add(std::f64::consts::LOG2_E, ROUND);
-    let k = shifted - ROUND;
-    let r = k.mul_add(-LN2_LO, k.mul_add(-LN2_HI, x));
+    let (mut value, mut slope) = ([0.0], [0.0]);
+    tanh_and_slope(&[z], &mut value, &mut slope);
+    value[0]
+}
+
+/// [`tanh`] and 1 − tanh² of `N` values, each step of the formula taken for all `N` before
+/// the next: a value's steps form one chain ~100 cycles long, and the scheduler holds too few
+/// instructions to overlap enough of them when each value's chain comes whole (a loop of
+/// [`tanh`]), so `N` of four registers runs ~12 % faster. The same bits as [`tanh`].
+#[inline(always)]
+pub(super) fn tanh_and_slope<const N: usize>(
+    z: &[f64; N],
+    value: &mut [f64; N],
+    slope: &mut [f64; N],
+) {
+    let mut x = [0.0; N];
+    for (x, z) in x.iter_mut().zip(z) {
+        let size = z.abs();
+        // A comparison, not `min`, so that NaN stays NaN.
+        *x = 2.0 * if size > TANH_FLAT { TANH_FLAT } else { size };
+    }
+    let mut shifted = [0.0; N];
+    let mut r = [0.0; N];
+    for ((shifted, r), x) in shifted.iter_mut().zip(&mut r).zip(&x) {
+        *shifted = x.mul_add(std::f64::consts::LOG2_E, ROUND);
+        let k = *shifted - ROUND;
+        *r = k.mul_add(-LN2_LO, k.mul_add(-LN2_HI, *x));
+    }
     // Horner from the first coefficient: the same bits as from 0 (0·r + c = c for every
     // finite r, and a NaN r makes a NaN either way), one multiply-add fewer.
-    let poly = EXP_TAYLOR[1..]
-        .iter()
-        .fold(EXP_TAYLOR[0], |sum: f64, &coefficient| {
-            sum.mul_add(r, coefficient)
-        });
-    let expm1_r = (poly * r).mul_add(r, r);
-    let power = shifted.to_bits().wrapping_sub(ROUND.to_bits());
-    let two_k = f64::from_bits(power.wrapping_add(1023) << 52);
-    let m = two_k.mul_add(expm1_r, two_k - 1.0);
-    (m / (m + 2.0)).copysign(z)
+    let mut poly = [EXP_TAYLOR[0]; N];
+    for coefficient in &EXP_TAYLOR[1..] {
+        for (sum, r) in poly.iter_mut().zip(&r) {
+            *sum = sum.mul_add(*r, *coefficient);
+        }
+    }
+    for q in 0..N {
+        let expm1_r = (poly[q] * r[q]).mul_add(r[q], r[q]);
+        let power = shifted[q].to_bits().wrapping_sub(ROUND.to_bits());
+        let two_k = f64::from_bits(power.wrapping_add(1023) << 52);
+        let m = two_k.mul_add(expm1_r, two_k - 1.0);
+        let t = (m / (m + 2.0)).copysign(z[q]);
+        value[q] = t;
+        slope[q] = 1.0 - t * t;
+    }
 }
 
 #[cfg(test)]

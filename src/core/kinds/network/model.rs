@@ -310,6 +310,23 @@ impl Architecture {
     }
 }
 
+/// The column, just after a row's `width` values, where a network with biases keeps a 1 in
+/// every row of a layer's inputs (the data, or σ(z) of the layer below, whose σ' is 0 there).
+/// Then the product that sums ∂W = Σᵢ δᵢ aᵢᵀ sums ∂b = Σᵢ δᵢ · 1 in that column at no cost,
+/// where a product of its own (1ᵀδ: one row of sums, each a chain of fused multiply-adds over
+/// the points) took ~3 % of a step. δ · 1 + s rounds as δ + s, so ∂b has the bits of a loop of
+/// additions in the order i = 0, 1, …; no other product reads the column (each sums over a
+/// layer's real inputs only).
+fn ones_column(width: usize) -> usize {
+    width
+}
+
+/// The row stride of a layer's inputs or outputs of `width` values: whole registers
+/// ([`padded`]), with room for the [`ones_column`] when the network has biases.
+fn row_stride(width: usize, bias: bool) -> usize {
+    padded(width + usize::from(bias))
+}
+
 /// One layer's buffers, rows padded to whole vectors ([`padded`]).
 #[derive(Debug, Clone)]
 struct Layer {
@@ -330,24 +347,27 @@ struct Layer {
     curve: Vec<f64>,
     r_pre: Vec<f64>,
     r_post: Vec<f64>,
-    /// ∂W (or R ∂W) before it is copied, unpadded, into the caller's vector: fan_out ×
-    /// in_stride, or ∂Wᵀ (fan_in × out_stride) when `transposed_gradient`.
+    /// ∂W and ∂b (or R ∂W and R ∂b) before they are copied, unpadded, into the caller's
+    /// vector: fan_out × in_stride with ∂b in the [`ones_column`], or, when
+    /// `transposed_gradient`, ∂Wᵀ (fan_in × out_stride) with ∂b as the row after it.
     scratch: Vec<f64>,
+    /// Whether the layer has biases (and its inputs the [`ones_column`]).
+    bias: bool,
     /// Whether ∂W is computed as ∂Wᵀ = Σᵢ a_{l−1,i} δᵢᵀ: fewer blocks of registers when the
     /// layer has fewer inputs than outputs (1 → 30: one row of 32 columns instead of 30 rows
     /// of one column padded to a register). The same bits either way (each entry sums the
     /// same products in the same order i = 0, 1, …).
     transposed_gradient: bool,
-    /// ∂b = Σᵢ δᵢ (or R ∂b), padded, before it is copied into the caller's vector.
-    bias_sums: Vec<f64>,
     /// The biases (or their direction) then zeros to `out_stride`: where every row of z (or
     /// R z) starts its sum ([`Product`] from `Start::Row`), so no row is filled before its product.
     bias_row: Vec<f64>,
 }
 
 impl Layer {
-    fn new(shape: LayerShape, points: usize) -> Self {
-        let (in_stride, out_stride) = (padded(shape.fan_in), padded(shape.fan_out));
+    /// The buffers of a layer of `shape` for `points` points; with `bias`, every row has a
+    /// column more than the layer's width, the inputs' [`ones_column`].
+    fn new(shape: LayerShape, points: usize, bias: bool) -> Self {
+        let (in_stride, out_stride) = (row_stride(shape.fan_in, bias), row_stride(shape.fan_out, bias));
         let rows = vec![0.0; points * out_stride];
         Self {
             shape,
@@ -363,9 +383,10 @@ impl Layer {
             curve: rows.clone(),
             r_pre: rows.clone(),
             r_post: rows,
-            scratch: vec![0.0; (shape.fan_out * in_stride).max(shape.fan_in * out_stride)],
-            transposed_gradient: shape.fan_in * out_stride < shape.fan_out * in_stride,
-            bias_sums: vec![0.0; out_stride],
+            scratch: vec![0.0; (shape.fan_out * in_stride).max((shape.fan_in + 1) * out_stride)],
+            bias,
+            transposed_gradient: (shape.fan_in + usize::from(bias)) * out_stride
+                < shape.fan_out * in_stride,
             bias_row: vec![0.0; out_stride],
         }
     }
@@ -373,7 +394,7 @@ impl Layer {
     /// Copies the layer's weights out of the flat `params` into W and Wᵀ (or, with
     /// `direction`, into V and Vᵀ).
     #[inline(always)]
-    fn load(&mut self, params: &[f64], direction: bool) {
+    fn load<const LANES: usize>(&mut self, params: &[f64], direction: bool) {
         let (shape, in_stride, out_stride) = (self.shape, self.in_stride, self.out_stride);
         // Slices, not the vectors: a store through a `&mut Vec` may (for LLVM) change the
         // vector's own pointer, which it then reloads at every store.
@@ -383,12 +404,13 @@ impl Layer {
             (&mut self.weights, &mut self.weights_t)
         };
         let weights = &params[shape.offset..shape.offset + shape.fan_in * shape.fan_out];
-        copy_weights(shape, weights, (rows, in_stride), (columns, out_stride));
+        copy_weights::<LANES>(shape, weights, (rows, in_stride), (columns, out_stride));
     }
 
     /// Σᵢ δ[i, o] a[i, s] over the `points` first rows of `delta` (stride `out_stride`) and
     /// `input` (stride `in_stride`), from `start`, into `scratch`: ∂W as δᵀ·a (rows o, lanes
-    /// s) or, with `transposed_gradient`, ∂Wᵀ as aᵀ·δ (rows s, lanes o).
+    /// s) or, with `transposed_gradient`, ∂Wᵀ as aᵀ·δ (rows s, lanes o); with biases, s runs
+    /// on to the input's [`ones_column`], whose sums are ∂b.
     #[inline(always)]
     fn gradient_term<const LANES: usize>(
         &mut self,
@@ -398,7 +420,7 @@ impl Layer {
     ) {
         let (delta, input) = ((delta, self.out_stride), (input, self.in_stride));
         let (left, right, rows) = if self.transposed_gradient {
-            (input, delta, self.shape.fan_in)
+            (input, delta, self.shape.fan_in + usize::from(self.bias))
         } else {
             (delta, input, self.shape.fan_out)
         };
@@ -422,70 +444,52 @@ impl Layer {
         .run::<LANES>();
     }
 
-    /// ∂b = Σᵢ δᵢ into `bias_sums`, as the product 1ᵀδ of `ones` (one per point) and `delta`.
+    /// Copies the layer's padded ∂W or ∂Wᵀ and (with biases) ∂b, all in its `scratch`, into
+    /// their places in `out`: no library call (a copy of a run-time length is one, and at 1–30
+    /// values a row the calls cost more than the work).
     #[inline(always)]
-    fn bias_term<const LANES: usize>(&mut self, delta: &[f64], ones: &[f64]) {
-        Product {
-            start: Start::Zero,
-            c: &mut self.bias_sums,
-            c_stride: self.out_stride,
-            a: Left::Rows {
-                data: ones,
-                stride: ones.len(),
-            },
-            b: delta,
-            b_stride: self.out_stride,
-            shape: Shape {
-                rows: 1,
-                inner: ones.len(),
-                width: self.out_stride,
-            },
-            finish: Finish::Store,
-        }
-        .run::<LANES>();
-    }
-
-    /// Copies the layer's padded ∂W or ∂Wᵀ (in its `scratch`) into its place in `out`, and
-    /// (with `bias`) its ∂b (in `bias_sums`) after it: no library call (a copy of a run-time
-    /// length is one, and at 1–30 values a row the calls cost more than the work).
-    #[inline(always)]
-    fn unpad(&self, bias: bool, out: &mut [f64]) {
+    fn unpad<const LANES: usize>(&self, out: &mut [f64]) {
         let shape = self.shape;
-        let weights = &mut out[shape.offset..shape.offset + shape.fan_in * shape.fan_out];
+        let (weights, biases) =
+            out[shape.offset..].split_at_mut(shape.fan_in * shape.fan_out);
         if !self.transposed_gradient {
             let padded_rows = self.scratch.chunks_exact(self.in_stride);
-            for (row, padded_row) in weights.chunks_exact_mut(shape.fan_in).zip(padded_rows) {
-                copy_short(row, &padded_row[..shape.fan_in]);
-            }
-        } else if shape.fan_in == 1 {
-            copy_short(weights, &self.scratch[..shape.fan_out]);
-        } else {
-            let padded_rows = self
-                .scratch
-                .chunks_exact(self.out_stride)
-                .take(shape.fan_in);
-            for (s, padded_row) in padded_rows.enumerate() {
-                for (o, &entry) in padded_row[..shape.fan_out].iter().enumerate() {
-                    weights[o * shape.fan_in + s] = entry;
+            let rows = weights.chunks_exact_mut(shape.fan_in).zip(padded_rows);
+            for (o, (row, padded_row)) in rows.enumerate() {
+                copy_short::<LANES>(row, &padded_row[..shape.fan_in]);
+                if self.bias {
+                    biases[o] = padded_row[shape.fan_in];
                 }
             }
-        }
-        if bias {
-            let start = shape.offset + shape.fan_in * shape.fan_out;
-            copy_short(
-                &mut out[start..start + shape.fan_out],
-                &self.bias_sums[..shape.fan_out],
-            );
+        } else {
+            if shape.fan_in == 1 {
+                copy_short::<LANES>(weights, &self.scratch[..shape.fan_out]);
+            } else {
+                let padded_rows = self
+                    .scratch
+                    .chunks_exact(self.out_stride)
+                    .take(shape.fan_in);
+                for (s, padded_row) in padded_rows.enumerate() {
+                    for (o, &entry) in padded_row[..shape.fan_out].iter().enumerate() {
+                        weights[o * shape.fan_in + s] = entry;
+                    }
+                }
+            }
+            if self.bias {
+                let sums = &self.scratch[shape.fan_in * self.out_stride..];
+                copy_short::<LANES>(&mut biases[..shape.fan_out], &sums[..shape.fan_out]);
+            }
         }
     }
 
-    /// Writes the layer's biases in `params` (zeros without biases) into `bias_row`.
+    /// Writes the layer's biases in `params` into `bias_row` (without biases it stays zeros,
+    /// as its padding always does).
     #[inline(always)]
-    fn load_biases(&mut self, params: &[f64], bias: bool) {
-        let start = self.shape.offset + self.shape.fan_in * self.shape.fan_out;
-        let count = if bias { self.shape.fan_out } else { 0 };
-        for (j, entry) in self.bias_row.iter_mut().enumerate() {
-            *entry = if j < count { params[start + j] } else { 0.0 };
+    fn load_biases<const LANES: usize>(&mut self, params: &[f64]) {
+        if self.bias {
+            let start = self.shape.offset + self.shape.fan_in * self.shape.fan_out;
+            let fan_out = self.shape.fan_out;
+            copy_short::<LANES>(&mut self.bias_row[..fan_out], &params[start..start + fan_out]);
         }
     }
 }
@@ -536,20 +540,21 @@ impl Network {
             "data and network inputs differ"
         );
         let n = data.len();
+        let bias = architecture.bias;
         let layers: Vec<Layer> = architecture
             .layers()
             .into_iter()
-            .map(|shape| Layer::new(shape, n))
+            .map(|shape| Layer::new(shape, n, bias))
             .collect();
-        let widest = architecture.sizes.iter().map(|&s| padded(s)).max();
-        let input_stride = padded(data.dim);
+        let widest = architecture.sizes.iter().map(|&s| row_stride(s, bias)).max();
+        let input_stride = row_stride(data.dim, bias);
         let mut network = Self {
             input_stride,
             input: vec![0.0; n * input_stride],
             targets: vec![0.0; n],
             rows: Rows::Batch,
             count: 0,
-            deltas: Deltas::new(n * widest.unwrap_or(PAD), n),
+            deltas: Deltas::new(n * widest.unwrap_or(PAD)),
             architecture,
             layers,
             data,
@@ -591,6 +596,9 @@ impl Network {
         let mut count = 0;
         for (row, i) in points.enumerate() {
             self.input[row * stride..row * stride + dim].copy_from_slice(self.data.point(i));
+            if self.architecture.bias {
+                self.input[row * stride + ones_column(dim)] = 1.0;
+            }
             self.targets[row] = self.data.targets[i];
             count += 1;
         }
@@ -609,12 +617,12 @@ impl Network {
         for l in 0..self.layers.len() {
             let (below, here) = self.layers.split_at_mut(l);
             let layer = &mut here[0];
-            layer.load(params, false);
+            layer.load::<LANES>(params, false);
             let (input, stride) = match below.last() {
                 None => (&self.input[..], input_stride),
                 Some(previous) => (&previous.post[..], previous.out_stride),
             };
-            layer.load_biases(params, bias);
+            layer.load_biases::<LANES>(params);
             let hidden = l < last;
             let fused = hidden && activation == Activation::Tanh;
             Product {
@@ -654,6 +662,13 @@ impl Network {
                 }
                 if curvature {
                     activation.curve(pre, post, slope, &mut layer.curve[..size]);
+                }
+                if bias {
+                    let column = ones_column(layer.shape.fan_out);
+                    for i in 0..rows {
+                        post[i * layer.out_stride + column] = 1.0;
+                        slope[i * layer.out_stride + column] = 0.0;
+                    }
                 }
             }
         }
@@ -728,14 +743,13 @@ impl Network {
     #[inline(always)]
     fn r_forward<const LANES: usize>(&mut self, v: &[f64]) {
         let rows = self.count;
-        let bias = self.architecture.bias;
         let last = self.layers.len() - 1;
         let input_stride = self.input_stride;
         for l in 0..self.layers.len() {
             let (below, here) = self.layers.split_at_mut(l);
             let layer = &mut here[0];
-            layer.load(v, true);
-            layer.load_biases(v, bias);
+            layer.load::<LANES>(v, true);
+            layer.load_biases::<LANES>(v);
             let shape = Shape {
                 rows,
                 inner: layer.shape.fan_in,
@@ -816,7 +830,6 @@ impl Network {
         mut hv: Option<&mut [f64]>,
     ) {
         let rows = self.count;
-        let bias = self.architecture.bias;
         let input_stride = self.input_stride;
         for l in (0..self.layers.len()).rev() {
             let (below, here) = self.layers.split_at_mut(l);
@@ -832,7 +845,7 @@ impl Network {
             self.deltas.weight_gradient::<LANES>(
                 layer,
                 input,
-                (rows, bias),
+                rows,
                 grad,
                 hv.as_deref_mut(),
             );
@@ -909,16 +922,12 @@ struct Deltas {
     r_delta: Vec<f64>,
     r_below: Vec<f64>,
     r_back: Vec<f64>,
-    /// A 1 for every point: ∂b = Σᵢ δᵢ is the product 1ᵀδ, whose sums run in the order
-    /// i = 0, 1, … from 0 as a loop of additions would (a fused 1·δ + s rounds as δ + s).
-    ones: Vec<f64>,
 }
 
 impl Deltas {
-    fn new(size: usize, points: usize) -> Self {
+    fn new(size: usize) -> Self {
         let zeros = vec![0.0; size];
         Self {
-            ones: vec![1.0; points],
             delta: zeros.clone(),
             below: zeros.clone(),
             back: zeros.clone(),
@@ -930,32 +939,26 @@ impl Deltas {
 
     /// ∂W_l = Σᵢ δᵢ a_{l−1,i}ᵀ and ∂b_l = Σᵢ δᵢ into `grad`; with `hv` also
     /// R ∂W_l = Σᵢ R δᵢ a_{l−1,i}ᵀ + δᵢ R a_{l−1,i}ᵀ and R ∂b_l = Σᵢ R δᵢ. `input` is the
-    /// layer's input a_{l−1}, R a_{l−1} (none for the data) and their row stride.
+    /// layer's input a_{l−1}, R a_{l−1} (none for the data) and their row stride. The biases'
+    /// sums come with the weights' from the inputs' [`ones_column`] (where R a_{l−1} is 0).
     #[inline(always)]
     fn weight_gradient<const LANES: usize>(
         &self,
         layer: &mut Layer,
         (input, r_input, stride): (&[f64], Option<&[f64]>, usize),
-        (rows, bias): (usize, bool),
+        rows: usize,
         grad: &mut [f64],
         hv: Option<&mut [f64]>,
     ) {
         debug_assert_eq!(stride, layer.in_stride);
-        let ones = &self.ones[..rows];
         layer.gradient_term::<LANES>(Start::Zero, (&self.delta, input), rows);
-        if bias {
-            layer.bias_term::<LANES>(&self.delta, ones);
-        }
-        layer.unpad(bias, grad);
+        layer.unpad::<LANES>(grad);
         if let Some(hv) = hv {
             layer.gradient_term::<LANES>(Start::Zero, (&self.r_delta, input), rows);
             if let Some(r_input) = r_input {
                 layer.gradient_term::<LANES>(Start::Current, (&self.delta, r_input), rows);
             }
-            if bias {
-                layer.bias_term::<LANES>(&self.r_delta, ones);
-            }
-            layer.unpad(bias, hv);
+            layer.unpad::<LANES>(hv);
         }
     }
 
@@ -1052,26 +1055,32 @@ impl Deltas {
 /// W (`fan_out` rows of stride `in_stride`) and Wᵀ (`fan_in` rows of stride `out_stride`) from
 /// the layer's weights in the flat parameters, for [`Layer::load`].
 #[inline(always)]
-fn copy_weights(
+fn copy_weights<const LANES: usize>(
     shape: LayerShape,
     weights: &[f64],
     (rows, in_stride): (&mut [f64], usize),
     (columns, out_stride): (&mut [f64], usize),
 ) {
+    let (fan_in, fan_out) = (shape.fan_in, shape.fan_out);
     let padded_rows = rows.chunks_exact_mut(in_stride);
-    for (padded_row, row) in padded_rows.zip(weights.chunks_exact(shape.fan_in)) {
+    for (padded_row, row) in padded_rows.zip(weights.chunks_exact(fan_in)) {
         // Fixed-size moves: at 1–30 values a row, a `copy_from_slice` (or a loop with the
         // transpose's store, which LLVM split off into one) is a library call that costs
         // more than the copy.
-        copy_short(&mut padded_row[..shape.fan_in], row);
+        copy_short::<LANES>(&mut padded_row[..fan_in], row);
+    }
+    if fan_in == 1 {
+        // Wᵀ is one row, W's one column.
+        copy_short::<LANES>(&mut columns[..fan_out], weights);
+        return;
     }
     // Four rows of W at a time: each column of theirs is four consecutive entries of Wᵀ,
     // one store and one bounds check for four values.
-    let mut quads = weights.chunks_exact(4 * shape.fan_in);
+    let mut quads = weights.chunks_exact(4 * fan_in);
     for (q, quad) in (&mut quads).enumerate() {
-        let (first, rest) = quad.split_at(shape.fan_in);
-        let (second, rest) = rest.split_at(shape.fan_in);
-        let (third, fourth) = rest.split_at(shape.fan_in);
+        let (first, rest) = quad.split_at(fan_in);
+        let (second, rest) = rest.split_at(fan_in);
+        let (third, fourth) = rest.split_at(fan_in);
         let values = first.iter().zip(second).zip(third).zip(fourth);
         for (s, (((a, b), c), d)) in values.enumerate() {
             let at = s * out_stride + 4 * q;
@@ -1079,8 +1088,8 @@ fn copy_weights(
             *entries = [*a, *b, *c, *d];
         }
     }
-    let done = (shape.fan_out / 4) * 4;
-    for (o, row) in quads.remainder().chunks_exact(shape.fan_in).enumerate() {
+    let done = (fan_out / 4) * 4;
+    for (o, row) in quads.remainder().chunks_exact(fan_in).enumerate() {
         for (s, &w) in row.iter().enumerate() {
             columns[s * out_stride + done + o] = w;
         }
