@@ -257,13 +257,15 @@ impl Product<'_, '_> {
         // between a value's load and its broadcast: in one basic block they are one
         // instruction (a broadcast from memory, on a load port), in two they are a load and a
         // broadcast on the port the fused multiply-adds need.
+        // B's rows as whole chunks of its stride: the check that a row holds the block's
+        // columns is the same for every s, which LLVM then makes once.
+        let b_rows = b[..inner * b_stride].chunks_exact(b_stride);
         match a {
             Left::Transposed { data, stride } => {
-                for s in 0..inner {
-                    let row = &b[s * b_stride + column..][..V * L];
-                    let xs: &[f64; R] = data[s * stride + first..]
-                        .first_chunk()
-                        .expect("R values of A");
+                let a_rows = data[..inner * stride].chunks_exact(stride);
+                for (b_row, a_row) in b_rows.zip(a_rows) {
+                    let row = &b_row[column..column + V * L];
+                    let xs: &[f64; R] = a_row[first..].first_chunk().expect("R values of A");
                     add::<R, V, L>(&mut sums, row, *xs);
                 }
             }
@@ -275,8 +277,8 @@ impl Product<'_, '_> {
                 for (q, values) in rows.iter_mut().enumerate() {
                     *values = &data[(first + q) * stride..][..inner];
                 }
-                for s in 0..inner {
-                    let row = &b[s * b_stride + column..][..V * L];
+                for (s, b_row) in b_rows.enumerate() {
+                    let row = &b_row[column..column + V * L];
                     // A loop rather than `rows.map`, which LLVM may leave a call.
                     let mut xs = [0.0; R];
                     for (x, values) in xs.iter_mut().zip(&rows) {
