@@ -236,19 +236,21 @@ impl Product<'_, '_> {
         let mut sums = [[[0.0; L]; V]; R];
         match self.start {
             Start::Zero => {}
+            // One slice (one bounds check) per row of the block, in registers' chunks.
             Start::Current => {
                 for (q, sum) in sums.iter_mut().enumerate() {
                     let start = (first + q) * c_stride + column;
-                    for (v, vector) in sum.iter_mut().enumerate() {
-                        vector.copy_from_slice(&self.c[start + v * L..start + (v + 1) * L]);
+                    let values = self.c[start..start + V * L].chunks_exact(L);
+                    for (vector, values) in sum.iter_mut().zip(values) {
+                        vector.copy_from_slice(values);
                     }
                 }
             }
             Start::Row(row) => {
+                let values = &row[column..column + V * L];
                 for sum in &mut sums {
-                    for (v, vector) in sum.iter_mut().enumerate() {
-                        let at = column + v * L;
-                        vector.copy_from_slice(&row[at..at + L]);
+                    for (vector, values) in sum.iter_mut().zip(values.chunks_exact(L)) {
+                        vector.copy_from_slice(values);
                     }
                 }
             }
@@ -290,8 +292,9 @@ impl Product<'_, '_> {
         }
         for (q, sum) in sums.iter().enumerate() {
             let start = (first + q) * c_stride + column;
-            for (v, vector) in sum.iter().enumerate() {
-                self.c[start + v * L..start + (v + 1) * L].copy_from_slice(vector);
+            let entries = self.c[start..start + V * L].chunks_exact_mut(L);
+            for (entries, vector) in entries.zip(sum) {
+                entries.copy_from_slice(vector);
             }
         }
     }
