@@ -333,7 +333,10 @@ fn tanh_runs<const N: usize>(zs: &[f64], values: &mut [f64], slopes: &mut [f64])
         );
     }
     let done = zs.len() - zs.len() % N;
-    let rest = zs[done..].iter().zip(&mut values[done..]).zip(&mut slopes[done..]);
+    let rest = zs[done..]
+        .iter()
+        .zip(&mut values[done..])
+        .zip(&mut slopes[done..]);
     for ((z, value), slope) in rest {
         let (mut t, mut s) = ([0.0], [0.0]);
         tanh_and_slope(&[*z], &mut t, &mut s);

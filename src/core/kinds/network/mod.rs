@@ -16,6 +16,7 @@ mod data;
 mod engine;
 mod figure;
 mod kernel;
+mod lines;
 mod model;
 mod preset;
 mod problem;

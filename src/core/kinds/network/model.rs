@@ -26,6 +26,7 @@ use rand::rngs::StdRng;
 use rand_distr::{Distribution, StandardNormal};
 
 use super::kernel::{Finish, Left, PAD, Product, Shape, Start, copy_short, padded, tanh};
+use super::lines::Lines;
 use crate::core::data::RegressionData;
 use crate::core::simd::{WithLanes, widest_lanes};
 
@@ -335,22 +336,22 @@ struct Layer {
     in_stride: usize,
     out_stride: usize,
     /// W (fan_out × in_stride), for δ going down, and Wᵀ (fan_in × out_stride), for going up.
-    weights: Vec<f64>,
-    weights_t: Vec<f64>,
+    weights: Lines,
+    weights_t: Lines,
     /// The direction V of a Hessian-vector product, laid out as W and Wᵀ.
-    direction: Vec<f64>,
-    direction_t: Vec<f64>,
+    direction: Lines,
+    direction_t: Lines,
     /// Per point (rows × out_stride): z, σ(z), σ'(z), σ''(z), R z, R σ(z).
-    pre: Vec<f64>,
-    post: Vec<f64>,
-    slope: Vec<f64>,
-    curve: Vec<f64>,
-    r_pre: Vec<f64>,
-    r_post: Vec<f64>,
+    pre: Lines,
+    post: Lines,
+    slope: Lines,
+    curve: Lines,
+    r_pre: Lines,
+    r_post: Lines,
     /// ∂W and ∂b (or R ∂W and R ∂b) before they are copied, unpadded, into the caller's
     /// vector: fan_out × in_stride with ∂b in the [`ones_column`], or, when
     /// `transposed_gradient`, ∂Wᵀ (fan_in × out_stride) with ∂b as the row after it.
-    scratch: Vec<f64>,
+    scratch: Lines,
     /// Whether the layer has biases (and its inputs the [`ones_column`]).
     bias: bool,
     /// Whether ∂W is computed as ∂Wᵀ = Σᵢ a_{l−1,i} δᵢᵀ: fewer blocks of registers when the
@@ -360,34 +361,37 @@ struct Layer {
     transposed_gradient: bool,
     /// The biases (or their direction) then zeros to `out_stride`: where every row of z (or
     /// R z) starts its sum ([`Product`] from `Start::Row`), so no row is filled before its product.
-    bias_row: Vec<f64>,
+    bias_row: Lines,
 }
 
 impl Layer {
     /// The buffers of a layer of `shape` for `points` points; with `bias`, every row has a
     /// column more than the layer's width, the inputs' [`ones_column`].
     fn new(shape: LayerShape, points: usize, bias: bool) -> Self {
-        let (in_stride, out_stride) = (row_stride(shape.fan_in, bias), row_stride(shape.fan_out, bias));
-        let rows = vec![0.0; points * out_stride];
+        let (in_stride, out_stride) = (
+            row_stride(shape.fan_in, bias),
+            row_stride(shape.fan_out, bias),
+        );
+        let rows = Lines::zeros(points * out_stride);
         Self {
             shape,
             in_stride,
             out_stride,
-            weights: vec![0.0; shape.fan_out * in_stride],
-            weights_t: vec![0.0; shape.fan_in * out_stride],
-            direction: vec![0.0; shape.fan_out * in_stride],
-            direction_t: vec![0.0; shape.fan_in * out_stride],
+            weights: Lines::zeros(shape.fan_out * in_stride),
+            weights_t: Lines::zeros(shape.fan_in * out_stride),
+            direction: Lines::zeros(shape.fan_out * in_stride),
+            direction_t: Lines::zeros(shape.fan_in * out_stride),
             pre: rows.clone(),
             post: rows.clone(),
             slope: rows.clone(),
             curve: rows.clone(),
             r_pre: rows.clone(),
             r_post: rows,
-            scratch: vec![0.0; (shape.fan_out * in_stride).max((shape.fan_in + 1) * out_stride)],
+            scratch: Lines::zeros((shape.fan_out * in_stride).max((shape.fan_in + 1) * out_stride)),
             bias,
             transposed_gradient: (shape.fan_in + usize::from(bias)) * out_stride
                 < shape.fan_out * in_stride,
-            bias_row: vec![0.0; out_stride],
+            bias_row: Lines::zeros(out_stride),
         }
     }
 
@@ -450,8 +454,7 @@ impl Layer {
     #[inline(always)]
     fn unpad<const LANES: usize>(&self, out: &mut [f64]) {
         let shape = self.shape;
-        let (weights, biases) =
-            out[shape.offset..].split_at_mut(shape.fan_in * shape.fan_out);
+        let (weights, biases) = out[shape.offset..].split_at_mut(shape.fan_in * shape.fan_out);
         if !self.transposed_gradient {
             let padded_rows = self.scratch.chunks_exact(self.in_stride);
             let rows = weights.chunks_exact_mut(shape.fan_in).zip(padded_rows);
@@ -489,7 +492,10 @@ impl Layer {
         if self.bias {
             let start = self.shape.offset + self.shape.fan_in * self.shape.fan_out;
             let fan_out = self.shape.fan_out;
-            copy_short::<LANES>(&mut self.bias_row[..fan_out], &params[start..start + fan_out]);
+            copy_short::<LANES>(
+                &mut self.bias_row[..fan_out],
+                &params[start..start + fan_out],
+            );
         }
     }
 }
@@ -512,7 +518,7 @@ pub struct Network {
     count: usize,
     /// Row stride of `input`: d padded ([`padded`]).
     input_stride: usize,
-    input: Vec<f64>,
+    input: Lines,
     targets: Vec<f64>,
     /// The backward pass's per-point buffers.
     deltas: Deltas,
@@ -546,11 +552,15 @@ impl Network {
             .into_iter()
             .map(|shape| Layer::new(shape, n, bias))
             .collect();
-        let widest = architecture.sizes.iter().map(|&s| row_stride(s, bias)).max();
+        let widest = architecture
+            .sizes
+            .iter()
+            .map(|&s| row_stride(s, bias))
+            .max();
         let input_stride = row_stride(data.dim, bias);
         let mut network = Self {
             input_stride,
-            input: vec![0.0; n * input_stride],
+            input: Lines::zeros(n * input_stride),
             targets: vec![0.0; n],
             rows: Rows::Batch,
             count: 0,
@@ -842,13 +852,8 @@ impl Network {
                     previous.out_stride,
                 ),
             };
-            self.deltas.weight_gradient::<LANES>(
-                layer,
-                input,
-                rows,
-                grad,
-                hv.as_deref_mut(),
-            );
+            self.deltas
+                .weight_gradient::<LANES>(layer, input, rows, grad, hv.as_deref_mut());
             let Some(previous) = below.last() else {
                 break;
             };
@@ -914,19 +919,19 @@ impl WithLanes for Passing<'_, '_> {
 #[derive(Debug, Clone)]
 struct Deltas {
     /// δ of the layer being processed and of the one below.
-    delta: Vec<f64>,
-    below: Vec<f64>,
+    delta: Lines,
+    below: Lines,
     /// Wᵀδ before σ'.
-    back: Vec<f64>,
+    back: Lines,
     /// R δ, R δ below, R(Wᵀδ).
-    r_delta: Vec<f64>,
-    r_below: Vec<f64>,
-    r_back: Vec<f64>,
+    r_delta: Lines,
+    r_below: Lines,
+    r_back: Lines,
 }
 
 impl Deltas {
     fn new(size: usize) -> Self {
-        let zeros = vec![0.0; size];
+        let zeros = Lines::zeros(size);
         Self {
             delta: zeros.clone(),
             below: zeros.clone(),
