@@ -366,19 +366,20 @@ pub(super) fn copy_short<const WIDE: usize>(dst: &mut [f64], src: &[f64]) {
     }
 }
 
-/// [`copy_short`] of at least `M` values in moves of `M`, the last one ending at the end.
+/// [`copy_short`] of at least `M` values in moves of `M`, then (when `M` does not divide the
+/// length) one more that ends at the end, overlapping the one before.
 #[inline(always)]
 fn overlapping_moves<const M: usize>(dst: &mut [f64], src: &[f64]) {
-    let n = dst.len();
+    let n = dst.len().min(src.len());
     let mut at = 0;
-    loop {
-        let from = at.min(n - M);
-        let to: &mut [f64; M] = (&mut dst[from..from + M]).try_into().expect("M values");
-        *to = src[from..from + M].try_into().expect("M values");
+    while at + M <= n {
+        let to: &mut [f64; M] = (&mut dst[at..at + M]).try_into().expect("M values");
+        *to = src[at..at + M].try_into().expect("M values");
         at += M;
-        if at >= n {
-            break;
-        }
+    }
+    if at < n {
+        let to: &mut [f64; M] = (&mut dst[n - M..n]).try_into().expect("M values");
+        *to = src[n - M..n].try_into().expect("M values");
     }
 }
 
