@@ -29,12 +29,14 @@ impl Lines {
 impl Deref for Lines {
     type Target = [f64];
 
+    #[inline(always)]
     fn deref(&self) -> &[f64] {
         &bytemuck::cast_slice(&self.lines)[..self.len]
     }
 }
 
 impl DerefMut for Lines {
+    #[inline(always)]
     fn deref_mut(&mut self) -> &mut [f64] {
         &mut bytemuck::cast_slice_mut(&mut self.lines)[..self.len]
     }
