@@ -101,14 +101,10 @@ pub(super) enum Finish<'a> {
     /// Multiplies each entry by the entry of `factor` at the same place (`factor` has C's
     /// stride): the backward pass's δ = σ'(z) ⊙ Wᵀδ.
     Scale(&'a [f64]),
-    /// Writes tanh z and 1 − tanh² z of each entry z into `post` and `slope` (C's stride):
-    /// the forward pass's activation.
-    Tanh {
-        /// tanh z.
-        post: &'a mut [f64],
-        /// 1 − tanh² z.
-        slope: &'a mut [f64],
-    },
+    /// Replaces each entry z by tanh z and writes 1 − tanh² z into the slice (C's stride):
+    /// the forward pass's activation, in place, so that z takes no buffer of its own (the
+    /// network's buffers outgrow the L1 cache as it is).
+    Tanh(&'a mut [f64]),
 }
 
 /// One product C[r, ..width] = start + Σ_{s < inner} A(r, s) · B[s, ..width] for every
@@ -209,13 +205,12 @@ impl Product<'_, '_> {
                         *entry *= f;
                     }
                 }
-                Finish::Tanh { post, slope } => {
-                    let post = &mut post[at..at + length];
+                Finish::Tanh(slope) => {
                     let slope = &mut slope[at..at + length];
                     if LANES == 8 {
-                        tanh_runs::<32>(c, post, slope);
+                        tanh_runs::<32>(c, slope);
                     } else {
-                        tanh_runs::<16>(c, post, slope);
+                        tanh_runs::<16>(c, slope);
                     }
                 }
             }
@@ -317,29 +312,23 @@ fn add<const R: usize, const V: usize, const L: usize>(
     }
 }
 
-/// [`tanh_and_slope`] of `zs` into `values` and `slopes` (of equal lengths), `N` values at a
-/// time (four registers), then one by one.
+/// [`tanh_and_slope`] of `values` in place, the slopes into `slopes` (of equal length), `N`
+/// values at a time (four registers), then one by one.
 #[inline(always)]
-fn tanh_runs<const N: usize>(zs: &[f64], values: &mut [f64], slopes: &mut [f64]) {
-    let runs = zs
-        .chunks_exact(N)
-        .zip(values.chunks_exact_mut(N))
-        .zip(slopes.chunks_exact_mut(N));
-    for ((z, value), slope) in runs {
+fn tanh_runs<const N: usize>(values: &mut [f64], slopes: &mut [f64]) {
+    let runs = values.chunks_exact_mut(N).zip(slopes.chunks_exact_mut(N));
+    for (value, slope) in runs {
+        let z: [f64; N] = (&*value).try_into().expect("N values");
         tanh_and_slope::<N>(
-            z.try_into().expect("N values"),
+            &z,
             value.try_into().expect("N values"),
             slope.try_into().expect("N values"),
         );
     }
-    let done = zs.len() - zs.len() % N;
-    let rest = zs[done..]
-        .iter()
-        .zip(&mut values[done..])
-        .zip(&mut slopes[done..]);
-    for ((z, value), slope) in rest {
+    let done = values.len() - values.len() % N;
+    for (value, slope) in values[done..].iter_mut().zip(&mut slopes[done..]) {
         let (mut t, mut s) = ([0.0], [0.0]);
-        tanh_and_slope(&[*z], &mut t, &mut s);
+        tanh_and_slope(&[*value], &mut t, &mut s);
         (*value, *slope) = (t[0], s[0]);
     }
 }
@@ -567,8 +556,7 @@ mod tests {
             };
             for (way, run) in ways.iter().enumerate() {
                 for finish in 0..3 {
-                    let (mut c, mut post, mut slope) =
-                        (initial.clone(), initial.clone(), initial.clone());
+                    let (mut c, mut slope) = (initial.clone(), initial.clone());
                     run(Product {
                         start,
                         c: &mut c,
@@ -580,10 +568,7 @@ mod tests {
                         finish: match finish {
                             0 => Finish::Store,
                             1 => Finish::Scale(&factor),
-                            _ => Finish::Tanh {
-                                post: &mut post,
-                                slope: &mut slope,
-                            },
+                            _ => Finish::Tanh(&mut slope),
                         },
                     });
                     let at =
@@ -591,16 +576,19 @@ mod tests {
                     for r in 0..rows {
                         for j in 0..width {
                             let (z, i) = (sum(r, j), r * c_stride + j);
-                            let want = if finish == 1 { z * factor[i] } else { z };
+                            let want = match finish {
+                                0 => z,
+                                1 => z * factor[i],
+                                _ => tanh(z),
+                            };
                             assert_eq!(c[i].to_bits(), want.to_bits(), "{at}: C[{r}, {j}]");
                             if finish == 2 {
                                 let t = tanh(z);
-                                assert_eq!(post[i].to_bits(), t.to_bits(), "{at}: tanh");
                                 assert_eq!(slope[i].to_bits(), (1.0 - t * t).to_bits(), "{at}");
                             }
                         }
                         let beyond = r * c_stride + width..(r + 1) * c_stride;
-                        for written in [&c, &post, &slope] {
+                        for written in [&c, &slope] {
                             assert_eq!(written[beyond.clone()], initial[beyond.clone()], "{at}");
                         }
                     }

@@ -342,7 +342,8 @@ struct Layer {
     /// The direction V of a Hessian-vector product, laid out as W and Wᵀ.
     direction: Lines,
     direction_t: Lines,
-    /// Per point (rows × out_stride): z, σ(z), σ'(z), σ''(z), R z, R σ(z).
+    /// Per point (rows × out_stride): z, σ(z), σ'(z), σ''(z), R z, R σ(z). A tanh layer
+    /// leaves z unwritten (its σ' and σ'' come from σ), the others' are all kept.
     pre: Lines,
     post: Lines,
     slope: Lines,
@@ -638,7 +639,12 @@ impl Network {
             let fused = hidden && activation == Activation::Tanh;
             Product {
                 start: Start::Row(&layer.bias_row),
-                c: &mut layer.pre,
+                // tanh's finish replaces z by σ(z) in place: a tanh layer keeps no z.
+                c: if fused {
+                    &mut layer.post
+                } else {
+                    &mut layer.pre
+                },
                 c_stride: layer.out_stride,
                 a: Left::Rows {
                     data: input,
@@ -652,10 +658,7 @@ impl Network {
                     width: layer.out_stride,
                 },
                 finish: if fused {
-                    Finish::Tanh {
-                        post: &mut layer.post,
-                        slope: &mut layer.slope,
-                    }
+                    Finish::Tanh(&mut layer.slope)
                 } else {
                     Finish::Store
                 },
