@@ -22,14 +22,20 @@
 //! row's width (it keeps a loop and the sums in memory), eight rows one register wide (it
 //! splits rows into half registers), a narrower register for a last [`PAD`] of columns (the
 //! padding to `LANES` makes it unneeded), tanh unrolled over a block's registers (it stays
-//! scalar: the finish runs as a loop over the finished rows instead, [`Finish`]).
+//! scalar: the finish runs as a loop over the finished rows instead, [`Finish`]), eight rows
+//! three registers wide (twice as slow: the sums spill), the scaling finish applied to the
+//! sums before their store (it too spills them: twice as slow), a zip of A's and B's rows
+//! (no faster than indexing A), Wᵀ copied in 4 × 4 tiles (slower than four rows' columns).
 //!
 //! Measured on this machine's AVX2 path: a gradient 20 → 7 µs, a Hessian-vector product
 //! 50 → 17 µs; then sums started from the bias row ([`Start`]) and a one-path tanh ([`tanh`])
 //! took a GD step from ~7.5 to ~6 µs. AVX-512 (pulp 0.22's `x86-v4`, stable) with eight-lane
 //! blocks, finishes in the products, no library calls between them and one dispatch a pass
-//! took it to ~3.5 µs: see `docs/performance.md`. What is left is ~30 % tanh, bound by its
-//! division (one `vdivpd` a register, 16 cycles), ~45 % products and the copies of W and Wᵀ.
+//! took it to ~4 µs; B's rows as chunks of its stride (no bounds check in the inner loop),
+//! buffers on cache lines, tanh four registers at a time ([`tanh_and_slope`]) and in place, to
+//! ~3.4 µs: see `docs/performance.md`. What is left is ~30 % tanh (its division, 16 cycles a
+//! register, and ~33 other operations on the two ports AVX-512 issues to), ~35 % products and
+//! ~12 % the copies of W, Wᵀ and ∂W.
 
 use crate::core::simd::{WithLanes, lanes};
 

@@ -19,6 +19,9 @@
 //! compiled for them too and no product pays a dispatch of its own. Between the products
 //! nothing calls the C library: a copy or a fill of a run-time length is a call to it, which at
 //! 1–30 values a row cost more than the work ([`copy_short`] moves whole registers instead).
+//! Every buffer starts on a cache line ([`Lines`]), so no register's load or store straddles
+//! two, and with biases each layer's inputs carry a column of ones ([`ones_column`]) that
+//! makes ∂b part of ∂W's product.
 
 use std::sync::Arc;
 
@@ -457,16 +460,7 @@ impl Layer {
     fn unpad<const LANES: usize>(&self, out: &mut [f64]) {
         let shape = self.shape;
         let (weights, biases) = out[shape.offset..].split_at_mut(shape.fan_in * shape.fan_out);
-        if !self.transposed_gradient {
-            let padded_rows = self.scratch.chunks_exact(self.in_stride);
-            let rows = weights.chunks_exact_mut(shape.fan_in).zip(padded_rows);
-            for (o, (row, padded_row)) in rows.enumerate() {
-                copy_short::<LANES>(row, &padded_row[..shape.fan_in]);
-                if self.bias {
-                    biases[o] = padded_row[shape.fan_in];
-                }
-            }
-        } else {
+        if self.transposed_gradient {
             if shape.fan_in == 1 {
                 copy_short::<LANES>(weights, &self.scratch[..shape.fan_out]);
             } else {
@@ -483,6 +477,15 @@ impl Layer {
             if self.bias {
                 let sums = &self.scratch[shape.fan_in * self.out_stride..];
                 copy_short::<LANES>(&mut biases[..shape.fan_out], &sums[..shape.fan_out]);
+            }
+        } else {
+            let padded_rows = self.scratch.chunks_exact(self.in_stride);
+            let rows = weights.chunks_exact_mut(shape.fan_in).zip(padded_rows);
+            for (o, (row, padded_row)) in rows.enumerate() {
+                copy_short::<LANES>(row, &padded_row[..shape.fan_in]);
+                if self.bias {
+                    biases[o] = padded_row[shape.fan_in];
+                }
             }
         }
     }
