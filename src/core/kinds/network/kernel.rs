@@ -365,7 +365,7 @@ pub(super) fn copy_short<const WIDE: usize>(dst: &mut [f64], src: &[f64]) {
 /// length) one more that ends at the end, overlapping the one before.
 #[inline(always)]
 fn overlapping_moves<const M: usize>(dst: &mut [f64], src: &[f64]) {
-    let n = dst.len().min(src.len());
+    let n = dst.len();
     let mut at = 0;
     while at + M <= n {
         let to: &mut [f64; M] = (&mut dst[at..at + M]).try_into().expect("M values");

@@ -625,7 +625,6 @@ impl Network {
     #[inline(always)]
     fn forward<const LANES: usize>(&mut self, params: &[f64], curvature: bool) -> f64 {
         let rows = self.count;
-        let bias = self.architecture.bias;
         let activation = self.architecture.activation;
         let last = self.layers.len() - 1;
         let input_stride = self.input_stride;
@@ -680,7 +679,7 @@ impl Network {
                 if curvature {
                     activation.curve(pre, post, slope, &mut layer.curve[..size]);
                 }
-                if bias {
+                if layer.bias {
                     let column = ones_column(layer.shape.fan_out);
                     for i in 0..rows {
                         post[i * layer.out_stride + column] = 1.0;

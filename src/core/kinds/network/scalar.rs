@@ -109,6 +109,13 @@ mod tests {
         Architecture::new(1, &[1], false, Activation::Linear, NetworkLoss::Squared)
     }
 
+    /// The scalar net's exact minima on [`data`], and the network itself bound to that data.
+    fn scalar_net() -> (ScalarNet, Network) {
+        let data = data();
+        let net = ScalarNet::of(&squared(), &data).expect("a scalar net");
+        (net, Network::new(squared(), data))
+    }
+
     /// Data no formula here was written for: uneven points, noisy targets (so L* > 0).
     fn data() -> RegressionData {
         RegressionData {
@@ -172,9 +179,7 @@ mod tests {
     /// five terms.
     #[test]
     fn the_curve_holds_the_networks_minima_and_their_sharpness() {
-        let data = data();
-        let net = ScalarNet::of(&squared(), &data).expect("a scalar net");
-        let mut network = Network::new(squared(), data);
+        let (net, mut network) = scalar_net();
         let mut grad = [0.0; 2];
         for a in [-3.0, -0.4, 0.7, 1.0, 2.5, 6.0] {
             let b = net.slope / a;
@@ -210,9 +215,7 @@ mod tests {
     /// is not integrated: the gradient's rounding breaks its symmetry and the flow escapes.)
     #[test]
     fn the_flow_ends_where_the_theory_says() {
-        let data = data();
-        let net = ScalarNet::of(&squared(), &data).expect("a scalar net");
-        let mut network = Network::new(squared(), data);
+        let (net, mut network) = scalar_net();
         let mut velocity = |p: [f64; 2]| {
             let mut grad = [0.0; 2];
             network.gradient(&p, &mut grad);
